@@ -1,0 +1,76 @@
+import { Command, CommanderError, Option } from 'commander';
+import { mapCommand } from './commands/map';
+import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
+import { startCommand } from './commands/start';
+import { testCommand } from './commands/test';
+import { validateCommand } from './commands/validate';
+import { processIO, type CliIO } from './io';
+
+/** Parses argv (without node and script) and runs one command; resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code = 0;
+  const program = new Command('subhub')
+    .description('Integration hub for subscription businesses')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('run the hub (webhooks, pipeline, health) on the configured port')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .action(async (opts: { config: string }) => {
+      code = await startCommand(opts, io);
+    });
+  program
+    .command('validate')
+    .description('check config, mapping and cases files; one file:line:col line per problem')
+    .argument('[paths...]', 'files or folders (default: config/hub.json and mappings/)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((paths: string[], opts: { format: 'text' | 'json' }) => {
+      code = validateCommand(paths, opts, io);
+    });
+  program
+    .command('map')
+    .description('dry run: apply a mapping to an input document and print the output')
+    .argument('<mapping>', 'mapping file or name')
+    .argument('[input]', 'input JSON file, or - for stdin', '-')
+    .action(async (mapping: string, input: string) => {
+      code = await mapCommand(mapping, input, io);
+    });
+  program
+    .command('test')
+    .description('run the *.cases.json beside the mappings')
+    .argument('[paths...]', 'files or folders (default: mappings/)')
+    .action(async (paths: string[]) => {
+      code = await testCommand(paths, io);
+    });
+  program
+    .command('schema')
+    .description(`print a JSON Schema (${SCHEMA_NAMES.join(', ')})`)
+    .argument('[name]', 'which schema', 'mapping')
+    .action((name: string) => {
+      code = schemaCommand(name, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return code;
+}
+
+/** Entry point of bin/subhub.js. */
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`subhub: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

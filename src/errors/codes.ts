@@ -1,0 +1,56 @@
+import type { ErrorKind } from './hub-error';
+
+/**
+ * The catalogue of stable error codes. Tests assert on these; operators search logs for them.
+ * Add codes, never rename or reuse one.
+ */
+export const ERROR_CODES = {
+  // Files (config, mappings, cases, tables)
+  FILE_READ: { kind: 'config', summary: 'A file could not be read.' },
+  JSON_SYNTAX: { kind: 'config', summary: 'A file is not valid JSON.' },
+  JSON_TOO_DEEP: { kind: 'config', summary: 'A file nests deeper than the parser allows.' },
+  SCHEMA_INVALID: { kind: 'config', summary: 'A file breaks its JSON Schema.' },
+
+  // Hub config
+  CONFIG_UNKNOWN_REF: { kind: 'config', summary: 'The config names a connector, mapping or event type that does not exist.' },
+  CONFIG_SECRET_MISSING: { kind: 'config', summary: 'A secret reference points at an unset variable or missing file.' },
+  CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
+
+  // Mapping compile time
+  MAPPING_UNKNOWN_OPERATOR: { kind: 'config', summary: 'A mapping uses an operator that does not exist.' },
+  MAPPING_BAD_PATH: { kind: 'config', summary: 'A path expression does not parse.' },
+  MAPPING_UNKNOWN_VARIABLE: { kind: 'config', summary: 'A path refers to a variable that is not in scope.' },
+  MAPPING_UNKNOWN_TABLE: { kind: 'config', summary: 'A lookup names a table the mapping does not declare.' },
+  MAPPING_UNKNOWN_MAPPING: { kind: 'config', summary: '$use names a mapping that is not loaded.' },
+  MAPPING_CYCLE: { kind: 'config', summary: 'Mappings use each other in a cycle.' },
+  MAPPING_BAD_REGEX: { kind: 'config', summary: 'A regular expression does not compile.' },
+  MAPPING_UNSAFE_REGEX: { kind: 'config', summary: 'A regular expression could backtrack catastrophically.' },
+  MAPPING_BAD_ARGUMENT: { kind: 'config', summary: 'An operator argument is not valid (time zone, unit, name).' },
+  MAPPING_TABLE_LOAD: { kind: 'config', summary: 'A lookup table file could not be loaded.' },
+  MAPPING_JSONATA_COMPILE: { kind: 'config', summary: 'A $jsonata expression does not compile.' },
+  MAPPING_JSONATA_PLACEMENT: { kind: 'config', summary: '$jsonata sits where per-item evaluation would be needed.' },
+  MAPPING_FORBIDDEN_KEY: { kind: 'config', summary: 'A mapping writes a key that would pollute prototypes.' },
+  MAPPING_TOO_DEEP: { kind: 'config', summary: 'A mapping nests deeper than the compiler allows.' },
+  MAPPING_NAME_MISMATCH: { kind: 'config', summary: 'A mapping\'s "name" differs from its file name.' },
+
+  // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)
+  MAPPING_REQUIRED_MISSING: { kind: 'bad_input', summary: 'A required value is missing or null in the input.' },
+  MAPPING_TYPE: { kind: 'bad_input', summary: 'An input value has a type the operator cannot take.' },
+  MAPPING_NUMBER_INVALID: { kind: 'bad_input', summary: 'A value is not a finite number (or not an integer where one is needed).' },
+  MAPPING_DATE_INVALID: { kind: 'bad_input', summary: 'A value is not a valid date or time.' },
+  MAPPING_LOOKUP_MISSING: { kind: 'bad_input', summary: 'A required lookup key is not in its table.' },
+  MAPPING_LIMIT: { kind: 'bad_input', summary: 'An input exceeds a mapping limit (array length, string length).' },
+  MAPPING_JSONATA_EVAL: { kind: 'bad_input', summary: 'A $jsonata expression failed on this input.' },
+  MAPPING_JSONATA_TIMEOUT: { kind: 'bad_input', summary: 'A $jsonata expression ran past its time limit.' },
+  MAPPING_OUTPUT_INVALID: { kind: 'bad_input', summary: 'The mapped output breaks the declared output schema.' },
+  MAPPING_INPUT_INVALID: { kind: 'bad_input', summary: 'The input is not valid JSON.' },
+
+  // Mapping test cases
+  CASE_MISMATCH: { kind: 'config', summary: 'A mapping case produced other output than expected.' },
+} as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function kindOf(code: ErrorCode): ErrorKind {
+  return ERROR_CODES[code].kind;
+}

@@ -91,8 +91,13 @@ const EXPONENTS: Record<string, number> = {
   BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
 };
 
+const exponentCache = new Map<string, number | undefined>();
+
+/** The minor-unit exponent of an ISO 4217 code (any case), or undefined when it is not a code. */
 export function currencyExponent(currency: string): number | undefined {
+  if (exponentCache.has(currency)) return exponentCache.get(currency);
   const c = currency.toUpperCase();
-  if (!/^[A-Z]{3}$/.test(c)) return undefined;
-  return Object.prototype.hasOwnProperty.call(EXPONENTS, c) ? EXPONENTS[c] : 2;
+  const e = /^[A-Z]{3}$/.test(c) ? (Object.prototype.hasOwnProperty.call(EXPONENTS, c) ? EXPONENTS[c] : 2) : undefined;
+  if (exponentCache.size < 1000) exponentCache.set(currency, e);
+  return e;
 }

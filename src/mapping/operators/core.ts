@@ -39,20 +39,38 @@ export function compilePath(text: string, pointer: string, cc: CompileContext): 
   return ev;
 }
 
+/**
+ * Keys that no prototype of a JSON value (Object.prototype, Array.prototype) answers to and that
+ * are not array indexes: for these a plain property read can only find an own property of a
+ * JSON-parsed object, so the hot path may skip the own-property check.
+ */
+function isInertKey(k: string): boolean {
+  return !(k in Object.prototype) && !(k in Array.prototype) && !(k in String.prototype) && !/^\d+$/.test(k);
+}
+
 function pathEvaluator(kind: string, base: (s: Scope) => unknown, segments: PathSegment[], wild: boolean): Evaluator {
   if (segments.length === 0) return (s) => base(s);
   if (wild) return (s) => walk(base(s), segments);
-  if (segments.every((x) => x.kind === 'key')) {
-    const keys = segments.map((x) => (x as { key: string }).key);
-    if (kind === 'cur' && keys.length === 1) {
-      const k0 = keys[0]!;
+  const keys = segments.every((x) => x.kind === 'key') ? segments.map((x) => (x as { key: string }).key) : undefined;
+  if (keys && keys.every(isInertKey)) {
+    const n = keys.length;
+    const k0 = keys[0]!;
+    if (kind === 'cur' && n === 1) {
       return (s) => {
         const v = s.cur;
-        return v !== null && typeof v === 'object' && !Array.isArray(v) && hasOwn.call(v, k0)
-          ? (v as Record<string, unknown>)[k0]
-          : undefined;
+        return v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k0] : undefined;
       };
     }
+    return (s) => {
+      let v = base(s);
+      for (let i = 0; i < n; i++) {
+        if (v === null || typeof v !== 'object') return undefined;
+        v = (v as Record<string, unknown>)[keys[i]!];
+      }
+      return v;
+    };
+  }
+  if (keys) {
     const n = keys.length;
     return (s) => {
       let v = base(s);

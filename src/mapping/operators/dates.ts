@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import type { Evaluator, Scope } from '../scope';
+import { isoFromMillis } from '../iso-date';
 import { NODE, type OperatorDef } from './operator';
 import { describe, fail, parseNumber } from './support';
 
@@ -88,7 +89,7 @@ export const dateOperators: OperatorDef[] = [
       return (s) => {
         const v = ev(s);
         if (v === undefined || v === null) return v;
-        if (simple && typeof v === 'number') return new Date(toMillis(v)).toISOString();
+        if (simple && typeof v === 'number') return isoFromMillis(toMillis(v));
         let dt = shift(parse(v), s);
         if (startOf) dt = dt.startOf(startOf);
         if (!dt.isValid) return fail(n.info, 'MAPPING_DATE_INVALID', `date out of range after arithmetic`, ev);

@@ -5,6 +5,7 @@ import { NODE, NODE_LIST, ROUNDING, type OperatorDef, type OperatorNode } from '
 import { describe, fail, listEvaluators, paramEvaluator, requireNumber, requireString, unary } from './support';
 
 const EXPONENT = { type: 'integer', minimum: 0, maximum: 6 };
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
 /** Resolves the minor-unit exponent from `exponent` or the `currency` node, per evaluation. */
 function exponentOf(n: OperatorNode, cc: CompileContext): (s: Parameters<Evaluator>[0]) => number {
@@ -103,8 +104,10 @@ export const numberOperators: OperatorDef[] = [
       return unary(n, cc, (v, from, s) => {
         const x = requireNumber(n.info, v, from);
         if (!Number.isSafeInteger(x)) return fail(n.info, 'MAPPING_NUMBER_INVALID', `minor units must be an integer, got ${describe(v)}`, from);
-        const text = fromMinorUnits(BigInt(x), exp(s));
-        return asString ? text : Number(text);
+        const e = exp(s);
+        // Dividing an exact integer by an exact power of ten rounds once, to the same double as
+        // parsing the decimal text would, so only the string form needs the decimal routine.
+        return asString ? fromMinorUnits(BigInt(x), e) : x / POW10[e]!;
       });
     },
   },

@@ -77,7 +77,7 @@ describe('subhub map', () => {
     const dir = tempFiles({ 'm.json': upperMapping, 'f.json': { filter: { $path: 'keep' }, output: { a: 1 } } });
     const bad = captureIO('{"id": 1,,}');
     expect(await main(['map', join(dir, 'm.json')], bad)).toBe(1);
-    expect(bad.stderr()).toMatch(/<stdin>:1:\d+: invalid JSON/);
+    expect(bad.stderr()).toMatch(/<stdin>:1:\d+: invalid JSON.*\[MAPPING_INPUT_INVALID\]/);
     const dropped = captureIO('{"keep": false}');
     expect(await main(['map', join(dir, 'f.json')], dropped)).toBe(0);
     expect(JSON.parse(dropped.stdout())).toEqual({ dropped: true, reason: 'filter' });

@@ -44,9 +44,6 @@ export const ERROR_CODES = {
   MAPPING_JSONATA_TIMEOUT: { kind: 'bad_input', summary: 'A $jsonata expression ran past its time limit.' },
   MAPPING_OUTPUT_INVALID: { kind: 'bad_input', summary: 'The mapped output breaks the declared output schema.' },
   MAPPING_INPUT_INVALID: { kind: 'bad_input', summary: 'The input is not valid JSON.' },
-
-  // Mapping test cases
-  CASE_MISMATCH: { kind: 'config', summary: 'A mapping case produced other output than expected.' },
 } as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,7 +9,8 @@ export interface JsonDifference {
 
 /** Structural differences between two JSON values, each at its JSON pointer. Key order is ignored. */
 export function jsonDiff(expected: unknown, actual: unknown, pointer = '', out: JsonDifference[] = []): JsonDifference[] {
-  if (Object.is(expected, actual)) return out;
+  // === rather than Object.is: JSON has no -0, and 0 written as JSON reads back as 0.
+  if (expected === actual) return out;
   const bothArrays = Array.isArray(expected) && Array.isArray(actual);
   const bothObjects = isObject(expected) && isObject(actual);
   if (bothArrays) {

@@ -65,7 +65,7 @@ function describeError(e: ErrorObject): { pointer: string; at: 'key' | 'value'; 
           hint: guess ? `did you mean "${guess}"?` : 'see mappings/README.md for the operators',
         };
       }
-      const guess = closest(String(e.data), allowed);
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
       return {
         pointer: e.instancePath,
         at: 'value',

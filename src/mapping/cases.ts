@@ -68,9 +68,16 @@ export async function runCase(casesFile: CasesFile, c: MappingCase, set: Mapping
       return outcome(false, describeError(e));
     }
   }
+  let mapping;
+  try {
+    mapping = set.get(casesFile.mapping);
+  } catch (e) {
+    // A mapping that does not compile fails every case, whatever error code the case expects.
+    return outcome(false, ['the mapping does not compile:', ...describeError(e)]);
+  }
   let result;
   try {
-    result = await set.get(casesFile.mapping).run(input);
+    result = await mapping.run(input);
   } catch (e) {
     if (c.expectError !== undefined && isHubError(e) && e.code === c.expectError) return outcome(true);
     const got = isHubError(e) ? `error ${e.code}` : 'an unexpected error';

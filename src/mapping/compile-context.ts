@@ -26,9 +26,15 @@ export interface UsableMapping {
 /** What the compiler needs from outside one mapping: its tables and the other mappings. */
 export interface CompileEnv {
   readonly tables: ReadonlyMap<string, LookupTable>;
-  /** Resolves `$use`; returns undefined when unknown. Cycle detection is the resolver's job. */
-  resolveMapping(name: string): UsableMapping | undefined | 'cycle';
+  /**
+   * Resolves `$use`: undefined when no such mapping exists, 'cycle' when it is being compiled
+   * (it uses this one in turn), 'broken' when it exists but does not compile.
+   */
+  resolveMapping(name: string): UsableMapping | undefined | 'cycle' | 'broken';
 }
+
+/** Deepest nesting of mapping nodes the compiler accepts (files are also capped by the JSON parser). */
+export const MAX_MAPPING_DEPTH = 100;
 
 export type NodeCompiler = (value: unknown, pointer: string, cc: CompileContext) => Evaluator;
 
@@ -43,6 +49,7 @@ export class CompileContext {
   slotCount = 0;
   iterationDepth = 0;
   readonly #scopes: Array<Map<string, number>> = [new Map()];
+  #depth = 0;
 
   constructor(
     readonly mapping: string,
@@ -53,7 +60,15 @@ export class CompileContext {
 
   /** Compiles a child node found at `pointer` (the parent's pointer joined with the child's key). */
   node(value: unknown, pointer: string): Evaluator {
-    return this.compileNode(value, pointer, this);
+    if (++this.#depth > MAX_MAPPING_DEPTH) {
+      this.#depth--;
+      return this.error('MAPPING_TOO_DEEP', pointer, `mapping nodes nest deeper than ${MAX_MAPPING_DEPTH} levels`, 'split the mapping with $use');
+    }
+    try {
+      return this.compileNode(value, pointer, this);
+    } finally {
+      this.#depth--;
+    }
   }
 
   child(pointer: string, ...segments: Array<string | number>): string {

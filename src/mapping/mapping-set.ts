@@ -44,14 +44,17 @@ export class MappingSet {
   readonly #compiling = new Set<string>();
   readonly #tableCache = new Map<string, LookupTable>();
 
-  /** Registers mapping files; a name given twice is an error naming both files. */
-  static fromPaths(paths: readonly string[]): MappingSet {
+  /**
+   * Registers mapping files; a name given twice is an error naming both files, unless
+   * `preferFirst` (e.g. a file named on the command line shadows one in ./mappings).
+   */
+  static fromPaths(paths: readonly string[], options: { preferFirst?: boolean } = {}): MappingSet {
     const set = new MappingSet();
     const dupes: LocatedError[] = [];
     for (const f of findMappingFiles(paths)) {
       const name = mappingNameOf(f);
       const prev = set.#files.get(name);
-      if (prev && resolve(prev) === resolve(f)) continue;
+      if (prev && (options.preferFirst || resolve(prev) === resolve(f))) continue;
       if (prev) {
         dupes.push(new LocatedError('MAPPING_NAME_MISMATCH', kindOf('MAPPING_NAME_MISMATCH'), `mapping name "${name}" is also used by ${prev}`, { file: f, pointer: '' }, { hint: 'mapping names are file names and must be unique' }));
       } else set.#files.set(name, f);
@@ -107,13 +110,13 @@ export class MappingSet {
     return problems;
   }
 
-  #resolve(name: string): CompiledMapping | undefined | 'cycle' {
+  #resolve(name: string): CompiledMapping | undefined | 'cycle' | 'broken' {
     if (this.#compiling.has(name)) return 'cycle';
     if (!this.#files.has(name)) return undefined;
     try {
       return this.get(name);
     } catch (e) {
-      if (e instanceof LocatedErrors) return undefined;
+      if (e instanceof LocatedErrors) return 'broken';
       throw e;
     }
   }

@@ -67,6 +67,7 @@ export function parsePath(text: string): ParsedPath {
         segments.push({ kind: 'wild' });
         continue;
       }
+      if (text[i] === '[' && text[i - 1] === '.') err('"." cannot come before "["');
       if (text[i] === '[') continue;
       const key = ident();
       if (key === undefined) err('expected a key name');

@@ -86,8 +86,10 @@ function csvTable(name: string, text: string, spec: { file: string; key?: string
     if (spec.value !== undefined && !(spec.value in first)) throw new TableLoadError(`${spec.file} has no column "${spec.value}"`);
   }
   const valueCol = spec.value;
+  // An empty cell means "no value": it is left out, so a required lookup of it fails.
+  const present = (row: Record<string, string>) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== ''));
   return tableFromEntries(
     name,
-    rows.map((row) => [row[keyCol]!, valueCol === undefined ? { ...row } : row[valueCol]]),
+    rows.map((row) => [row[keyCol]!, valueCol === undefined ? present(row) : row[valueCol] === '' ? undefined : row[valueCol]]),
   );
 }

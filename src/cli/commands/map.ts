@@ -1,10 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { isHubError } from '../../errors/hub-error';
+import { kindOf } from '../../errors/codes';
 import { parseLocatedJson } from '../../json/located-json';
 import { MappingSet, mappingNameOf } from '../../mapping/mapping-set';
 import type { CliIO } from '../io';
 import { DEFAULT_MAPPINGS } from '../workspace';
+
+/** Parses the input document; syntax problems are bad input (MAPPING_INPUT_INVALID), with positions. */
+function parseInput(text: string, source: string): unknown {
+  try {
+    return parseLocatedJson(text, source).value;
+  } catch (e) {
+    if (!(e instanceof LocatedErrors)) throw e;
+    throw new LocatedErrors(e.errors.map((x) => new LocatedError('MAPPING_INPUT_INVALID', kindOf('MAPPING_INPUT_INVALID'), x.message, x.location)));
+  }
+}
 
 /**
  * Dry run: applies one mapping (a file path or a name in ./mappings) to an input file or stdin and
@@ -16,11 +27,11 @@ export async function mapCommand(mapping: string, inputPath: string | undefined,
   const roots = [...(isFile ? [mapping] : []), ...(existsSync(DEFAULT_MAPPINGS) ? [DEFAULT_MAPPINGS] : [])];
   const name = isFile ? mappingNameOf(mapping) : mapping;
   try {
-    const set = MappingSet.fromPaths(roots);
+    const set = MappingSet.fromPaths(roots, { preferFirst: true });
     const compiled = set.get(name);
     const source = inputPath === undefined || inputPath === '-' ? '<stdin>' : inputPath;
     const text = source === '<stdin>' ? await io.readStdin() : readFileSync(source, 'utf8');
-    const input = parseLocatedJson(text, source).value;
+    const input = parseInput(text, source);
     const result = await compiled.run(input);
     io.out(JSON.stringify(result.dropped ? { dropped: true, reason: result.reason } : result.output, null, 2));
     return 0;

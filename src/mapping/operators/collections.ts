@@ -26,7 +26,7 @@ function iterate(n: OperatorNode, cc: CompileContext, paramName: string) {
     return cc.node(spec, cc.child(n.pointer, paramName));
   });
   const forEach = (s: Scope, arr: unknown[], visit: (result: unknown, element: unknown) => void): void => {
-    if (arr.length > MAX_ITERATION) fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the iteration limit of ${MAX_ITERATION}`, source);
+    checkSize(n, arr, source);
     const saved = s.cur;
     let i = 0;
     try {
@@ -53,6 +53,11 @@ function prefixInputPath(e: MappingError, source: Evaluator, i: number): void {
   const inner = e.inputPath === undefined || e.inputPath === '@' ? '' : e.inputPath.replace(/^@\.?/, '');
   e.inputPath = inner === '' ? base : inner.startsWith('[') ? `${base}${inner}` : `${base}.${inner}`;
   e.inputRelative = source.inputRelative === true;
+}
+
+/** Fails with MAPPING_LIMIT for arrays above the iteration limit. */
+function checkSize(n: OperatorNode, arr: unknown[], from: Evaluator): void {
+  if (arr.length > MAX_ITERATION) fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
 }
 
 function arrayOrMissing(n: OperatorNode, source: Evaluator, s: Scope): unknown[] | null | undefined {
@@ -108,17 +113,18 @@ export const collectionOperators: OperatorDef[] = [
     params: { of: { schema: NODE, description: 'The number to add for each element (default: the element).' }, ...ITEM_PARAMS },
     compile: (n, cc) => {
       const { source, forEach, each } = iterate(n, cc, 'of');
-      const number = (v: unknown, from: Evaluator): number => {
-        if (v === undefined || v === null) return 0;
-        if (typeof v !== 'number') return fail(n.info, 'MAPPING_TYPE', `cannot add ${describe(v)}`, from);
-        return requireNumber(n.info, v, from);
-      };
+      // Missing and null elements count as 0; numeric strings are parsed, as in $number.
+      const number = (v: unknown, from: Evaluator): number => (v === undefined || v === null ? 0 : requireNumber(n.info, v, from));
       return (s) => {
         const arr = arrayOrMissing(n, source, s);
         if (arr === undefined || arr === null) return arr;
         let total = 0;
         if (forEach) forEach(s, arr, (v) => (total += number(v, each)));
-        else for (const v of arr) total += number(v, source);
+        else {
+          checkSize(n, arr, source);
+          for (const v of arr) total += number(v, source);
+        }
+        if (!Number.isFinite(total)) return fail(n.info, 'MAPPING_NUMBER_INVALID', 'the sum is out of range', source);
         return total;
       };
     },
@@ -135,7 +141,14 @@ export const collectionOperators: OperatorDef[] = [
     group: 'collections',
     summary: 'Flattens an array of arrays by one level (non-array elements are kept).',
     arg: NODE,
-    compile: (n, cc) => unary(n, cc, (v, from) => requireArray(n.info, v, from).flat(1)),
+    compile: (n, cc) =>
+      unary(n, cc, (v, from) => {
+        const arr = requireArray(n.info, v, from);
+        checkSize(n, arr, from);
+        const flat = arr.flat(1);
+        checkSize(n, flat, from);
+        return flat;
+      }),
   },
   {
     name: '$distinct',
@@ -146,7 +159,9 @@ export const collectionOperators: OperatorDef[] = [
       unary(n, cc, (v, from) => {
         const seen = new Set<unknown>();
         const out: unknown[] = [];
-        for (const x of requireArray(n.info, v, from)) {
+        const arr = requireArray(n.info, v, from);
+        checkSize(n, arr, from);
+        for (const x of arr) {
           if (x !== null && typeof x === 'object') {
             if (!out.some((y) => jsonEqual(x, y))) out.push(x);
           } else if (!seen.has(x)) {

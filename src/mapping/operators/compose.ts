@@ -19,11 +19,16 @@ export const composeOperators: OperatorDef[] = [
       const used = cc.env.resolveMapping(name);
       if (used === undefined) return cc.error('MAPPING_UNKNOWN_MAPPING', n.argPointer, `no mapping named "${name}"`, 'the name is the file name without .json');
       if (used === 'cycle') return cc.error('MAPPING_CYCLE', n.argPointer, `mapping "${name}" uses this mapping in turn`, 'break the cycle');
+      if (used === 'broken') return cc.error('MAPPING_UNKNOWN_MAPPING', n.argPointer, `mapping "${name}" does not compile`, `run subhub validate on ${name}.json`);
       if (used.isAsync) {
         return cc.error('MAPPING_JSONATA_PLACEMENT', n.argPointer, `mapping "${name}" uses $jsonata and cannot be composed`, 'move the $jsonata node into this mapping');
       }
       const input = n.params.input === undefined ? (s: { cur: unknown }) => s.cur : cc.node(n.params.input, cc.child(n.pointer, 'input'));
-      return (s) => used.evaluate(input(s));
+      // Missing in, missing out, as for every other operator: the used mapping does not run.
+      return (s) => {
+        const v = input(s);
+        return v === undefined || v === null ? v : used.evaluate(v);
+      };
     },
   },
   {

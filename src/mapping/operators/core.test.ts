@@ -1,4 +1,5 @@
 import { LocatedErrors, type LocatedError } from '../../errors/located-error';
+import { MAX_MAPPING_DEPTH } from '../compile-context';
 import { compileMapping } from '../compile-mapping';
 import { MappingError } from '../mapping-error';
 
@@ -189,6 +190,32 @@ describe('$drop, filter and the output', () => {
   });
 });
 
+describe('running', () => {
+  it('run() gives what runSync() gives for a mapping without $jsonata', async () => {
+    const m = compile({ filter: { $path: 'ok' }, output: { id: { $path: 'id' } } });
+    expect(m.isAsync).toBe(false);
+    await expect(m.run({ ok: true, id: 3 })).resolves.toEqual(m.runSync({ ok: true, id: 3 }));
+    await expect(m.run({ ok: false })).resolves.toEqual({ dropped: true, reason: 'filter' });
+    await expect(m.run({ ok: true, id: { $bad: 1 } })).resolves.toEqual({ dropped: false, output: { id: { $bad: 1 } } });
+  });
+
+  it('run() rejects with the MappingError runSync() throws', async () => {
+    const m = compile({ output: { $number: { $path: 'n' } } });
+    await expect(m.run({ n: 'x' })).rejects.toMatchObject({ code: 'MAPPING_NUMBER_INVALID', kind: 'bad_input', inputPath: 'n' });
+  });
+
+  it('an output that breaks the declared output schema is MAPPING_OUTPUT_INVALID', () => {
+    const e = runError({ outputSchema: 'hub-event', output: { type: 'not.a.type' } }, {});
+    expect(e.code).toBe('MAPPING_OUTPUT_INVALID');
+    expect(e.kind).toBe('bad_input');
+    expect(e.location.pointer).toBe('/output');
+  });
+
+  it('an unknown output schema is a schema error', () => {
+    expect(compileErrors({ outputSchema: 'nope', output: 1 })[0]!.code).toBe('SCHEMA_INVALID');
+  });
+});
+
 describe('default and required', () => {
   it('default replaces a missing or null result', () => {
     expect(valueOf({ $path: 'a', default: 'd' }, {})).toBe('d');
@@ -261,6 +288,29 @@ describe('compile-time problems', () => {
       ['MAPPING_UNKNOWN_VARIABLE', '/output/b/$path'],
       ['MAPPING_BAD_ARGUMENT', '/output/c/default'],
     ]);
+  });
+
+  it(`nodes nested deeper than ${MAX_MAPPING_DEPTH} levels are MAPPING_TOO_DEEP`, () => {
+    const nest = (levels: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < levels; i++) v = { k: v };
+      return v;
+    };
+    // n nested templates and the constant at the bottom are n + 1 levels
+    expect(() => compile({ output: nest(MAX_MAPPING_DEPTH - 1) })).not.toThrow();
+    const errors = compileErrors({ output: nest(MAX_MAPPING_DEPTH) });
+    expect(errors.map((e) => e.code)).toEqual(['MAPPING_TOO_DEEP']);
+    expect(errors[0]!.kind).toBe('config');
+    expect(errors[0]!.location.pointer).toBe(`/output${'/k'.repeat(MAX_MAPPING_DEPTH)}`);
+  });
+
+  it('deep operator chains and arrays are MAPPING_TOO_DEEP too', () => {
+    let ops: unknown = { $path: 'a' };
+    for (let i = 0; i < 150; i++) ops = { $trim: ops };
+    expect(compileErrors({ output: ops }).map((e) => e.code)).toEqual(['MAPPING_TOO_DEEP']);
+    let arr: unknown = 1;
+    for (let i = 0; i < 1000; i++) arr = [arr];
+    expect(compileErrors({ let: { x: arr }, output: 1 }).map((e) => e.code)).toEqual(['MAPPING_TOO_DEEP']);
   });
 
   it('a "name" that differs from the mapping name is MAPPING_NAME_MISMATCH', () => {

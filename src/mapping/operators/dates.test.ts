@@ -60,10 +60,19 @@ describe('$date: reading and writing forms', () => {
     expect(date('2024-06-01')).toBe('2024-06-01T00:00:00.000Z');
   });
 
-  it('from "iso" refuses a number inside a zone', () => {
-    const e = runError({ $date: { $path: 'ts' }, from: 'iso', tz: 'Europe/Berlin' }, { ts: 5 });
+  it.each<[string, Record<string, unknown>]>([
+    ['in UTC', {}],
+    ['in a zone', { tz: 'Europe/Berlin' }],
+    ['as a date', { to: 'date' }],
+  ])('from "iso" refuses a number (%s)', (_what, params) => {
+    const e = runError({ $date: { $path: 'ts' }, from: 'iso', ...params }, { ts: 5 });
     expect(e.code).toBe('MAPPING_TYPE');
     expect(e.inputPath).toBe('ts');
+  });
+
+  it('from "unix" and "unix_ms" refuse an ISO string', () => {
+    expect(runError({ $date: { $path: 'ts' }, from: 'unix' }, { ts: '2024-01-01' }).code).toBe('MAPPING_NUMBER_INVALID');
+    expect(runError({ $date: { $path: 'ts' }, from: 'unix_ms', tz: 'UTC' }, { ts: '2024-01-01T00:00:00Z' }).code).toBe('MAPPING_NUMBER_INVALID');
   });
 });
 

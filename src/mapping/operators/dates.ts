@@ -49,7 +49,7 @@ export const dateOperators: OperatorDef[] = [
       const addSpec = (n.params.add as Record<string, unknown> | undefined) ?? {};
       const adds: Array<[string, Evaluator]> = Object.keys(addSpec).map((u) => [u, cc.node(addSpec[u], cc.child(n.pointer, 'add', u))]);
       const ev = cc.node(n.arg, n.argPointer);
-      const simple = to === 'iso' && tz === 'UTC' && !format && adds.length === 0 && !startOf;
+      const simple = to === 'iso' && tz === 'UTC' && !format && adds.length === 0 && !startOf && from !== 'iso';
 
       const toMillis = (v: unknown): number => {
         let x: number;

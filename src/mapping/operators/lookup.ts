@@ -41,10 +41,13 @@ export const lookupOperators: OperatorDef[] = [
               : undefined;
           }
         }
-        if (hit === undefined && required && !('default' in n.params)) {
+        if ((hit === undefined || hit === null) && required && !('default' in n.params)) {
+          if (key === undefined || key === null) return fail(n.info, 'MAPPING_REQUIRED_MISSING', `the key to look up in "${name}" is missing`, ev);
           return fail(n.info, 'MAPPING_LOOKUP_MISSING', `no entry for ${describe(key)} in table "${name}"${field ? ` (field ${field})` : ''}`, ev);
         }
-        return hit;
+        if (hit === null && 'default' in n.params) return n.params.default;
+        // Tables live as long as the process: hand out copies, never the table's own objects.
+        return hit !== null && typeof hit === 'object' ? structuredClone(hit) : hit;
       };
     },
   },

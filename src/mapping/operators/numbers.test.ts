@@ -184,6 +184,17 @@ describe('arithmetic', () => {
     expect(runError({ $divide: [1, '0.0'] }).code).toBe('MAPPING_NUMBER_INVALID');
   });
 
+  it.each<[string, unknown[]]>([
+    ['$add', [1e308, 1e308]],
+    ['$subtract', [-1e308, 1e308]],
+    ['$multiply', [1e200, 1e200]],
+    ['$divide', [1e308, 1e-10]],
+  ])('%s beyond the number range is MAPPING_NUMBER_INVALID, not Infinity', (op, args) => {
+    const e = runError({ [op]: [{ $path: 'a' }, { $path: 'b' }] }, { a: args[0], b: args[1] });
+    expect(e.code).toBe('MAPPING_NUMBER_INVALID');
+    expect(e.kind).toBe('bad_input');
+  });
+
   it('needs at least two operands', () => {
     expect(() => compile({ output: { $add: [1] } })).toThrow(LocatedErrors);
   });

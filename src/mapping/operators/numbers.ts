@@ -42,6 +42,7 @@ function arithmetic(name: `$${string}`, summary: string, op: (a: number, b: numb
             acc = op(acc, x);
           }
         }
+        if (acc !== undefined && !Number.isFinite(acc)) return fail(n.info, 'MAPPING_NUMBER_INVALID', 'the result is out of range', evs[0]);
         return acc;
       };
     },

@@ -182,6 +182,14 @@ describe('regex operators', () => {
     expect(e!.location.pointer).toBe('/output/ok/pattern');
   });
 
+  it.each(['(a|a)*b', '(a|b)*c', '(\\w|\\d)+$', '(.*a){12}'])('the backtracking alternation %j is MAPPING_UNSAFE_REGEX', (pattern) => {
+    expect(compileErrors({ output: { $test: 'x', pattern } })[0]!.code).toBe('MAPPING_UNSAFE_REGEX');
+  });
+
+  it.each(['^cus_[A-Za-z0-9]+$', '(\\d+)-(\\d+)', '[ab]*c', 'a{1,3}', '^gid://shopify/\\w+/(\\d+)$', 'x|y'])('the safe pattern %j compiles', (pattern) => {
+    expect(() => compile({ output: { $test: 'x', pattern } })).not.toThrow();
+  });
+
   it.each(['(', '[a-', '*a', 'a{2,1}'])('the bad pattern %j is MAPPING_BAD_REGEX', (pattern) => {
     const [e] = compileErrors({ output: { $replace: 'x', pattern, with: '' } });
     expect(e!.code).toBe('MAPPING_BAD_REGEX');

@@ -1,9 +1,9 @@
-import safeRegex from 'safe-regex2';
 import type { CompileContext } from '../compile-context';
 import type { Evaluator } from '../scope';
+import { isSafeRegex } from '../regex-safety';
 import { compilePath } from './core';
 import { NODE, NODE_LIST, type OperatorDef, type OperatorNode } from './operator';
-import { describe, fail, MAX_REGEX_INPUT, requireArray, requireString, unary } from './support';
+import { describe, fail, MAX_ITERATION, MAX_REGEX_INPUT, requireArray, requireString, unary } from './support';
 
 /** Text of a value inside $concat/$template/$join: missing and null become "", objects are an error. */
 function piece(n: OperatorNode, v: unknown, from: Evaluator): string {
@@ -39,16 +39,21 @@ function compileRegex(n: OperatorNode, cc: CompileContext, extraFlags = ''): Reg
     cc.error('MAPPING_BAD_REGEX', cc.child(n.pointer, 'pattern'), (e as Error).message);
     return undefined;
   }
-  if (!safeRegex(re)) {
+  if (!isSafeRegex(re)) {
     cc.error(
       'MAPPING_UNSAFE_REGEX',
       cc.child(n.pointer, 'pattern'),
       `pattern ${JSON.stringify(pattern)} could backtrack catastrophically`,
-      'avoid nested quantifiers such as (a+)+; mapping files may come from anyone',
+      'avoid nested quantifiers such as (a+)+ and alternatives inside repetition such as (a|b)* (write [ab]*); mapping files may come from anyone',
     );
     return undefined;
   }
   return re;
+}
+
+function limited(n: OperatorNode, arr: unknown[], from: Evaluator): unknown[] {
+  if (arr.length > MAX_ITERATION) fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
+  return arr;
 }
 
 function regexInput(n: OperatorNode, v: unknown, from: Evaluator): string {
@@ -130,7 +135,7 @@ export const stringOperators: OperatorDef[] = [
     compile: (n, cc) => {
       const sep = (n.params.separator as string | undefined) ?? '';
       return unary(n, cc, (v, from) =>
-        requireArray(n.info, v, from)
+        limited(n, requireArray(n.info, v, from), from)
           .filter((x) => x !== undefined && x !== null)
           .map((x) => piece(n, x, from))
           .join(sep),

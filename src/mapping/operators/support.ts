@@ -38,10 +38,14 @@ export function listEvaluators(n: OperatorNode, cc: CompileContext): Evaluator[]
  */
 export function unary(n: OperatorNode, cc: CompileContext, fn: (v: unknown, from: Evaluator, s: Scope) => unknown): Evaluator {
   const ev = argEvaluator(n, cc);
-  return (s) => {
+  const out: Evaluator = (s) => {
     const v = ev(s);
     return v === undefined || v === null ? v : fn(v, ev, s);
   };
+  // A missing result comes from the argument's input: let `required` name that input.
+  out.inputPath = ev.inputPath;
+  out.inputRelative = ev.inputRelative;
+  return out;
 }
 
 export function requireString(info: NodeInfo, v: unknown, from?: Evaluator): string {

@@ -33,6 +33,7 @@ describe.each(['$string', '$number', '$integer', '$boolean'])('%s with missing i
     expect(e.code).toBe('MAPPING_REQUIRED_MISSING');
     expect(e.kind).toBe('bad_input');
     expect(e.location.pointer).toBe('/output/v');
+    expect(e.inputPath).toBe('x');
   });
 });
 

@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   MAPPING_BAD_PATH: { kind: 'config', summary: 'A path expression does not parse.' },
   MAPPING_UNKNOWN_VARIABLE: { kind: 'config', summary: 'A path refers to a variable that is not in scope.' },
   MAPPING_UNKNOWN_TABLE: { kind: 'config', summary: 'A lookup names a table the mapping does not declare.' },
-  MAPPING_UNKNOWN_MAPPING: { kind: 'config', summary: '$use names a mapping that is not loaded.' },
+  MAPPING_UNKNOWN_MAPPING: { kind: 'config', summary: '$use (or a cases file) names a mapping that is not loaded or does not compile.' },
   MAPPING_CYCLE: { kind: 'config', summary: 'Mappings use each other in a cycle.' },
   MAPPING_BAD_REGEX: { kind: 'config', summary: 'A regular expression does not compile.' },
   MAPPING_UNSAFE_REGEX: { kind: 'config', summary: 'A regular expression could backtrack catastrophically.' },

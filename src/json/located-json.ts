@@ -1,4 +1,4 @@
-import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { LocatedError, LocatedErrors } from '../errors/located-error';
 import { kindOf } from '../errors/codes';
 import { joinPointer, pointerToSegments } from './pointer';
@@ -82,18 +82,28 @@ function describeParseError(e: ParseError): string {
 
 /** The node at `pointer`, or the deepest ancestor that exists (a missing property points at its object). */
 function nodeAt(root: Node, pointer: string): Node {
-  const segments = pointerToSegments(pointer);
-  for (let n = segments.length; n >= 0; n--) {
-    const path = segments.slice(0, n).map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
-    const found = findNodeAtLocation(root, path);
-    if (found) return found;
+  let node = root;
+  for (const seg of pointerToSegments(pointer)) {
+    let next: Node | undefined;
+    if (node.type === 'object') {
+      // Object keys are strings even when they look like numbers ("0").
+      next = node.children?.find((p) => p.children?.[0]?.value === seg)?.children?.[1];
+    } else if (node.type === 'array' && /^(0|[1-9]\d*)$/.test(seg)) {
+      next = node.children?.[Number(seg)];
+    }
+    if (!next) return node;
+    node = next;
   }
-  return root;
+  return node;
 }
 
 function lineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // \n, \r\n and a lone \r each end a line.
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
   return starts;
 }
 

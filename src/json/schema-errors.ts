@@ -22,7 +22,8 @@ export function schemaErrorsToLocated(
     if ((e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'allOf') && precise.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== e.keyword)) {
       continue;
     }
-    if (e.keyword === 'propertyNames' && precise.some((o) => o.keyword === 'enum' && o.propertyName !== undefined && o.instancePath === e.instancePath)) {
+    // ajv reports a bad key twice: once as `propertyNames` on the object, once for the key itself.
+    if (e.keyword === 'propertyNames' && precise.some((o) => o !== e && o.propertyName !== undefined && o.instancePath === e.instancePath)) {
       continue;
     }
     const { pointer, at, message, hint, code: specific } = describeError(e);
@@ -78,6 +79,9 @@ function describeError(e: ErrorObject): { pointer: string; at: 'key' | 'value'; 
     case 'const':
       return { pointer: e.instancePath, at: 'value', message: `expected ${JSON.stringify(params.allowedValue)}, got ${JSON.stringify(e.data)}` };
     case 'pattern':
+      if (e.propertyName !== undefined) {
+        return { pointer: joinPointer(e.instancePath, e.propertyName), at: 'key', message: `invalid key "${e.propertyName}": must match ${String(params.pattern)}` };
+      }
       return { pointer: e.instancePath, at: 'value', message: `${JSON.stringify(e.data)} does not match ${String(params.pattern)}` };
     case 'propertyNames':
       return { pointer: joinPointer(e.instancePath, String(params.propertyName)), at: 'key', message: `invalid key "${String(params.propertyName)}"` };

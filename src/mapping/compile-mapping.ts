@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../json/ajv';
-import type { LocatedJson } from '../json/located-json';
+import { DEFAULT_MAX_DEPTH, type LocatedJson } from '../json/located-json';
+import { firstPointerDeeperThan } from '../json/depth';
 import { schemaErrorsToLocated } from '../json/schema-errors';
 import { LocatedError, LocatedErrors } from '../errors/located-error';
 import { kindOf } from '../errors/codes';
@@ -59,6 +60,11 @@ let schemaValidator: ValidateFunction | undefined;
 
 /** Validates a mapping document against mapping.schema.json; returns located problems. */
 export function validateMappingDocument(value: unknown, doc?: LocatedJson, file?: string): LocatedError[] {
+  // The schema validator recurses: refuse values nested past what any file may hold first.
+  const deep = firstPointerDeeperThan(value, DEFAULT_MAX_DEPTH);
+  if (deep !== undefined) {
+    return [new LocatedError('MAPPING_TOO_DEEP', kindOf('MAPPING_TOO_DEEP'), `nesting deeper than ${DEFAULT_MAX_DEPTH} levels`, { file, pointer: deep, ...doc?.locate(deep) })];
+  }
   schemaValidator ??= createAjv().compile(buildMappingSchema());
   if (schemaValidator(value)) return [];
   return schemaErrorsToLocated(schemaValidator.errors ?? [], doc, 'SCHEMA_INVALID', file);

@@ -22,7 +22,8 @@ export function parseDecimal(value: number | string): Decimal | undefined {
   if (int === '' && frac === '') return undefined;
   const digits = `${int}${frac}`.replace(/^0+(?=\d)/, '');
   const scale = frac.length - Number(exp);
-  if (!Number.isSafeInteger(scale) || Math.abs(scale) > 400) return undefined;
+  // Doubles reach about 1e±324; beyond ±1100 places nothing representable is left to round.
+  if (!Number.isSafeInteger(scale) || Math.abs(scale) > 1100) return undefined;
   const mantissa = BigInt(digits === '' ? '0' : digits);
   return { mantissa: sign === '-' ? -mantissa : mantissa, scale };
 }
@@ -53,6 +54,13 @@ function rescale(d: Decimal, scale: number, mode: RoundingMode): bigint {
       if (twice < divisor) return q;
       return q % 2n === 0n ? q : away;
   }
+}
+
+/** True when the decimal value has no fractional part (exactly, not after float conversion). */
+export function isIntegral(value: number | string): boolean | undefined {
+  const d = parseDecimal(value);
+  if (!d) return undefined;
+  return d.scale <= 0 || d.mantissa % 10n ** BigInt(d.scale) === 0n;
 }
 
 /** `value` rounded to `digits` decimal places, as a number. */

@@ -1,6 +1,6 @@
 import { LocatedError } from '../errors/located-error';
 import { kindOf, type ErrorCode } from '../errors/codes';
-import type { SourceLocation } from '../errors/source-location';
+import { formatLocation, type SourceLocation } from '../errors/source-location';
 
 /**
  * An error raised while compiling (kind `config`) or running (kind `bad_input`) a mapping.
@@ -24,7 +24,7 @@ export class MappingError extends LocatedError {
     const input = this.inputPath ? ` (input ${this.inputPath})` : '';
     const at = this.location.pointer === '' ? '' : ` at ${this.location.pointer}`;
     const hint = this.hint ? `; hint: ${this.hint}` : '';
-    const where = this.location.line === undefined ? (this.location.file ?? '<mapping>') : super.toLine().split(': ')[0];
+    const where = this.location.line === undefined && this.location.file === undefined ? '<mapping>' : formatLocation(this.location);
     return `${where}: mapping ${this.mapping}${at}: ${this.message}${input}${hint} [${this.code}]`;
   }
 

@@ -116,7 +116,7 @@ export class MappingSet {
     try {
       return this.get(name);
     } catch (e) {
-      if (e instanceof LocatedErrors) return 'broken';
+      if (e instanceof LocatedErrors) return e.errors.some((x) => x.code === 'MAPPING_CYCLE') ? 'cycle' : 'broken';
       throw e;
     }
   }

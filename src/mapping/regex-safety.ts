@@ -1,16 +1,14 @@
 import ret, { types, type Root, type Token } from 'ret';
-import safeRegex from 'safe-regex2';
 
 /**
  * Decides whether a mapping's regular expression is safe to run on untrusted input. JavaScript
  * regexes backtrack and have no time limit, so a pattern such as (a+)+$ or (a|a)*b can freeze
- * the process on a short input. Two checks, both conservative:
- * - safe-regex2's star-height test (no repetition inside repetition);
- * - ours: no alternation and no back-reference inside an unbounded or repeated group, since
- *   overlapping alternatives there backtrack exponentially. Rewrite (a|b)* as [ab]*.
+ * the process on a short input. Inside a repeated part (a quantifier that allows more than one
+ * match: *, +, {2,}, {1,5}; `?` does not repeat), the pattern may hold no other repeated part
+ * (star height 2, as in (a+)+), no alternation (overlapping alternatives, as in (a|a)*), and no
+ * back-reference. Conservative on purpose: rewrite (a|b)* as [ab]*.
  */
 export function isSafeRegex(re: RegExp): boolean {
-  if (!safeRegex(re)) return false;
   let root: Root;
   try {
     root = ret(re.source);
@@ -24,6 +22,7 @@ function risky(t: Token, insideRepetition: boolean): boolean {
   switch (t.type) {
     case types.REPETITION: {
       const repeats = t.max === Infinity || t.max === null || t.max > 1;
+      if (repeats && insideRepetition) return true;
       return risky(t.value, insideRepetition || repeats);
     }
     case types.GROUP: {

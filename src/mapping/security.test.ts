@@ -132,6 +132,7 @@ describe('mapping files', () => {
     expect(() => compile({ output: { $path: 'constructor' } }).runSync({})).toThrow(expect.objectContaining({ code: 'MAPPING_REQUIRED_MISSING' }));
   });
 
+  /* eslint-disable no-eval, no-new-func -- this test traps eval and Function to prove the engine never calls them */
   it('compiling and running mappings never evaluates text as code', () => {
     compile({ output: 1 }); // builds the (trusted) schema validator first
     const calls: string[] = [];
@@ -171,6 +172,7 @@ describe('mapping files', () => {
     }
     expect(calls).toEqual(['Function']);
   });
+  /* eslint-enable no-eval, no-new-func */
 });
 
 describe('hostile input', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 /** A named lookup table: string keys to JSON values. Backed by a Map, so no key reaches a prototype. */
@@ -34,7 +34,12 @@ export function tableFromEntries(name: string, entries: Iterable<[string, unknow
  */
 export function loadTable(name: string, spec: TableSpec, baseDir: string, cache?: Map<string, LookupTable>): LookupTable {
   if ('data' in spec) return tableFromEntries(name, Object.entries(spec.data));
+  // Mapping files may come from anyone's repository: a table may not read outside its folder.
   const file = resolve(baseDir, spec.file);
+  const rel = relative(resolve(baseDir), file);
+  if (isAbsolute(spec.file) || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new TableLoadError(`${spec.file} lies outside the mapping's folder`);
+  }
   const cacheKey = `${file}\0${spec.key ?? ''}\0${spec.value ?? ''}\0${spec.delimiter ?? ''}`;
   const cached = cache?.get(cacheKey);
   if (cached) return cached;

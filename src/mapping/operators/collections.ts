@@ -2,7 +2,7 @@ import type { CompileContext } from '../compile-context';
 import { MappingError } from '../mapping-error';
 import type { Evaluator, Scope } from '../scope';
 import { IDENTIFIER, NODE, NODE_LIST, type OperatorDef, type OperatorNode } from './operator';
-import { describe, fail, jsonEqual, MAX_ITERATION, requireArray, requireNumber, safeSet, truthy, unary } from './support';
+import { canonicalJson, describe, fail, MAX_ITERATION, requireArray, requireNumber, safeSet, truthy, unary } from './support';
 
 const ITEM_PARAMS = {
   as: { schema: IDENTIFIER, description: 'Name the element: readable as $name (and @ as always).' },
@@ -38,7 +38,7 @@ function iterate(n: OperatorNode, cc: CompileContext, paramName: string) {
         visit(each(s), el);
       }
     } catch (e) {
-      if (e instanceof MappingError) prefixInputPath(e, source, i);
+      if (e instanceof MappingError) prefixInputPath(e, source, i, n.params.as as string | undefined);
       throw e;
     } finally {
       s.cur = saved;
@@ -47,7 +47,15 @@ function iterate(n: OperatorNode, cc: CompileContext, paramName: string) {
   return { source, forEach, each };
 }
 
-function prefixInputPath(e: MappingError, source: Evaluator, i: number): void {
+function prefixInputPath(e: MappingError, source: Evaluator, i: number, as?: string): void {
+  // A path through the element's own name ($item.x) is a path into the element, like @.x.
+  if (as !== undefined && e.inputPath !== undefined && !e.inputRelative) {
+    const m = /^\$([A-Za-z_][A-Za-z0-9_-]*)(.*)$/.exec(e.inputPath);
+    if (m && m[1] === as) {
+      e.inputPath = `@${m[2]}`;
+      e.inputRelative = true;
+    }
+  }
   if (e.inputPath !== undefined && !e.inputRelative) return;
   const base = `${source.inputPath ?? '<array>'}[${i}]`;
   const inner = e.inputPath === undefined || e.inputPath === '@' ? '' : e.inputPath.replace(/^@\.?/, '');
@@ -157,15 +165,15 @@ export const collectionOperators: OperatorDef[] = [
     arg: NODE,
     compile: (n, cc) =>
       unary(n, cc, (v, from) => {
+        // Objects are compared by a canonical (key-sorted) text, keeping this linear on large inputs.
         const seen = new Set<unknown>();
         const out: unknown[] = [];
         const arr = requireArray(n.info, v, from);
         checkSize(n, arr, from);
         for (const x of arr) {
-          if (x !== null && typeof x === 'object') {
-            if (!out.some((y) => jsonEqual(x, y))) out.push(x);
-          } else if (!seen.has(x)) {
-            seen.add(x);
+          const key = x !== null && typeof x === 'object' ? `\u0000${canonicalJson(x)}` : x;
+          if (!seen.has(key)) {
+            seen.add(key);
             out.push(x);
           }
         }

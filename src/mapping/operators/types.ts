@@ -1,4 +1,4 @@
-import { roundDecimal, type RoundingMode } from '../decimal';
+import { isIntegral, roundDecimal, type RoundingMode } from '../decimal';
 import { NODE, ROUNDING, type OperatorDef } from './operator';
 import { describe, fail, requireNumber, unary } from './support';
 
@@ -35,7 +35,9 @@ export const typeOperators: OperatorDef[] = [
       const mode = n.params.round as RoundingMode | undefined;
       return unary(n, cc, (v, from) => {
         let x = requireNumber(n.info, v, from);
-        if (!Number.isInteger(x)) {
+        // Judge the exact decimal text, not its float: "1.0000000000000000001" is not an integer.
+        const integral = typeof v === 'string' ? isIntegral(v) === true : Number.isInteger(x);
+        if (!integral) {
           if (mode === undefined) return fail(n.info, 'MAPPING_NUMBER_INVALID', `${x} is not an integer (set "round" to round it)`, from);
           x = roundDecimal(typeof v === 'string' ? v : x, 0, mode)!;
         }

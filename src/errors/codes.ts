@@ -33,6 +33,20 @@ export const ERROR_CODES = {
   MAPPING_TOO_DEEP: { kind: 'config', summary: 'A mapping nests deeper than the compiler allows.' },
   MAPPING_NAME_MISMATCH: { kind: 'config', summary: 'A mapping\'s "name" differs from its file name.' },
 
+  // Store and pipeline
+  STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
+  ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
+  ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },
+  EVENT_UNREADABLE: { kind: 'bad_input', summary: 'A verified webhook body is not JSON or lacks the event id.' },
+  DELIVERY_TIMEOUT: { kind: 'retryable', summary: 'The target did not answer in time.' },
+  DELIVERY_NETWORK: { kind: 'retryable', summary: 'The target could not be reached (connection refused, reset, DNS).' },
+  DELIVERY_SERVER_ERROR: { kind: 'retryable', summary: 'The target answered 5xx or 408.' },
+  DELIVERY_RATE_LIMITED: { kind: 'retryable', summary: 'The target answered 429; Retry-After is honoured, clamped.' },
+  DELIVERY_REJECTED: { kind: 'permanent', summary: 'The target refused the request (4xx other than 408/429).' },
+  DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
+  DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
+  CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
+
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)
   MAPPING_REQUIRED_MISSING: { kind: 'bad_input', summary: 'A required value is missing or null in the input.' },
   MAPPING_TYPE: { kind: 'bad_input', summary: 'An input value has a type the operator cannot take.' },

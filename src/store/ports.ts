@@ -1,0 +1,148 @@
+/**
+ * The ports the pipeline depends on. The SQLite adapter (src/store/sqlite) implements all of
+ * them in one database file; a PostgreSQL/Kafka deployment implements the same contracts
+ * (test/contract/store.contract.ts runs against every adapter).
+ *
+ * Every method that resolves has made its change durable. Claims hand out rows under a lease;
+ * a row whose lease runs out (its worker died) is handed out again, so processing is
+ * at-least-once and effects rely on idempotency keys.
+ */
+
+/** A webhook as received, before normalisation. `body` is the raw text that was verified. */
+export interface InboxEntry {
+  source: string;
+  sourceEventId: string;
+  eventType?: string;
+  receivedAt: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface InboxRow extends InboxEntry {
+  id: string;
+  attempts: number;
+}
+
+export type InboxInsertResult = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string };
+
+/** A canonical event with the delivery rows it fans out to (one per route). */
+export interface NormalisedEvent {
+  eventId: string;
+  type: string;
+  entityKey: string;
+  body: string;
+  deliveries: DeliveryEntry[];
+}
+
+export interface DeliveryEntry {
+  route: string;
+  target: string;
+  action: string;
+  mapping: string;
+  idempotencyKey: string;
+}
+
+export interface DeliveryRow extends DeliveryEntry {
+  id: string;
+  seq: number;
+  eventId: string;
+  entityKey: string;
+  /** The canonical event (JSON text) this delivery carries. */
+  eventBody: string;
+  source: string;
+  sourceEventId: string;
+  attempts: number;
+  firstAttemptAt: number | null;
+  createdAt: number;
+}
+
+export type DeadLetterStage = 'verify' | 'map' | 'route' | 'deliver';
+
+/** Everything needed to understand and replay a failure. */
+export interface DeadLetterEntry {
+  stage: DeadLetterStage;
+  source: string;
+  sourceEventId: string;
+  inboxId?: string;
+  eventId?: string;
+  deliveryId?: string;
+  route?: string;
+  target?: string;
+  mapping?: string;
+  errorCode: string;
+  errorMessage: string;
+  attempts: number;
+  firstAttemptAt: number;
+  lastAttemptAt: number;
+  /** The payload at the failing stage: the raw body (verify, map) or the canonical event (route, deliver). */
+  payload: string;
+}
+
+export interface DeadLetter extends DeadLetterEntry {
+  id: string;
+  createdAt: number;
+  status: 'open' | 'replayed' | 'discarded';
+  resolvedBy?: string;
+  resolvedAt?: number;
+}
+
+export type InboxOutcome =
+  | { status: 'normalised'; event: NormalisedEvent }
+  | { status: 'ignored'; reason: string }
+  | { status: 'failed'; deadLetter: DeadLetterEntry };
+
+export type DeliveryOutcome =
+  | { status: 'done'; at: number }
+  | { status: 'retry'; at: number; nextAttemptAt: number; error: string }
+  | { status: 'dead'; at: number; deadLetter: DeadLetterEntry };
+
+/** The durable log of received webhooks (the event log port). */
+export interface Inbox {
+  /** Stores a webhook once per (source, sourceEventId); resolves only after the commit. */
+  append(entry: InboxEntry): Promise<InboxInsertResult>;
+  /** Leases up to `limit` received entries in arrival order. */
+  claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]>;
+  /** Records the outcome of normalising an entry, atomically with its event, deliveries or dead letter. */
+  completeInbox(id: string, outcome: InboxOutcome, now: number): Promise<void>;
+}
+
+/** Deliveries to targets, applied in order per (target, entity). */
+export interface DeliveryQueue {
+  /** Leases due deliveries; never one whose entity has an earlier delivery still open at that target. */
+  claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]>;
+  completeDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+}
+
+export interface EventStatus {
+  inbox: { id: string; source: string; sourceEventId: string; eventType?: string; receivedAt: number; status: string; detail?: string };
+  event?: { id: string; type: string; entityKey: string };
+  deliveries: Array<{ id: string; route: string; target: string; status: string; attempts: number; lastError?: string; nextAttemptAt: number }>;
+  deadLetters: DeadLetter[];
+}
+
+export interface DeadLetterFilter {
+  status?: DeadLetter['status'];
+  stage?: DeadLetterStage;
+  source?: string;
+  limit?: number;
+}
+
+/** Dead letters, lookups and the audit trail. */
+export interface HubState {
+  findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined>;
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
+  getDeadLetter(id: string): Promise<DeadLetter | undefined>;
+  /**
+   * Puts a dead letter's work back in line (the inbox entry or the delivery) and marks it
+   * replayed. Idempotent: replaying a letter that is no longer open changes nothing and says so.
+   */
+  replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found'>;
+  discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'>;
+  counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }>;
+}
+
+export interface Store extends Inbox, DeliveryQueue, HubState {
+  /** Cheap liveness check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+/** Versioned schema changes; append only, never edit a released one. Times are epoch ms. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE inbox (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_event_id TEXT NOT NULL,
+        event_type TEXT,
+        received_at INTEGER NOT NULL,
+        headers TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'normalised', 'ignored', 'failed')),
+        lease_until INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        detail TEXT,
+        UNIQUE (source, source_event_id)
+      );
+      CREATE INDEX inbox_claim ON inbox (status, received_at);
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        inbox_id TEXT NOT NULL REFERENCES inbox (id),
+        type TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX events_inbox ON events (inbox_id);
+
+      CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL REFERENCES events (id),
+        route TEXT NOT NULL,
+        target TEXT NOT NULL,
+        action TEXT NOT NULL,
+        mapping TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        first_attempt_at INTEGER,
+        last_attempt_at INTEGER,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (event_id, route)
+      );
+      CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at, seq);
+      CREATE INDEX deliveries_entity ON deliveries (target, entity_key, seq);
+
+      CREATE TABLE dead_letters (
+        id TEXT PRIMARY KEY,
+        stage TEXT NOT NULL CHECK (stage IN ('verify', 'map', 'route', 'deliver')),
+        source TEXT NOT NULL,
+        source_event_id TEXT NOT NULL,
+        inbox_id TEXT,
+        event_id TEXT,
+        delivery_id TEXT,
+        route TEXT,
+        target TEXT,
+        mapping TEXT,
+        error_code TEXT NOT NULL,
+        error_message TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        first_attempt_at INTEGER NOT NULL,
+        last_attempt_at INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'replayed', 'discarded')),
+        resolved_by TEXT,
+        resolved_at INTEGER
+      );
+      CREATE INDEX dead_letters_status ON dead_letters (status, created_at);
+      CREATE INDEX dead_letters_source ON dead_letters (source, source_event_id);
+
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT
+      );
+    `,
+  },
+];

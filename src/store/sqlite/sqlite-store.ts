@@ -1,0 +1,281 @@
+import { GroupCommit } from '../group-commit';
+import { ulid } from '../ids';
+import type {
+  DeadLetter,
+  DeadLetterEntry,
+  DeadLetterFilter,
+  DeliveryOutcome,
+  DeliveryRow,
+  EventStatus,
+  InboxEntry,
+  InboxInsertResult,
+  InboxOutcome,
+  InboxRow,
+  Store,
+} from '../ports';
+import { StoreUnavailableError } from '../store-error';
+import { openDatabase, type SqliteDatabase } from './open-database';
+import { deadLetterFromRow, type DeadLetterRecord } from './rows';
+
+/**
+ * The embedded store: one SQLite file (WAL, synchronous=FULL) holding the inbox, canonical
+ * events, deliveries, dead letters and the audit trail. Webhook appends share transactions
+ * (group commit); every other write is its own transaction. Methods are synchronous inside
+ * and resolve after the commit.
+ */
+export class SqliteStore implements Store {
+  readonly db: SqliteDatabase;
+  readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
+  readonly #sql;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    const db = this.db;
+    this.#sql = {
+      insertInbox: db.prepare(
+        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source, source_event_id) DO NOTHING`,
+      ),
+      inboxIdOf: db.prepare('SELECT id FROM inbox WHERE source = ? AND source_event_id = ?').pluck(),
+      claimInbox: db.prepare(
+        `SELECT id, source, source_event_id, event_type, received_at, headers, body, attempts FROM inbox
+         WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
+      ),
+      leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
+      finishInbox: db.prepare('UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ?'),
+      insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertDelivery: db.prepare(
+        `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, route) DO NOTHING`,
+      ),
+      expireLeases: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?`),
+      claimDeliveries: db.prepare(
+        `SELECT d.seq, d.id, d.event_id, d.route, d.target, d.action, d.mapping, d.entity_key, d.idempotency_key, d.attempts,
+                d.first_attempt_at, d.created_at, e.body AS event_body, i.source, i.source_event_id
+         FROM deliveries d JOIN events e ON e.id = d.event_id JOIN inbox i ON i.id = e.inbox_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.target = d.target AND p.entity_key = d.entity_key
+                           AND p.seq < d.seq AND p.status IN ('pending', 'in_flight'))
+         ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
+      ),
+      leaseDelivery: db.prepare(
+        `UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1,
+           first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? WHERE id = ? AND status = 'pending'`,
+      ),
+      deliveryDone: db.prepare(`UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ?`),
+      deliveryRetry: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?`),
+      deliveryDead: db.prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`),
+      insertDeadLetter: db.prepare(
+        `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
+           error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
+         VALUES (@id, @stage, @source, @sourceEventId, @inboxId, @eventId, @deliveryId, @route, @target, @mapping,
+           @errorCode, @errorMessage, @attempts, @firstAttemptAt, @lastAttemptAt, @payload, @createdAt)`,
+      ),
+      deadLetter: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
+      resolveDeadLetter: db.prepare(`UPDATE dead_letters SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`),
+      requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, detail = NULL WHERE id = ?`),
+      requeueDelivery: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`),
+      audit: db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)'),
+      inboxBySource: db.prepare('SELECT * FROM inbox WHERE source = ? AND source_event_id = ?'),
+      eventByInbox: db.prepare('SELECT id, type, entity_key FROM events WHERE inbox_id = ?'),
+      deliveriesByEvent: db.prepare('SELECT id, route, target, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = ? ORDER BY seq'),
+      deadLettersBySource: db.prepare('SELECT * FROM dead_letters WHERE source = ? AND source_event_id = ? ORDER BY created_at'),
+      counts: db.prepare(
+        `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
+                (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')) AS deliveries,
+                (SELECT COUNT(*) FROM dead_letters WHERE status = 'open') AS dead`,
+      ),
+    };
+    const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
+      entries.map((e) => {
+        const id = ulid(e.receivedAt);
+        const r = this.#sql.insertInbox.run(id, e.source, e.sourceEventId, e.eventType ?? null, e.receivedAt, JSON.stringify(e.headers), e.body);
+        return r.changes === 1 ? { status: 'accepted', id } : { status: 'duplicate', id: this.#sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
+      }),
+    );
+    this.#appends = new GroupCommit((entries) => {
+      try {
+        return appendBatch(entries);
+      } catch (e) {
+        throw new StoreUnavailableError(e);
+      }
+    });
+  }
+
+  append(entry: InboxEntry): Promise<InboxInsertResult> {
+    return this.#appends.submit(entry);
+  }
+
+  async claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]> {
+    return this.#write(() => {
+      const rows = this.#sql.claimInbox.all(now, limit) as Array<Record<string, unknown>>;
+      for (const r of rows) this.#sql.leaseInbox.run(now + leaseMs, r.id);
+      return rows.map((r) => ({
+        id: r.id as string,
+        source: r.source as string,
+        sourceEventId: r.source_event_id as string,
+        eventType: (r.event_type as string | null) ?? undefined,
+        receivedAt: r.received_at as number,
+        headers: JSON.parse(r.headers as string) as Record<string, string>,
+        body: r.body as string,
+        attempts: (r.attempts as number) + 1,
+      }));
+    });
+  }
+
+  async completeInbox(id: string, outcome: InboxOutcome, now: number): Promise<void> {
+    this.#write(() => {
+      if (outcome.status === 'normalised') {
+        const e = outcome.event;
+        this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
+        for (const d of e.deliveries) {
+          this.#sql.insertDelivery.run(ulid(now), e.eventId, d.route, d.target, d.action, d.mapping, e.entityKey, d.idempotencyKey, now, now);
+        }
+        this.#sql.finishInbox.run('normalised', null, id);
+      } else if (outcome.status === 'ignored') {
+        this.#sql.finishInbox.run('ignored', outcome.reason, id);
+      } else {
+        this.#insertDeadLetter({ ...outcome.deadLetter, inboxId: id }, now);
+        this.#sql.finishInbox.run('failed', outcome.deadLetter.errorCode, id);
+      }
+    });
+  }
+
+  async claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]> {
+    return this.#write(() => {
+      this.#sql.expireLeases.run(now);
+      const rows = this.#sql.claimDeliveries.all(now, limit) as Array<Record<string, unknown>>;
+      for (const r of rows) this.#sql.leaseDelivery.run(now + leaseMs, now, now, r.id);
+      return rows.map((r) => ({
+        id: r.id as string,
+        seq: r.seq as number,
+        eventId: r.event_id as string,
+        route: r.route as string,
+        target: r.target as string,
+        action: r.action as string,
+        mapping: r.mapping as string,
+        entityKey: r.entity_key as string,
+        idempotencyKey: r.idempotency_key as string,
+        eventBody: r.event_body as string,
+        source: r.source as string,
+        sourceEventId: r.source_event_id as string,
+        attempts: (r.attempts as number) + 1,
+        firstAttemptAt: (r.first_attempt_at as number | null) ?? now,
+        createdAt: r.created_at as number,
+      }));
+    });
+  }
+
+  async completeDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    this.#write(() => {
+      if (outcome.status === 'done') this.#sql.deliveryDone.run(id);
+      else if (outcome.status === 'retry') this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, id);
+      else {
+        this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id);
+        this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
+      }
+    });
+  }
+
+  async findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined> {
+    const inbox = this.#sql.inboxBySource.get(source, sourceEventId) as Record<string, unknown> | undefined;
+    if (!inbox) return undefined;
+    const event = this.#sql.eventByInbox.get(inbox.id) as { id: string; type: string; entity_key: string } | undefined;
+    const deliveries = event ? (this.#sql.deliveriesByEvent.all(event.id) as Array<Record<string, unknown>>) : [];
+    return {
+      inbox: {
+        id: inbox.id as string,
+        source,
+        sourceEventId,
+        eventType: (inbox.event_type as string | null) ?? undefined,
+        receivedAt: inbox.received_at as number,
+        status: inbox.status as string,
+        detail: (inbox.detail as string | null) ?? undefined,
+      },
+      event: event && { id: event.id, type: event.type, entityKey: event.entity_key },
+      deliveries: deliveries.map((d) => ({
+        id: d.id as string,
+        route: d.route as string,
+        target: d.target as string,
+        status: d.status as string,
+        attempts: d.attempts as number,
+        lastError: (d.last_error as string | null) ?? undefined,
+        nextAttemptAt: d.next_attempt_at as number,
+      })),
+      deadLetters: (this.#sql.deadLettersBySource.all(source, sourceEventId) as DeadLetterRecord[]).map(deadLetterFromRow),
+    };
+  }
+
+  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) (where.push('status = ?'), args.push(filter.status));
+    if (filter.stage) (where.push('stage = ?'), args.push(filter.stage));
+    if (filter.source) (where.push('source = ?'), args.push(filter.source));
+    const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow);
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    const row = this.#sql.deadLetter.get(id) as DeadLetterRecord | undefined;
+    return row && deadLetterFromRow(row);
+  }
+
+  async replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found'> {
+    return this.#write(() => {
+      const dl = this.#sql.deadLetter.get(id) as DeadLetterRecord | undefined;
+      if (!dl) return 'not_found';
+      if (this.#sql.resolveDeadLetter.run('replayed', actor, now, id).changes === 0) return 'not_open';
+      if (dl.delivery_id) this.#sql.requeueDelivery.run(now, dl.delivery_id);
+      else if (dl.inbox_id) this.#sql.requeueInbox.run(dl.inbox_id);
+      this.#sql.audit.run(now, actor, 'dead_letter.replay', id, JSON.stringify({ stage: dl.stage, source: dl.source, sourceEventId: dl.source_event_id }));
+      return 'replayed';
+    });
+  }
+
+  async discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'> {
+    return this.#write(() => {
+      if (!this.#sql.deadLetter.get(id)) return 'not_found';
+      if (this.#sql.resolveDeadLetter.run('discarded', actor, now, id).changes === 0) return 'not_open';
+      this.#sql.audit.run(now, actor, 'dead_letter.discard', id, null);
+      return 'discarded';
+    });
+  }
+
+  async counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }> {
+    const c = this.#sql.counts.get() as { inbox: number; deliveries: number; dead: number };
+    return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  #insertDeadLetter(d: DeadLetterEntry, now: number): void {
+    this.#sql.insertDeadLetter.run({
+      inboxId: null,
+      eventId: null,
+      deliveryId: null,
+      route: null,
+      target: null,
+      mapping: null,
+      ...d,
+      id: ulid(now),
+      createdAt: now,
+    });
+  }
+
+  /** Runs `fn` in one transaction; failures to commit become StoreUnavailableError. */
+  #write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_')) throw new StoreUnavailableError(e);
+      throw e;
+    }
+  }
+}

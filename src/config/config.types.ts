@@ -28,6 +28,8 @@ export interface HubConfig {
    */
   routes?: RouteConfig[];
   retry?: RetryPolicy;
+  pipeline?: PipelineConfig;
+  admin?: AdminConfig;
 }
 /**
  * The HTTP listener for webhooks, health and admin.
@@ -94,6 +96,7 @@ export interface ConnectorConfig {
    * Connector-specific settings, checked against the connector type's own schema.
    */
   options?: {};
+  delivery?: DeliveryConfig;
 }
 /**
  * Inbound webhooks at POST /webhooks/<connector id>.
@@ -132,6 +135,31 @@ export interface InboundConfig {
   mappings: {
     [k: string]: string;
   };
+}
+/**
+ * How the hub calls this connector as a target.
+ */
+export interface DeliveryConfig {
+  /**
+   * Per-request timeout, in ms.
+   */
+  timeoutMs?: number;
+  /**
+   * Token-bucket refill rate: calls per second.
+   */
+  ratePerSec?: number;
+  /**
+   * Token-bucket size: calls allowed at once after a quiet spell.
+   */
+  burst?: number;
+  /**
+   * Consecutive failures that open the circuit.
+   */
+  circuitFailureThreshold?: number;
+  /**
+   * How long an open circuit waits before one probe, in ms.
+   */
+  circuitOpenMs?: number;
 }
 export interface RouteConfig {
   /**
@@ -174,4 +202,34 @@ export interface RetryPolicy {
    * Give up (dead-letter) once the first attempt is this old.
    */
   maxAgeMs?: number;
+}
+/**
+ * Background workers: normalising the inbox and delivering to targets.
+ */
+export interface PipelineConfig {
+  /**
+   * Idle wait between polls for new work, in ms.
+   */
+  pollMs?: number;
+  /**
+   * Inbox entries normalised per transaction batch.
+   */
+  inboxBatch?: number;
+  /**
+   * Deliveries in flight at once (across targets).
+   */
+  deliveryConcurrency?: number;
+  /**
+   * How long a claimed item stays claimed; after a crash it is handed out again.
+   */
+  leaseMs?: number;
+}
+/**
+ * The admin API under /admin/api (enabled when SUBHUB_ADMIN_TOKEN is set).
+ */
+export interface AdminConfig {
+  /**
+   * Requests per minute per client address.
+   */
+  ratePerMin?: number;
 }

@@ -1,23 +1,12 @@
-import { LocatedErrors, type LocatedError } from '../errors/located-error';
-import { compileMapping } from '../mapping/compile-mapping';
+import type { LocatedError } from '../errors/located-error';
 import { createAjv } from './ajv';
 import { parseLocatedJson } from './located-json';
 import { schemaErrorsToLocated } from './schema-errors';
+import { compileTextErrors } from '../../test/helpers/mapping';
 
-/** The problems compileMapping reports for a mapping document given as text. */
-function problemsOf(text: string): LocatedError[] {
-  const doc = parseLocatedJson(text, 'm.json');
-  try {
-    compileMapping({ name: 'm', value: doc.value, doc });
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected problems');
-}
-
+/** The one problem of a mapping document given as text. */
 const only = (text: string): LocatedError => {
-  const problems = problemsOf(text);
+  const problems = compileTextErrors(text);
   expect(problems).toHaveLength(1);
   return problems[0]!;
 };
@@ -88,14 +77,14 @@ describe('schema errors of mapping documents', () => {
   });
 
   it('a table name that is not an identifier is reported', () => {
-    const e = problemsOf('{"tables": {"my-table": {"data": {}}}, "output": 1}').find((p) => p.location.pointer === '/tables/my-table');
+    const e = compileTextErrors('{"tables": {"my-table": {"data": {}}}, "output": 1}').find((p) => p.location.pointer === '/tables/my-table');
     expect(e).toBeDefined();
     expect(e!.code).toBe('SCHEMA_INVALID');
     expect(e!.message).toContain('"my-table"');
   });
 
   it('reports problems in different places at once', () => {
-    const problems = problemsOf('{"output": {"a": {"$uper": 1}, "b": {"$path": 1}, "c": {"$round": 1, "digits": 99}}, "x": 1}');
+    const problems = compileTextErrors('{"output": {"a": {"$uper": 1}, "b": {"$path": 1}, "c": {"$round": 1, "digits": 99}}, "x": 1}');
     expect(problems.map((p) => p.location.pointer).sort()).toEqual(['/output/a/$uper', '/output/b/$path', '/output/c/digits', '/x']);
   });
 });

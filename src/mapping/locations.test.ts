@@ -1,19 +1,7 @@
-import { LocatedErrors, type LocatedError } from '../errors/located-error';
+import { LocatedErrors } from '../errors/located-error';
 import { parseLocatedJson } from '../json/located-json';
-import { compileMapping } from './compile-mapping';
+import { compile, compileText, compileTextErrors, problemsOf, runSyncError, thrownBy } from '../../test/helpers/mapping';
 import { MappingError } from './mapping-error';
-
-/** Every compile problem of a mapping text, as thrown. */
-function problemsOf(text: string, file: string, name: string): LocatedError[] {
-  try {
-    const doc = parseLocatedJson(text, file);
-    compileMapping({ name, value: doc.value, doc });
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected problems');
-}
 
 /** The text found at a 1-based line and column. */
 function textAt(text: string, line: number, col: number): string {
@@ -34,7 +22,7 @@ const MAPPING = `{
 `;
 
 describe('compile errors carry file:line:col, the pointer of the node and a message', () => {
-  const problems = problemsOf(MAPPING, 'mappings/orders.json', 'orders');
+  const problems = compileTextErrors(MAPPING, 'mappings/orders.json', 'orders');
 
   it('reports every problem of the file at once, in document order', () => {
     expect(problems.map((p) => p.code)).toEqual(['MAPPING_BAD_PATH', 'MAPPING_UNKNOWN_VARIABLE', 'MAPPING_UNSAFE_REGEX']);
@@ -62,18 +50,11 @@ describe('compile errors carry file:line:col, the pointer of the node and a mess
   });
 
   it('the thrown error lists every problem, one line each', () => {
-    let thrown: unknown;
-    try {
-      const doc = parseLocatedJson(MAPPING, 'mappings/orders.json');
-      compileMapping({ name: 'orders', value: doc.value, doc });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(LocatedErrors);
-    const lines = (thrown as LocatedErrors).message.split('\n');
+    const thrown = thrownBy(() => compileText(MAPPING, 'mappings/orders.json', 'orders'), LocatedErrors);
+    const lines = thrown.message.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.map((l) => l.split(': ')[0])).toEqual(['mappings/orders.json:4:22', 'mappings/orders.json:6:30', 'mappings/orders.json:8:54']);
-    expect((thrown as LocatedErrors).code).toBe('MAPPING_BAD_PATH');
+    expect(thrown.code).toBe('MAPPING_BAD_PATH');
   });
 });
 
@@ -88,7 +69,7 @@ describe('schema errors are located too', () => {
   },
   "outpt": 1
 }`;
-  const problems = problemsOf(text, 'm.json', 'm');
+  const problems = compileTextErrors(text, 'm.json', 'm');
 
   it('each problem points at the offending key', () => {
     const byPointer = new Map(problems.map((p) => [p.location.pointer, p]));
@@ -116,28 +97,20 @@ describe('schema errors are located too', () => {
 
   it('a missing key is reported at the object that lacks it', () => {
     const t = '{\n  "output": {\n    "$map": { "$path": "a" }\n  }\n}';
-    const [p] = problemsOf(t, 'x.json', 'x');
+    const [p] = compileTextErrors(t, 'x.json', 'x');
     expect(p!.code).toBe('SCHEMA_INVALID');
     expect(p!.location).toEqual({ file: 'x.json', pointer: '/output', line: 2, col: 13 });
   });
 
   it('a name mismatch points at "name"', () => {
-    const [p] = problemsOf('{\n  "name": "other",\n  "output": 1\n}', 'dir/mine.json', 'mine');
+    const [p] = compileTextErrors('{\n  "name": "other",\n  "output": 1\n}', 'dir/mine.json', 'mine');
     expect(p!.code).toBe('MAPPING_NAME_MISMATCH');
     expect(p!.location).toEqual({ file: 'dir/mine.json', pointer: '/name', line: 2, col: 11 });
   });
 });
 
 describe('JSON syntax errors', () => {
-  function syntaxProblems(text: string): LocatedError[] {
-    try {
-      parseLocatedJson(text, 'bad.json');
-    } catch (e) {
-      expect(e).toBeInstanceOf(LocatedErrors);
-      return (e as LocatedErrors).errors;
-    }
-    throw new Error('expected a syntax error');
-  }
+  const syntaxProblems = (text: string) => problemsOf(() => parseLocatedJson(text, 'bad.json'));
 
   it.each<[string, string, number, number]>([
     ['trailing comma in an object', '{\n  "a": 1,\n}', 3, 1],
@@ -220,18 +193,10 @@ describe('run-time errors name the mapping, the node and the input path', () => 
     }
   }
 }`;
-  const doc = parseLocatedJson(text, 'mappings/invoice.json');
-  const m = compileMapping({ name: 'invoice', value: doc.value, doc });
+  const m = compileText(text, 'mappings/invoice.json', 'invoice');
 
   it('a bad element is bad input located at its node', () => {
-    let err: unknown;
-    try {
-      m.runSync({ items: [{ price: { amount: '1' } }, { price: { amount: 'ten' } }] });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(MappingError);
-    const e = err as MappingError;
+    const e = runSyncError(m, { items: [{ price: { amount: '1' } }, { price: { amount: 'ten' } }] });
     expect(e.code).toBe('MAPPING_NUMBER_INVALID');
     expect(e.kind).toBe('bad_input');
     expect(e.retryable).toBe(false);
@@ -246,28 +211,14 @@ describe('run-time errors name the mapping, the node and the input path', () => 
   });
 
   it('a missing output is located at "output"', () => {
-    const d = parseLocatedJson('{\n  "output": { "$path": "x" }\n}', 'mappings/opt.json');
-    let err: unknown;
-    try {
-      compileMapping({ name: 'opt', value: d.value, doc: d }).runSync({});
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(MappingError);
-    const e = err as MappingError;
+    const e = runSyncError(compileText('{\n  "output": { "$path": "x" }\n}', 'mappings/opt.json', 'opt'), {});
     expect(e.code).toBe('MAPPING_REQUIRED_MISSING');
     expect(e.location).toEqual({ file: 'mappings/opt.json', pointer: '/output', line: 2, col: 13 });
   });
 
   it('without a document, the error still names the mapping and the pointer', () => {
-    const bare = compileMapping({ name: 'bare', value: { output: { n: { $number: { $path: 'n' } } } } });
-    let err: unknown;
-    try {
-      bare.runSync({ n: 'x' });
-    } catch (e) {
-      err = e;
-    }
-    const e = err as MappingError;
+    const bare = compile({ output: { n: { $number: { $path: 'n' } } } }, {}, 'bare');
+    const e = thrownBy(() => bare.runSync({ n: 'x' })) as MappingError;
     expect(e.location.pointer).toBe('/output/n');
     expect(e.toLine().startsWith('<mapping>: mapping bare at /output/n: ')).toBe(true);
   });

@@ -1,15 +1,8 @@
 import { formatSegments, parsePath, PathSyntaxError, step, walk, type ParsedPath } from './path';
+import { thrownBy } from '../../test/helpers/mapping';
 
 /** The column a syntax error reports, or a failure when the path parses. */
-function syntaxErrorColumn(text: string): number {
-  try {
-    parsePath(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(PathSyntaxError);
-    return (e as PathSyntaxError).column;
-  }
-  throw new Error(`expected "${text}" not to parse`);
-}
+const syntaxErrorColumn = (text: string): number => thrownBy(() => parsePath(text), PathSyntaxError).column;
 
 const read = (path: string, value: unknown): unknown => walk(value, parsePath(path).segments);
 

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { ERROR_CODES } from '../errors/codes';
 import { LocatedErrors } from '../errors/located-error';
 import { compileMapping, type CompiledMapping, type MappingResult } from './compile-mapping';
 import { MappingError } from './mapping-error';
 import { OPERATORS } from './operators';
+import { tempFiles } from '../../test/helpers/temp-files';
 
 /**
  * Property-based tests: the compiler and the runtime fail only with catalogued codes, are
@@ -16,7 +15,7 @@ import { OPERATORS } from './operators';
 let baseDir: string;
 beforeAll(() => {
   // table files named by generated mappings resolve here, where there are none
-  baseDir = mkdtempSync(join(tmpdir(), 'subhub-props-'));
+  baseDir = tempFiles({});
 });
 afterAll(() => {
   rmSync(baseDir, { recursive: true, force: true });

@@ -1,30 +1,12 @@
-import { LocatedErrors, type LocatedError } from '../errors/located-error';
-import { parseLocatedJson } from '../json/located-json';
-import { compileMapping } from './compile-mapping';
+import { LocatedErrors } from '../errors/located-error';
+import { compile, compileErrors, compileText, outputOf, thrownBy } from '../../test/helpers/mapping';
 
 /**
  * Mapping files and inputs come from anyone: keys such as __proto__ and constructor must never
  * reach a prototype, and a mapping can neither call functions nor evaluate text as code.
  */
 
-const compile = (value: unknown) => compileMapping({ name: 'm', value });
 const json = (text: string): unknown => JSON.parse(text) as unknown;
-
-function run(value: unknown, input: unknown): unknown {
-  const r = compile(value).runSync(input);
-  if (r.dropped) throw new Error(`unexpected drop: ${r.reason}`);
-  return r.output;
-}
-
-function compileErrors(value: unknown): LocatedError[] {
-  try {
-    compile(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected the mapping not to compile');
-}
 
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 const arrayPrototypeKeys = Object.getOwnPropertyNames(Array.prototype).sort();
@@ -63,27 +45,20 @@ describe('mapping files', () => {
   });
 
   it('a __proto__ key in a mapping file read from text is located', () => {
-    const doc = parseLocatedJson('{\n  "output": {\n    "__proto__": 1\n  }\n}', 'evil.json');
-    let err: unknown;
-    try {
-      compileMapping({ name: 'evil', value: doc.value, doc });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LocatedErrors);
-    const [e] = (err as LocatedErrors).errors;
+    const err = thrownBy(() => compileText('{\n  "output": {\n    "__proto__": 1\n  }\n}', 'evil.json', 'evil'), LocatedErrors);
+    const [e] = err.errors;
     expect(e!.code).toBe('MAPPING_FORBIDDEN_KEY');
     expect(e!.toLine().startsWith('evil.json:3:18:')).toBe(true);
   });
 
   it('template keys constructor and prototype are plain own keys of the output', () => {
-    const out = run({ output: { constructor: { $path: 'a' }, prototype: 'p', toString: 1 } }, { a: 'c' }) as Record<string, unknown>;
+    const out = outputOf(compile({ output: { constructor: { $path: 'a' }, prototype: 'p', toString: 1 } }), { a: 'c' }) as Record<string, unknown>;
     expect(out).toEqual({ constructor: 'c', prototype: 'p', toString: 1 });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 
   it('$literal with a __proto__ key keeps it as an own key', () => {
-    const out = run(json('{"output": {"$literal": {"__proto__": {"polluted": true}, "x": 1}}}'), {}) as Record<string, unknown>;
+    const out = outputOf(compile(json('{"output": {"$literal": {"__proto__": {"polluted": true}, "x": 1}}}')), {}) as Record<string, unknown>;
     // structuredClone may build the copy in another realm (jest's sandbox), so compare by shape
     const proto = Object.getPrototypeOf(out) as object;
     expect(Object.getPrototypeOf(proto)).toBeNull();
@@ -99,18 +74,18 @@ describe('mapping files', () => {
       "tables": {"__proto__": {"data": {"k": "v"}}},
       "output": {"p": {"$path": "$__proto__"}, "c": {"$path": "$constructor"}, "t": {"$lookup": "k", "table": "__proto__"}}
     }`);
-    expect(run(value, { a: 1, b: 2 })).toEqual({ p: 1, c: 2, t: 'v' });
+    expect(outputOf(compile(value), { a: 1, b: 2 })).toEqual({ p: 1, c: 2, t: 'v' });
   });
 
   it('a $switch case named __proto__ does not reach the prototype', () => {
     const value = json('{"output": {"$switch": {"$path": "s"}, "cases": {"__proto__": {"polluted": true}}, "otherwise": "none"}}');
-    expect(run(value, { s: 'polluted' })).toBe('none');
-    expect(run(value, { s: '__proto__' })).toEqual({ polluted: true });
+    expect(outputOf(compile(value), { s: 'polluted' })).toBe('none');
+    expect(outputOf(compile(value), { s: '__proto__' })).toEqual({ polluted: true });
   });
 
   it('a mapping cannot call a function: paths to methods are missing', () => {
-    const out = run(
-      {
+    const out = outputOf(
+      compile({
         output: {
           ctor: { $path: 'constructor' },
           proto: { $path: 'constructor.prototype' },
@@ -122,7 +97,7 @@ describe('mapping files', () => {
           tpl: { $template: '{{constructor.name}}{{__proto__}}' },
           def: { $path: 'constructor', default: 'missing' },
         },
-      },
+      }),
       { list: [1] },
     );
     expect(out).toEqual({ text: '', tpl: '', def: 'missing' });
@@ -177,20 +152,20 @@ describe('mapping files', () => {
 
 describe('hostile input', () => {
   it('$path reads an own __proto__ key as data', () => {
-    const out = run({ output: { p: { $path: '__proto__' }, px: { $path: '__proto__.polluted' }, ax: { $path: 'a.x' } } }, hostile()) as Record<string, unknown>;
+    const out = outputOf(compile({ output: { p: { $path: '__proto__' }, px: { $path: '__proto__.polluted' }, ax: { $path: 'a.x' } } }), hostile()) as Record<string, unknown>;
     expect(out).toEqual({ p: { polluted: true }, px: true, ax: 1 });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 
   it('a template that writes input values never changes the output prototype', () => {
-    const out = run({ output: { copy: { $path: '@' }, inner: { $path: 'a' } } }, hostile()) as Record<string, Record<string, unknown>>;
+    const out = outputOf(compile({ output: { copy: { $path: '@' }, inner: { $path: 'a' } } }), hostile()) as Record<string, Record<string, unknown>>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(out.copy!.polluted).toBeUndefined();
     expect(out.inner!.polluted).toBeUndefined();
   });
 
   it('$merge copies __proto__ as an own key and keeps the prototype', () => {
-    const out = run({ output: { $merge: [{ $path: '@' }, { $path: 'a' }, { $path: 'items[0]' }] } }, hostile()) as Record<string, unknown>;
+    const out = outputOf(compile({ output: { $merge: [{ $path: '@' }, { $path: 'a' }, { $path: 'items[0]' }] } }), hostile()) as Record<string, unknown>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(out.polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(out, '__proto__')).toBe(true);
@@ -200,18 +175,18 @@ describe('hostile input', () => {
   });
 
   it('$map over hostile elements builds clean objects', () => {
-    const out = run({ output: { $map: { $path: 'items' }, to: { sku: { $path: 'sku' }, p: { $path: '__proto__' }, c: { $path: 'constructor.prototype' } } } }, hostile()) as Array<Record<string, unknown>>;
+    const out = outputOf(compile({ output: { $map: { $path: 'items' }, to: { sku: { $path: 'sku' }, p: { $path: '__proto__' }, c: { $path: 'constructor.prototype' } } } }), hostile()) as Array<Record<string, unknown>>;
     expect(out).toEqual([{ sku: 'A', p: { polluted: true } }, { c: { polluted: true } }]);
     for (const o of out) expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
   });
 
   it('$distinct, $flatten, $filter and wildcards pass hostile objects through as data', () => {
     const input = hostile();
-    expect(run({ output: { $count: { $distinct: { $path: 'items' } } } }, input)).toBe(2);
-    expect(run({ output: { $count: { $filter: { $path: 'items' }, where: { $path: '__proto__.polluted' } } } }, input)).toBe(1);
-    expect(run({ output: { $path: 'items[*].__proto__.polluted' } }, input)).toEqual([true]);
-    expect(run({ output: { $path: 'items[*].constructor.prototype.polluted' } }, input)).toEqual([true]);
-    expect(run({ output: { $count: { $path: '*' } } }, input)).toBe(4);
+    expect(outputOf(compile({ output: { $count: { $distinct: { $path: 'items' } } } }), input)).toBe(2);
+    expect(outputOf(compile({ output: { $count: { $filter: { $path: 'items' }, where: { $path: '__proto__.polluted' } } } }), input)).toBe(1);
+    expect(outputOf(compile({ output: { $path: 'items[*].__proto__.polluted' } }), input)).toEqual([true]);
+    expect(outputOf(compile({ output: { $path: 'items[*].constructor.prototype.polluted' } }), input)).toEqual([true]);
+    expect(outputOf(compile({ output: { $count: { $path: '*' } } }), input)).toBe(4);
   });
 
   it('a hostile input does not change the mapping for later runs', () => {

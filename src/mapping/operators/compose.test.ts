@@ -1,33 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '../../errors/hub-error';
-import { LocatedErrors, type LocatedError } from '../../errors/located-error';
-import { compileMapping, type CompiledMapping, type MappingCompileOptions } from '../compile-mapping';
+import { LocatedErrors } from '../../errors/located-error';
+import type { CompiledMapping } from '../compile-mapping';
 import { MappingError } from '../mapping-error';
 import { MappingSet } from '../mapping-set';
-
-const compile = (value: unknown, options?: MappingCompileOptions, name = 'm'): CompiledMapping => compileMapping({ name, value }, options);
-
-function compileErrors(value: unknown, options?: MappingCompileOptions): LocatedError[] {
-  try {
-    compile(value, options);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected the mapping not to compile');
-}
-
-async function runError(m: CompiledMapping, input: unknown): Promise<MappingError> {
-  try {
-    await m.run(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MappingError);
-    return e as MappingError;
-  }
-  throw new Error('expected a MappingError');
-}
+import { compile, compileErrors, runAsyncError, runSyncError, thrownBy } from '../../../test/helpers/mapping';
+import { tempFiles } from '../../../test/helpers/temp-files';
 
 describe('$use with resolveMapping', () => {
   const address = compile({ output: { line1: { $path: 'street' }, city: { $upper: { $path: 'city' } } } }, {}, 'address');
@@ -63,14 +42,7 @@ describe('$use with resolveMapping', () => {
 
   it('an error in the used mapping names that mapping, and the element when inside $map', () => {
     const m = compile({ output: { $map: { $path: 'rows' }, to: { $use: 'strict' } } }, { resolveMapping });
-    let err: unknown;
-    try {
-      m.runSync({ rows: [{ n: 1 }, { n: 'x' }] });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(MappingError);
-    const e = err as MappingError;
+    const e = runSyncError(m, { rows: [{ n: 1 }, { n: 'x' }] });
     expect(e.code).toBe('MAPPING_NUMBER_INVALID');
     expect(e.mapping).toBe('strict');
     expect(e.kind).toBe('bad_input');
@@ -102,23 +74,18 @@ describe('$use with a MappingSet', () => {
   let dir: string;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'subhub-set-'));
-    const write = (rel: string, value: unknown) => writeFileSync(join(dir, rel), typeof value === 'string' ? value : JSON.stringify(value, null, 2));
-    mkdirSync(join(dir, 'cycle'));
-    mkdirSync(join(dir, 'ok'));
-    mkdirSync(join(dir, 'ok', 'tables'));
-    mkdirSync(join(dir, 'dupe'));
-    mkdirSync(join(dir, 'dupe', 'sub'));
-    write('cycle/ping.json', { output: { next: { $use: 'pong' } } });
-    write('cycle/pong.json', { output: { next: { $use: 'ping' } } });
-    write('cycle/self.json', { output: { $use: 'self' } });
-    write('ok/order.json', { name: 'order', tables: { skus: { file: 'tables/skus.json' } }, output: { lines: { $map: { $path: 'items' }, to: { $use: 'line' } } } });
-    write('ok/line.json', { output: { sku: { $lookup: { $path: 'price' }, table: 'skus', required: true }, qty: { $path: 'qty' } }, tables: { skus: { file: 'tables/skus.json' } } });
-    write('ok/tables/skus.json', { p1: 'SKU-1' });
-    write('ok/order.cases.json', { cases: [] });
-    write('ok/broken.json', '{"output": ');
-    write('dupe/a.json', { output: 1 });
-    write('dupe/sub/a.json', { output: 2 });
+    dir = tempFiles({
+      'cycle/ping.json': { output: { next: { $use: 'pong' } } },
+      'cycle/pong.json': { output: { next: { $use: 'ping' } } },
+      'cycle/self.json': { output: { $use: 'self' } },
+      'ok/order.json': { name: 'order', tables: { skus: { file: 'tables/skus.json' } }, output: { lines: { $map: { $path: 'items' }, to: { $use: 'line' } } } },
+      'ok/line.json': { output: { sku: { $lookup: { $path: 'price' }, table: 'skus', required: true }, qty: { $path: 'qty' } }, tables: { skus: { file: 'tables/skus.json' } } },
+      'ok/tables/skus.json': { p1: 'SKU-1' },
+      'ok/order.cases.json': { cases: [] },
+      'ok/broken.json': '{"output": ',
+      'dupe/a.json': { output: 1 },
+      'dupe/sub/a.json': { output: 2 },
+    });
   });
 
   afterAll(() => {
@@ -151,15 +118,9 @@ describe('$use with a MappingSet', () => {
 
   it('a mapping that uses itself is MAPPING_CYCLE', () => {
     const set = MappingSet.fromPaths([join(dir, 'cycle')]);
-    let err: unknown;
-    try {
-      set.get('self');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LocatedErrors);
-    expect((err as LocatedErrors).errors.map((e) => e.code)).toEqual(['MAPPING_CYCLE']);
-    expect((err as LocatedErrors).errors[0]!.location.file).toBe(join(dir, 'cycle', 'self.json'));
+    const err = thrownBy(() => set.get('self'), LocatedErrors);
+    expect(err.errors.map((e) => e.code)).toEqual(['MAPPING_CYCLE']);
+    expect(err.errors[0]!.location.file).toBe(join(dir, 'cycle', 'self.json'));
   });
 
   it('an unknown name is MAPPING_UNKNOWN_MAPPING', () => {
@@ -234,7 +195,7 @@ describe('$jsonata', () => {
 
   it('an expression running past timeoutMs is MAPPING_JSONATA_TIMEOUT', async () => {
     const m = compile({ output: { $jsonata: '$count([1..3000].([1..3000]))', timeoutMs: 50 } });
-    const e = await runError(m, {});
+    const e = await runAsyncError(m, {});
     expect(e.code).toBe('MAPPING_JSONATA_TIMEOUT');
     expect(e.kind).toBe('bad_input');
     expect(e.mapping).toBe('m');
@@ -242,15 +203,15 @@ describe('$jsonata', () => {
   });
 
   it('a range beyond the sequence limit is MAPPING_JSONATA_EVAL', async () => {
-    const e = await runError(compile({ output: { $jsonata: '$sum([1..10000000])', timeoutMs: 50 } }), {});
+    const e = await runAsyncError(compile({ output: { $jsonata: '$sum([1..10000000])', timeoutMs: 50 } }), {});
     expect(e.code).toBe('MAPPING_JSONATA_EVAL');
     expect(e.kind).toBe('bad_input');
   });
 
   it('a failing expression is MAPPING_JSONATA_EVAL', async () => {
-    expect((await runError(compile({ output: { $jsonata: '$error("no")' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
-    expect((await runError(compile({ output: { $jsonata: '($f := function($n){ 1 + $f($n + 1) }; $f(0))' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
-    expect((await runError(compile({ output: { $jsonata: 'function($x){$x}' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
+    expect((await runAsyncError(compile({ output: { $jsonata: '$error("no")' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
+    expect((await runAsyncError(compile({ output: { $jsonata: '($f := function($n){ 1 + $f($n + 1) }; $f(0))' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
+    expect((await runAsyncError(compile({ output: { $jsonata: 'function($x){$x}' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
   });
 
   it('cannot reach prototypes or call functions of the input', async () => {

@@ -1,37 +1,5 @@
-import { LocatedErrors, type LocatedError } from '../../errors/located-error';
 import { MAX_MAPPING_DEPTH } from '../compile-context';
-import { compileMapping } from '../compile-mapping';
-import { MappingError } from '../mapping-error';
-
-const compile = (value: unknown) => compileMapping({ name: 'm', value });
-
-/** The value of `node` for `input`; undefined when the node's result is missing. */
-function valueOf(node: unknown, input: unknown = {}): unknown {
-  const r = compile({ output: { v: node } }).runSync(input);
-  if (r.dropped) throw new Error(`unexpected drop: ${r.reason}`);
-  return (r.output as Record<string, unknown>).v;
-}
-
-function runError(value: unknown, input: unknown): MappingError {
-  const m = compile(value);
-  try {
-    m.runSync(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MappingError);
-    return e as MappingError;
-  }
-  throw new Error('expected a MappingError');
-}
-
-function compileErrors(value: unknown): LocatedError[] {
-  try {
-    compile(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected the mapping not to compile');
-}
+import { compile, compileErrors, runSyncError, valueOf } from '../../../test/helpers/mapping';
 
 describe('constants, arrays and templates', () => {
   it('JSON scalars are constants', () => {
@@ -182,7 +150,7 @@ describe('$drop, filter and the output', () => {
   });
 
   it.each([undefined, null])('a missing or null output is MAPPING_REQUIRED_MISSING (%s)', (x) => {
-    const e = runError({ output: { $path: 'x' } }, { x });
+    const e = runSyncError(compile({ output: { $path: 'x' } }), { x });
     expect(e.code).toBe('MAPPING_REQUIRED_MISSING');
     expect(e.kind).toBe('bad_input');
     expect(e.mapping).toBe('m');
@@ -205,7 +173,7 @@ describe('running', () => {
   });
 
   it('an output that breaks the declared output schema is MAPPING_OUTPUT_INVALID', () => {
-    const e = runError({ outputSchema: 'hub-event', output: { type: 'not.a.type' } }, {});
+    const e = runSyncError(compile({ outputSchema: 'hub-event', output: { type: 'not.a.type' } }), {});
     expect(e.code).toBe('MAPPING_OUTPUT_INVALID');
     expect(e.kind).toBe('bad_input');
     expect(e.location.pointer).toBe('/output');
@@ -227,7 +195,7 @@ describe('default and required', () => {
 
   it('required fails on missing or null with MAPPING_REQUIRED_MISSING naming the input path', () => {
     for (const input of [{}, { data: { id: null } }, { data: 'scalar' }]) {
-      const e = runError({ output: { id: { $path: 'data.id', required: true } } }, input);
+      const e = runSyncError(compile({ output: { id: { $path: 'data.id', required: true } } }), input);
       expect(e.code).toBe('MAPPING_REQUIRED_MISSING');
       expect(e.kind).toBe('bad_input');
       expect(e.inputPath).toBe('data.id');

@@ -1,35 +1,4 @@
-import { LocatedErrors, type LocatedError } from '../../errors/located-error';
-import { compileMapping } from '../compile-mapping';
-import { MappingError } from '../mapping-error';
-
-const compile = (value: unknown) => compileMapping({ name: 'm', value });
-
-function valueOf(node: unknown, input: unknown = {}): unknown {
-  const r = compile({ output: { v: node } }).runSync(input);
-  if (r.dropped) throw new Error(`unexpected drop: ${r.reason}`);
-  return (r.output as Record<string, unknown>).v;
-}
-
-function runError(node: unknown, input: unknown = {}): MappingError {
-  const m = compile({ output: { v: node } });
-  try {
-    m.runSync(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MappingError);
-    return e as MappingError;
-  }
-  throw new Error('expected a MappingError');
-}
-
-function compileErrors(value: unknown): LocatedError[] {
-  try {
-    compile(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected the mapping not to compile');
-}
+import { compileErrors, runError, valueOf } from '../../../test/helpers/mapping';
 
 const date = (v: unknown, params: Record<string, unknown> = {}) => valueOf({ $date: { $path: 'v' }, ...params }, { v });
 

@@ -1,60 +1,42 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocatedErrors, type LocatedError } from '../../errors/located-error';
+import { rmSync } from 'node:fs';
 import { compileMapping, type CompiledMapping } from '../compile-mapping';
-import { MappingError } from '../mapping-error';
 import type { LookupTable } from '../tables';
+import { outputOf, problemsOf, runSyncError } from '../../../test/helpers/mapping';
+import { tempFiles } from '../../../test/helpers/temp-files';
 
 let dir: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'subhub-lookup-'));
-  writeFileSync(join(dir, 'prices.json'), JSON.stringify({ price_a: 'SKU-A', price_b: { sku: 'SKU-B', kit: 2 }, n: null }));
-  writeFileSync(join(dir, 'skus.csv'), 'price,sku,name\nprice_a,SKU-A,Alpha\nprice_b, SKU-B ,Beta\n\n42,SKU-42,Answer\n');
-  writeFileSync(join(dir, 'semi.csv'), 'price;sku\np1;S1\n');
-  writeFileSync(join(dir, 'gaps.csv'), 'price,sku,name\np1,,One\np2,S2,\n');
-  writeFileSync(join(dir, 'proto.csv'), 'key,__proto__\na,b\n');
-  writeFileSync(join(dir, 'ctor.csv'), 'key,constructor\na,b\n');
-  writeFileSync(join(dir, 'dupes.csv'), 'key,v\na,1\na,2\n');
-  writeFileSync(join(dir, 'array.json'), '[1, 2]');
-  writeFileSync(join(dir, 'broken.json'), '{"a": ');
-  writeFileSync(join(dir, 'protokey.json'), '{"__proto__": {"polluted": true}, "constructor": "C"}');
+  dir = tempFiles({
+    'prices.json': JSON.stringify({ price_a: 'SKU-A', price_b: { sku: 'SKU-B', kit: 2 }, n: null }),
+    'skus.csv': 'price,sku,name\nprice_a,SKU-A,Alpha\nprice_b, SKU-B ,Beta\n\n42,SKU-42,Answer\n',
+    'semi.csv': 'price;sku\np1;S1\n',
+    'gaps.csv': 'price,sku,name\np1,,One\np2,S2,\n',
+    'proto.csv': 'key,__proto__\na,b\n',
+    'ctor.csv': 'key,constructor\na,b\n',
+    'dupes.csv': 'key,v\na,1\na,2\n',
+    'array.json': '[1, 2]',
+    'broken.json': '{"a": ',
+    'protokey.json': '{"__proto__": {"polluted": true}, "constructor": "C"}',
+  });
 });
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Compiles with table files relative to the fixture folder. */
 const compile = (value: unknown, tableCache?: Map<string, LookupTable>): CompiledMapping =>
   compileMapping({ name: 'm', value, baseDir: dir }, tableCache ? { tableCache } : {});
 
-function valueOf(tables: unknown, node: unknown, input: unknown): unknown {
-  const r = compile({ tables, output: { v: node } }).runSync(input);
-  if (r.dropped) throw new Error(`unexpected drop: ${r.reason}`);
-  return (r.output as Record<string, unknown>).v;
-}
+/** The value of `node` with `tables` declared. */
+const valueOf = (tables: unknown, node: unknown, input: unknown): unknown => (outputOf(compile({ tables, output: { v: node } }), input) as { v?: unknown }).v;
 
-function runError(tables: unknown, node: unknown, input: unknown): MappingError {
-  const m = compile({ tables, output: { v: node } });
-  try {
-    m.runSync(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MappingError);
-    return e as MappingError;
-  }
-  throw new Error('expected a MappingError');
-}
+/** The run-time error of `node` with `tables` declared. */
+const runError = (tables: unknown, node: unknown, input: unknown) => runSyncError(compile({ tables, output: { v: node } }), input);
 
-function compileErrors(value: unknown): LocatedError[] {
-  try {
-    compile(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocatedErrors);
-    return (e as LocatedErrors).errors;
-  }
-  throw new Error('expected the mapping not to compile');
-}
+/** The compile problems of a mapping that must not compile. */
+const compileErrors = (value: unknown) => problemsOf(() => compile(value));
 
 const inline = { t: { data: { a: 'A', b: { sku: 'B', qty: 2 }, '1': 'one', true: 'yes', z: null } } };
 

@@ -1,25 +1,5 @@
 import { LocatedErrors } from '../../errors/located-error';
-import { compileMapping } from '../compile-mapping';
-import { MappingError } from '../mapping-error';
-
-const compile = (value: unknown) => compileMapping({ name: 'm', value });
-
-function valueOf(node: unknown, input: unknown = {}): unknown {
-  const r = compile({ output: { v: node } }).runSync(input);
-  if (r.dropped) throw new Error(`unexpected drop: ${r.reason}`);
-  return (r.output as Record<string, unknown>).v;
-}
-
-function runError(node: unknown, input: unknown = {}): MappingError {
-  const m = compile({ output: { v: node } });
-  try {
-    m.runSync(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MappingError);
-    return e as MappingError;
-  }
-  throw new Error('expected a MappingError');
-}
+import { compile, runError, valueOf } from '../../../test/helpers/mapping';
 
 describe.each(['$string', '$number', '$integer', '$boolean'])('%s with missing input', (op) => {
   it('passes missing and null through', () => {

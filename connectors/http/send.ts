@@ -1,0 +1,62 @@
+import axios, { AxiosError } from 'axios';
+import pRetry, { AbortError } from 'p-retry';
+import { DeliveryError, type ActionResult } from '../../src/sdk';
+
+const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Sends one JSON request and classifies the answer: 2xx ok; 408/5xx retryable; 429 retryable
+ * with Retry-After; 410 gone; other 3xx/4xx rejected (redirects are not followed). Transient
+ * network errors get two quick in-process retries (p-retry) before counting as a failed attempt.
+ */
+export async function sendJson(req: { method: string; url: string; headers: Record<string, string>; body: unknown; timeoutMs: number }): Promise<ActionResult> {
+  const res = await pRetry(
+    async () => {
+      try {
+        return await axios.request({
+          method: req.method,
+          url: req.url,
+          data: req.body,
+          headers: { 'content-type': 'application/json', ...req.headers },
+          timeout: req.timeoutMs,
+          maxRedirects: 0,
+          validateStatus: () => true,
+          responseType: 'text',
+          transitional: { clarifyTimeoutError: true },
+        });
+      } catch (e) {
+        const code = (e as AxiosError).code ?? '';
+        if (TRANSIENT.has(code)) throw e;
+        throw new AbortError(e as Error);
+      }
+    },
+    { retries: 2, minTimeout: 50, maxTimeout: 200, randomize: true },
+  ).catch((e: unknown) => {
+    throw networkError(e);
+  });
+  const status = res.status;
+  if (status >= 200 && status < 300) return { status };
+  const snippet = typeof res.data === 'string' ? res.data.slice(0, 200) : '';
+  const where = `${req.method} ${new URL(req.url).origin}${new URL(req.url).pathname}`;
+  if (status === 429) {
+    const retryAfter = res.headers['retry-after'] as string | undefined;
+    throw new DeliveryError('DELIVERY_RATE_LIMITED', `${where} answered 429`, { status, retryAfterMs: retryAfterMs(retryAfter) });
+  }
+  if (status === 408 || status >= 500) throw new DeliveryError('DELIVERY_SERVER_ERROR', `${where} answered ${status}: ${snippet}`, { status });
+  if (status === 410) throw new DeliveryError('DELIVERY_GONE', `${where} answered 410 Gone`, { status });
+  throw new DeliveryError('DELIVERY_REJECTED', `${where} answered ${status}: ${snippet}`, { status });
+}
+
+function retryAfterMs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function networkError(e: unknown): DeliveryError {
+  const err = e as AxiosError;
+  const code = err.code ?? '';
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new DeliveryError('DELIVERY_TIMEOUT', `no answer in time (${code})`, { cause: e });
+  return new DeliveryError('DELIVERY_NETWORK', `cannot reach the target: ${code || err.message}`, { cause: e });
+}

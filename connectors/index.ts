@@ -1,0 +1,9 @@
+import type { ConnectorDefinition } from '../src/sdk';
+import { httpConnector } from './http';
+import { odooConnector } from './odoo';
+import { shopifyConnector } from './shopify';
+import { stripeConnector } from './stripe';
+import { warehouseConnector } from './warehouse';
+
+/** Every connector that ships with subhub. The one list that says what exists. */
+export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [stripeConnector, shopifyConnector, odooConnector, warehouseConnector, httpConnector];

@@ -1,0 +1,48 @@
+import type { SecretRef } from '../config/secrets';
+
+/** What a connector is for; shown in docs and used to pick defaults. */
+export type ConnectorKind = 'billing' | 'webshop' | 'erp' | 'warehouse' | 'generic';
+
+/** The signature scheme of a connector's inbound webhooks. */
+export type WebhookScheme = 'stripe' | 'shopify' | 'standard-webhooks';
+
+export interface ActionContext {
+  /** Stable per (event, route): send it where the target supports one (Idempotency-Key, external ref). */
+  idempotencyKey: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  timeoutMs: number;
+}
+
+export interface ActionResult {
+  /** The target's HTTP status, when there is one. */
+  status?: number;
+  /** An id the target gave the created object, for the audit trail. */
+  externalId?: string;
+}
+
+/** An outbound operation: takes the mapped payload; throws DeliveryError to say what went wrong. */
+export type Action = (payload: unknown, ctx: ActionContext) => Promise<ActionResult>;
+
+export interface ConnectorDeps {
+  resolveSecret(ref: SecretRef): string | undefined;
+}
+
+/**
+ * A connector declares; the core executes. `optionsSchema` checks the connector's `options` in
+ * config; `webhook` says how its inbound webhooks are verified and what its inbound mappings
+ * receive (`body`: the parsed body; `envelope`: {headers, body}, for sources whose ids travel
+ * in headers); `createActions` builds its outbound actions from validated options.
+ */
+export interface ConnectorDefinition {
+  readonly type: string;
+  readonly kind: ConnectorKind;
+  readonly description: string;
+  readonly optionsSchema?: Record<string, unknown>;
+  readonly webhook?: { scheme: WebhookScheme; mappingInput: 'body' | 'envelope' };
+  createActions?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Action>;
+}
+
+export function defineConnector(def: ConnectorDefinition): ConnectorDefinition {
+  return Object.freeze(def);
+}

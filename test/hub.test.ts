@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { startHub, type RunningHub } from '../src/hub';
@@ -16,14 +17,15 @@ describe('startHub', () => {
 
   it('serves /healthz and /readyz on loopback and answers unknown paths with a JSON 404', async () => {
     const mappingsDir = tempFiles({ 'a.json': { output: { x: 1 } } });
-    const dir = tempFiles({ 'hub.json': { server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] } } });
+    const dir = tempFiles({ 'hub.json': { server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: 'PLACEHOLDER' } } });
+    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
     const cfg = join(dir, 'hub.json');
     hub = await startHub({ path: cfg, env: {}, silent: true });
     const health = await fetch(`${hub.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${hub.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { config: 'loaded', mappings: 1 } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', workers: 'running', mappings: 1, inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 } });
     const missing = await fetch(`${hub.url}/nope`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
@@ -32,7 +34,8 @@ describe('startHub', () => {
 
   it('refuses to start when a mapping does not compile', async () => {
     const mappingsDir = tempFiles({ 'bad.json': { output: { $nope: 1 } } });
-    const dir = tempFiles({ 'hub.json': { server: { port: 0 }, mappings: { paths: [mappingsDir] } } });
+    const dir = tempFiles({});
+    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
     await expect(startHub({ path: join(dir, 'hub.json'), env: {}, silent: true })).rejects.toBeInstanceOf(LocatedErrors);
   });
 });
@@ -41,7 +44,7 @@ describe('npx subhub start (the README command) with the shipped config', () => 
   it('starts, answers /healthz, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', SUBHUB_HOST: '127.0.0.1', SUBHUB_LOG_LEVEL: 'error' },
+      env: { ...process.env, PORT: '0', SUBHUB_HOST: '127.0.0.1', SUBHUB_LOG_LEVEL: 'error', SUBHUB_DATA_DIR: tempFiles({}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

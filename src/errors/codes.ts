@@ -33,6 +33,14 @@ export const ERROR_CODES = {
   MAPPING_TOO_DEEP: { kind: 'config', summary: 'A mapping nests deeper than the compiler allows.' },
   MAPPING_NAME_MISMATCH: { kind: 'config', summary: 'A mapping\'s "name" differs from its file name.' },
 
+  // Webhook answers (HTTP)
+  WEBHOOK_UNKNOWN_CONNECTOR: { kind: 'bad_input', summary: 'No enabled connector with webhooks has this id (404).' },
+  WEBHOOK_UNSUPPORTED_MEDIA: { kind: 'bad_input', summary: 'Content type or encoding not accepted; send application/json (415).' },
+  WEBHOOK_TOO_LARGE: { kind: 'bad_input', summary: 'The body, after decompression, exceeds server.maxBodyKb (413).' },
+  WEBHOOK_SIGNATURE_INVALID: { kind: 'bad_input', summary: 'The signature is missing, malformed, wrong or outside the time window (401).' },
+  WEBHOOK_MALFORMED: { kind: 'bad_input', summary: 'A verified body is not JSON or lacks its event id (400); kept as a dead letter.' },
+  HUB_SHUTTING_DOWN: { kind: 'retryable', summary: 'The hub is stopping and accepts nothing new (503); send again.' },
+
   // Store and pipeline
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },

@@ -1,35 +1,44 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { HubConfig } from '../config/config.types';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from '../observability/logger';
+import type { HubMetrics } from '../observability/metrics';
 
 export interface AppDeps {
-  config: Readonly<HubConfig>;
   logger: Logger;
+  metrics: HubMetrics;
   /** Readiness facts shown by /readyz. */
-  ready(): { ready: boolean; checks: Record<string, unknown> };
+  ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+  webhooks?: Router;
+  admin?: Router;
 }
 
 /**
- * The hub's HTTP surface. For now: health (`/healthz`: the process answers) and readiness
- * (`/readyz`: config loaded, mappings compiled). Webhooks and the admin API join in later.
+ * The hub's HTTP surface: webhooks, health (`/healthz`: the process answers), readiness
+ * (`/readyz`: store reachable, workers running), Prometheus metrics and the admin API.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.set('trust proxy', false);
+  if (deps.webhooks) app.use(deps.webhooks);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
-    const r = deps.ready();
+  app.get('/readyz', async (_req, res) => {
+    const r = await deps.ready();
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+  if (deps.admin) app.use('/admin/api', express.json({ limit: '64kb' }), deps.admin);
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     deps.logger.error('unhandled request error', { error: err instanceof Error ? err.message : String(err) });
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    if (!res.headersSent) res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
   return app;
 }

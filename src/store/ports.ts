@@ -93,7 +93,8 @@ export type InboxOutcome =
 
 export type DeliveryOutcome =
   | { status: 'done'; at: number }
-  | { status: 'retry'; at: number; nextAttemptAt: number; error: string }
+  /** `refund`: the attempt was not made (open circuit): it does not count against the schedule. */
+  | { status: 'retry'; at: number; nextAttemptAt: number; error: string; refund?: boolean }
   | { status: 'dead'; at: number; deadLetter: DeadLetterEntry };
 
 /** The durable log of received webhooks (the event log port). */
@@ -139,6 +140,8 @@ export interface HubState {
   replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found'>;
   discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'>;
   counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }>;
+  /** Records a dead letter that belongs to no stored event (e.g. a verified but unreadable webhook). */
+  addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string>;
 }
 
 export interface Store extends Inbox, DeliveryQueue, HubState {

@@ -98,5 +98,7 @@ export function parseJsonObject(rawBody: Buffer): Record<string, unknown> | unde
 
 /** Guard for callers that hand over a parsed body or a string: verification needs the raw bytes. */
 export function rawBodyProblem(rawBody: unknown): VerifyResult | undefined {
-  return Buffer.isBuffer(rawBody) ? undefined : fail('bad_signature', 'raw body is not a Buffer; signatures are verified over the raw bytes');
+  return Buffer.isBuffer(rawBody)
+    ? undefined
+    : fail('bad_signature', 'raw body is not a Buffer; signatures are verified over the raw bytes');
 }

@@ -11,8 +11,8 @@ export { constantTimeEqual } from './constant-time';
 export { shopifyVerifier, standardWebhooksVerifier, stripeVerifier };
 
 /** Every verifier, keyed by its scheme. */
-export const verifiersByScheme: Readonly<Record<WebhookVerifier['scheme'], WebhookVerifier>> = {
+export const verifiersByScheme: Readonly<Record<WebhookVerifier['scheme'], WebhookVerifier>> = Object.freeze({
   stripe: stripeVerifier,
   shopify: shopifyVerifier,
   'standard-webhooks': standardWebhooksVerifier,
-};
+});

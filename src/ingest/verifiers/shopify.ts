@@ -33,4 +33,4 @@ function verify(input: VerifyInput): VerifyResult {
   return { ok: true, dedupeId: webhookId.value, eventType: optionalHeader(input.headers, TOPIC_HEADER) };
 }
 
-export const shopifyVerifier: WebhookVerifier = { scheme: 'shopify', verify };
+export const shopifyVerifier: WebhookVerifier = Object.freeze({ scheme: 'shopify', verify });

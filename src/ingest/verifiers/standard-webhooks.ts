@@ -1,6 +1,17 @@
 // Standard Webhooks v1.0.0: `webhook-id`, `webhook-timestamp`, `webhook-signature` (providers.md §6,
 // standard-webhooks spec and its reference JavaScript library). Used for generic sources.
-import { anyDigestMatches, decodeDigest, fail, hmacSha256, parseJsonObject, parseUnixSeconds, rawBodyProblem, requireHeader, timestampProblem, usableSecrets } from './common';
+import {
+  anyDigestMatches,
+  decodeDigest,
+  fail,
+  hmacSha256,
+  parseJsonObject,
+  parseUnixSeconds,
+  rawBodyProblem,
+  requireHeader,
+  timestampProblem,
+  usableSecrets,
+} from './common';
 import type { VerifyInput, VerifyResult, WebhookVerifier } from './verifier';
 
 const SECRET_PREFIX = 'whsec_';
@@ -62,7 +73,8 @@ function verify(input: VerifyInput): VerifyResult {
 
   const prefix = `${id.value}.${timestamp}.`;
   const expected = keys.map((key) => hmacSha256(key, prefix, input.rawBody));
-  if (!anyDigestMatches(expected, signatures.map((sig) => decodeDigest(sig, 'base64')))) {
+  const claimed = signatures.map((sig) => decodeDigest(sig, 'base64'));
+  if (!anyDigestMatches(expected, claimed)) {
     return fail('bad_signature', 'no v1 signature in webhook-signature matches the body for any configured secret');
   }
 
@@ -80,4 +92,4 @@ function verify(input: VerifyInput): VerifyResult {
   };
 }
 
-export const standardWebhooksVerifier: WebhookVerifier = { scheme: 'standard-webhooks', verify };
+export const standardWebhooksVerifier: WebhookVerifier = Object.freeze({ scheme: 'standard-webhooks', verify });

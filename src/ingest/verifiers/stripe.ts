@@ -1,5 +1,16 @@
 // Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` (providers.md §1.7, stripe-node Webhooks.ts).
-import { anyDigestMatches, decodeDigest, fail, hmacSha256, parseJsonObject, parseUnixSeconds, rawBodyProblem, requireHeader, timestampProblem, usableSecrets } from './common';
+import {
+  anyDigestMatches,
+  decodeDigest,
+  fail,
+  hmacSha256,
+  parseJsonObject,
+  parseUnixSeconds,
+  rawBodyProblem,
+  requireHeader,
+  timestampProblem,
+  usableSecrets,
+} from './common';
 import type { VerifyInput, VerifyResult, WebhookVerifier } from './verifier';
 
 const HEADER = 'stripe-signature';
@@ -85,4 +96,4 @@ function verify(input: VerifyInput): VerifyResult {
   };
 }
 
-export const stripeVerifier: WebhookVerifier = { scheme: 'stripe', verify };
+export const stripeVerifier: WebhookVerifier = Object.freeze({ scheme: 'stripe', verify });

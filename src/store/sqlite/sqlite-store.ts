@@ -63,7 +63,9 @@ export class SqliteStore implements Store {
            first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? WHERE id = ? AND status = 'pending'`,
       ),
       deliveryDone: db.prepare(`UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ?`),
-      deliveryRetry: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?`),
+      deliveryRetry: db.prepare(
+        `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts - ? WHERE id = ?`,
+      ),
       deliveryDead: db.prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`),
       insertDeadLetter: db.prepare(
         `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
@@ -169,7 +171,7 @@ export class SqliteStore implements Store {
   async completeDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
     this.#write(() => {
       if (outcome.status === 'done') this.#sql.deliveryDone.run(id);
-      else if (outcome.status === 'retry') this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, id);
+      else if (outcome.status === 'retry') this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id);
       else {
         this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id);
         this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
@@ -247,6 +249,10 @@ export class SqliteStore implements Store {
     return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
   }
 
+  async addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string> {
+    return this.#write(() => this.#insertDeadLetter(entry, now));
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
@@ -255,7 +261,8 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  #insertDeadLetter(d: DeadLetterEntry, now: number): void {
+  #insertDeadLetter(d: DeadLetterEntry, now: number): string {
+    const id = ulid(now);
     this.#sql.insertDeadLetter.run({
       inboxId: null,
       eventId: null,
@@ -264,9 +271,10 @@ export class SqliteStore implements Store {
       target: null,
       mapping: null,
       ...d,
-      id: ulid(now),
+      id,
       createdAt: now,
     });
+    return id;
   }
 
   /** Runs `fn` in one transaction; failures to commit become StoreUnavailableError. */

@@ -1,0 +1,97 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { TokenBucket } from '../pipeline/token-bucket';
+import type { DeadLetterFilter, Store } from '../store/ports';
+
+export interface AdminDeps {
+  store: Store;
+  /** The bearer token (SUBHUB_ADMIN_TOKEN); the router is only mounted when one is set. */
+  token: string;
+  ratePerMin: number;
+  now?: () => number;
+  /** Called after a replay put work back in line (wakes the pipeline). */
+  replayed?: () => void;
+}
+
+const STATUSES = new Set(['open', 'replayed', 'discarded']);
+const STAGES = new Set(['verify', 'map', 'route', 'deliver']);
+
+/**
+ * /admin/api: bearer-token auth (constant-time compare of SHA-256 digests, so length leaks
+ * nothing), a token bucket per client address, and JSON endpoints for events and dead letters.
+ * Replays and discards are audited with the actor (X-Subhub-Actor, default "admin-api").
+ */
+export function adminRouter(deps: AdminDeps): Router {
+  const now = deps.now ?? Date.now;
+  const expected = createHash('sha256').update(deps.token).digest();
+  const buckets = new Map<string, TokenBucket>();
+  const router = express.Router();
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const key = req.ip ?? 'unknown';
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      if (buckets.size > 10_000) buckets.clear();
+      buckets.set(key, (bucket = new TokenBucket(deps.ratePerMin / 60, deps.ratePerMin, now())));
+    }
+    const wait = bucket.take(now());
+    if (wait > 0) {
+      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+      return void res.status(429).json({ error: { code: 'ADMIN_RATE_LIMITED', message: 'too many requests' } });
+    }
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+      return void res.status(401).json({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid bearer token is required' } });
+    }
+    next();
+  });
+
+  router.get('/events', async (req, res) => {
+    const source = typeof req.query.source === 'string' ? req.query.source : '';
+    const sourceEventId = typeof req.query.sourceEventId === 'string' ? req.query.sourceEventId : '';
+    if (!source || !sourceEventId) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'give source and sourceEventId' } });
+    const found = await deps.store.findEvent(source, sourceEventId);
+    if (!found) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such event' } });
+    res.json(found);
+  });
+
+  router.get('/dead-letters', async (req, res) => {
+    const filter: DeadLetterFilter = {};
+    const { status, stage, source, limit } = req.query;
+    if (status !== undefined) {
+      if (typeof status !== 'string' || !STATUSES.has(status)) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'status is open, replayed or discarded' } });
+      filter.status = status as DeadLetterFilter['status'];
+    }
+    if (stage !== undefined) {
+      if (typeof stage !== 'string' || !STAGES.has(stage)) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'stage is verify, map, route or deliver' } });
+      filter.stage = stage as DeadLetterFilter['stage'];
+    }
+    if (typeof source === 'string') filter.source = source;
+    if (limit !== undefined) {
+      const n = Number(limit);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+      filter.limit = n;
+    }
+    res.json({ deadLetters: await deps.store.listDeadLetters(filter) });
+  });
+
+  router.get('/dead-letters/:id', async (req, res) => {
+    const dl = await deps.store.getDeadLetter(String(req.params.id));
+    if (!dl) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such dead letter' } });
+    res.json(dl);
+  });
+
+  for (const action of ['replay', 'discard'] as const) {
+    router.post(`/dead-letters/:id/${action}`, async (req, res) => {
+      const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
+      const id = String(req.params.id);
+      const r = action === 'replay' ? await deps.store.replayDeadLetter(id, actor, now()) : await deps.store.discardDeadLetter(id, actor, now());
+      if (r === 'not_found') return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such dead letter' } });
+      if (r === 'not_open') return void res.status(409).json({ error: { code: 'ADMIN_NOT_OPEN', message: 'the dead letter was already replayed or discarded' } });
+      if (r === 'replayed') deps.replayed?.();
+      res.json({ status: r, id, actor });
+    });
+  }
+  return router;
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { HubConfig } from '../config/config.types';
+import { resolveSecret } from '../config/secrets';
+import type { ConnectorRuntime } from '../connectors/registry';
+import type { ErrorCode } from '../errors/codes';
+import type { Logger } from '../observability/logger';
+import type { HubMetrics } from '../observability/metrics';
+import { StoreUnavailableError } from '../store/store-error';
+import type { Store } from '../store/ports';
+import { DEFAULT_TOLERANCE_SEC, verifiersByScheme, type WebhookVerifier } from './verifiers';
+
+export interface WebhookDeps {
+  config: Readonly<HubConfig>;
+  connectors: ReadonlyMap<string, ConnectorRuntime>;
+  store: Store;
+  logger: Logger;
+  metrics: HubMetrics;
+  env: NodeJS.ProcessEnv;
+  /** False once the hub is stopping: new webhooks get 503. */
+  accepting(): boolean;
+  /** Called after each stored webhook, to wake the pipeline. */
+  stored(): void;
+  now?: () => number;
+}
+
+/** Headers worth keeping with the event (never signatures or credentials). */
+const KEPT_HEADERS = [
+  'content-type',
+  'user-agent',
+  'x-shopify-topic',
+  'x-shopify-shop-domain',
+  'x-shopify-webhook-id',
+  'x-shopify-api-version',
+  'x-shopify-triggered-at',
+  'x-shopify-event-id',
+  'webhook-id',
+  'webhook-timestamp',
+];
+
+interface Source {
+  id: string;
+  verifier: WebhookVerifier;
+  secrets: string[];
+  toleranceSec: number;
+}
+
+/**
+ * POST /webhooks/:connectorId. Order of checks, each with its own answer: unknown connector
+ * (404), content type (415), body size after decompression and encoding (413/415), signature
+ * over the raw bytes (401, also without a configured secret), JSON and event id (400, kept as
+ * a dead letter), then the durable append: 202 accepted or 200 duplicate only after the
+ * commit, 503 when the store cannot commit or the hub is stopping.
+ */
+export function webhookRouter(deps: WebhookDeps): Router {
+  const now = deps.now ?? Date.now;
+  const sources = new Map<string, Source>();
+  for (const [id, c] of deps.connectors) {
+    const scheme = c.definition.webhook?.scheme;
+    const webhook = c.config.webhook;
+    if (!scheme || !webhook) continue;
+    const secrets = webhook.secrets.map((ref) => resolveSecret(ref, deps.env)).filter((s): s is string => s !== undefined);
+    if (secrets.length === 0) deps.logger.warn('no webhook secret is set: every webhook to this connector is rejected (fail closed)', { connector: id });
+    sources.set(id, { id, verifier: verifiersByScheme[scheme], secrets, toleranceSec: webhook.toleranceSec ?? DEFAULT_TOLERANCE_SEC });
+  }
+  const limitKb = deps.config.server?.maxBodyKb ?? 1024;
+  const raw = express.raw({ type: () => true, limit: `${limitKb}kb`, inflate: true });
+  const router = express.Router();
+
+  router.post('/webhooks/:connectorId', (req: Request, res: Response, next: NextFunction) => {
+    const source = sources.get(String(req.params.connectorId));
+    const connector = String(req.params.connectorId);
+    deps.metrics.received.inc({ connector: source ? connector : 'unknown' });
+    res.locals.started = process.hrtime.bigint();
+    res.locals.connector = source ? connector : 'unknown';
+    if (!deps.accepting()) return reject(res, deps, 503, 'HUB_SHUTTING_DOWN', 'the hub is shutting down; send again', 'shutting_down');
+    if (!source) return reject(res, deps, 404, 'WEBHOOK_UNKNOWN_CONNECTOR', `no connector "${connector}" receives webhooks`, 'unknown_connector');
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', `content type "${type || 'none'}" is not accepted; send application/json`, 'media_type');
+    res.locals.source = source;
+    raw(req, res, next);
+  });
+
+  router.post('/webhooks/:connectorId', async (req: Request, res: Response) => {
+    const source = res.locals.source as Source;
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const verdict = source.verifier.verify({ rawBody: body, headers: req.headers, secrets: source.secrets, nowSec: Math.floor(now() / 1000), toleranceSec: source.toleranceSec });
+    if (!verdict.ok) return reject(res, deps, 401, 'WEBHOOK_SIGNATURE_INVALID', verdict.message, verdict.reason);
+
+    const text = body.toString('utf8');
+    let dedupeId = verdict.dedupeId;
+    let eventType = verdict.eventType;
+    let problem: string | undefined;
+    try {
+      const parsed = JSON.parse(text) as { id?: unknown; type?: unknown };
+      if (source.verifier.scheme === 'stripe') {
+        dedupeId = typeof parsed.id === 'string' ? parsed.id : '';
+        eventType = typeof parsed.type === 'string' ? parsed.type : undefined;
+        if (!dedupeId) problem = 'the event has no "id"';
+      }
+    } catch (e) {
+      problem = `the body is not JSON: ${(e as Error).message}`;
+    }
+    if (problem || !dedupeId) {
+      const message = problem ?? 'the webhook carries no delivery id';
+      try {
+        await deps.store.addDeadLetter(
+          {
+            stage: 'verify',
+            source: source.id,
+            sourceEventId: `sha256:${createHash('sha256').update(body).digest('hex')}`,
+            errorCode: 'WEBHOOK_MALFORMED',
+            errorMessage: message,
+            attempts: 1,
+            firstAttemptAt: now(),
+            lastAttemptAt: now(),
+            payload: text,
+          },
+          now(),
+        );
+      } catch (e) {
+        if (e instanceof StoreUnavailableError) return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
+        throw e;
+      }
+      return reject(res, deps, 400, 'WEBHOOK_MALFORMED', message, 'malformed');
+    }
+
+    const headers: Record<string, string> = {};
+    for (const h of KEPT_HEADERS) {
+      const v = req.headers[h];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    try {
+      const r = await deps.store.append({ source: source.id, sourceEventId: dedupeId, eventType, receivedAt: now(), headers, body: text });
+      observe(res, deps);
+      if (r.status === 'duplicate') {
+        deps.metrics.duplicate.inc({ connector: source.id });
+        res.status(200).json({ status: 'duplicate', id: r.id });
+        return;
+      }
+      deps.metrics.accepted.inc({ connector: source.id });
+      deps.logger.debug('webhook accepted', { eventId: r.id, source: source.id, sourceEventId: dedupeId, eventType });
+      res.status(202).json({ status: 'accepted', id: r.id });
+      deps.stored();
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) {
+        deps.logger.error('store cannot commit: answering 503', { source: source.id, error: e.message });
+        return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
+      }
+      throw e;
+    }
+  });
+
+  // body-parser's own refusals, answered in the same shape.
+  router.use('/webhooks', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return reject(res, deps, 413, 'WEBHOOK_TOO_LARGE', `the body exceeds ${limitKb} KiB (after decompression)`, 'too_large');
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', (err as Error).message, 'encoding');
+    if (type === 'request.aborted' || type === 'request.size.invalid') return reject(res, deps, 400, 'WEBHOOK_MALFORMED', (err as Error).message, 'aborted');
+    if ((err as { status?: number }).status === 400) return reject(res, deps, 400, 'WEBHOOK_MALFORMED', 'the body could not be read (bad compression?)', 'unreadable');
+    next(err);
+  });
+  return router;
+}
+
+function observe(res: Response, deps: WebhookDeps): void {
+  const started = res.locals.started as bigint | undefined;
+  if (started !== undefined) deps.metrics.webhookSeconds.observe({ connector: String(res.locals.connector) }, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function reject(res: Response, deps: WebhookDeps, status: number, code: ErrorCode, message: string, reason: string): void {
+  deps.metrics.rejected.inc({ connector: String(res.locals.connector ?? 'unknown'), reason });
+  observe(res, deps);
+  if (status === 503) res.setHeader('retry-after', '5');
+  res.status(status).json({ error: { code, message } });
+}

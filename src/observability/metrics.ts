@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The hub's Prometheus metrics, on a registry of its own (several hubs can run in one test
+ * process). Served as text at GET /metrics.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly received = new Counter({ name: 'subhub_webhooks_received_total', help: 'Webhook requests received', labelNames: ['connector'], registers: [this.registry] });
+  readonly accepted = new Counter({ name: 'subhub_webhooks_accepted_total', help: 'Webhooks stored (202)', labelNames: ['connector'], registers: [this.registry] });
+  readonly duplicate = new Counter({ name: 'subhub_webhooks_duplicate_total', help: 'Webhooks already stored (200)', labelNames: ['connector'], registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'subhub_webhooks_rejected_total', help: 'Webhooks refused, by reason', labelNames: ['connector', 'reason'], registers: [this.registry] });
+  readonly webhookSeconds = new Histogram({
+    name: 'subhub_webhook_duration_seconds',
+    help: 'Time from request to answer, including the durable commit',
+    labelNames: ['connector'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly normalised = new Counter({ name: 'subhub_events_normalised_total', help: 'Inbox entries processed, by outcome', labelNames: ['connector', 'outcome'], registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'subhub_deliveries_total', help: 'Delivery attempts, by outcome (done, retry, dead)', labelNames: ['target', 'route', 'outcome'], registers: [this.registry] });
+  readonly retries = new Counter({ name: 'subhub_delivery_retries_total', help: 'Deliveries scheduled for another attempt', labelNames: ['target'], registers: [this.registry] });
+  readonly deliverySeconds = new Histogram({
+    name: 'subhub_delivery_duration_seconds',
+    help: 'Duration of one delivery attempt',
+    labelNames: ['target'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly circuit = new Gauge({ name: 'subhub_circuit_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], registers: [this.registry] });
+  readonly rateTokens = new Gauge({ name: 'subhub_rate_limit_tokens', help: 'Tokens left in the target\'s rate-limit bucket', labelNames: ['target'], registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'subhub_queue_depth', help: 'Work waiting: inbox entries and open deliveries', labelNames: ['queue'], registers: [this.registry] });
+  readonly deadLetters = new Gauge({ name: 'subhub_dead_letters_open', help: 'Dead letters not yet replayed or discarded', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'subhub_' });
+  }
+}

@@ -1,0 +1,86 @@
+import type { HubConfig } from '../config/config.types';
+import type { ConnectorRuntime } from '../connectors/registry';
+import { isHubError } from '../errors/hub-error';
+import { validateHubEvent, type HubEvent } from '../events';
+import type { MappingSet } from '../mapping/mapping-set';
+import { ulid } from '../store/ids';
+import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../store/ports';
+import { routeMatches, routeName } from './routes';
+
+/** A hook of the subscription domain: sees every canonical event before it is routed. */
+export type DomainHandler = (event: Readonly<HubEvent>) => void | Promise<void>;
+
+export interface NormaliseDeps {
+  config: Readonly<HubConfig>;
+  connectors: ReadonlyMap<string, ConnectorRuntime>;
+  mappings: MappingSet;
+  handlers: readonly DomainHandler[];
+}
+
+/**
+ * Turns one inbox entry into a canonical event and its deliveries (one per matching route), or
+ * into an explicit ignore (no mapping for that event type, or the mapping dropped it), or into
+ * a dead letter at stage `map` (the mapping failed) with the raw body kept for replay.
+ */
+export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number): Promise<InboxOutcome> {
+  const connector = deps.connectors.get(row.source);
+  const inbound = deps.config.connectors?.[row.source]?.inbound?.mappings ?? {};
+  const eventType = row.eventType ?? '';
+  const mappingName = inbound[eventType] ?? inbound['*'];
+  if (!mappingName) return { status: 'ignored', reason: `no inbound mapping for "${eventType}"` };
+
+  const dead = (code: string, message: string): InboxOutcome => ({
+    status: 'failed',
+    deadLetter: deadLetter(row, now, { stage: 'map', mapping: mappingName, errorCode: code, errorMessage: message }),
+  });
+
+  let event: HubEvent;
+  try {
+    const body: unknown = JSON.parse(row.body);
+    const input = connector?.definition.webhook?.mappingInput === 'envelope' ? { headers: row.headers, body } : body;
+    const result = await deps.mappings.get(mappingName).run(input);
+    if (result.dropped) return { status: 'ignored', reason: `dropped by ${mappingName}: ${result.reason}` };
+    event = {
+      ...(result.output as HubEvent),
+      id: ulid(now),
+      receivedAt: new Date(row.receivedAt).toISOString(),
+      tenantId: (result.output as Partial<HubEvent>).tenantId ?? deps.config.connectors?.[row.source]?.tenantId ?? 'default',
+      rawRef: `inbox:${row.id}`,
+    };
+  } catch (e) {
+    if (isHubError(e)) return dead(e.code, 'toLine' in e && typeof e.toLine === 'function' ? (e.toLine as () => string)() : e.message);
+    throw e;
+  }
+  const check = validateHubEvent(event);
+  if (!check.ok) {
+    return dead('MAPPING_OUTPUT_INVALID', `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`);
+  }
+  for (const handler of deps.handlers) await handler(event);
+
+  const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
+    .filter((r) => r.enabled !== false && routeMatches(r.on, event.type))
+    .map((r) => ({ route: routeName(r), target: r.to, action: r.action, mapping: r.mapping, idempotencyKey: `${event.source.dedupeKey}/${routeName(r)}` }));
+  return {
+    status: 'normalised',
+    event: {
+      eventId: event.id,
+      type: event.type,
+      entityKey: event.subscription?.hubSubscriptionId ?? event.customer.hubCustomerId,
+      body: JSON.stringify(event),
+      deliveries,
+    },
+  };
+}
+
+export function deadLetter(row: InboxRow, now: number, what: Pick<DeadLetterEntry, 'stage' | 'errorCode' | 'errorMessage' | 'mapping'>): DeadLetterEntry {
+  return {
+    ...what,
+    source: row.source,
+    sourceEventId: row.sourceEventId,
+    inboxId: row.id,
+    attempts: row.attempts,
+    firstAttemptAt: row.receivedAt,
+    lastAttemptAt: now,
+    payload: row.body,
+  };
+}

@@ -1,0 +1,137 @@
+import type { PipelineConfig } from '../config/config.types';
+import type { Logger } from '../observability/logger';
+import type { HubMetrics } from '../observability/metrics';
+import type { DeliveryRow, Store } from '../store/ports';
+import { deliver, type DeliverDeps } from './deliver';
+import { normalise, type NormaliseDeps } from './normalise';
+
+export interface PipelineDeps {
+  store: Store;
+  normalise: NormaliseDeps;
+  deliver: DeliverDeps;
+  settings: Required<PipelineConfig>;
+  logger: Logger;
+  metrics?: HubMetrics;
+}
+
+/**
+ * The background half of the hub: one loop normalises the inbox in arrival order (so the
+ * deliveries of one entity are queued in that order), one keeps up to `deliveryConcurrency`
+ * deliveries in flight. Both wait for work (a wake-up from ingestion, or the poll interval)
+ * instead of spinning. Memory stays bounded: a loop holds at most one batch.
+ */
+export class Pipeline {
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loops: Promise<void>[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loops = [this.#normaliseLoop(), this.#deliveryLoop()];
+  }
+
+  /** Tells idle loops that new work arrived. */
+  notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Stops claiming new work and waits for in-flight work, at most until `deadline` (epoch ms). */
+  async stop(deadline: number): Promise<boolean> {
+    this.#running = false;
+    this.notify();
+    const all = Promise.all([...this.#loops, ...this.#inFlight]).then(() => true);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())).unref());
+    return Promise.race([all, timeout]);
+  }
+
+  async #idle(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.#wake === done) this.#wake = undefined;
+        resolve();
+      }, this.deps.settings.pollMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#wake = done;
+    });
+  }
+
+  async #normaliseLoop(): Promise<void> {
+    const { store, settings, logger, metrics } = this.deps;
+    while (this.#running) {
+      try {
+        const rows = await store.claimInbox(settings.inboxBatch, settings.leaseMs, Date.now());
+        if (rows.length === 0) {
+          await this.#idle();
+          continue;
+        }
+        for (const row of rows) {
+          const outcome = await normalise(row, this.deps.normalise, Date.now());
+          await store.completeInbox(row.id, outcome, Date.now());
+          metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
+          if (outcome.status === 'failed') logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
+        }
+        this.notify();
+      } catch (e) {
+        logger.error('normaliser loop error', { error: e instanceof Error ? e.message : String(e) });
+        await this.#idle();
+      }
+    }
+  }
+
+  async #deliveryLoop(): Promise<void> {
+    const { store, settings, logger } = this.deps;
+    while (this.#running) {
+      const free = settings.deliveryConcurrency - this.#inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.#inFlight);
+        continue;
+      }
+      let rows: DeliveryRow[];
+      try {
+        rows = await store.claimDeliveries(free, settings.leaseMs, Date.now());
+      } catch (e) {
+        logger.error('delivery claim error', { error: e instanceof Error ? e.message : String(e) });
+        await this.#idle();
+        continue;
+      }
+      if (rows.length === 0) {
+        await (this.#inFlight.size > 0 ? Promise.race([...this.#inFlight, this.#idle()]) : this.#idle());
+        continue;
+      }
+      for (const row of rows) {
+        const p: Promise<void> = this.#deliverOne(row).finally(() => this.#inFlight.delete(p));
+        this.#inFlight.add(p);
+      }
+    }
+  }
+
+  async #deliverOne(row: DeliveryRow): Promise<void> {
+    const { store, logger, metrics } = this.deps;
+    try {
+      const outcome = await deliver(row, this.deps.deliver);
+      await store.completeDelivery(row.id, outcome);
+      metrics?.deliveries.inc({ target: row.target, route: row.route, outcome: outcome.status });
+      if (outcome.status === 'retry') metrics?.retries.inc({ target: row.target });
+      if (outcome.status === 'dead') {
+        logger.warn('delivery dead-lettered', { eventId: row.eventId, target: row.target, route: row.route, code: outcome.deadLetter.errorCode });
+      }
+      if (outcome.status !== 'retry') this.notify();
+    } catch (e) {
+      // The lease runs out and the delivery is handed out again: nothing is lost.
+      logger.error('delivery error', { eventId: row.eventId, target: row.target, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}

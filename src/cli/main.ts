@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { mapCommand } from './commands/map';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
 import { startCommand } from './commands/start';
@@ -51,6 +52,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('[name]', 'which schema', 'mapping')
     .action((name: string) => {
       code = schemaCommand(name, io);
+    });
+
+  program
+    .command('dlq')
+    .description('dead letters: list, show <id>, replay <id>, discard <id>')
+    .argument('<action>', 'list | show | replay | discard')
+    .argument('[id]', 'dead letter id')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .addOption(new Option('--format <format>', 'output format of list').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--status <status>', 'list: only this status').choices(['open', 'replayed', 'discarded']))
+    .addOption(new Option('--stage <stage>', 'list: only this stage').choices(['verify', 'map', 'route', 'deliver']))
+    .option('--source <connector>', 'list: only this source')
+    .option('--limit <n>', 'list: at most n (default 50)')
+    .option('--actor <name>', 'replay/discard: who, for the audit trail (default cli:<user>)')
+    .action(async (action: string, id: string | undefined, opts: DlqOptions) => {
+      code = await dlqCommand(action, id, opts, io);
     });
 
   try {

@@ -32,7 +32,7 @@ export interface TestHubOptions {
  * a `target` HTTP connector at `targetUrl`, and (by default) one route of every subscription
  * event to it. Retries are fast (10 ms, no jitter) so schedules play out within a test.
  */
-export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { dataDir: string; postStripe: (event: object, opts?: { secret?: string; timestamp?: number; body?: string }) => Promise<Response> }> {
+export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { dataDir: string; configPath: string; postStripe: (event: object, opts?: { secret?: string; timestamp?: number; body?: string }) => Promise<Response> }> {
   const dir = tempFiles({ 'mappings/test.payload.json': TEST_PAYLOAD_MAPPING });
   for (const [name, m] of Object.entries(o.mappings ?? {})) writeFileSync(join(dir, 'mappings', `${name}.json`), JSON.stringify(m));
   const config = {
@@ -71,5 +71,5 @@ export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { da
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? STRIPE_SECRET, timestamp: opts.timestamp });
     return fetch(`${hub.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
   };
-  return Object.assign(hub, { dataDir: join(dir, 'data'), postStripe });
+  return Object.assign(hub, { dataDir: join(dir, 'data'), configPath: join(dir, 'hub.json'), postStripe });
 }

@@ -52,7 +52,7 @@ export const httpConnector = defineConnector({
         const token = options.auth ? deps.resolveSecret(options.auth.bearer) : undefined;
         const headers: Record<string, string> = { ...options.headers, 'idempotency-key': ctx.idempotencyKey };
         if (token !== undefined) headers.authorization = `Bearer ${token}`;
-        return sendJson({ method: spec.method, url: new URL(spec.path.replace(/^\//, ''), withSlash(options.baseUrl)).toString(), headers, body: payload, timeoutMs: ctx.timeoutMs });
+        return sendJson({ method: spec.method, url: new URL(spec.path.replace(/^\//, ''), withSlash(options.baseUrl)).toString(), headers, body: payload, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
       };
     }
     return actions;

@@ -9,7 +9,7 @@ const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', '
  * with Retry-After; 410 gone; other 3xx/4xx rejected (redirects are not followed). Transient
  * network errors get two quick in-process retries (p-retry) before counting as a failed attempt.
  */
-export async function sendJson(req: { method: string; url: string; headers: Record<string, string>; body: unknown; timeoutMs: number }): Promise<ActionResult> {
+export async function sendJson(req: { method: string; url: string; headers: Record<string, string>; body: unknown; timeoutMs: number; signal?: AbortSignal }): Promise<ActionResult> {
   const res = await pRetry(
     async () => {
       try {
@@ -19,6 +19,7 @@ export async function sendJson(req: { method: string; url: string; headers: Reco
           data: req.body,
           headers: { 'content-type': 'application/json', ...req.headers },
           timeout: req.timeoutMs,
+          signal: req.signal,
           maxRedirects: 0,
           validateStatus: () => true,
           responseType: 'text',
@@ -30,7 +31,7 @@ export async function sendJson(req: { method: string; url: string; headers: Reco
         throw new AbortError(e as Error);
       }
     },
-    { retries: 2, minTimeout: 50, maxTimeout: 200, randomize: true },
+    { retries: 2, minTimeout: 50, maxTimeout: 200, randomize: true, signal: req.signal },
   ).catch((e: unknown) => {
     throw networkError(e);
   });

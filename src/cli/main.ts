@@ -84,6 +84,8 @@ export function run(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // A stopped hub has nothing left to do: do not wait for sockets a target keeps open.
+      if (process.argv[2] === 'start') process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`subhub: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { TokenBucket } from '../pipeline/token-bucket';
 import type { DeadLetterFilter, Store } from '../store/ports';
+import { StoreUnavailableError } from '../store/store-error';
 
 export interface AdminDeps {
   store: Store;
@@ -39,8 +40,8 @@ export function adminRouter(deps: AdminDeps): Router {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       return void res.status(429).json({ error: { code: 'ADMIN_RATE_LIMITED', message: 'too many requests' } });
     }
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // The auth scheme name is case-insensitive (RFC 9110).
+    const given = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
       return void res.status(401).json({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid bearer token is required' } });
     }
@@ -89,9 +90,18 @@ export function adminRouter(deps: AdminDeps): Router {
       const r = action === 'replay' ? await deps.store.replayDeadLetter(id, actor, now()) : await deps.store.discardDeadLetter(id, actor, now());
       if (r === 'not_found') return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such dead letter' } });
       if (r === 'not_open') return void res.status(409).json({ error: { code: 'ADMIN_NOT_OPEN', message: 'the dead letter was already replayed or discarded' } });
+      if (r === 'not_replayable') {
+        return void res.status(409).json({ error: { code: 'ADMIN_NOT_REPLAYABLE', message: 'nothing was stored behind this dead letter (an unreadable webhook): discard it' } });
+      }
       if (r === 'replayed') deps.replayed?.();
       res.json({ status: r, id, actor });
     });
   }
+  // The store could not answer: say so (503), like the webhook route, instead of a bare 500.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (!(err instanceof StoreUnavailableError)) return next(err);
+    res.setHeader('retry-after', '5');
+    res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'the store is unavailable; try again' } });
+  });
   return router;
 }

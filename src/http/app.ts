@@ -32,11 +32,17 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
-  if (deps.admin) app.use('/admin/api', express.json({ limit: '64kb' }), deps.admin);
+  // The admin API takes no request bodies: nothing is parsed before the token is checked.
+  if (deps.admin) app.use('/admin/api', deps.admin);
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (!res.headersSent) res.status(status).json({ error: { code: 'BAD_REQUEST', message: (err as Error).message } });
+      return;
+    }
     deps.logger.error('unhandled request error', { error: err instanceof Error ? err.message : String(err) });
     if (!res.headersSent) res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
   });

@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { StoreUnavailableError } from '../store/store-error';
 import type { Store } from '../store/ports';
+import { LocatedErrors } from '../errors/located-error';
+import { parseLocatedJson } from '../json/located-json';
 import { DEFAULT_TOLERANCE_SEC, verifiersByScheme, type WebhookVerifier } from './verifiers';
 
 export interface WebhookDeps {
@@ -99,7 +101,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         if (!dedupeId) problem = 'the event has no "id"';
       }
     } catch (e) {
-      problem = `the body is not JSON: ${(e as Error).message}`;
+      problem = `the body is not JSON: ${jsonProblem(text, e)}`;
     }
     if (problem || !dedupeId) {
       const message = problem ?? 'the webhook carries no delivery id';
@@ -161,6 +163,17 @@ export function webhookRouter(deps: WebhookDeps): Router {
     next(err);
   });
   return router;
+}
+
+/** Where and what the JSON error is (line, column, offset), whatever JSON.parse's message says. */
+function jsonProblem(text: string, e: unknown): string {
+  try {
+    parseLocatedJson(text, 'body');
+  } catch (located) {
+    const first = located instanceof LocatedErrors ? located.errors[0] : undefined;
+    if (first?.location.line !== undefined) return `${first.message} at line ${first.location.line}, column ${first.location.col}`;
+  }
+  return (e as Error).message;
 }
 
 function observe(res: Response, deps: WebhookDeps): void {

@@ -22,6 +22,8 @@ export interface DeliverDeps {
   metrics?: HubMetrics;
   now(): number;
   random?: () => number;
+  /** Aborted when the hub stops with calls still in flight. */
+  signal?: AbortSignal;
 }
 
 const CIRCUIT_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -78,7 +80,7 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
   await guards.acquire();
   const started = process.hrtime.bigint();
   try {
-    await action(payload, { idempotencyKey: row.idempotencyKey, attempt: row.attempts, timeoutMs: guards.timeoutMs });
+    await action(payload, { idempotencyKey: row.idempotencyKey, attempt: row.attempts, timeoutMs: guards.timeoutMs, signal: deps.signal });
     guards.breaker.success();
     return { status: 'done', at: deps.now() };
   } catch (e) {

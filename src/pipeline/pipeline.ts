@@ -25,6 +25,8 @@ export class Pipeline {
   #wake: (() => void) | undefined;
   #loops: Promise<void>[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Aborts calls still in flight when the stop deadline passes. */
+  readonly #abort = new AbortController();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -45,13 +47,20 @@ export class Pipeline {
     wake?.();
   }
 
-  /** Stops claiming new work and waits for in-flight work, at most until `deadline` (epoch ms). */
+  /**
+   * Stops claiming new work and waits for in-flight work until `deadline` (epoch ms). Calls still
+   * running then are aborted and recorded as failed attempts (their deliveries are retried later,
+   * with the same idempotency key). Resolves true when everything finished in time.
+   */
   async stop(deadline: number): Promise<boolean> {
     this.#running = false;
     this.notify();
-    const all = Promise.all([...this.#loops, ...this.#inFlight]).then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())).unref());
-    return Promise.race([all, timeout]);
+    const settled = () => Promise.all([...this.#loops, ...this.#inFlight]).then(() => true);
+    const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
+    if (await Promise.race([settled(), timeout(Math.max(0, deadline - Date.now()))])) return true;
+    this.#abort.abort();
+    await Promise.race([settled(), timeout(1000)]);
+    return false;
   }
 
   async #idle(): Promise<void> {
@@ -79,7 +88,10 @@ export class Pipeline {
         }
         for (const row of rows) {
           const outcome = await normalise(row, this.deps.normalise, Date.now());
-          await store.completeInbox(row.id, outcome, Date.now());
+          if (!(await store.completeInbox(row, outcome, Date.now()))) {
+            logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
+            continue;
+          }
           metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
           if (outcome.status === 'failed') logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
         }
@@ -121,8 +133,11 @@ export class Pipeline {
   async #deliverOne(row: DeliveryRow): Promise<void> {
     const { store, logger, metrics } = this.deps;
     try {
-      const outcome = await deliver(row, this.deps.deliver);
-      await store.completeDelivery(row.id, outcome);
+      const outcome = await deliver(row, { ...this.deps.deliver, signal: this.#abort.signal });
+      if (!(await store.completeDelivery(row, outcome))) {
+        logger.warn('delivery was claimed again meanwhile (lease ran out): outcome discarded', { eventId: row.eventId, target: row.target });
+        return;
+      }
       metrics?.deliveries.inc({ target: row.target, route: row.route, outcome: outcome.status });
       if (outcome.status === 'retry') metrics?.retries.inc({ target: row.target });
       if (outcome.status === 'dead') {

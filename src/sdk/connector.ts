@@ -12,6 +12,8 @@ export interface ActionContext {
   /** 1 for the first attempt. */
   attempt: number;
   timeoutMs: number;
+  /** Aborted when the hub shuts down with this call still running: stop waiting for the target. */
+  signal?: AbortSignal;
 }
 
 export interface ActionResult {

@@ -9,7 +9,8 @@ let lastRandom = Buffer.alloc(10);
  * sort by creation time. Within one millisecond the random part is incremented, keeping ids
  * from one process strictly increasing.
  */
-export function ulid(now = Date.now()): string {
+export function ulid(at = Date.now()): string {
+  const now = Math.max(0, Math.trunc(at));
   if (now === lastTime) {
     for (let i = 9; i >= 0; i--) {
       lastRandom[i] = (lastRandom[i]! + 1) & 0xff;

@@ -8,6 +8,12 @@
  * at-least-once and effects rely on idempotency keys.
  */
 
+/** What a worker holds after a claim: the row and which attempt (lease) it is. */
+export interface Claim {
+  id: string;
+  attempts: number;
+}
+
 /** A webhook as received, before normalisation. `body` is the raw text that was verified. */
 export interface InboxEntry {
   source: string;
@@ -103,15 +109,20 @@ export interface Inbox {
   append(entry: InboxEntry): Promise<InboxInsertResult>;
   /** Leases up to `limit` received entries in arrival order. */
   claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]>;
-  /** Records the outcome of normalising an entry, atomically with its event, deliveries or dead letter. */
-  completeInbox(id: string, outcome: InboxOutcome, now: number): Promise<void>;
+  /**
+   * Records the outcome of normalising an entry, atomically with its event, deliveries or dead
+   * letter. Fenced by the claim: a worker whose lease ran out (the entry was claimed again)
+   * changes nothing, and `false` says so.
+   */
+  completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean>;
 }
 
 /** Deliveries to targets, applied in order per (target, entity). */
 export interface DeliveryQueue {
   /** Leases due deliveries; never one whose entity has an earlier delivery still open at that target. */
   claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]>;
-  completeDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Fenced like completeInbox: a stale claim changes nothing and resolves `false`. */
+  completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean>;
 }
 
 export interface EventStatus {
@@ -136,8 +147,9 @@ export interface HubState {
   /**
    * Puts a dead letter's work back in line (the inbox entry or the delivery) and marks it
    * replayed. Idempotent: replaying a letter that is no longer open changes nothing and says so.
+   * A letter with no stored work behind it (a verified but unreadable webhook) is not replayable.
    */
-  replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found'>;
+  replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found' | 'not_replayable'>;
   discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'>;
   counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }>;
   /** Records a dead letter that belongs to no stored event (e.g. a verified but unreadable webhook). */

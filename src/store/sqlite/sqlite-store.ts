@@ -1,6 +1,7 @@
 import { GroupCommit } from '../group-commit';
 import { ulid } from '../ids';
 import type {
+  Claim,
   DeadLetter,
   DeadLetterEntry,
   DeadLetterFilter,
@@ -16,6 +17,16 @@ import type {
 import { StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
+
+/** SQLite result codes that mean "cannot write now" (disk, locks, I/O), not "this write is wrong". */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM|CORRUPT|NOTADB|PERM|INTERRUPT)/;
+
+function isUnavailable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string') return UNAVAILABLE.test(code);
+  return /database connection is not open/.test(e.message);
+}
 
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL) holding the inbox, canonical
@@ -42,7 +53,7 @@ export class SqliteStore implements Store {
          WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
       ),
       leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
-      finishInbox: db.prepare('UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ?'),
+      finishInbox: db.prepare(`UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`),
       insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDelivery: db.prepare(
         `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at)
@@ -62,11 +73,12 @@ export class SqliteStore implements Store {
         `UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1,
            first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? WHERE id = ? AND status = 'pending'`,
       ),
-      deliveryDone: db.prepare(`UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ?`),
+      deliveryDone: db.prepare(`UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'in_flight' AND attempts = ?`),
       deliveryRetry: db.prepare(
-        `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts - ? WHERE id = ?`,
+        `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts - ?
+         WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
       ),
-      deliveryDead: db.prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`),
+      deliveryDead: db.prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND status = 'in_flight' AND attempts = ?`),
       insertDeadLetter: db.prepare(
         `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
            error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
@@ -125,21 +137,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  async completeInbox(id: string, outcome: InboxOutcome, now: number): Promise<void> {
-    this.#write(() => {
+  async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
+    const { id, attempts } = claim;
+    return this.#write(() => {
+      const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
+      // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
+      if (this.#sql.finishInbox.run(outcome.status, detail, id, attempts).changes === 0) return false;
       if (outcome.status === 'normalised') {
         const e = outcome.event;
         this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
         for (const d of e.deliveries) {
           this.#sql.insertDelivery.run(ulid(now), e.eventId, d.route, d.target, d.action, d.mapping, e.entityKey, d.idempotencyKey, now, now);
         }
-        this.#sql.finishInbox.run('normalised', null, id);
-      } else if (outcome.status === 'ignored') {
-        this.#sql.finishInbox.run('ignored', outcome.reason, id);
-      } else {
+      } else if (outcome.status === 'failed') {
         this.#insertDeadLetter({ ...outcome.deadLetter, inboxId: id }, now);
-        this.#sql.finishInbox.run('failed', outcome.deadLetter.errorCode, id);
       }
+      return true;
     });
   }
 
@@ -168,18 +181,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  async completeDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
-    this.#write(() => {
-      if (outcome.status === 'done') this.#sql.deliveryDone.run(id);
-      else if (outcome.status === 'retry') this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id);
-      else {
-        this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id);
-        this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
-      }
+  async completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
+    const { id, attempts } = claim;
+    return this.#write(() => {
+      if (outcome.status === 'done') return this.#sql.deliveryDone.run(id, attempts).changes === 1;
+      if (outcome.status === 'retry') return this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts).changes === 1;
+      if (this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id, attempts).changes === 0) return false;
+      this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
+      return true;
     });
   }
 
   async findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined> {
+    return this.#read(() => this.#findEvent(source, sourceEventId));
+  }
+
+  #findEvent(source: string, sourceEventId: string): EventStatus | undefined {
     const inbox = this.#sql.inboxBySource.get(source, sourceEventId) as Record<string, unknown> | undefined;
     if (!inbox) return undefined;
     const event = this.#sql.eventByInbox.get(inbox.id) as { id: string; type: string; entity_key: string } | undefined;
@@ -215,18 +232,19 @@ export class SqliteStore implements Store {
     if (filter.stage) (where.push('stage = ?'), args.push(filter.stage));
     if (filter.source) (where.push('source = ?'), args.push(filter.source));
     const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow);
+    return this.#read(() => (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow));
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
-    const row = this.#sql.deadLetter.get(id) as DeadLetterRecord | undefined;
+    const row = this.#read(() => this.#sql.deadLetter.get(id) as DeadLetterRecord | undefined);
     return row && deadLetterFromRow(row);
   }
 
-  async replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found'> {
+  async replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found' | 'not_replayable'> {
     return this.#write(() => {
       const dl = this.#sql.deadLetter.get(id) as DeadLetterRecord | undefined;
       if (!dl) return 'not_found';
+      if (dl.status === 'open' && !dl.delivery_id && !dl.inbox_id) return 'not_replayable';
       if (this.#sql.resolveDeadLetter.run('replayed', actor, now, id).changes === 0) return 'not_open';
       if (dl.delivery_id) this.#sql.requeueDelivery.run(now, dl.delivery_id);
       else if (dl.inbox_id) this.#sql.requeueInbox.run(dl.inbox_id);
@@ -245,7 +263,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }> {
-    const c = this.#sql.counts.get() as { inbox: number; deliveries: number; dead: number };
+    const c = this.#read(() => this.#sql.counts.get() as { inbox: number; deliveries: number; dead: number });
     return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
   }
 
@@ -254,7 +272,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.#read(() => this.db.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
@@ -277,12 +295,17 @@ export class SqliteStore implements Store {
     return id;
   }
 
-  /** Runs `fn` in one transaction; failures to commit become StoreUnavailableError. */
+  /** Runs `fn` in one transaction; an unavailable database becomes StoreUnavailableError. */
   #write<T>(fn: () => T): T {
+    return this.#read(() => this.db.transaction(fn)());
+  }
+
+  /** Runs `fn`; an unavailable database becomes StoreUnavailableError, anything else (a bug) passes. */
+  #read<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      return fn();
     } catch (e) {
-      if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_')) throw new StoreUnavailableError(e);
+      if (isUnavailable(e)) throw new StoreUnavailableError(e);
       throw e;
     }
   }

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { STRIPE_SECRET } from './test-hub';
+import { tempFiles } from './temp-files';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * A hub.json in a temp folder like startTestHub's (shipped Stripe mappings, a `test.payload`
+ * outbound mapping, an HTTP `target` connector, one route of subscription events), for the real
+ * CLI. Returns the config path and the SQLite file the hub will write.
+ */
+export function writeCliHubConfig(
+  targetUrl: string,
+  overrides: Record<string, unknown> = {},
+): { configPath: string; dbFile: string; dir: string } {
+  const dir = tempFiles({
+    'mappings/test.payload.json': {
+      output: { eventId: { $path: 'id', required: true }, type: { $path: 'type' }, sourceEventId: { $path: 'source.eventId' } },
+    },
+  });
+  const config = {
+    server: { host: '127.0.0.1', port: 0 },
+    storage: { dataDir: join(dir, 'data') },
+    log: { level: 'error' },
+    mappings: { paths: [join(ROOT, 'mappings'), join(dir, 'mappings')] },
+    connectors: {
+      stripe: {
+        type: 'stripe',
+        webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+        inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
+      },
+      target: {
+        type: 'http',
+        options: { baseUrl: targetUrl, actions: { notify: { method: 'POST', path: '/events' } } },
+        delivery: { timeoutMs: 10_000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 },
+      },
+    },
+    routes: [{ name: 'to-target', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'test.payload' }],
+    retry: { initialDelayMs: 10, multiplier: 2, maxDelayMs: 100, jitter: 0, maxAttempts: 4, maxAgeMs: 60_000 },
+    pipeline: { pollMs: 10, leaseMs: 30_000 },
+    ...overrides,
+  };
+  const files = tempFiles({ 'hub.json': config });
+  return { configPath: join(files, 'hub.json'), dbFile: join(dir, 'data', 'subhub.db'), dir };
+}
+
+export interface CliHub {
+  url: string;
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  exited: Promise<number | string | null>;
+}
+
+/**
+ * `node bin/subhub.js start --config <path>` with PORT=0; resolves once "listening on URL" is
+ * on stderr (the URL is parsed from it). The caller kills the child if the test fails early.
+ */
+export async function spawnCliHub(configPath: string, env: Record<string, string | undefined> = {}): Promise<CliHub> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, SUBHUB_ADMIN_TOKEN: undefined, STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`subhub exited early with ${String(code)}: ${err}`)));
+  });
+  return { url, child, stdout: () => out, stderr: () => err, exited };
+}

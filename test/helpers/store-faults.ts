@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { InboxEntry, InboxInsertResult, Store } from '../../src/store/ports';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { StoreUnavailableError } from '../../src/store/store-error';
+import { tempFiles } from './temp-files';
+
+/** A real SQLite store in a fresh temp folder (the file is returned for reopening after a test). */
+export function tempSqliteStore(): { store: SqliteStore; file: string } {
+  const file = join(tempFiles({}), 'data', 'subhub.db');
+  return { store: new SqliteStore(file), file };
+}
+
+/**
+ * A store that delegates every method to `inner`, except that `append` rejects with
+ * StoreUnavailableError (as a full disk would) while `failing()` is true. `appendCalls` counts
+ * the attempts, so a test can tell a 503 came from the store and not from somewhere earlier.
+ */
+export function failingAppendStore(inner: Store, failing: () => boolean): Store & { appendCalls: number } {
+  const wrapper = {
+    appendCalls: 0,
+    append(entry: InboxEntry): Promise<InboxInsertResult> {
+      wrapper.appendCalls++;
+      if (failing())
+        return Promise.reject(new StoreUnavailableError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })));
+      return inner.append(entry);
+    },
+    claimInbox: inner.claimInbox.bind(inner),
+    completeInbox: inner.completeInbox.bind(inner),
+    claimDeliveries: inner.claimDeliveries.bind(inner),
+    completeDelivery: inner.completeDelivery.bind(inner),
+    findEvent: inner.findEvent.bind(inner),
+    listDeadLetters: inner.listDeadLetters.bind(inner),
+    getDeadLetter: inner.getDeadLetter.bind(inner),
+    replayDeadLetter: inner.replayDeadLetter.bind(inner),
+    discardDeadLetter: inner.discardDeadLetter.bind(inner),
+    counts: inner.counts.bind(inner),
+    addDeadLetter: inner.addDeadLetter.bind(inner),
+    ping: inner.ping.bind(inner),
+    close: inner.close.bind(inner),
+  } satisfies Store & { appendCalls: number };
+  return wrapper;
+}

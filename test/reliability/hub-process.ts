@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'subhub.js');
+
+/** A free TCP port on loopback (the hub restarts on the same port after each kill). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * The real hub as a child process (`subhub start`), for crash tests: `start()` resolves when it
+ * listens, `kill()` sends SIGKILL (no chance to clean up) and resolves when it is gone.
+ */
+export class HubProcess {
+  #child: ChildProcess | undefined;
+  kills = 0;
+  starts = 0;
+
+  constructor(
+    readonly configPath: string,
+    readonly port: number,
+    readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [BIN, 'start', '--config', this.configPath], {
+      env: { ...process.env, ...this.env, PORT: String(this.port), SUBHUB_HOST: '127.0.0.1', SUBHUB_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.#child = child;
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('listening on')) {
+          child.stderr!.off('data', onData);
+          child.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null) => reject(new Error(`hub exited during start (${code}): ${stderr}`));
+      child.stderr!.on('data', onData);
+      child.once('exit', onExit);
+    });
+    child.stderr!.resume();
+    this.starts++;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    const gone = once(child, 'exit');
+    child.kill('SIGKILL');
+    await gone;
+    this.kills++;
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.#child;
+    if (!child) return null;
+    this.#child = undefined;
+    const gone = once(child, 'exit') as Promise<[number | null]>;
+    child.kill('SIGTERM');
+    return (await gone)[0];
+  }
+}

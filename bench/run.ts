@@ -1,12 +1,23 @@
+import { e2eBench } from './e2e.bench';
+import { ingestBench } from './ingest.bench';
 import { mappingBench } from './mapping.bench';
 
 /**
  * `npm run bench -- <name...>` runs the named benchmarks (all when none is named). Each prints
- * its progress and, last, one JSON line with its figures. SUBHUB_BENCH_BUDGET_MS shortens or
- * lengthens each measurement round (default 2000 ms; CI only checks that benchmarks run).
+ * its progress and, last, one JSON line with its figures. SUBHUB_BENCH_BUDGET_MS sets each
+ * mapping measurement round (default 2000 ms), SUBHUB_BENCH_SECONDS each HTTP load (default 10 s);
+ * CI shortens both, as it only checks that the benchmarks run.
  */
-const BENCHES: Record<string, (o: { budgetMs: number; rounds: number }) => Promise<Record<string, unknown>>> = {
+interface BenchOptions {
+  budgetMs: number;
+  rounds: number;
+  seconds: number;
+}
+
+const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknown>>> = {
   mapping: mappingBench,
+  ingest: ingestBench,
+  e2e: e2eBench,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -16,8 +27,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
     return 2;
   }
-  const budgetMs = Number(process.env.SUBHUB_BENCH_BUDGET_MS ?? 2000);
-  for (const name of names) console.log(JSON.stringify(await BENCHES[name]!({ budgetMs, rounds: 3 })));
+  const options = { budgetMs: Number(process.env.SUBHUB_BENCH_BUDGET_MS ?? 2000), rounds: 3, seconds: Number(process.env.SUBHUB_BENCH_SECONDS ?? 10) };
+  for (const name of names) console.log(JSON.stringify(await BENCHES[name]!(options)));
   return 0;
 }
 

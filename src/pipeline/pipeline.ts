@@ -1,7 +1,7 @@
 import type { PipelineConfig } from '../config/config.types';
 import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
-import type { DeliveryRow, Store } from '../store/ports';
+import type { DeliveryRow, InboxOutcome, Store } from '../store/ports';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
 
@@ -86,15 +86,19 @@ export class Pipeline {
           await this.#idle();
           continue;
         }
-        for (const row of rows) {
-          const outcome = await normalise(row, this.deps.normalise, Date.now());
-          if (!(await store.completeInbox(row, outcome, Date.now()))) {
-            logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
-            continue;
-          }
+        // Normalise the batch in arrival order, then commit all outcomes in one transaction (in
+        // that order, so each entity's deliveries queue up in arrival order).
+        const outcomes: InboxOutcome[] = [];
+        for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
+        const now = Date.now();
+        const applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
+        rows.forEach((row, i) => {
+          const outcome = outcomes[i]!;
+          if (!applied[i]) return void logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
           metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
-          if (outcome.status === 'failed') logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
-        }
+          if (outcome.status === 'failed')
+            logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
+        });
         this.notify();
       } catch (e) {
         logger.error('normaliser loop error', { error: e instanceof Error ? e.message : String(e) });
@@ -135,13 +139,21 @@ export class Pipeline {
     try {
       const outcome = await deliver(row, { ...this.deps.deliver, signal: this.#abort.signal });
       if (!(await store.completeDelivery(row, outcome))) {
-        logger.warn('delivery was claimed again meanwhile (lease ran out): outcome discarded', { eventId: row.eventId, target: row.target });
+        logger.warn('delivery was claimed again meanwhile (lease ran out): outcome discarded', {
+          eventId: row.eventId,
+          target: row.target,
+        });
         return;
       }
       metrics?.deliveries.inc({ target: row.target, route: row.route, outcome: outcome.status });
       if (outcome.status === 'retry') metrics?.retries.inc({ target: row.target });
       if (outcome.status === 'dead') {
-        logger.warn('delivery dead-lettered', { eventId: row.eventId, target: row.target, route: row.route, code: outcome.deadLetter.errorCode });
+        logger.warn('delivery dead-lettered', {
+          eventId: row.eventId,
+          target: row.target,
+          route: row.route,
+          code: outcome.deadLetter.errorCode,
+        });
       }
       if (outcome.status !== 'retry') this.notify();
     } catch (e) {

@@ -377,7 +377,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
       const body = '{"id":"evt_bad_json","type":"customer.subscription.created",}';
       const res = await postSigned(h.url, body, stripeHeader(body));
       expectRejected(res, 400, 'WEBHOOK_MALFORMED');
-      expect(res.json<{ error: { message: string } }>().error.message).toMatch(/not JSON.*position 60/);
+      expect(res.json<{ error: { message: string } }>().error.message).toMatch(/not JSON: .* at line 1, column 61$/);
       const dls = await h.store.listDeadLetters({ stage: 'verify' });
       expect(dls).toHaveLength(1);
       expect(dls[0]).toMatchObject({
@@ -390,6 +390,18 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
       });
       expect(dls[0]!.sourceEventId).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(await h.store.findEvent('stripe', 'evt_bad_json')).toBeUndefined();
+    });
+
+    it.each([
+      ['not json', 1, 1],
+      ['', 1, 1],
+      ['{"a":', 1, 6],
+      ['{\n  "id": "evt_x",\n  "type" "x"\n}', 3, 10],
+    ])('a verified body %j → 400 naming line %i, column %i of the problem', async (body, line, col) => {
+      const h = await start();
+      const res = await postSigned(h.url, body, stripeHeader(body));
+      expectRejected(res, 400, 'WEBHOOK_MALFORMED');
+      expect(res.json<{ error: { message: string } }>().error.message).toMatch(new RegExp(`at line ${line}, column ${col}$`));
     });
 
     it('a verified JSON event without a string "id" → 400 WEBHOOK_MALFORMED, dead letter at stage verify', async () => {

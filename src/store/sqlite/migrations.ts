@@ -87,4 +87,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // Per-entity order without scanning: a delivery is `blocked` while an earlier delivery of the
+    // same (target, entity) is open; finishing the head unblocks the next one. Claims then read
+    // only unblocked rows, in index order.
+    version: 2,
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+      UPDATE deliveries SET blocked = 1
+        WHERE status IN ('pending', 'in_flight')
+          AND EXISTS (SELECT 1 FROM deliveries p WHERE p.target = deliveries.target AND p.entity_key = deliveries.entity_key
+                      AND p.seq < deliveries.seq AND p.status IN ('pending', 'in_flight'));
+      DROP INDEX deliveries_due;
+      CREATE INDEX deliveries_claimable ON deliveries (status, blocked, next_attempt_at, seq);
+    `,
+  },
 ];

@@ -37,6 +37,8 @@ function isUnavailable(e: unknown): boolean {
 export class SqliteStore implements Store {
   readonly db: SqliteDatabase;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
+  readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, boolean>;
+  readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
   readonly #sql;
 
   constructor(file: string) {
@@ -53,32 +55,40 @@ export class SqliteStore implements Store {
          WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
       ),
       leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
-      finishInbox: db.prepare(`UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`),
+      finishInbox: db.prepare(
+        `UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
+      ),
       insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDelivery: db.prepare(
-        `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, route) DO NOTHING`,
+        `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at, blocked)
+         VALUES (@id, @eventId, @route, @target, @action, @mapping, @entityKey, @idempotencyKey, @now, @now,
+           EXISTS (SELECT 1 FROM deliveries p WHERE p.target = @target AND p.entity_key = @entityKey AND p.status IN ('pending', 'in_flight')))
+         ON CONFLICT (event_id, route) DO NOTHING`,
       ),
-      expireLeases: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?`),
+      expireLeases: db.prepare(
+        `UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?`,
+      ),
       claimDeliveries: db.prepare(
         `SELECT d.seq, d.id, d.event_id, d.route, d.target, d.action, d.mapping, d.entity_key, d.idempotency_key, d.attempts,
                 d.first_attempt_at, d.created_at, e.body AS event_body, i.source, i.source_event_id
          FROM deliveries d JOIN events e ON e.id = d.event_id JOIN inbox i ON i.id = e.inbox_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.target = d.target AND p.entity_key = d.entity_key
-                           AND p.seq < d.seq AND p.status IN ('pending', 'in_flight'))
+         WHERE d.status = 'pending' AND d.blocked = 0 AND d.next_attempt_at <= ?
          ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
       ),
       leaseDelivery: db.prepare(
         `UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1,
            first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? WHERE id = ? AND status = 'pending'`,
       ),
-      deliveryDone: db.prepare(`UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'in_flight' AND attempts = ?`),
+      deliveryDone: db.prepare(
+        `UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
+      ),
       deliveryRetry: db.prepare(
         `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts - ?
          WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
       ),
-      deliveryDead: db.prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND status = 'in_flight' AND attempts = ?`),
+      deliveryDead: db.prepare(
+        `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
+      ),
       insertDeadLetter: db.prepare(
         `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
            error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
@@ -86,13 +96,26 @@ export class SqliteStore implements Store {
            @errorCode, @errorMessage, @attempts, @firstAttemptAt, @lastAttemptAt, @payload, @createdAt)`,
       ),
       deadLetter: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
-      resolveDeadLetter: db.prepare(`UPDATE dead_letters SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`),
+      resolveDeadLetter: db.prepare(
+        `UPDATE dead_letters SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`,
+      ),
       requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, detail = NULL WHERE id = ?`),
-      requeueDelivery: db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`),
+      requeueDelivery: db.prepare(
+        `UPDATE deliveries SET status = 'pending', blocked = 0, lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`,
+      ),
+      // After a head finished: release the next delivery of its (target, entity), unless another is still unblocked.
+      unblockNext: db.prepare(
+        `UPDATE deliveries SET blocked = 0
+         WHERE seq = (SELECT MIN(seq) FROM deliveries WHERE target = @target AND entity_key = @entity AND status = 'pending' AND blocked = 1)
+           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE target = @target AND entity_key = @entity AND status IN ('pending', 'in_flight') AND blocked = 0)`,
+      ),
+      targetOf: db.prepare('SELECT target, entity_key FROM deliveries WHERE id = ?'),
       audit: db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)'),
       inboxBySource: db.prepare('SELECT * FROM inbox WHERE source = ? AND source_event_id = ?'),
       eventByInbox: db.prepare('SELECT id, type, entity_key FROM events WHERE inbox_id = ?'),
-      deliveriesByEvent: db.prepare('SELECT id, route, target, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = ? ORDER BY seq'),
+      deliveriesByEvent: db.prepare(
+        'SELECT id, route, target, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = ? ORDER BY seq',
+      ),
       deadLettersBySource: db.prepare('SELECT * FROM dead_letters WHERE source = ? AND source_event_id = ? ORDER BY created_at'),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
@@ -103,10 +126,22 @@ export class SqliteStore implements Store {
     const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
       entries.map((e) => {
         const id = ulid(e.receivedAt);
-        const r = this.#sql.insertInbox.run(id, e.source, e.sourceEventId, e.eventType ?? null, e.receivedAt, JSON.stringify(e.headers), e.body);
-        return r.changes === 1 ? { status: 'accepted', id } : { status: 'duplicate', id: this.#sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
+        const r = this.#sql.insertInbox.run(
+          id,
+          e.source,
+          e.sourceEventId,
+          e.eventType ?? null,
+          e.receivedAt,
+          JSON.stringify(e.headers),
+          e.body,
+        );
+        return r.changes === 1
+          ? { status: 'accepted', id }
+          : { status: 'duplicate', id: this.#sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
       }),
     );
+    this.#inboxCompletions = this.#grouped((item) => this.#completeInbox(item));
+    this.#deliveryCompletions = this.#grouped((item) => this.#completeDelivery(item));
     this.#appends = new GroupCommit((entries) => {
       try {
         return appendBatch(entries);
@@ -114,6 +149,12 @@ export class SqliteStore implements Store {
         throw new StoreUnavailableError(e);
       }
     });
+  }
+
+  /** Completions that arrive together share one transaction (one fsync), like appends. */
+  #grouped<T>(apply: (item: T) => boolean): GroupCommit<T, boolean> {
+    const batch = this.db.transaction((items: T[]) => items.map(apply));
+    return new GroupCommit((items) => this.#read(() => batch(items)));
   }
 
   append(entry: InboxEntry): Promise<InboxInsertResult> {
@@ -137,23 +178,35 @@ export class SqliteStore implements Store {
     });
   }
 
-  async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
+  completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
+    return this.#inboxCompletions.submit({ claim, outcome, now });
+  }
+
+  #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): boolean {
     const { id, attempts } = claim;
-    return this.#write(() => {
-      const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
-      // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
-      if (this.#sql.finishInbox.run(outcome.status, detail, id, attempts).changes === 0) return false;
-      if (outcome.status === 'normalised') {
-        const e = outcome.event;
-        this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
-        for (const d of e.deliveries) {
-          this.#sql.insertDelivery.run(ulid(now), e.eventId, d.route, d.target, d.action, d.mapping, e.entityKey, d.idempotencyKey, now, now);
-        }
-      } else if (outcome.status === 'failed') {
-        this.#insertDeadLetter({ ...outcome.deadLetter, inboxId: id }, now);
+    const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
+    // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
+    if (this.#sql.finishInbox.run(outcome.status, detail, id, attempts).changes === 0) return false;
+    if (outcome.status === 'normalised') {
+      const e = outcome.event;
+      this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
+      for (const d of e.deliveries) {
+        this.#sql.insertDelivery.run({
+          id: ulid(now),
+          eventId: e.eventId,
+          route: d.route,
+          target: d.target,
+          action: d.action,
+          mapping: d.mapping,
+          entityKey: e.entityKey,
+          idempotencyKey: d.idempotencyKey,
+          now,
+        });
       }
-      return true;
-    });
+    } else if (outcome.status === 'failed') {
+      this.#insertDeadLetter({ ...outcome.deadLetter, inboxId: id }, now);
+    }
+    return true;
   }
 
   async claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]> {
@@ -181,15 +234,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  async completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
+  completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.#deliveryCompletions.submit({ claim, outcome });
+  }
+
+  #completeDelivery({ claim, outcome }: { claim: Claim; outcome: DeliveryOutcome }): boolean {
     const { id, attempts } = claim;
-    return this.#write(() => {
-      if (outcome.status === 'done') return this.#sql.deliveryDone.run(id, attempts).changes === 1;
-      if (outcome.status === 'retry') return this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts).changes === 1;
-      if (this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id, attempts).changes === 0) return false;
-      this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
-      return true;
-    });
+    if (outcome.status === 'done') return this.#sql.deliveryDone.run(id, attempts).changes === 1 && this.#unblockNext(id);
+    if (outcome.status === 'retry')
+      return this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts).changes === 1;
+    if (this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id, attempts).changes === 0) return false;
+    this.#insertDeadLetter({ ...outcome.deadLetter, deliveryId: id }, outcome.at);
+    return this.#unblockNext(id);
+  }
+
+  /** A delivery left the open set: let the next one of its (target, entity) through. */
+  #unblockNext(id: string): true {
+    const d = this.#sql.targetOf.get(id) as { target: string; entity_key: string };
+    this.#sql.unblockNext.run({ target: d.target, entity: d.entity_key });
+    return true;
   }
 
   async findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined> {
@@ -232,7 +295,9 @@ export class SqliteStore implements Store {
     if (filter.stage) (where.push('stage = ?'), args.push(filter.stage));
     if (filter.source) (where.push('source = ?'), args.push(filter.source));
     const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.#read(() => (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow));
+    return this.#read(() =>
+      (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow),
+    );
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
@@ -248,7 +313,13 @@ export class SqliteStore implements Store {
       if (this.#sql.resolveDeadLetter.run('replayed', actor, now, id).changes === 0) return 'not_open';
       if (dl.delivery_id) this.#sql.requeueDelivery.run(now, dl.delivery_id);
       else if (dl.inbox_id) this.#sql.requeueInbox.run(dl.inbox_id);
-      this.#sql.audit.run(now, actor, 'dead_letter.replay', id, JSON.stringify({ stage: dl.stage, source: dl.source, sourceEventId: dl.source_event_id }));
+      this.#sql.audit.run(
+        now,
+        actor,
+        'dead_letter.replay',
+        id,
+        JSON.stringify({ stage: dl.stage, source: dl.source, sourceEventId: dl.source_event_id }),
+      );
       return 'replayed';
     });
   }

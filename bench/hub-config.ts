@@ -1,0 +1,34 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BENCH_SECRET = 'whsec_bench';
+
+/** Writes a temp hub config for benchmarks: a Stripe source and, with a target, `routes` routes to it. */
+export function benchHubConfig(root: string, target?: { url: string; routes: number }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'subhub-bench-'));
+  writeFileSync(join(dir, 'bench.payload.json'), JSON.stringify({ output: { eventId: { $path: 'id' }, type: { $path: 'type' }, subscription: { $path: 'subscription.hubSubscriptionId' } } }));
+  const config = {
+    server: { host: '127.0.0.1', port: 0 },
+    storage: { dataDir: join(dir, 'data') },
+    log: { level: 'error' },
+    mappings: { paths: [join(root, 'mappings'), join(dir, 'bench.payload.json')] },
+    connectors: {
+      stripe: {
+        type: 'stripe',
+        webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+        inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
+      },
+      ...(target && {
+        target: {
+          type: 'http',
+          options: { baseUrl: target.url, actions: { notify: { method: 'POST', path: '/events' } } },
+          delivery: { ratePerSec: 100_000, burst: 100_000 },
+        },
+      }),
+    },
+    routes: target ? Array.from({ length: target.routes }, (_, i) => ({ name: `r${i}`, on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'bench.payload' })) : [],
+  };
+  writeFileSync(join(dir, 'hub.json'), JSON.stringify(config));
+  return join(dir, 'hub.json');
+}

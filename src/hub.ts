@@ -19,6 +19,7 @@ import { DEFAULT_RETRY } from './pipeline/retry-policy';
 import { TokenBucket } from './pipeline/token-bucket';
 import type { Store } from './store/ports';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { acquireProcessLock } from './store/sqlite/process-lock';
 
 export interface RunningHub {
   readonly config: Readonly<HubConfig>;
@@ -67,7 +68,11 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const connectors = built.connectors;
   const logger = createLogger(config.log?.level, options.silent === true);
   const metrics = new HubMetrics();
-  const store = options.store ?? new SqliteStore(databaseFile(config.storage?.dataDir ?? './data'));
+  const dataDir = config.storage?.dataDir ?? './data';
+  const unlock = options.store ? () => undefined : acquireProcessLock(join(resolve(dataDir), 'subhub.pid'));
+  const store = options.store ?? new SqliteStore(databaseFile(dataDir));
+  // The only worker of this store is starting: whatever the previous process leased is free.
+  if (!options.store) await store.releaseAllLeases();
 
   const guards = new Map<string, TargetGuards>();
   const guardsOf = (target: string): TargetGuards => {
@@ -146,6 +151,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
       });
       await store.close();
+      unlock();
     })());
   return { config, mappings, store, pipeline, metrics, url, logger, stop };
 }

@@ -32,6 +32,16 @@ describe('startHub', () => {
     expect(missing.headers.get('x-powered-by')).toBeNull();
   });
 
+  it('refuses to start a second hub on the same data folder (STORE_LOCKED)', async () => {
+    const mappingsDir = tempFiles({ 'a.json': { output: { x: 1 } } });
+    const dir = tempFiles({});
+    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
+    hub = await startHub({ path: join(dir, 'hub.json'), env: {}, silent: true });
+    // A lock held by this live process: a second hub in another process would be refused.
+    writeFileSync(join(dir, 'data', 'subhub.pid'), String(process.ppid));
+    await expect(startHub({ path: join(dir, 'hub.json'), env: {}, silent: true })).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+  });
+
   it('refuses to start when a mapping does not compile', async () => {
     const mappingsDir = tempFiles({ 'bad.json': { output: { $nope: 1 } } });
     const dir = tempFiles({});

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   HUB_SHUTTING_DOWN: { kind: 'retryable', summary: 'The hub is stopping and accepts nothing new (503); send again.' },
 
   // Store and pipeline
+  STORE_LOCKED: { kind: 'config', summary: 'Another hub process uses this data folder.' },
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
   ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },

@@ -157,6 +157,13 @@ export interface HubState {
 }
 
 export interface Store extends Inbox, DeliveryQueue, HubState {
+  /**
+   * Releases every lease at once. Only for a store with a single worker process (the embedded
+   * SQLite profile), called when that process starts: the previous one is gone, so its leases
+   * protect nothing, and waiting them out would let later entries of an entity overtake
+   * earlier ones that were leased when it died.
+   */
+  releaseAllLeases(): Promise<void>;
   /** Cheap liveness check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -36,6 +36,7 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     counts: inner.counts.bind(inner),
     addDeadLetter: inner.addDeadLetter.bind(inner),
     ping: inner.ping.bind(inner),
+    releaseAllLeases: inner.releaseAllLeases.bind(inner),
     close: inner.close.bind(inner),
   } satisfies Store & { appendCalls: number };
   return wrapper;

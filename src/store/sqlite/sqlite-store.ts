@@ -338,6 +338,13 @@ export class SqliteStore implements Store {
     return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
   }
 
+  async releaseAllLeases(): Promise<void> {
+    this.#write(() => {
+      this.db.prepare(`UPDATE inbox SET lease_until = NULL WHERE status = 'received' AND lease_until IS NOT NULL`).run();
+      this.db.prepare(`UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'`).run();
+    });
+  }
+
   async addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string> {
     return this.#write(() => this.#insertDeadLetter(entry, now));
   }

@@ -1,22 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { loadConfig, type LoadConfigOptions } from './config/load-config';
+import type { LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
-import { buildConnectors, CONNECTOR_TYPES } from './connectors/registry';
-import { HUB_EVENT_TYPES } from './events';
-import { LocatedErrors } from './errors/located-error';
 import { adminRouter } from './http/admin-router';
 import { createApp } from './http/app';
 import { webhookRouter } from './ingest/webhook-router';
-import { MappingSet } from './mapping/mapping-set';
+import type { MappingSet } from './mapping/mapping-set';
 import { createLogger, type Logger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
-import { CircuitBreaker } from './pipeline/circuit-breaker';
-import type { TargetGuards } from './pipeline/deliver';
-import { Pipeline } from './pipeline/pipeline';
-import { DEFAULT_RETRY } from './pipeline/retry-policy';
-import { TokenBucket } from './pipeline/token-bucket';
+import { buildPipeline } from './pipeline/build-pipeline';
+import { inlineRunner, threadRunner, type PipelineRunner } from './pipeline/pipeline-runner';
+import { databaseFile, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { acquireProcessLock } from './store/sqlite/process-lock';
@@ -25,7 +20,7 @@ export interface RunningHub {
   readonly config: Readonly<HubConfig>;
   readonly mappings: MappingSet;
   readonly store: Store;
-  readonly pipeline: Pipeline;
+  readonly pipeline: PipelineRunner;
   readonly metrics: HubMetrics;
   readonly url: string;
   readonly logger: Logger;
@@ -35,37 +30,21 @@ export interface RunningHub {
 
 export interface StartOptions extends LoadConfigOptions {
   silent?: boolean;
-  /** Injected for tests (e.g. a store whose disk is full). */
+  /** Injected for tests (e.g. a store whose disk is full); implies the inline pipeline. */
   store?: Store;
-}
-
-/** The database file of a data folder. */
-export function databaseFile(dataDir: string): string {
-  return join(resolve(dataDir), 'subhub.db');
+  pipeline?: 'inline' | 'thread';
 }
 
 /**
  * The composition root: loads and validates config, compiles every mapping and builds every
  * connector (the hub refuses to start on any problem), opens the store, starts the pipeline
- * and serves HTTP. Resolves once the port is bound.
+ * (in a worker thread when running compiled, `pipeline: 'thread'`; in this thread under tests
+ * or with an injected store) and serves HTTP. Resolves once the port is bound.
  */
 export async function startHub(options: StartOptions = {}): Promise<RunningHub> {
   const env = options.env ?? process.env;
-  let loaded: MappingSet | undefined;
-  const { config } = loadConfig({
-    ...options,
-    catalog: (cfg) => {
-      loaded = MappingSet.fromPaths(cfg.mappings?.paths ?? ['mappings']);
-      const problems = loaded.compileAll();
-      if (problems.length > 0) throw new LocatedErrors(problems);
-      return { eventTypes: HUB_EVENT_TYPES, mappingNames: loaded.names(), connectorTypes: CONNECTOR_TYPES };
-    },
-  });
-  if (!loaded) throw new Error('unreachable: the catalog callback runs on every successful load');
-  const mappings = loaded;
-  const built = buildConnectors(config, env);
-  if (built.problems.length > 0) throw new LocatedErrors(built.problems);
-  const connectors = built.connectors;
+  const runtime = loadRuntime({ ...options, env });
+  const { config, mappings, connectors } = runtime;
   const logger = createLogger(config.log?.level, options.silent === true);
   const metrics = new HubMetrics();
   const dataDir = config.storage?.dataDir ?? './data';
@@ -74,43 +53,40 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   // The only worker of this store is starting: whatever the previous process leased is free.
   if (!options.store) await store.releaseAllLeases();
 
-  const guards = new Map<string, TargetGuards>();
-  const guardsOf = (target: string): TargetGuards => {
-    let g = guards.get(target);
-    if (!g) {
-      const d = config.connectors?.[target]?.delivery ?? {};
-      const bucket = new TokenBucket(d.ratePerSec ?? 50, d.burst ?? 50, Date.now());
-      g = {
-        breaker: new CircuitBreaker(d.circuitFailureThreshold ?? 5, d.circuitOpenMs ?? 30_000),
-        timeoutMs: d.timeoutMs ?? 10_000,
-        acquire: async () => {
-          for (let wait = bucket.take(Date.now()); wait > 0; wait = bucket.take(Date.now())) await new Promise((r) => setTimeout(r, wait));
-          metrics.rateTokens.set({ target }, bucket.available);
-        },
-      };
-      guards.set(target, g);
-    }
-    return g;
-  };
-
-  const settings = { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline };
-  const pipeline = new Pipeline({
-    store,
-    settings,
-    logger,
-    metrics,
-    normalise: { config, connectors, mappings, handlers: [] },
-    deliver: { connectors, mappings, retry: { ...DEFAULT_RETRY, ...config.retry }, guards: guardsOf, metrics, now: Date.now },
-  });
-
+  const mode = options.pipeline ?? (options.store || !__filename.endsWith('.js') ? 'inline' : 'thread');
+  const pipeline: PipelineRunner =
+    mode === 'thread'
+      ? await threadRunner(
+          join(__dirname, 'pipeline', 'pipeline-thread.js'),
+          {
+            configPath: resolve(options.path ?? join('config', 'hub.json')),
+            localPath: options.localPath,
+            env: { ...env },
+            silent: options.silent === true,
+          },
+          logger,
+        )
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics));
   let accepting = true;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');
   const app = createApp({
     logger,
     metrics,
-    webhooks: webhookRouter({ config, connectors, store, logger, metrics, env, accepting: () => accepting, stored: () => pipeline.notify() }),
-    admin: adminToken ? adminRouter({ store, token: adminToken, ratePerMin: config.admin?.ratePerMin ?? 120, replayed: () => pipeline.notify() }) : undefined,
+    moreMetrics: () => pipeline.metricsText(),
+    webhooks: webhookRouter({
+      config,
+      connectors,
+      store,
+      logger,
+      metrics,
+      env,
+      accepting: () => accepting,
+      stored: () => pipeline.notify(),
+    }),
+    admin: adminToken
+      ? adminRouter({ store, token: adminToken, ratePerMin: config.admin?.ratePerMin ?? 120, replayed: () => pipeline.notify() })
+      : undefined,
     ready: async () => {
       let storeOk = true;
       try {
@@ -124,11 +100,18 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         metrics.queueDepth.set({ queue: 'deliveries' }, counts.deliveriesPending);
         metrics.deadLetters.set(counts.deadLettersOpen);
       }
-      return { ready: storeOk && pipeline.running && accepting, checks: { store: storeOk ? 'ok' : 'unavailable', workers: pipeline.running ? 'running' : 'stopped', mappings: mappings.names().length, ...counts } };
+      return {
+        ready: storeOk && pipeline.running && accepting,
+        checks: {
+          store: storeOk ? 'ok' : 'unavailable',
+          workers: pipeline.running ? 'running' : 'stopped',
+          mappings: mappings.names().length,
+          ...counts,
+        },
+      };
     },
   });
 
-  pipeline.start();
   const server: Server = await new Promise((resolveServer, reject) => {
     const s = app.listen(config.server?.port ?? 8080, config.server?.host ?? '0.0.0.0', () => resolveServer(s));
     s.once('error', reject);

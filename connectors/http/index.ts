@@ -1,4 +1,6 @@
 import { defineConnector, type Action, type SecretRef } from '../../src/sdk';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { sendJson } from './send';
 
 interface HttpTargetOptions {
@@ -46,13 +48,15 @@ export const httpConnector = defineConnector({
   },
   createActions(raw, deps) {
     const options = raw as unknown as HttpTargetOptions;
+    // One pool of kept-alive connections per configured target.
+    const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
     const actions: Record<string, Action> = {};
     for (const [name, spec] of Object.entries(options.actions)) {
       actions[name] = (payload, ctx) => {
         const token = options.auth ? deps.resolveSecret(options.auth.bearer) : undefined;
         const headers: Record<string, string> = { ...options.headers, 'idempotency-key': ctx.idempotencyKey };
         if (token !== undefined) headers.authorization = `Bearer ${token}`;
-        return sendJson({ method: spec.method, url: new URL(spec.path.replace(/^\//, ''), withSlash(options.baseUrl)).toString(), headers, body: payload, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+        return sendJson({ method: spec.method, url: new URL(spec.path.replace(/^\//, ''), withSlash(options.baseUrl)).toString(), headers, body: payload, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
       };
     }
     return actions;

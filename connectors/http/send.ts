@@ -1,3 +1,5 @@
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import axios, { AxiosError } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import { DeliveryError, type ActionResult } from '../../src/sdk';
@@ -9,7 +11,15 @@ const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', '
  * with Retry-After; 410 gone; other 3xx/4xx rejected (redirects are not followed). Transient
  * network errors get two quick in-process retries (p-retry) before counting as a failed attempt.
  */
-export async function sendJson(req: { method: string; url: string; headers: Record<string, string>; body: unknown; timeoutMs: number; signal?: AbortSignal }): Promise<ActionResult> {
+export async function sendJson(req: {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  agents?: { http: HttpAgent; https: HttpsAgent };
+}): Promise<ActionResult> {
   const res = await pRetry(
     async () => {
       try {
@@ -20,6 +30,8 @@ export async function sendJson(req: { method: string; url: string; headers: Reco
           headers: { 'content-type': 'application/json', ...req.headers },
           timeout: req.timeoutMs,
           signal: req.signal,
+          httpAgent: req.agents?.http,
+          httpsAgent: req.agents?.https,
           maxRedirects: 0,
           validateStatus: () => true,
           responseType: 'text',

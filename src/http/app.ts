@@ -5,6 +5,8 @@ import type { HubMetrics } from '../observability/metrics';
 export interface AppDeps {
   logger: Logger;
   metrics: HubMetrics;
+  /** Metrics text kept elsewhere (the pipeline thread), appended to /metrics. */
+  moreMetrics?: () => Promise<string>;
   /** Readiness facts shown by /readyz. */
   ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   webhooks?: Router;
@@ -30,7 +32,8 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
+    const [own, more] = await Promise.all([deps.metrics.registry.metrics(), deps.moreMetrics?.() ?? '']);
+    res.send(more ? `${own.trimEnd()}\n${more}` : own);
   });
   // The admin API takes no request bodies: nothing is parsed before the token is checked.
   if (deps.admin) app.use('/admin/api', deps.admin);

@@ -90,18 +90,17 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!verdict.ok) return reject(res, deps, 401, 'WEBHOOK_SIGNATURE_INVALID', verdict.message, verdict.reason);
 
     const text = body.toString('utf8');
-    let dedupeId = verdict.dedupeId;
-    let eventType = verdict.eventType;
+    const { dedupeId, eventType } = verdict;
     let problem: string | undefined;
-    try {
-      const parsed = JSON.parse(text) as { id?: unknown; type?: unknown };
-      if (source.verifier.scheme === 'stripe') {
-        dedupeId = typeof parsed.id === 'string' ? parsed.id : '';
-        eventType = typeof parsed.type === 'string' ? parsed.type : undefined;
-        if (!dedupeId) problem = 'the event has no "id"';
+    // The Stripe verifier has parsed the event already (its id is the dedupe key); other schemes
+    // take their id from a header, so their body is checked here.
+    if (source.verifier.scheme !== 'stripe' || !dedupeId) {
+      try {
+        JSON.parse(text);
+        if (!dedupeId) problem = source.verifier.scheme === 'stripe' ? 'the event has no "id"' : 'the webhook carries no delivery id';
+      } catch (e) {
+        problem = `the body is not JSON: ${jsonProblem(text, e)}`;
       }
-    } catch (e) {
-      problem = `the body is not JSON: ${jsonProblem(text, e)}`;
     }
     if (problem || !dedupeId) {
       const message = problem ?? 'the webhook carries no delivery id';

@@ -32,7 +32,8 @@ export class HubMetrics {
   readonly queueDepth = new Gauge({ name: 'subhub_queue_depth', help: 'Work waiting: inbox entries and open deliveries', labelNames: ['queue'], registers: [this.registry] });
   readonly deadLetters = new Gauge({ name: 'subhub_dead_letters_open', help: 'Dead letters not yet replayed or discarded', registers: [this.registry] });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'subhub_' });
+  /** `processMetrics`: also export the process's CPU, memory and event-loop metrics (once per process). */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'subhub_' });
   }
 }

@@ -59,7 +59,9 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
   const connector = deps.connectors.get(row.target);
   const action = connector?.actions[row.action];
   if (!connector || !action) {
-    const why = connector ? `connector ${row.target} (type ${connector.definition.type}) has no action "${row.action}"` : `connector ${row.target} is not configured or disabled`;
+    const why = connector
+      ? `connector ${row.target} (type ${connector.definition.type}) has no action "${row.action}"`
+      : `connector ${row.target} is not configured or disabled`;
     return dead('route', 'ROUTE_UNKNOWN_TARGET', why);
   }
 
@@ -69,13 +71,20 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     if (result.dropped) return { status: 'done', at: now };
     payload = result.output;
   } catch (e) {
-    if (isHubError(e)) return dead('map', e.code, 'toLine' in e && typeof e.toLine === 'function' ? (e.toLine as () => string)() : e.message);
+    if (isHubError(e))
+      return dead('map', e.code, 'toLine' in e && typeof e.toLine === 'function' ? (e.toLine as () => string)() : e.message);
     throw e;
   }
 
   const guards = deps.guards(row.target);
   if (!guards.breaker.allow(now)) {
-    return { status: 'retry', at: now, nextAttemptAt: now + guards.breaker.openMs, error: 'CIRCUIT_OPEN: the circuit is open', refund: true };
+    return {
+      status: 'retry',
+      at: now,
+      nextAttemptAt: now + guards.breaker.openMs,
+      error: 'CIRCUIT_OPEN: the circuit is open',
+      refund: true,
+    };
   }
   await guards.acquire();
   const started = process.hrtime.bigint();
@@ -84,13 +93,19 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     guards.breaker.success();
     return { status: 'done', at: deps.now() };
   } catch (e) {
-    const err = e instanceof DeliveryError ? e : new DeliveryError('DELIVERY_NETWORK', e instanceof Error ? e.message : String(e), { cause: e });
+    const err =
+      e instanceof DeliveryError ? e : new DeliveryError('DELIVERY_NETWORK', e instanceof Error ? e.message : String(e), { cause: e });
     if (err.kind === 'retryable') guards.breaker.failure(deps.now());
     else guards.breaker.success(); // a refusal is an answer: the target is up
     const at = deps.now();
     if (err.kind !== 'retryable') return dead('deliver', err.code, err.message);
     const decision = nextRetry(deps.retry, row.attempts, row.firstAttemptAt ?? at, at, err.retryAfterMs, deps.random);
-    if (!decision.retry) return dead('deliver', 'DELIVERY_EXHAUSTED', `gave up after ${row.attempts} attempt(s) (${decision.reason}); last error ${err.code}: ${err.message}`);
+    if (!decision.retry)
+      return dead(
+        'deliver',
+        'DELIVERY_EXHAUSTED',
+        `gave up after ${row.attempts} attempt(s) (${decision.reason}); last error ${err.code}: ${err.message}`,
+      );
     return { status: 'retry', at, nextAttemptAt: at + decision.delayMs, error: `${err.code}: ${err.message}` };
   } finally {
     deps.metrics?.deliverySeconds.observe({ target: row.target }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -53,13 +53,22 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
   }
   const check = validateHubEvent(event);
   if (!check.ok) {
-    return dead('MAPPING_OUTPUT_INVALID', `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`);
+    return dead(
+      'MAPPING_OUTPUT_INVALID',
+      `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`,
+    );
   }
   for (const handler of deps.handlers) await handler(event);
 
   const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
     .filter((r) => r.enabled !== false && routeMatches(r.on, event.type))
-    .map((r) => ({ route: routeName(r), target: r.to, action: r.action, mapping: r.mapping, idempotencyKey: `${event.source.dedupeKey}/${routeName(r)}` }));
+    .map((r) => ({
+      route: routeName(r),
+      target: r.to,
+      action: r.action,
+      mapping: r.mapping,
+      idempotencyKey: `${event.source.dedupeKey}/${routeName(r)}`,
+    }));
   return {
     status: 'normalised',
     event: {
@@ -72,7 +81,11 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
   };
 }
 
-export function deadLetter(row: InboxRow, now: number, what: Pick<DeadLetterEntry, 'stage' | 'errorCode' | 'errorMessage' | 'mapping'>): DeadLetterEntry {
+export function deadLetter(
+  row: InboxRow,
+  now: number,
+  what: Pick<DeadLetterEntry, 'stage' | 'errorCode' | 'errorMessage' | 'mapping'>,
+): DeadLetterEntry {
   return {
     ...what,
     source: row.source,

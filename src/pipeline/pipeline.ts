@@ -111,7 +111,8 @@ export class Pipeline {
     const { store, settings, logger } = this.deps;
     while (this.#running) {
       const free = settings.deliveryConcurrency - this.#inFlight.size;
-      if (free <= 0) {
+      // Claim in batches (a quarter of the slots at least, when busy): fewer claim transactions.
+      if (free <= 0 || (this.#inFlight.size > 0 && free < Math.ceil(settings.deliveryConcurrency / 4))) {
         await Promise.race(this.#inFlight);
         continue;
       }

@@ -7,9 +7,14 @@ export class GroupCommit<T, R> {
   #pending: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   #scheduled = false;
 
+  /**
+   * `windowMs` 0 flushes on the next turn of the event loop (for webhook acknowledgements, where
+   * latency matters); a few ms let background work (completions) coalesce into fewer commits.
+   */
   constructor(
     private readonly commit: (items: T[]) => R[],
     private readonly maxBatch = 500,
+    private readonly windowMs = 0,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -18,7 +23,8 @@ export class GroupCommit<T, R> {
       if (this.#pending.length >= this.maxBatch) this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        if (this.windowMs > 0) setTimeout(() => this.#flush(), this.windowMs);
+        else setImmediate(() => this.#flush());
       }
     });
   }

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { loadConfig } from '../../config/load-config';
 import { LocatedErrors } from '../../errors/located-error';
-import { databaseFile } from '../../hub';
+import { databaseFile } from '../../runtime';
 import type { DeadLetter, DeadLetterFilter } from '../../store/ports';
 import { SqliteStore } from '../../store/sqlite/sqlite-store';
 import type { CliIO } from '../io';

@@ -1,0 +1,40 @@
+import type { Logger } from '../observability/logger';
+import type { HubMetrics } from '../observability/metrics';
+import type { Runtime } from '../runtime';
+import type { Store } from '../store/ports';
+import { CircuitBreaker } from './circuit-breaker';
+import type { TargetGuards } from './deliver';
+import { Pipeline } from './pipeline';
+import { DEFAULT_RETRY } from './retry-policy';
+import { TokenBucket } from './token-bucket';
+
+/** Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from config. */
+export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics): Pipeline {
+  const { config, connectors, mappings } = runtime;
+  const guards = new Map<string, TargetGuards>();
+  const guardsOf = (target: string): TargetGuards => {
+    let g = guards.get(target);
+    if (!g) {
+      const d = config.connectors?.[target]?.delivery ?? {};
+      const bucket = new TokenBucket(d.ratePerSec ?? 50, d.burst ?? 50, Date.now());
+      g = {
+        breaker: new CircuitBreaker(d.circuitFailureThreshold ?? 5, d.circuitOpenMs ?? 30_000),
+        timeoutMs: d.timeoutMs ?? 10_000,
+        acquire: async () => {
+          for (let wait = bucket.take(Date.now()); wait > 0; wait = bucket.take(Date.now())) await new Promise((r) => setTimeout(r, wait));
+          metrics.rateTokens.set({ target }, bucket.available);
+        },
+      };
+      guards.set(target, g);
+    }
+    return g;
+  };
+  return new Pipeline({
+    store,
+    settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
+    logger,
+    metrics,
+    normalise: { config, connectors, mappings, handlers: [] },
+    deliver: { connectors, mappings, retry: { ...DEFAULT_RETRY, ...config.retry }, guards: guardsOf, metrics, now: Date.now },
+  });
+}

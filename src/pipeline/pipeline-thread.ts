@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../observability/logger';
+import { HubMetrics } from '../observability/metrics';
+import { databaseFile, loadRuntime } from '../runtime';
+import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { buildPipeline } from './build-pipeline';
+import type { ThreadRequest, ThreadReply, ThreadStart } from './pipeline-runner';
+
+/**
+ * The pipeline's own thread (one core for webhooks, one for the pipeline): it loads the same
+ * config, opens its own connection to the same SQLite file, and runs normalisation and
+ * delivery. The main thread wakes it after each stored webhook and asks it for its metrics.
+ */
+const start = workerData as ThreadStart;
+const port = parentPort!;
+const post = (m: ThreadReply) => port.postMessage(m);
+
+const runtime = loadRuntime({ path: start.configPath, localPath: start.localPath, env: start.env });
+const logger = createLogger(runtime.config.log?.level, start.silent);
+const metrics = new HubMetrics({ processMetrics: false });
+const store = new SqliteStore(databaseFile(runtime.config.storage?.dataDir ?? './data'));
+const pipeline = buildPipeline(runtime, store, logger, metrics);
+pipeline.start();
+
+port.on('message', (m: ThreadRequest) => {
+  if (m.type === 'notify') pipeline.notify();
+  else if (m.type === 'metrics') void metrics.registry.metrics().then((text) => post({ type: 'metrics', id: m.id, text }));
+  else if (m.type === 'stop') {
+    void pipeline.stop(m.deadline).then(async (drained) => {
+      await store.close();
+      post({ type: 'stopped', drained });
+    });
+  }
+});
+post({ type: 'ready' });

@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     files: ['connectors/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../src/*', '../../src/*', '!../../src/sdk'], message: 'connectors import only src/sdk' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../src/*', '../../src/*', '!../src/sdk', '!../../src/sdk'], message: 'connectors import only src/sdk' }] }],
     },
   },
   {

@@ -293,9 +293,13 @@ export class SqliteStore implements Store {
   async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    if (filter.stage) (where.push('stage = ?'), args.push(filter.stage));
-    if (filter.source) (where.push('source = ?'), args.push(filter.source));
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.stage) add('stage = ?', filter.stage);
+    if (filter.source) add('source = ?', filter.source);
     const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.#read(() =>
       (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as DeadLetterRecord[]).map(deadLetterFromRow),

@@ -6,37 +6,52 @@ import { tempFiles } from './temp-files';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** `subhub start --config <path>`: the arguments after `node` that start the real CLI hub. */
+export const subhubStartArgs = (configPath: string): string[] => [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath];
+
+/**
+ * A `connectors` block for a test hub.json (CLI or startTestHub's `config`): `stripe` (secret from STRIPE_WEBHOOK_SECRET,
+ * subscription-created events mapped by the shipped mapping) and an HTTP `target` whose `notify`
+ * action POSTs to `path` at `targetUrl`, with the given delivery settings.
+ */
+export function stripeToTargetConnectors(targetUrl: string, delivery: Record<string, unknown>, path = '/events') {
+  return {
+    stripe: {
+      type: 'stripe',
+      webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+      inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
+    },
+    target: {
+      type: 'http',
+      options: { baseUrl: targetUrl, actions: { notify: { method: 'POST', path } } },
+      delivery,
+    },
+  };
+}
+
 /**
  * A hub.json in a temp folder like startTestHub's (shipped Stripe mappings, a `test.payload`
  * outbound mapping, an HTTP `target` connector, one route of subscription events), for the real
- * CLI. Returns the config path and the SQLite file the hub will write.
+ * CLI. `overrides` replace top-level keys; `mappings` adds outbound mappings (name → mapping)
+ * next to `test.payload`. Returns the config path and the SQLite file the hub will write.
  */
 export function writeCliHubConfig(
   targetUrl: string,
   overrides: Record<string, unknown> = {},
+  mappings: Record<string, object> = {},
 ): { configPath: string; dbFile: string; dir: string } {
   const dir = tempFiles({
     'mappings/test.payload.json': {
       output: { eventId: { $path: 'id', required: true }, type: { $path: 'type' }, sourceEventId: { $path: 'source.eventId' } },
     },
+    ...Object.fromEntries(Object.entries(mappings).map(([name, m]) => [`mappings/${name}.json`, m])),
   });
   const config = {
     server: { host: '127.0.0.1', port: 0 },
     storage: { dataDir: join(dir, 'data') },
     log: { level: 'error' },
     mappings: { paths: [join(ROOT, 'mappings'), join(dir, 'mappings')] },
-    connectors: {
-      stripe: {
-        type: 'stripe',
-        webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-        inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
-      },
-      target: {
-        type: 'http',
-        options: { baseUrl: targetUrl, actions: { notify: { method: 'POST', path: '/events' } } },
-        delivery: { timeoutMs: 10_000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 },
-      },
-    },
+    connectors: stripeToTargetConnectors(targetUrl, { timeoutMs: 10_000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 }),
     routes: [{ name: 'to-target', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'test.payload' }],
     retry: { initialDelayMs: 10, multiplier: 2, maxDelayMs: 100, jitter: 0, maxAttempts: 4, maxAgeMs: 60_000 },
     pipeline: { pollMs: 10, leaseMs: 30_000 },
@@ -60,7 +75,7 @@ export interface CliHub {
  * on stderr (the URL is parsed from it). The caller kills the child if the test fails early.
  */
 export async function spawnCliHub(configPath: string, env: Record<string, string | undefined> = {}): Promise<CliHub> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath], {
+  const child = spawn(process.execPath, subhubStartArgs(configPath), {
     cwd: ROOT,
     env: { ...process.env, SUBHUB_ADMIN_TOKEN: undefined, STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,8 @@
 // Operations over real HTTP: /healthz, /readyz, /metrics (Prometheus text) and SIGTERM drain of
 // the real CLI process (reliability.md R11).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { spawnCliHub, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
+import { spawnCliHub, stripeToTargetConnectors, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
+import { fixture } from '../helpers/fixtures';
 import { startHeldTarget } from '../helpers/held-target';
 import { errorCode, postSigned, rawRequest, stripeHeader } from '../helpers/http-raw';
 import { parsePromText, sampleValue } from '../helpers/prom-text';
@@ -13,9 +12,8 @@ import { startTestHub } from '../helpers/test-hub';
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
 type StripeEvent = Record<string, unknown> & { id: string };
 
-const FIXTURE = readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'stripe-subscription-created.json'), 'utf8');
 let seq = 0;
-const event = (): StripeEvent => ({ ...(JSON.parse(FIXTURE) as StripeEvent), id: `evt_ops_${process.pid}_${++seq}` });
+const event = (): StripeEvent => ({ ...fixture<StripeEvent>('stripe-subscription-created.json'), id: `evt_ops_${process.pid}_${++seq}` });
 
 async function scrape(url: string) {
   const res = await fetch(`${url}/metrics`);
@@ -138,20 +136,7 @@ describe('health, readiness and metrics (real hub, real HTTP)', () => {
     target = await startTarget(() => ({ status: 503 }));
     hub = await startTestHub({
       targetUrl: target.url,
-      config: {
-        connectors: {
-          stripe: {
-            type: 'stripe',
-            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-            inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
-          },
-          target: {
-            type: 'http',
-            options: { baseUrl: target.url, actions: { notify: { method: 'POST', path: '/events' } } },
-            delivery: { timeoutMs: 2000, circuitFailureThreshold: 1, circuitOpenMs: 60_000 },
-          },
-        },
-      },
+      config: { connectors: stripeToTargetConnectors(target.url, { timeoutMs: 2000, circuitFailureThreshold: 1, circuitOpenMs: 60_000 }) },
     });
     await hub.postStripe(event());
     await target.waitFor(1);
@@ -260,18 +245,7 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
     const { configPath, dbFile } = writeCliHubConfig(held.url, {
       server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 200 },
       pipeline: { pollMs: 10, leaseMs: 1000 },
-      connectors: {
-        stripe: {
-          type: 'stripe',
-          webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-          inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
-        },
-        target: {
-          type: 'http',
-          options: { baseUrl: held.url, actions: { notify: { method: 'POST', path: '/events' } } },
-          delivery: { timeoutMs: 1000, circuitFailureThreshold: 1000 },
-        },
-      },
+      connectors: stripeToTargetConnectors(held.url, { timeoutMs: 1000, circuitFailureThreshold: 1000 }),
     });
     cli = await spawnCliHub(configPath);
     const e = event();

@@ -1,12 +1,11 @@
 // POST /webhooks/:connectorId over real HTTP on loopback against a real hub (reliability.md S1–S4, R10;
 // providers.md §1.7): every answer is asserted by status and stable error code.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { StoreUnavailableError } from '../../src/store/store-error';
+import { fixture, shutDown } from '../helpers/fixtures';
 import { errorCode, nowSec, postSigned, rawRequest, stripeHeader, stripeV1, type RawResponse } from '../helpers/http-raw';
 import { failingAppendStore, tempSqliteStore } from '../helpers/store-faults';
 import { eventually, startTarget } from '../helpers/target-server';
@@ -15,11 +14,10 @@ import { STRIPE_SECRET, startTestHub } from '../helpers/test-hub';
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
 type StripeEvent = Record<string, unknown> & { id: string };
 
-const FIXTURE = readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'stripe-subscription-created.json'), 'utf8');
 let seq = 0;
 /** The fixture event with a fresh id (tests never share provider ids). */
 const event = (extra: Record<string, unknown> = {}): StripeEvent => ({
-  ...(JSON.parse(FIXTURE) as StripeEvent),
+  ...fixture<StripeEvent>('stripe-subscription-created.json'),
   id: `evt_http_${process.pid}_${++seq}`,
   ...extra,
 });
@@ -30,8 +28,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
   let hub: Hub | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
   afterEach(async () => {
-    await hub?.stop();
-    await target?.close();
+    await shutDown(hub, target);
     hub = undefined;
     target = undefined;
   });

@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunningHub } from '../../src/hub';
+import { fixture, shutDown } from '../helpers/fixtures';
 import { eventually, startTarget } from '../helpers/target-server';
 import { startTestHub } from '../helpers/test-hub';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', name), 'utf8')) as Record<string, unknown> & { id: string };
 const created = () => fixture('stripe-subscription-created.json');
 
 describe('webhook → inbox → canonical event → delivery (real HTTP, real SQLite)', () => {
   let hub: (RunningHub & { postStripe: (e: object, o?: object) => Promise<Response> }) | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
   afterEach(async () => {
-    await hub?.stop();
-    await target?.close();
+    await shutDown(hub, target);
     hub = undefined;
     target = undefined;
   });

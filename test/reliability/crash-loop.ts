@@ -1,19 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Stripe from 'stripe';
-import { tempFiles } from '../helpers/temp-files';
+import { stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
+import { fixture } from '../helpers/fixtures';
 import { startTarget, type ReceivedRequest } from '../helpers/target-server';
 import { freePort, HubProcess } from './hub-process';
 
 const SECRET = 'whsec_crash_loop';
 const stripe = new Stripe('sk_test_crash');
-const FIXTURE = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'stripe-subscription-created.json'), 'utf8'),
-) as {
+const FIXTURE = fixture<{
   id: string;
   data: { object: { id: string } };
-};
+}>('stripe-subscription-created.json');
 
 export interface CrashLoopOptions {
   events: number;
@@ -88,14 +85,6 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
   });
 
   try {
-    const dir = tempFiles({
-      'mappings/crash.payload.json': {
-        output: {
-          sub: { $path: 'subscription.providerSubscriptionId', required: true },
-          seq: { $integer: { $extract: { $path: 'source.eventId' }, pattern: '_(\\d+)$' } },
-        },
-      },
-    });
     const routes = Array.from({ length: o.routes }, (_, i) => ({
       name: `r${i}`,
       on: ['subscription.*'],
@@ -103,29 +92,29 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
       action: 'notify',
       mapping: 'crash.payload',
     }));
-    writeFileSync(
-      join(dir, 'hub.json'),
-      JSON.stringify({
-        storage: { dataDir: join(dir, 'data') },
-        mappings: { paths: [join(__dirname, '..', '..', 'mappings'), join(dir, 'mappings')] },
-        connectors: {
-          stripe: {
-            type: 'stripe',
-            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-            inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
-          },
-          target: {
-            type: 'http',
-            options: { baseUrl: target.url, actions: { notify: { method: 'POST', path: '/effects' } } },
-            delivery: { ratePerSec: 100_000, burst: 100_000, circuitFailureThreshold: 1000, timeoutMs: 5000 },
-          },
-        },
+    // server.host/port and log.level come from the environment HubProcess sets (it restarts on one port).
+    const { configPath, dbFile } = writeCliHubConfig(
+      target.url,
+      {
+        connectors: stripeToTargetConnectors(
+          target.url,
+          { ratePerSec: 100_000, burst: 100_000, circuitFailureThreshold: 1000, timeoutMs: 5000 },
+          '/effects',
+        ),
         routes,
         retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 50, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
         pipeline: { pollMs: 5, leaseMs: 2000, deliveryConcurrency: 16 },
-      }),
+      },
+      {
+        'crash.payload': {
+          output: {
+            sub: { $path: 'subscription.providerSubscriptionId', required: true },
+            seq: { $integer: { $extract: { $path: 'source.eventId' }, pattern: '_(\\d+)$' } },
+          },
+        },
+      },
     );
-    hub = new HubProcess(join(dir, 'hub.json'), await freePort(), { STRIPE_WEBHOOK_SECRET: SECRET });
+    hub = new HubProcess(configPath, await freePort(), { STRIPE_WEBHOOK_SECRET: SECRET });
     await hub.start();
 
     // Events: sub_<k> gets events with increasing sequence numbers evt_<k>_<seq>.
@@ -211,7 +200,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
     }
     await hub.stop();
 
-    const db = new Database(join(dir, 'data', 'subhub.db'), { readonly: true });
+    const db = new Database(dbFile, { readonly: true });
     const rows = db
       .prepare(`SELECT source_event_id AS id, COUNT(*) AS n FROM inbox WHERE source = 'stripe' GROUP BY source_event_id`)
       .all() as Array<{ id: string; n: number }>;

@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'subhub.js');
+import { subhubStartArgs } from '../helpers/cli-hub';
 
 /** A free TCP port on loopback (the hub restarts on the same port after each kill). */
 export async function freePort(): Promise<number> {
@@ -39,7 +37,7 @@ export class HubProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'start', '--config', this.configPath], {
+    const child = spawn(process.execPath, subhubStartArgs(this.configPath), {
       env: { ...process.env, ...this.env, PORT: String(this.port), SUBHUB_HOST: '127.0.0.1', SUBHUB_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

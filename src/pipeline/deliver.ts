@@ -49,6 +49,7 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
       route: row.route,
       target: row.target,
       mapping: row.mapping,
+      idempotencyKey: row.idempotencyKey,
       attempts: row.attempts,
       firstAttemptAt: row.firstAttemptAt ?? now,
       lastAttemptAt: now,

@@ -75,6 +75,8 @@ export interface DeadLetterEntry {
   route?: string;
   target?: string;
   mapping?: string;
+  /** The key sent to the target (deliver stage). */
+  idempotencyKey?: string;
   errorCode: string;
   errorMessage: string;
   attempts: number;

@@ -102,4 +102,9 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX deliveries_claimable ON deliveries (status, blocked, next_attempt_at, seq);
     `,
   },
+  {
+    // Dead letters of deliveries keep the idempotency key the target saw (to match its logs).
+    version: 3,
+    sql: `ALTER TABLE dead_letters ADD COLUMN idempotency_key TEXT;`,
+  },
 ];

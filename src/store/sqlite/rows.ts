@@ -12,6 +12,7 @@ export interface DeadLetterRecord {
   route: string | null;
   target: string | null;
   mapping: string | null;
+  idempotency_key: string | null;
   error_code: string;
   error_message: string;
   attempts: number;
@@ -38,6 +39,7 @@ export function deadLetterFromRow(r: DeadLetterRecord): DeadLetter {
     route: opt(r.route),
     target: opt(r.target),
     mapping: opt(r.mapping),
+    idempotencyKey: opt(r.idempotency_key),
     errorCode: r.error_code,
     errorMessage: r.error_message,
     attempts: r.attempts,

@@ -94,9 +94,9 @@ export class SqliteStore implements Store {
       ),
       insertDeadLetter: db.prepare(
         `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
-           error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
+           idempotency_key, error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
          VALUES (@id, @stage, @source, @sourceEventId, @inboxId, @eventId, @deliveryId, @route, @target, @mapping,
-           @errorCode, @errorMessage, @attempts, @firstAttemptAt, @lastAttemptAt, @payload, @createdAt)`,
+           @idempotencyKey, @errorCode, @errorMessage, @attempts, @firstAttemptAt, @lastAttemptAt, @payload, @createdAt)`,
       ),
       deadLetter: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
       resolveDeadLetter: db.prepare(
@@ -372,6 +372,7 @@ export class SqliteStore implements Store {
       route: null,
       target: null,
       mapping: null,
+      idempotencyKey: null,
       ...d,
       id,
       createdAt: now,

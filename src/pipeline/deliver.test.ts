@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { tempFiles } from '../../test/helpers/temp-files';
+import type { ConnectorRuntime } from '../connectors/registry';
+import { MappingSet } from '../mapping/mapping-set';
+import { DeliveryError, type Action } from '../sdk';
+import type { DeliveryRow } from '../store/ports';
+import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { CircuitBreaker } from './circuit-breaker';
+import { deliver, type DeliverDeps } from './deliver';
+
+const T0 = 1_800_000_000_000;
+const mappings = MappingSet.fromPaths([tempFiles({ 'pay.json': { output: { id: { $path: 'id', required: true } } } })]);
+
+function row(over: Partial<DeliveryRow> = {}): DeliveryRow {
+  return {
+    id: 'd1', seq: 1, eventId: 'ev1', route: 'r', target: 't', action: 'send', mapping: 'pay', entityKey: 'sub_1',
+    idempotencyKey: 'stripe:evt_1/r', eventBody: JSON.stringify({ id: 'ev1' }), source: 'stripe', sourceEventId: 'evt_1',
+    attempts: 1, firstAttemptAt: T0, createdAt: T0, ...over,
+  };
+}
+
+function deps(action: Action, over: Partial<DeliverDeps> = {}, breaker = new CircuitBreaker(5, 30_000)): DeliverDeps {
+  const connector = { id: 't', config: { type: 'http' }, definition: { type: 'http', kind: 'generic', description: '' }, actions: { send: action } } as ConnectorRuntime;
+  return {
+    connectors: new Map([['t', connector]]),
+    mappings,
+    retry: { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000, jitter: 0, maxAttempts: 5, maxAgeMs: 3_600_000 },
+    guards: () => ({ breaker, timeoutMs: 1000, acquire: async () => undefined }),
+    now: () => T0,
+    ...over,
+  };
+}
+
+const failWith = (e: DeliveryError): Action => async () => {
+  throw e;
+};
+
+describe('deliver: what each answer leads to (R4)', () => {
+  it('sends the mapped payload with the idempotency key and succeeds', async () => {
+    const calls: unknown[] = [];
+    const out = await deliver(row(), deps(async (payload, ctx) => (calls.push([payload, ctx.idempotencyKey, ctx.attempt]), { status: 200 })));
+    expect(out).toEqual({ status: 'done', at: T0 });
+    expect(calls).toEqual([[{ id: 'ev1' }, 'stripe:evt_1/r', 1]]);
+  });
+
+  it('429 with Retry-After: retry after that delay, clamped to the schedule', async () => {
+    const out = await deliver(row(), deps(failWith(new DeliveryError('DELIVERY_RATE_LIMITED', '429', { retryAfterMs: 20_000 }))));
+    expect(out).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 20_000 });
+    const huge = await deliver(row(), deps(failWith(new DeliveryError('DELIVERY_RATE_LIMITED', '429', { retryAfterMs: 10 ** 9 }))));
+    expect(huge).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 60_000 });
+  });
+
+  it('5xx: retry on the exponential schedule; exhausted attempts dead-letter with the last error', async () => {
+    expect(await deliver(row({ attempts: 3 }), deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', '503'))))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 4000 });
+    const out = await deliver(row({ attempts: 5 }), deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', 'answered 503'))));
+    expect(out).toMatchObject({ status: 'dead', deadLetter: { stage: 'deliver', errorCode: 'DELIVERY_EXHAUSTED', attempts: 5 } });
+    expect((out as { deadLetter: { errorMessage: string } }).deadLetter.errorMessage).toContain('DELIVERY_SERVER_ERROR: answered 503');
+  });
+
+  it.each([
+    ['410', 'DELIVERY_GONE'],
+    ['400', 'DELIVERY_REJECTED'],
+  ] as const)('%s: dead-letters at once, never retried', async (_status, code) => {
+    const out = await deliver(row(), deps(failWith(new DeliveryError(code, 'refused'))));
+    expect(out).toMatchObject({ status: 'dead', deadLetter: { stage: 'deliver', errorCode: code, route: 'r', target: 't', mapping: 'pay', idempotencyKey: 'stripe:evt_1/r' } });
+  });
+
+  it('an open circuit defers without calling the target, and the attempt is refunded', async () => {
+    const breaker = new CircuitBreaker(1, 30_000);
+    breaker.failure(T0);
+    let called = false;
+    const out = await deliver(row(), deps(async () => ((called = true), {}), {}, breaker));
+    expect(called).toBe(false);
+    expect(out).toMatchObject({ status: 'retry', refund: true, nextAttemptAt: T0 + 30_000 });
+  });
+
+  it('a mapping failure dead-letters at stage map; an unknown action at stage route', async () => {
+    expect(await deliver(row({ eventBody: '{}' }), deps(async () => ({})))).toMatchObject({ status: 'dead', deadLetter: { stage: 'map', errorCode: 'MAPPING_REQUIRED_MISSING' } });
+    expect(await deliver(row({ action: 'nope' }), deps(async () => ({})))).toMatchObject({ status: 'dead', deadLetter: { stage: 'route', errorCode: 'ROUTE_UNKNOWN_TARGET' } });
+  });
+});
+
+describe('a restart in the middle of a backoff (R4)', () => {
+  it('keeps the next attempt time: the delivery is not due before it, and is due after it, in a reopened store', async () => {
+    const dir = tempFiles({});
+    const file = join(dir, 'subhub.db');
+    const store = new SqliteStore(file);
+    await store.append({ source: 'stripe', sourceEventId: 'evt_1', receivedAt: T0, headers: {}, body: '{}' });
+    const [entry] = await store.claimInbox(1, 60_000, T0);
+    await store.completeInbox(entry!, { status: 'normalised', event: { eventId: 'ev1', type: 'subscription.renewed', entityKey: 'sub_1', body: '{"id":"ev1"}', deliveries: [{ route: 'r', target: 't', action: 'send', mapping: 'pay', idempotencyKey: 'k' }] } }, T0);
+    const [d] = await store.claimDeliveries(1, 60_000, T0 + 1);
+    const out = await deliver(d!, deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', '503')), { now: () => T0 + 2 }));
+    expect(out).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 1002 });
+    await store.completeDelivery(d!, out);
+    await store.close();
+
+    const reopened = new SqliteStore(file); // the process restarted
+    await reopened.releaseAllLeases();
+    expect(await reopened.claimDeliveries(1, 60_000, T0 + 1001)).toEqual([]);
+    const [again] = await reopened.claimDeliveries(1, 60_000, T0 + 1002);
+    expect(again).toMatchObject({ id: d!.id, attempts: 2, idempotencyKey: 'k' });
+    await reopened.close();
+  });
+});

@@ -62,7 +62,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
     const webhook = c.config.webhook;
     if (!scheme || !webhook) continue;
     const secrets = webhook.secrets.map((ref) => resolveSecret(ref, deps.env)).filter((s): s is string => s !== undefined);
-    if (secrets.length === 0) deps.logger.warn('no webhook secret is set: every webhook to this connector is rejected (fail closed)', { connector: id });
+    if (secrets.length === 0)
+      deps.logger.warn('no webhook secret is set: every webhook to this connector is rejected (fail closed)', { connector: id });
     sources.set(id, { id, verifier: verifiersByScheme[scheme], secrets, toleranceSec: webhook.toleranceSec ?? DEFAULT_TOLERANCE_SEC });
   }
   const limitKb = deps.config.server?.maxBodyKb ?? 1024;
@@ -76,9 +77,18 @@ export function webhookRouter(deps: WebhookDeps): Router {
     res.locals.started = process.hrtime.bigint();
     res.locals.connector = source ? connector : 'unknown';
     if (!deps.accepting()) return reject(res, deps, 503, 'HUB_SHUTTING_DOWN', 'the hub is shutting down; send again', 'shutting_down');
-    if (!source) return reject(res, deps, 404, 'WEBHOOK_UNKNOWN_CONNECTOR', `no connector "${connector}" receives webhooks`, 'unknown_connector');
+    if (!source)
+      return reject(res, deps, 404, 'WEBHOOK_UNKNOWN_CONNECTOR', `no connector "${connector}" receives webhooks`, 'unknown_connector');
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', `content type "${type || 'none'}" is not accepted; send application/json`, 'media_type');
+    if (type !== 'application/json')
+      return reject(
+        res,
+        deps,
+        415,
+        'WEBHOOK_UNSUPPORTED_MEDIA',
+        `content type "${type || 'none'}" is not accepted; send application/json`,
+        'media_type',
+      );
     res.locals.source = source;
     raw(req, res, next);
   });
@@ -86,7 +96,13 @@ export function webhookRouter(deps: WebhookDeps): Router {
   router.post('/webhooks/:connectorId', async (req: Request, res: Response) => {
     const source = res.locals.source as Source;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = source.verifier.verify({ rawBody: body, headers: req.headers, secrets: source.secrets, nowSec: Math.floor(now() / 1000), toleranceSec: source.toleranceSec });
+    const verdict = source.verifier.verify({
+      rawBody: body,
+      headers: req.headers,
+      secrets: source.secrets,
+      nowSec: Math.floor(now() / 1000),
+      toleranceSec: source.toleranceSec,
+    });
     if (!verdict.ok) return reject(res, deps, 401, 'WEBHOOK_SIGNATURE_INVALID', verdict.message, verdict.reason);
 
     const text = body.toString('utf8');
@@ -120,7 +136,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
           now(),
         );
       } catch (e) {
-        if (e instanceof StoreUnavailableError) return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
+        if (e instanceof StoreUnavailableError)
+          return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
         throw e;
       }
       return reject(res, deps, 400, 'WEBHOOK_MALFORMED', message, 'malformed');
@@ -132,7 +149,24 @@ export function webhookRouter(deps: WebhookDeps): Router {
       if (typeof v === 'string') headers[h] = v;
     }
     try {
-      const r = await deps.store.append({ source: source.id, sourceEventId: dedupeId, eventType, receivedAt: now(), headers, body: text });
+      // Shopify signs only the body: the webhook id and topic could be swapped on a captured
+      // delivery, so the same topic + body counts as the same event whatever its id.
+      const contentKey =
+        source.verifier.scheme === 'shopify'
+          ? createHash('sha256')
+              .update(`${eventType ?? ''}\n`)
+              .update(body)
+              .digest('hex')
+          : undefined;
+      const r = await deps.store.append({
+        source: source.id,
+        sourceEventId: dedupeId,
+        eventType,
+        receivedAt: now(),
+        headers,
+        body: text,
+        contentKey,
+      });
       observe(res, deps);
       if (r.status === 'duplicate') {
         deps.metrics.duplicate.inc({ connector: source.id });
@@ -155,10 +189,14 @@ export function webhookRouter(deps: WebhookDeps): Router {
   // body-parser's own refusals, answered in the same shape.
   router.use('/webhooks', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') return reject(res, deps, 413, 'WEBHOOK_TOO_LARGE', `the body exceeds ${limitKb} KiB (after decompression)`, 'too_large');
-    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', (err as Error).message, 'encoding');
-    if (type === 'request.aborted' || type === 'request.size.invalid') return reject(res, deps, 400, 'WEBHOOK_MALFORMED', (err as Error).message, 'aborted');
-    if ((err as { status?: number }).status === 400) return reject(res, deps, 400, 'WEBHOOK_MALFORMED', 'the body could not be read (bad compression?)', 'unreadable');
+    if (type === 'entity.too.large')
+      return reject(res, deps, 413, 'WEBHOOK_TOO_LARGE', `the body exceeds ${limitKb} KiB (after decompression)`, 'too_large');
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', (err as Error).message, 'encoding');
+    if (type === 'request.aborted' || type === 'request.size.invalid')
+      return reject(res, deps, 400, 'WEBHOOK_MALFORMED', (err as Error).message, 'aborted');
+    if ((err as { status?: number }).status === 400)
+      return reject(res, deps, 400, 'WEBHOOK_MALFORMED', 'the body could not be read (bad compression?)', 'unreadable');
     next(err);
   });
   return router;
@@ -177,7 +215,8 @@ function jsonProblem(text: string, e: unknown): string {
 
 function observe(res: Response, deps: WebhookDeps): void {
   const started = res.locals.started as bigint | undefined;
-  if (started !== undefined) deps.metrics.webhookSeconds.observe({ connector: String(res.locals.connector) }, Number(process.hrtime.bigint() - started) / 1e9);
+  if (started !== undefined)
+    deps.metrics.webhookSeconds.observe({ connector: String(res.locals.connector) }, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 function reject(res: Response, deps: WebhookDeps, status: number, code: ErrorCode, message: string, reason: string): void {

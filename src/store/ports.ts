@@ -22,6 +22,12 @@ export interface InboxEntry {
   receivedAt: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * Set for sources whose signature does not cover the delivery id (Shopify signs only the
+   * body): an entry with the same source and content key is a duplicate even under another id,
+   * so a captured webhook replayed with a fresh id has no second effect.
+   */
+  contentKey?: string;
 }
 
 export interface InboxRow extends InboxEntry {

@@ -107,4 +107,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     version: 3,
     sql: `ALTER TABLE dead_letters ADD COLUMN idempotency_key TEXT;`,
   },
+  {
+    // A content fingerprint for sources whose signature does not cover the delivery id (Shopify).
+    version: 4,
+    sql: `
+      ALTER TABLE inbox ADD COLUMN content_key TEXT;
+      CREATE INDEX inbox_content ON inbox (source, content_key) WHERE content_key IS NOT NULL;
+    `,
+  },
 ];

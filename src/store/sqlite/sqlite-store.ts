@@ -49,10 +49,11 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.#sql = {
       insertInbox: db.prepare(
-        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (source, source_event_id) DO NOTHING`,
       ),
       inboxIdOf: db.prepare('SELECT id FROM inbox WHERE source = ? AND source_event_id = ?').pluck(),
+      inboxIdOfContent: db.prepare('SELECT id FROM inbox WHERE source = ? AND content_key = ?').pluck(),
       claimInbox: db.prepare(
         `SELECT id, source, source_event_id, event_type, received_at, headers, body, attempts FROM inbox
          WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
@@ -129,6 +130,10 @@ export class SqliteStore implements Store {
     const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
       entries.map((e) => {
         const id = ulid(e.receivedAt);
+        if (e.contentKey !== undefined) {
+          const same = this.#sql.inboxIdOfContent.get(e.source, e.contentKey) as string | undefined;
+          if (same !== undefined) return { status: 'duplicate', id: same };
+        }
         const r = this.#sql.insertInbox.run(
           id,
           e.source,
@@ -137,6 +142,7 @@ export class SqliteStore implements Store {
           e.receivedAt,
           JSON.stringify(e.headers),
           e.body,
+          e.contentKey ?? null,
         );
         return r.changes === 1
           ? { status: 'accepted', id }

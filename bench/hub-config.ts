@@ -22,7 +22,7 @@ export function benchHubConfig(root: string, target?: { url: string; routes: num
       ...(target && {
         target: {
           type: 'http',
-          options: { baseUrl: target.url, actions: { notify: { method: 'POST', path: '/events' } } },
+          options: { baseUrl: target.url, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } },
           delivery: { ratePerSec: 100_000, burst: 100_000 },
         },
       }),

@@ -1,10 +1,11 @@
-import { defineConnector, type Action, type SecretRef } from '../../src/sdk';
+import { defineConnector, guardedLookup, urlProblem, type Action, type SecretRef } from '../../src/sdk';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { sendJson } from './send';
 
 interface HttpTargetOptions {
   baseUrl: string;
+  allowHosts?: string[];
   headers?: Record<string, string>;
   auth?: { bearer: SecretRef };
   actions: Record<string, { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
@@ -30,6 +31,7 @@ export const httpConnector = defineConnector({
     type: 'object',
     properties: {
       baseUrl: { type: 'string', pattern: '^https?://' },
+      allowHosts: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Hosts or addresses allowed although local or private (simulators, an on-premises WMS).' },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
       auth: { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
       actions: {
@@ -46,10 +48,17 @@ export const httpConnector = defineConnector({
     required: ['baseUrl', 'actions'],
     additionalProperties: false,
   },
+  checkOptions(raw) {
+    const options = raw as unknown as HttpTargetOptions;
+    const problem = urlProblem(options.baseUrl, lower(options.allowHosts));
+    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your target' }] : [];
+  },
   createActions(raw, deps) {
     const options = raw as unknown as HttpTargetOptions;
-    // One pool of kept-alive connections per configured target.
-    const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+    const allow = lower(options.allowHosts);
+    // One pool of kept-alive connections per configured target; every name is resolved through the SSRF guard.
+    const lookup = guardedLookup(allow);
+    const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64, lookup }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup }) };
     const actions: Record<string, Action> = {};
     for (const [name, spec] of Object.entries(options.actions)) {
       actions[name] = (payload, ctx) => {
@@ -62,6 +71,10 @@ export const httpConnector = defineConnector({
     return actions;
   },
 });
+
+function lower(hosts: string[] | undefined): string[] {
+  return (hosts ?? []).map((h) => h.toLowerCase());
+}
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;

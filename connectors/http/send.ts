@@ -70,6 +70,7 @@ function retryAfterMs(v: string | undefined): number | undefined {
 function networkError(e: unknown): DeliveryError {
   const err = e as AxiosError;
   const code = err.code ?? '';
+  if (code === 'ESSRF') return new DeliveryError('DELIVERY_BLOCKED', err.message, { cause: e });
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new DeliveryError('DELIVERY_TIMEOUT', `no answer in time (${code})`, { cause: e });
   return new DeliveryError('DELIVERY_NETWORK', `cannot reach the target: ${code || err.message}`, { cause: e });
 }

@@ -43,6 +43,11 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
         continue;
       }
     }
+    const checks = definition.checkOptions?.(options) ?? [];
+    for (const c of checks) {
+      problems.push(new LocatedError('CONFIG_OUTBOUND_BLOCKED', kindOf('CONFIG_OUTBOUND_BLOCKED'), c.message, { pointer: `/connectors/${id}/options${c.pointer}` }, c.hint ? { hint: c.hint } : {}));
+    }
+    if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
     connectors.set(id, { id, config: c, definition, actions });
   }

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   // Hub config
   CONFIG_UNKNOWN_REF: { kind: 'config', summary: 'The config names a connector, mapping or event type that does not exist.' },
   CONFIG_SECRET_MISSING: { kind: 'config', summary: 'A secret reference points at an unset variable or missing file.' },
+  CONFIG_OUTBOUND_BLOCKED: { kind: 'config', summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).' },
   CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
 
   // Mapping compile time
@@ -53,6 +54,7 @@ export const ERROR_CODES = {
   DELIVERY_RATE_LIMITED: { kind: 'retryable', summary: 'The target answered 429; Retry-After is honoured, clamped.' },
   DELIVERY_REJECTED: { kind: 'permanent', summary: 'The target refused the request (4xx other than 408/429).' },
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
+  DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
   CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
 

@@ -42,6 +42,8 @@ export interface ConnectorDefinition {
   readonly description: string;
   readonly optionsSchema?: Record<string, unknown>;
   readonly webhook?: { scheme: WebhookScheme; mappingInput: 'body' | 'envelope' };
+  /** Checks beyond the schema (e.g. outbound URLs against the SSRF rules); pointers are relative to `options`. */
+  checkOptions?(options: Record<string, unknown>): Array<{ pointer: string; message: string; hint?: string }>;
   createActions?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Action>;
 }
 

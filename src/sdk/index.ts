@@ -2,3 +2,4 @@
 export * from './connector';
 export { DeliveryError } from './delivery-error';
 export type { SecretRef } from '../config/secrets';
+export { guardedLookup, isForbiddenAddress, urlProblem, OutboundBlockedError } from '../net/outbound-guard';

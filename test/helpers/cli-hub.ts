@@ -23,7 +23,7 @@ export function stripeToTargetConnectors(targetUrl: string, delivery: Record<str
     },
     target: {
       type: 'http',
-      options: { baseUrl: targetUrl, actions: { notify: { method: 'POST', path } } },
+      options: { baseUrl: targetUrl, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path } } },
       delivery,
     },
   };

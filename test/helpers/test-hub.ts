@@ -55,7 +55,7 @@ export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { da
       },
       target: {
         type: 'http',
-        options: { baseUrl: o.targetUrl, actions: { notify: { method: 'POST', path: '/events' } } },
+        options: { baseUrl: o.targetUrl, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } },
         delivery: { timeoutMs: 2000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 },
       },
     },

@@ -24,6 +24,8 @@ export interface DeliverDeps {
   random?: () => number;
   /** Aborted when the hub stops with calls still in flight. */
   signal?: AbortSignal;
+  /** The parsed canonical event of a delivery, shared by the deliveries of one event (mappings never mutate input). */
+  parsedEvent?: (row: DeliveryRow) => unknown;
 }
 
 const CIRCUIT_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -68,7 +70,7 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
 
   let payload: unknown;
   try {
-    const result = await deps.mappings.get(row.mapping).run(JSON.parse(row.eventBody));
+    const result = await deps.mappings.get(row.mapping).run(deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody));
     if (result.dropped) return { status: 'done', at: now };
     payload = result.output;
   } catch (e) {

@@ -27,6 +27,17 @@ export class Pipeline {
   readonly #inFlight = new Set<Promise<void>>();
   /** Aborts calls still in flight when the stop deadline passes. */
   readonly #abort = new AbortController();
+  /** Recently parsed canonical events by id: an event fans out to several deliveries. Bounded. */
+  readonly #events = new Map<string, unknown>();
+  readonly #parsedEvent = (row: DeliveryRow): unknown => {
+    let event = this.#events.get(row.eventId);
+    if (event === undefined) {
+      event = JSON.parse(row.eventBody);
+      if (this.#events.size >= 1000) this.#events.delete(this.#events.keys().next().value as string);
+      this.#events.set(row.eventId, event);
+    }
+    return event;
+  };
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -138,7 +149,7 @@ export class Pipeline {
   async #deliverOne(row: DeliveryRow): Promise<void> {
     const { store, logger, metrics } = this.deps;
     try {
-      const outcome = await deliver(row, { ...this.deps.deliver, signal: this.#abort.signal });
+      const outcome = await deliver(row, { ...this.deps.deliver, signal: this.#abort.signal, parsedEvent: this.#parsedEvent });
       if (!(await store.completeDelivery(row, outcome))) {
         logger.warn('delivery was claimed again meanwhile (lease ran out): outcome discarded', {
           eventId: row.eventId,

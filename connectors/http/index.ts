@@ -1,13 +1,15 @@
-import { defineConnector, guardedLookup, urlProblem, type Action, type SecretRef } from '../../src/sdk';
+import { defineConnector, guardedLookup, urlProblem, type Action } from '../../src/sdk';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { authHeaders, type HttpAuth } from './auth';
+import { fillPath } from './path-template';
 import { sendJson } from './send';
 
 interface HttpTargetOptions {
   baseUrl: string;
   allowHosts?: string[];
   headers?: Record<string, string>;
-  auth?: { bearer: SecretRef };
+  auth?: HttpAuth;
   actions: Record<string, { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
 }
 
@@ -20,8 +22,10 @@ const SECRET_REF = {
 };
 
 /**
- * Any REST target: each action is a method and a path under `baseUrl`; the mapped payload is the
- * JSON body and the delivery's idempotency key goes in the Idempotency-Key header.
+ * Any REST target: each action is a method and a path under `baseUrl` (with `{{field}}`
+ * placeholders filled from the payload); the mapped payload is the JSON body, the delivery's
+ * idempotency key goes in the Idempotency-Key header, and auth is bearer, basic, or a Standard
+ * Webhooks signature. Outbound calls pass the SSRF guard.
  */
 export const httpConnector = defineConnector({
   type: 'http',
@@ -33,7 +37,25 @@ export const httpConnector = defineConnector({
       baseUrl: { type: 'string', pattern: '^https?://' },
       allowHosts: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Hosts or addresses allowed although local or private (simulators, an on-premises WMS).' },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
-      auth: { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
+      auth: {
+        oneOf: [
+          { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
+          {
+            type: 'object',
+            properties: {
+              basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF }, required: ['username', 'password'], additionalProperties: false },
+            },
+            required: ['basic'],
+            additionalProperties: false,
+          },
+          {
+            type: 'object',
+            properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF }, required: ['secret'], additionalProperties: false } },
+            required: ['standardWebhooks'],
+            additionalProperties: false,
+          },
+        ],
+      },
       actions: {
         type: 'object',
         minProperties: 1,
@@ -61,11 +83,15 @@ export const httpConnector = defineConnector({
     const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64, lookup }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup }) };
     const actions: Record<string, Action> = {};
     for (const [name, spec] of Object.entries(options.actions)) {
-      actions[name] = (payload, ctx) => {
-        const token = options.auth ? deps.resolveSecret(options.auth.bearer) : undefined;
-        const headers: Record<string, string> = { ...options.headers, 'idempotency-key': ctx.idempotencyKey };
-        if (token !== undefined) headers.authorization = `Bearer ${token}`;
-        return sendJson({ method: spec.method, url: new URL(spec.path.replace(/^\//, ''), withSlash(options.baseUrl)).toString(), headers, body: payload, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+      actions[name] = async (payload, ctx) => {
+        const body = JSON.stringify(payload);
+        const headers: Record<string, string> = {
+          ...options.headers,
+          'idempotency-key': ctx.idempotencyKey,
+          ...authHeaders(options.auth, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret),
+        };
+        const url = new URL(fillPath(spec.path, payload).replace(/^\//, ''), withSlash(options.baseUrl)).toString();
+        return sendJson({ method: spec.method, url, headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
       };
     }
     return actions;

@@ -15,7 +15,8 @@ export async function sendJson(req: {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: unknown;
+  /** The JSON text to send (exactly these bytes, as they may be signed). */
+  body: string;
   timeoutMs: number;
   signal?: AbortSignal;
   agents?: { http: HttpAgent; https: HttpsAgent };

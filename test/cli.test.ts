@@ -131,6 +131,25 @@ describe('subhub schema', () => {
   });
 });
 
+describe('subhub validate: connector options', () => {
+  it('reports connector options that break the connector type\'s rules (SSRF guard) against the config file', async () => {
+    const dir = tempFiles({ 'hub.json': { connectors: { wms: { type: 'warehouse', options: { baseUrl: 'http://169.254.169.254/' } } } } });
+    const io = captureIO();
+    expect(await main(['validate', join(dir, 'hub.json')], io)).toBe(1);
+    expect(io.stdout()).toContain('(at /connectors/wms/options/baseUrl)');
+    expect(io.stdout()).toContain('[CONFIG_OUTBOUND_BLOCKED]');
+  });
+});
+
+describe('subhub simulate', () => {
+  it('refuses an unknown simulator or port (exit 2)', async () => {
+    const io = captureIO();
+    expect(await main(['simulate', 'erp-of-the-future'], io)).toBe(2);
+    expect(io.stderr()).toContain('available: warehouse');
+    expect(await main(['simulate', 'warehouse', '--port', 'eighty'], captureIO())).toBe(2);
+  });
+});
+
 describe('the installed bin (npx subhub)', () => {
   it('validate prints path:line:col and exits 1 for a bad mapping', () => {
     const dir = tempFiles({ 'm.json': '{"output": {"$path": "a", "bogus": 1}}' });

@@ -1,9 +1,4 @@
-import { defineConnector, guardedLookup, urlProblem, type Action } from '../../src/sdk';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { authHeaders, type HttpAuth } from './auth';
-import { fillPath } from './path-template';
-import { sendJson } from './send';
+import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, sendJson, targetAgents, urlProblem, type Action, type HttpAuth } from '../../src/sdk';
 
 interface HttpTargetOptions {
   baseUrl: string;
@@ -13,13 +8,6 @@ interface HttpTargetOptions {
   actions: Record<string, { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
 }
 
-const SECRET_REF = {
-  type: 'object',
-  properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } },
-  minProperties: 1,
-  maxProperties: 1,
-  additionalProperties: false,
-};
 
 /**
  * Any REST target: each action is a method and a path under `baseUrl` (with `{{field}}`
@@ -37,25 +25,7 @@ export const httpConnector = defineConnector({
       baseUrl: { type: 'string', pattern: '^https?://' },
       allowHosts: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Hosts or addresses allowed although local or private (simulators, an on-premises WMS).' },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
-      auth: {
-        oneOf: [
-          { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
-          {
-            type: 'object',
-            properties: {
-              basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF }, required: ['username', 'password'], additionalProperties: false },
-            },
-            required: ['basic'],
-            additionalProperties: false,
-          },
-          {
-            type: 'object',
-            properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF }, required: ['secret'], additionalProperties: false } },
-            required: ['standardWebhooks'],
-            additionalProperties: false,
-          },
-        ],
-      },
+      auth: AUTH_SCHEMA,
       actions: {
         type: 'object',
         minProperties: 1,
@@ -78,9 +48,7 @@ export const httpConnector = defineConnector({
   createActions(raw, deps) {
     const options = raw as unknown as HttpTargetOptions;
     const allow = lower(options.allowHosts);
-    // One pool of kept-alive connections per configured target; every name is resolved through the SSRF guard.
-    const lookup = guardedLookup(allow);
-    const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64, lookup }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup }) };
+    const agents = targetAgents(allow);
     const actions: Record<string, Action> = {};
     for (const [name, spec] of Object.entries(options.actions)) {
       actions[name] = async (payload, ctx) => {

@@ -1,12 +1,77 @@
-import { defineConnector } from '../../src/sdk';
+import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, getJson, sendJson, targetAgents, urlProblem, type HttpAuth, type Pull } from '../../src/sdk';
+
+interface WarehouseOptions {
+  baseUrl: string;
+  allowHosts?: string[];
+  auth?: HttpAuth;
+  timeoutMs?: number;
+  paths?: { reservation?: string; reservations?: string; stock?: string };
+}
+
+const DEFAULT_PATHS = { reservation: '/reservations/{{reference}}', reservations: '/reservations', stock: '/stock' };
 
 /**
- * A REST warehouse (WMS). Declared so configs can name it; its actions (reservations, stock
- * levels) are not implemented yet, so routes to it dead-letter at the route stage with
- * ROUTE_UNKNOWN_TARGET and can be replayed once they are.
+ * A REST warehouse (WMS). `reserve` PUTs the desired state of one reservation (the payload of
+ * hub.subscription-demand.to.warehouse-reservation: reference, warehouse, status, lines) at a
+ * path templated from the payload, idempotent by reference and Idempotency-Key; pulls stream
+ * reservations and stock levels with cursor pagination. Base URL, auth and paths are options,
+ * so the connector adapts to a real WMS; the simulator beside it speaks the default paths.
  */
 export const warehouseConnector = defineConnector({
   type: 'warehouse',
   kind: 'warehouse',
   description: 'REST warehouse: stock levels and reservations for subscription shipments.',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      baseUrl: { type: 'string', pattern: '^https?://' },
+      allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
+      auth: AUTH_SCHEMA,
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 300_000 },
+      paths: {
+        type: 'object',
+        properties: { reservation: { type: 'string', pattern: '^/' }, reservations: { type: 'string', pattern: '^/' }, stock: { type: 'string', pattern: '^/' } },
+        additionalProperties: false,
+      },
+    },
+    required: ['baseUrl'],
+    additionalProperties: false,
+  },
+  checkOptions(raw) {
+    const o = raw as unknown as WarehouseOptions;
+    const problem = urlProblem(o.baseUrl, (o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your WMS' }] : [];
+  },
+  createActions(raw, deps) {
+    const o = raw as unknown as WarehouseOptions;
+    const agents = targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    const path = o.paths?.reservation ?? DEFAULT_PATHS.reservation;
+    return {
+      reserve: async (payload, ctx) => {
+        const body = JSON.stringify(payload);
+        const headers = { 'idempotency-key': ctx.idempotencyKey, ...authHeaders(o.auth, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret) };
+        return sendJson({ method: 'PUT', url: join(o.baseUrl, fillPath(path, payload)), headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+      },
+    };
+  },
+  createPulls(raw, deps) {
+    const o = raw as unknown as WarehouseOptions;
+    const agents = targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    const pages = (path: string): Pull =>
+      async function* (params = {}) {
+        let cursor: string | null = null;
+        do {
+          const q = new URLSearchParams({ ...params, limit: '100', ...(cursor ? { cursor } : {}) });
+          const headers = authHeaders(o.auth, '', 'pull', Math.floor(Date.now() / 1000), deps.resolveSecret);
+          const page: { data: unknown[]; nextCursor: string | null } = await getJson({ url: `${join(o.baseUrl, path)}?${q}`, headers, timeoutMs: o.timeoutMs ?? 10_000, agents });
+          yield* page.data;
+          cursor = page.nextCursor;
+        } while (cursor);
+      };
+    return { reservations: pages(o.paths?.reservations ?? DEFAULT_PATHS.reservations), stockLevels: pages(o.paths?.stock ?? DEFAULT_PATHS.stock) };
+  },
 });
+
+function join(base: string, path: string): string {
+  return new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`).toString();
+}

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { mapCommand } from './commands/map';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
+import { simulateCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
 import { testCommand } from './commands/test';
 import { validateCommand } from './commands/validate';
@@ -70,6 +71,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       code = await dlqCommand(action, id, opts, io);
     });
 
+  program
+    .command('simulate')
+    .description('run a simulator of an external system (warehouse) on a port')
+    .argument('<name>', 'which simulator')
+    .option('-p, --port <port>', 'TCP port (0: any free one)', '0')
+    .action(async (name: string, opts: { port: string }) => {
+      code = await simulateCommand(name, opts, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -85,7 +95,7 @@ export function run(): void {
     (code) => {
       process.exitCode = code;
       // A stopped hub has nothing left to do: do not wait for sockets a target keeps open.
-      if (process.argv[2] === 'start') process.exit(code);
+      if (process.argv[2] === 'start' || process.argv[2] === 'simulate') process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`subhub: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

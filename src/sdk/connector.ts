@@ -23,6 +23,9 @@ export interface ActionResult {
   externalId?: string;
 }
 
+/** A read operation: streams the target's records (filters as string parameters). */
+export type Pull = (params?: Readonly<Record<string, string>>) => AsyncIterable<unknown>;
+
 /** An outbound operation: takes the mapped payload; throws DeliveryError to say what went wrong. */
 export type Action = (payload: unknown, ctx: ActionContext) => Promise<ActionResult>;
 
@@ -45,6 +48,11 @@ export interface ConnectorDefinition {
   /** Checks beyond the schema (e.g. outbound URLs against the SSRF rules); pointers are relative to `options`. */
   checkOptions?(options: Record<string, unknown>): Array<{ pointer: string; message: string; hint?: string }>;
   createActions?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Action>;
+  /**
+   * Read operations for reconciliation (list reservations, read stock levels, ...): each streams
+   * records page by page, so memory stays bounded however many there are.
+   */
+  createPulls?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Pull>;
 }
 
 export function defineConnector(def: ConnectorDefinition): ConnectorDefinition {

@@ -3,3 +3,7 @@ export * from './connector';
 export { DeliveryError } from './delivery-error';
 export type { SecretRef } from '../config/secrets';
 export { guardedLookup, isForbiddenAddress, urlProblem, OutboundBlockedError } from '../net/outbound-guard';
+export { sendJson, getJson } from './http/send';
+export { authHeaders, AUTH_SCHEMA, type HttpAuth } from './http/auth';
+export { fillPath } from './http/path-template';
+export { targetAgents } from './http/agents';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load-config';
+import { buildConnectors, CONNECTOR_TYPES } from '../../connectors/registry';
 import { HUB_EVENT_TYPES } from '../../events';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { readCasesFile } from '../../mapping/cases';
@@ -55,7 +56,11 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
   for (const { file, kind } of files) {
     try {
       if (kind === 'config') {
-        loadConfig({ path: file, localPath: false, env: {}, catalog: { mappingNames: set?.names(), eventTypes: HUB_EVENT_TYPES } });
+        const { config } = loadConfig({ path: file, localPath: false, env: {}, catalog: { mappingNames: set?.names(), eventTypes: HUB_EVENT_TYPES, connectorTypes: CONNECTOR_TYPES } });
+        // Connector options are checked by each connector type's own schema and rules (e.g. the SSRF guard).
+        for (const p of buildConnectors(config, {}).problems) {
+          problems.push(new LocatedError(p.code, p.kind, p.message, { ...p.location, file }, p.hint ? { hint: p.hint } : {}));
+        }
       } else if (kind === 'cases') {
         const cf = readCasesFile(file);
         if (set && !set.names().includes(cf.mapping)) {

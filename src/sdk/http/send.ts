@@ -2,7 +2,8 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import axios, { AxiosError } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
-import { DeliveryError, type ActionResult } from '../../src/sdk';
+import type { ActionResult } from '../connector';
+import { DeliveryError } from '../delivery-error';
 
 const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -11,6 +12,16 @@ const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', '
  * with Retry-After; 410 gone; other 3xx/4xx rejected (redirects are not followed). Transient
  * network errors get two quick in-process retries (p-retry) before counting as a failed attempt.
  */
+/** GET a JSON document (for pull operations), classified like sendJson. */
+export async function getJson<T>(req: { url: string; headers: Record<string, string>; timeoutMs: number; agents?: { http: HttpAgent; https: HttpsAgent } }): Promise<T> {
+  const r = await sendJson({ ...req, method: 'GET', body: '' });
+  try {
+    return JSON.parse(r.body ?? '') as T;
+  } catch {
+    throw new DeliveryError('DELIVERY_REJECTED', `${new URL(req.url).pathname} did not answer JSON`);
+  }
+}
+
 export async function sendJson(req: {
   method: string;
   url: string;
@@ -20,14 +31,14 @@ export async function sendJson(req: {
   timeoutMs: number;
   signal?: AbortSignal;
   agents?: { http: HttpAgent; https: HttpsAgent };
-}): Promise<ActionResult> {
+}): Promise<ActionResult & { body?: string }> {
   const res = await pRetry(
     async () => {
       try {
         return await axios.request({
           method: req.method,
           url: req.url,
-          data: req.body,
+          data: req.method === 'GET' ? undefined : req.body,
           headers: { 'content-type': 'application/json', ...req.headers },
           timeout: req.timeoutMs,
           signal: req.signal,
@@ -49,7 +60,7 @@ export async function sendJson(req: {
     throw networkError(e);
   });
   const status = res.status;
-  if (status >= 200 && status < 300) return { status };
+  if (status >= 200 && status < 300) return { status, body: typeof res.data === 'string' ? res.data : undefined };
   const snippet = typeof res.data === 'string' ? res.data.slice(0, 200) : '';
   const where = `${req.method} ${new URL(req.url).origin}${new URL(req.url).pathname}`;
   if (status === 429) {

@@ -1,7 +1,37 @@
 import { createHmac } from 'node:crypto';
-import { DeliveryError, type SecretRef } from '../../src/sdk';
+import type { SecretRef } from '../../config/secrets';
+import { DeliveryError } from '../delivery-error';
 
-/** How the generic HTTP target authenticates. Secrets are references, resolved per call. */
+const SECRET_REF = {
+  type: 'object',
+  properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } },
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: false,
+};
+
+/** JSON Schema of `auth` in a connector's options (bearer, basic, or Standard Webhooks signing). */
+export const AUTH_SCHEMA = {
+  oneOf: [
+    { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: {
+        basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF }, required: ['username', 'password'], additionalProperties: false },
+      },
+      required: ['basic'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF }, required: ['secret'], additionalProperties: false } },
+      required: ['standardWebhooks'],
+      additionalProperties: false,
+    },
+  ],
+};
+
+/** How an HTTP target authenticates. Secrets are references, resolved per call. */
 export type HttpAuth =
   | { bearer: SecretRef }
   | { basic: { username: string; password: SecretRef } }

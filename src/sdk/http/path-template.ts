@@ -1,4 +1,4 @@
-import { DeliveryError } from '../../src/sdk';
+import { DeliveryError } from '../delivery-error';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
 

@@ -1,0 +1,28 @@
+import { startWarehouseSimulator } from '../../../connectors/warehouse/simulator';
+import type { CliIO } from '../io';
+
+/** The simulators that can run alone, for demos and benchmarks. More arrive with their connectors. */
+const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
+  warehouse: (port) => startWarehouseSimulator(port),
+};
+
+/** `subhub simulate <name> --port N`: runs a system's simulator until SIGTERM/SIGINT. */
+export async function simulateCommand(name: string, options: { port: string }, io: CliIO): Promise<number> {
+  const start = SIMULATORS[name];
+  if (!start) {
+    io.err(`subhub simulate: unknown simulator "${name}"; available: ${Object.keys(SIMULATORS).join(', ')}`);
+    return 2;
+  }
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err('subhub simulate: --port is a port number');
+    return 2;
+  }
+  const sim = await start(port);
+  io.err(`${name} simulator listening on ${sim.url}`);
+  return new Promise<number>((resolve) => {
+    const stop = () => void sim.close().then(() => resolve(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

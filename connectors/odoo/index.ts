@@ -1,12 +1,86 @@
-import { defineConnector } from '../../src/sdk';
+import { defineConnector, DeliveryError, targetAgents, urlProblem, type Pull, type SecretRef } from '../../src/sdk';
+import { OdooClient } from './client';
+
+interface OdooOptions {
+  baseUrl: string;
+  db: string;
+  login: string;
+  apiKey: SecretRef;
+  allowHosts?: string[];
+  timeoutMs?: number;
+}
+
+const SECRET_REF = {
+  type: 'object',
+  properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } },
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: false,
+};
 
 /**
- * Odoo (ERP), through its external JSON-RPC API. Declared so configs can name it; its actions
- * (sale orders, purchase proposals, partners, stock) are not implemented yet, so routes to it
- * dead-letter at the route stage with ROUTE_UNKNOWN_TARGET and can be replayed once they are.
+ * Odoo (ERP) through its external JSON-RPC API. Odoo has no idempotency key, so creates search
+ * for our reference first (`client_order_ref` of sale orders, `origin` of purchase orders) and
+ * return the existing record: a retry after a lost answer finds the first attempt's order.
+ * Actions: createSaleOrder (created and confirmed), createPurchaseProposal (a draft RFQ).
+ * Pulls: openSaleOrders, draftPurchaseOrders, stockQuants.
  */
 export const odooConnector = defineConnector({
   type: 'odoo',
   kind: 'erp',
   description: 'Odoo ERP (external JSON-RPC API): customers, sale orders, purchase proposals, stock.',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      baseUrl: { type: 'string', pattern: '^https?://' },
+      db: { type: 'string', minLength: 1 },
+      login: { type: 'string', minLength: 1 },
+      apiKey: SECRET_REF,
+      allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 300_000 },
+    },
+    required: ['baseUrl', 'db', 'login', 'apiKey'],
+    additionalProperties: false,
+  },
+  checkOptions(raw) {
+    const o = raw as unknown as OdooOptions;
+    const problem = urlProblem(o.baseUrl, (o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your Odoo' }] : [];
+  },
+  createActions(raw, deps) {
+    const client = clientOf(raw, deps.resolveSecret);
+    const createOnce = async (model: string, refField: string, vals: Record<string, unknown>, confirm?: string) => {
+      const ref = vals[refField];
+      if (typeof ref !== 'string' || ref === '') throw new DeliveryError('MAPPING_REQUIRED_MISSING', `the ${model} payload needs "${refField}" (the idempotency reference)`);
+      const [existing] = await client.executeKw<number[]>(model, 'search', [[[refField, '=', ref]]], { limit: 1 });
+      const id = existing ?? (await client.executeKw<number>(model, 'create', [vals]));
+      if (confirm) await client.executeKw(model, confirm, [[id]]);
+      return { externalId: String(id) };
+    };
+    return {
+      createSaleOrder: (payload) => createOnce('sale.order', 'client_order_ref', payload as Record<string, unknown>, 'action_confirm'),
+      createPurchaseProposal: (payload) => createOnce('purchase.order', 'origin', payload as Record<string, unknown>),
+    };
+  },
+  createPulls(raw, deps) {
+    const client = clientOf(raw, deps.resolveSecret);
+    const pages = (model: string, domain: unknown[], fields: string[]): Pull =>
+      async function* () {
+        for (let offset = 0; ; offset += 200) {
+          const rows = await client.executeKw<unknown[]>(model, 'search_read', [domain], { fields, offset, limit: 200 });
+          yield* rows;
+          if (rows.length < 200) return;
+        }
+      };
+    return {
+      openSaleOrders: pages('sale.order', [['state', 'in', ['draft', 'sent', 'sale']]], ['name', 'client_order_ref', 'partner_id', 'state']),
+      draftPurchaseOrders: pages('purchase.order', [['state', '=', 'draft']], ['name', 'origin', 'partner_id', 'state']),
+      stockQuants: pages('stock.quant', [], ['product_id', 'location_id', 'quantity', 'reserved_quantity']),
+    };
+  },
 });
+
+function clientOf(raw: Record<string, unknown>, resolveSecret: (ref: SecretRef) => string | undefined): OdooClient {
+  const o = raw as unknown as OdooOptions;
+  return new OdooClient({ ...o, timeoutMs: o.timeoutMs ?? 10_000, agents: targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase())), resolveSecret });
+}

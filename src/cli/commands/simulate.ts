@@ -1,9 +1,11 @@
+import { startOdooSimulator } from '../../../connectors/odoo/simulator';
 import { startWarehouseSimulator } from '../../../connectors/warehouse/simulator';
 import type { CliIO } from '../io';
 
-/** The simulators that can run alone, for demos and benchmarks. More arrive with their connectors. */
+/** The simulators that can run alone, for demos and benchmarks (Odoo's key: odoo-api-key). More arrive with their connectors. */
 const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
   warehouse: (port) => startWarehouseSimulator(port),
+  odoo: (port) => startOdooSimulator(port),
 };
 
 /** `subhub simulate <name> --port N`: runs a system's simulator until SIGTERM/SIGINT. */

@@ -1,0 +1,72 @@
+import type { ActionContext, ConnectorDeps } from '../../src/sdk';
+import { odooConnector } from './index';
+import { startOdooSimulator, type OdooSimulator } from './simulator';
+
+const ctx: ActionContext = { idempotencyKey: 'k', attempt: 1, timeoutMs: 2000 };
+
+describe('Odoo connector against its JSON-RPC simulator (real HTTP)', () => {
+  let sim: OdooSimulator;
+  beforeEach(async () => {
+    sim = await startOdooSimulator();
+    sim.models.get('res.partner')!.set(4711, { id: 4711, name: 'Ana de Vries' });
+    sim.models.get('product.product')!.set(301, { id: 301, default_code: 'COF-ESP-1KG' });
+    sim.models.get('product.product')!.set(310, { id: 310, default_code: 'COF-ESP-250' });
+  });
+  afterEach(() => sim.close());
+
+  const deps = (key = 'odoo-api-key'): ConnectorDeps => ({ resolveSecret: (ref) => ('env' in ref && ref.env === 'ODOO_API_KEY' ? key : undefined) });
+  const options = () => ({ baseUrl: sim.url, db: 'subscriptions', login: 'hub-bot', apiKey: { env: 'ODOO_API_KEY' }, allowHosts: ['127.0.0.1'] });
+  const order = (ref = 'subhub:stripe:sub_1:2025-12-24') => ({
+    partner_id: 4711,
+    client_order_ref: ref,
+    date_order: '2025-12-24 17:00:03',
+    order_line: [
+      [0, 0, { product_id: 301, product_uom_qty: 2 }],
+      [0, 0, { product_id: 310, product_uom_qty: 1 }],
+    ],
+  });
+
+  it('creates and confirms a sale order once: a retry finds the first order by client_order_ref', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    const first = await a.createSaleOrder!(order(), ctx);
+    const again = await a.createSaleOrder!(order(), ctx);
+    expect(again.externalId).toBe(first.externalId);
+    const orders = [...sim.models.get('sale.order')!.values()];
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ state: 'sale', partner_id: 4711, client_order_ref: 'subhub:stripe:sub_1:2025-12-24' });
+    expect(sim.models.get('sale.order.line')!.size).toBe(2);
+    expect(sim.calls.filter((c) => c.method === 'create')).toHaveLength(1);
+  });
+
+  it('a draft purchase proposal is created once per origin and left unconfirmed', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    const po = { partner_id: 4711, origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02', order_line: [[0, 0, { product_id: 301, product_qty: 216 }]] };
+    await a.createPurchaseProposal!(po, ctx);
+    await a.createPurchaseProposal!(po, ctx);
+    expect([...sim.models.get('purchase.order')!.values()].map((p) => p.state)).toEqual(['draft']);
+  });
+
+  it('classifies Odoo errors: validation and access are permanent, server conflicts retryable', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    await expect(a.createSaleOrder!({ ...order(), partner_id: 999 }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', message: expect.stringContaining('ValidationError') });
+    await expect(odooConnector.createActions!(options(), deps('wrong-key')).createSaleOrder!(order(), ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED' });
+    sim.failNext(1);
+    await expect(a.createSaleOrder!(order('other'), ctx)).rejects.toMatchObject({ code: 'DELIVERY_SERVER_ERROR', kind: 'retryable' });
+    await expect(a.createSaleOrder!({ ...order(), client_order_ref: '' }, ctx)).rejects.toMatchObject({ code: 'MAPPING_REQUIRED_MISSING', kind: 'bad_input' });
+    await expect(odooConnector.createActions!(options(), { resolveSecret: () => undefined }).createSaleOrder!(order(), ctx)).rejects.toMatchObject({ code: 'CONFIG_SECRET_MISSING' });
+  });
+
+  it('pulls stream open sale orders page by page', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    for (let i = 0; i < 450; i++) await a.createSaleOrder!(order(`ref-${i}`), ctx);
+    const pulls = odooConnector.createPulls!(options(), deps());
+    const refs: string[] = [];
+    for await (const o of pulls.openSaleOrders!()) refs.push((o as { client_order_ref: string }).client_order_ref);
+    expect(refs).toHaveLength(450);
+    expect(new Set(refs).size).toBe(450);
+  });
+
+  it('the SSRF guard applies to the Odoo URL', () => {
+    expect(odooConnector.checkOptions!({ ...options(), baseUrl: 'http://169.254.169.254/', allowHosts: [] })).toHaveLength(1);
+  });
+});

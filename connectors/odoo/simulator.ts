@@ -1,0 +1,163 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+
+/**
+ * An Odoo external-API simulator speaking the classic JSON-RPC envelope at POST /jsonrpc:
+ * `common.version`, `common.authenticate`, `object.execute_kw` with search, search_read,
+ * search_count, read, create (x2many `[0, 0, vals]` commands), write, action_confirm and
+ * button_confirm, on in-memory res.partner, product.product, sale.order(.line),
+ * purchase.order(.line) and stock.quant. Errors use Odoo's shape: `{"error": {"code": 200,
+ * "message": "Odoo Server Error", "data": {"name": "odoo.exceptions.…", "message": …}}}`.
+ */
+export interface OdooSimulatorOptions {
+  db?: string;
+  login?: string;
+  apiKey?: string;
+}
+
+type Row = Record<string, unknown> & { id: number };
+type Domain = Array<[string, string, unknown] | '&' | '|'>;
+
+export interface OdooSimulator {
+  url: string;
+  models: Map<string, Map<number, Row>>;
+  calls: Array<{ model: string; method: string }>;
+  /** Makes the next n calls fail like a database serialization conflict (a retryable server error). */
+  failNext(n: number): void;
+  close(): Promise<void>;
+}
+
+class OdooError extends Error {
+  constructor(
+    readonly odooName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MODELS = ['res.partner', 'product.product', 'sale.order', 'sale.order.line', 'purchase.order', 'purchase.order.line', 'stock.quant'];
+
+export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions = {}, host = '127.0.0.1'): Promise<OdooSimulator> {
+  const db = options.db ?? 'subscriptions';
+  const login = options.login ?? 'hub-bot';
+  const apiKey = options.apiKey ?? 'odoo-api-key';
+  const UID = 2;
+  const models = new Map(MODELS.map((m) => [m, new Map<number, Row>()]));
+  const calls: OdooSimulator['calls'] = [];
+  let nextId = 1000;
+  let failures = 0;
+  const table = (model: string) => {
+    const t = models.get(model);
+    if (!t) throw new OdooError('builtins.KeyError', `Object ${model} doesn't exist`);
+    return t;
+  };
+  const matches = (row: Row, domain: Domain): boolean =>
+    domain.every((term) => {
+      if (typeof term === 'string') return true; // explicit '&' (the default); '|' is not simulated
+      const [field, op, value] = term;
+      const v = row[field];
+      if (op === '=') return v === value;
+      if (op === '!=') return v !== value;
+      if (op === 'in') return Array.isArray(value) && value.includes(v);
+      if (op === 'not in') return Array.isArray(value) && !value.includes(v);
+      throw new OdooError('builtins.ValueError', `Invalid domain operator ${op}`);
+    });
+  const search = (model: string, domain: Domain, kw: Record<string, unknown>) => {
+    const rows = [...table(model).values()].filter((r) => matches(r, domain)).sort((a, b) => a.id - b.id);
+    const offset = Number(kw.offset ?? 0);
+    const limit = kw.limit === undefined || kw.limit === false ? rows.length : Number(kw.limit);
+    return rows.slice(offset, offset + limit);
+  };
+  const pick = (row: Row, fields?: unknown) => (Array.isArray(fields) && fields.length > 0 ? Object.fromEntries([['id', row.id], ...fields.map((f) => [f, row[f] ?? false])]) : { ...row });
+  const create = (model: string, vals: Record<string, unknown>): number => {
+    const id = nextId++;
+    const row: Row = { ...vals, id };
+    if (model === 'sale.order' || model === 'purchase.order') {
+      const partner = vals.partner_id;
+      if (typeof partner !== 'number' || !table('res.partner').has(partner)) throw new OdooError('odoo.exceptions.ValidationError', `The partner ${String(partner)} does not exist.`);
+      row.state = 'draft';
+      row.name = `${model === 'sale.order' ? 'S' : 'P'}${String(id).padStart(5, '0')}`;
+      const lineModel = `${model}.line`;
+      const lines = Array.isArray(vals.order_line) ? (vals.order_line as unknown[]) : [];
+      row.order_line = lines.map((cmd) => {
+        if (!Array.isArray(cmd) || cmd[0] !== 0) throw new OdooError('odoo.exceptions.ValidationError', 'Only [0, 0, values] line commands are simulated');
+        const lv = cmd[2] as Record<string, unknown>;
+        if (typeof lv.product_id !== 'number' || !table('product.product').has(lv.product_id)) throw new OdooError('odoo.exceptions.ValidationError', `The product ${String(lv.product_id)} does not exist.`);
+        return create(lineModel, { ...lv, order_id: id });
+      });
+    }
+    table(model).set(id, row);
+    return id;
+  };
+  const execute = (model: string, method: string, args: unknown[], kw: Record<string, unknown>): unknown => {
+    calls.push({ model, method });
+    switch (method) {
+      case 'search':
+        return search(model, (args[0] ?? []) as Domain, kw).map((r) => r.id);
+      case 'search_count':
+        return search(model, (args[0] ?? []) as Domain, {}).length;
+      case 'search_read':
+        return search(model, (args[0] ?? []) as Domain, kw).map((r) => pick(r, kw.fields ?? args[1]));
+      case 'read':
+        return (args[0] as number[]).map((id) => table(model).get(id)).filter(Boolean).map((r) => pick(r!, kw.fields ?? args[1]));
+      case 'create': {
+        const vals = args[0];
+        return Array.isArray(vals) ? vals.map((v) => create(model, v as Record<string, unknown>)) : create(model, vals as Record<string, unknown>);
+      }
+      case 'write':
+        for (const id of args[0] as number[]) Object.assign(table(model).get(id) ?? {}, args[1]);
+        return true;
+      case 'action_confirm':
+      case 'button_confirm':
+        for (const id of args[0] as number[]) {
+          const r = table(model).get(id);
+          if (!r) throw new OdooError('odoo.exceptions.MissingError', `Record ${model}(${id}) does not exist`);
+          r.state = method === 'action_confirm' ? 'sale' : 'purchase';
+        }
+        return true;
+      default:
+        throw new OdooError('builtins.AttributeError', `The method '${method}' does not exist on the model '${model}'`);
+    }
+  };
+
+  const app = express();
+  app.use(express.json({ limit: '5mb' }));
+  app.post('/jsonrpc', (req, res) => {
+    const { id = null, params } = (req.body ?? {}) as { id?: unknown; params?: { service?: string; method?: string; args?: unknown[] } };
+    const reply = (result: unknown) => res.json({ jsonrpc: '2.0', id, result });
+    try {
+      if (failures > 0) {
+        failures--;
+        throw new OdooError('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update');
+      }
+      const args = params?.args ?? [];
+      if (params?.service === 'common' && params.method === 'version') return reply({ server_version: '18.0', server_serie: '18.0', protocol_version: 1 });
+      if (params?.service === 'common' && params.method === 'authenticate') return reply(args[0] === db && args[1] === login && args[2] === apiKey ? UID : false);
+      if (params?.service === 'object' && params.method === 'execute_kw') {
+        const [d, uid, key, model, method, positional, kw] = args as [string, number, string, string, string, unknown[], Record<string, unknown>?];
+        if (d !== db || uid !== UID || key !== apiKey) throw new OdooError('odoo.exceptions.AccessDenied', 'Access Denied');
+        return reply(execute(model, method, positional ?? [], kw ?? {}));
+      }
+      throw new OdooError('werkzeug.exceptions.NotFound', `unknown service ${params?.service}.${params?.method}`);
+    } catch (e) {
+      const err = e instanceof OdooError ? e : new OdooError('builtins.Exception', String(e));
+      res.json({ jsonrpc: '2.0', id, error: { code: 200, message: 'Odoo Server Error', data: { name: err.odooName, message: err.message, arguments: [err.message], debug: '' } } });
+    }
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, host, () => resolve(s));
+  });
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    models,
+    calls,
+    failNext: (n) => void (failures = n),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

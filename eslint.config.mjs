@@ -25,7 +25,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', 'examples/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable', URL: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

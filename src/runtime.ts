@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 import { loadConfig, type LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
+import { BUILT_IN_CONNECTORS } from '../connectors';
+import { loadPluginConnectors } from './connectors/plugins';
 import { buildConnectors, CONNECTOR_TYPES, type ConnectorRuntime } from './connectors/registry';
 import { HUB_EVENT_TYPES } from './events';
 import { LocatedErrors } from './errors/located-error';
@@ -19,17 +21,20 @@ export interface Runtime {
  */
 export function loadRuntime(options: LoadConfigOptions & { env: NodeJS.ProcessEnv }): Runtime {
   let loaded: MappingSet | undefined;
+  let definitions = BUILT_IN_CONNECTORS;
   const { config } = loadConfig({
     ...options,
     catalog: (cfg) => {
+      const plugins = loadPluginConnectors(cfg.connectorPaths ?? [], CONNECTOR_TYPES);
       loaded = MappingSet.fromPaths(cfg.mappings?.paths ?? ['mappings']);
-      const problems = loaded.compileAll();
+      const problems = [...plugins.problems, ...loaded.compileAll()];
       if (problems.length > 0) throw new LocatedErrors(problems);
-      return { eventTypes: HUB_EVENT_TYPES, mappingNames: loaded.names(), connectorTypes: CONNECTOR_TYPES };
+      definitions = [...BUILT_IN_CONNECTORS, ...plugins.definitions];
+      return { eventTypes: HUB_EVENT_TYPES, mappingNames: loaded.names(), connectorTypes: definitions.map((d) => d.type) };
     },
   });
   if (!loaded) throw new Error('unreachable: the catalog callback runs on every successful load');
-  const built = buildConnectors(config, options.env);
+  const built = buildConnectors(config, options.env, definitions);
   if (built.problems.length > 0) throw new LocatedErrors(built.problems);
   return { config, mappings: loaded, connectors: built.connectors };
 }

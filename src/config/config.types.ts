@@ -24,6 +24,10 @@ export interface HubConfig {
     [k: string]: ConnectorConfig;
   };
   /**
+   * Folders holding your own connectors (JavaScript modules exporting `connector`; see docs/writing-a-connector.md).
+   */
+  connectorPaths?: string[];
+  /**
    * Which canonical events go to which connector action, through which mapping.
    */
   routes?: RouteConfig[];

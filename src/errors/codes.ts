@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   // Hub config
   CONFIG_UNKNOWN_REF: { kind: 'config', summary: 'The config names a connector, mapping or event type that does not exist.' },
   CONFIG_SECRET_MISSING: { kind: 'config', summary: 'A secret reference points at an unset variable or missing file.' },
+  CONFIG_PLUGIN_INVALID: { kind: 'config', summary: 'A custom connector module could not be loaded or does not declare a valid connector.' },
   CONFIG_OUTBOUND_BLOCKED: { kind: 'config', summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).' },
   CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
 

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../../config/load-config';
-import { buildConnectors, CONNECTOR_TYPES } from '../../connectors/registry';
-import { HUB_EVENT_TYPES } from '../../events';
+import { loadRuntime } from '../../runtime';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { readCasesFile } from '../../mapping/cases';
 import { MappingSet } from '../../mapping/mapping-set';
@@ -56,10 +54,16 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
   for (const { file, kind } of files) {
     try {
       if (kind === 'config') {
-        const { config } = loadConfig({ path: file, localPath: false, env: {}, catalog: { mappingNames: set?.names(), eventTypes: HUB_EVENT_TYPES, connectorTypes: CONNECTOR_TYPES } });
-        // Connector options are checked by each connector type's own schema and rules (e.g. the SSRF guard).
-        for (const p of buildConnectors(config, {}).problems) {
-          problems.push(new LocatedError(p.code, p.kind, p.message, { ...p.location, file }, p.hint ? { hint: p.hint } : {}));
+        // Everything the hub checks at start: schema, references, its mappings, custom connectors, and
+        // each connector's options against its type's own schema and rules (e.g. the SSRF guard).
+        try {
+          loadRuntime({ path: file, localPath: false, env: {} });
+        } catch (e) {
+          if (!(e instanceof LocatedErrors)) throw e;
+          for (const p of e.errors) {
+            if (problems.some((q) => q.toLine() === p.toLine())) continue;
+            problems.push(p.location.file ? p : new LocatedError(p.code, p.kind, p.message, { ...p.location, file }, p.hint ? { hint: p.hint } : {}));
+          }
         }
       } else if (kind === 'cases') {
         const cf = readCasesFile(file);

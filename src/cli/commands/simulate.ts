@@ -1,4 +1,5 @@
 import { startOdooSimulator } from '../../../connectors/odoo/simulator';
+import { startStripeSimulator } from '../../../connectors/stripe/simulator';
 import { startWarehouseSimulator } from '../../../connectors/warehouse/simulator';
 import type { CliIO } from '../io';
 
@@ -6,6 +7,7 @@ import type { CliIO } from '../io';
 const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
   warehouse: (port) => startWarehouseSimulator(port),
   odoo: (port) => startOdooSimulator(port),
+  stripe: (port) => startStripeSimulator(port, { webhook: process.env.SUBHUB_SIM_WEBHOOK_URL ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' } : undefined }),
 };
 
 /** `subhub simulate <name> --port N`: runs a system's simulator until SIGTERM/SIGINT. */

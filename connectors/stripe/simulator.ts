@@ -1,0 +1,268 @@
+import { createHmac } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+
+/**
+ * A stateful subset of the Stripe API for tests and demos, spoken like Stripe: form-encoded
+ * requests (`items[0][price]=…`), bearer secret keys, list objects with `has_more` and
+ * `starting_after`, Stripe's error object, and `Idempotency-Key` replays. It keeps customers,
+ * prices, subscriptions with items and invoices, and sends signed webhooks (Stripe-Signature
+ * `t=…,v1=…`) for what changes, retrying non-2xx answers like Stripe does (faster).
+ * `POST /_sim/subscriptions/:id/fail_payment` makes a renewal fail (not a Stripe endpoint).
+ */
+export interface StripeSimulatorOptions {
+  apiKey?: string;
+  webhook?: { url: string; secret: string; retryDelaysMs?: number[] };
+  now?: () => number;
+}
+
+type Obj = Record<string, unknown> & { id: string };
+
+export interface StripeSimulator {
+  url: string;
+  objects: Map<string, Obj>;
+  /** Webhook deliveries: event type, attempts, final HTTP status. */
+  deliveries: Array<{ eventId: string; type: string; attempts: number; status: number }>;
+  /** Resolves when every webhook sent so far was delivered or given up. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+const newId = (prefix: string) => `${prefix}_sim${(Date.now() % 1e9).toString(36)}${(counter++).toString(36).padStart(4, '0')}`;
+
+export async function startStripeSimulator(port = 0, options: StripeSimulatorOptions = {}, host = '127.0.0.1'): Promise<StripeSimulator> {
+  const apiKey = options.apiKey ?? 'sk_test_simulator';
+  const now = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
+  const objects = new Map<string, Obj>();
+  const replies = new Map<string, { params: string; status: number; body: unknown }>();
+  const deliveries: StripeSimulator['deliveries'] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const err = (res: Response, status: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
+    void res.status(status).json({ error: { type, message, ...extra } });
+  const missing = (res: Response, id: string, param = 'id') => err(res, 404, 'invalid_request_error', `No such object: '${id}'`, { code: 'resource_missing', param });
+  const get = (id: string, object: string) => {
+    const o = objects.get(id);
+    return o && o.object === object ? o : undefined;
+  };
+  const list = (req: Request, all: Obj[], url: string) => {
+    const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 10) || 10));
+    const after = typeof req.query.starting_after === 'string' ? all.findIndex((o) => o.id === req.query.starting_after) + 1 : 0;
+    const data = all.slice(after, after + limit);
+    return { object: 'list', data, has_more: after + limit < all.length, url };
+  };
+
+  const emit = (type: string, object: Obj, previous?: Record<string, unknown>) => {
+    if (!options.webhook) return;
+    const event = { id: newId('evt'), object: 'event', api_version: '2026-09-30.endive', created: now(), livemode: false, pending_webhooks: 1, type, data: { object, ...(previous ? { previous_attributes: previous } : {}) } };
+    const { url, secret, retryDelaysMs = [50, 200, 1000] } = options.webhook;
+    const record = { eventId: event.id, type, attempts: 0, status: 0 };
+    deliveries.push(record);
+    const payload = JSON.stringify(event);
+    const send = async (): Promise<void> => {
+      for (let i = 0; i <= retryDelaysMs.length; i++) {
+        record.attempts++;
+        const t = now();
+        const sig = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
+        try {
+          const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${sig}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' }, body: payload });
+          record.status = r.status;
+          await r.arrayBuffer();
+          if (r.ok) return;
+        } catch {
+          record.status = 0;
+        }
+        if (i < retryDelaysMs.length) await new Promise((res) => setTimeout(res, retryDelaysMs[i]));
+      }
+    };
+    const p: Promise<void> = send().finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  const invoiceFor = (sub: Obj, reason: string, paid: boolean): Obj => {
+    const items = (sub.items as { data: Array<{ price: Obj; quantity: number }> }).data;
+    const amount = items.reduce((n, i) => n + (i.price.unit_amount as number) * i.quantity, 0);
+    const inv: Obj = {
+      id: newId('in'),
+      object: 'invoice',
+      customer: sub.customer,
+      subscription: sub.id,
+      billing_reason: reason,
+      currency: sub.currency,
+      amount_due: amount,
+      amount_paid: paid ? amount : 0,
+      attempt_count: 1,
+      status: paid ? 'paid' : 'open',
+      hosted_invoice_url: `https://invoice.stripe.test/i/${newId('inv')}`,
+      next_payment_attempt: paid ? null : now() + 3 * 86400,
+      created: now(),
+      lines: { object: 'list', data: items.map((i) => ({ object: 'line_item', price: i.price, quantity: i.quantity, amount: (i.price.unit_amount as number) * i.quantity })), has_more: false },
+    };
+    objects.set(inv.id, inv);
+    sub.latest_invoice = inv.id;
+    return inv;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/_sim/')) return next();
+    if (req.header('authorization') !== `Bearer ${apiKey}`) return err(res, 401, 'invalid_request_error', 'Invalid API Key provided');
+    const key = req.header('idempotency-key');
+    if (req.method === 'POST' && key) {
+      const params = JSON.stringify([req.path, req.body]);
+      const earlier = replies.get(key);
+      if (earlier && earlier.params !== params) return err(res, 400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters they were first used with.');
+      if (earlier) return void res.status(earlier.status).set('idempotent-replayed', 'true').json(earlier.body);
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        if (res.statusCode < 500) replies.set(key, { params, status: res.statusCode, body });
+        return json(body);
+      };
+    }
+    next();
+  });
+
+  app.post('/v1/customers', (req, res) => {
+    const c: Obj = { id: newId('cus'), object: 'customer', created: now(), email: req.body.email ?? null, name: req.body.name ?? null, metadata: req.body.metadata ?? {}, invoice_settings: { default_payment_method: null } };
+    objects.set(c.id, c);
+    res.json(c);
+  });
+  app.get('/v1/customers/:id', (req, res) => {
+    const c = get(req.params.id, 'customer');
+    return c ? res.json(c) : missing(res, req.params.id);
+  });
+  app.post('/v1/prices', (req, res) => {
+    const b = req.body as Record<string, unknown> & { recurring?: { interval?: string; interval_count?: string } };
+    const unit = Number(b.unit_amount);
+    if (!Number.isInteger(unit) || typeof b.currency !== 'string') return err(res, 400, 'invalid_request_error', 'unit_amount (integer) and currency are required', { param: 'unit_amount' });
+    const p: Obj = {
+      id: newId('price'),
+      object: 'price',
+      active: true,
+      currency: b.currency,
+      unit_amount: unit,
+      nickname: b.nickname ?? null,
+      product: typeof b.product === 'string' ? b.product : newId('prod'),
+      recurring: b.recurring ? { interval: b.recurring.interval ?? 'month', interval_count: Number(b.recurring.interval_count ?? 1), usage_type: 'licensed' } : null,
+      type: b.recurring ? 'recurring' : 'one_time',
+    };
+    objects.set(p.id, p);
+    res.json(p);
+  });
+  app.post('/v1/subscriptions', (req, res) => {
+    const b = req.body as { customer?: string; items?: Array<{ price?: string; quantity?: string }>; metadata?: Record<string, string> };
+    if (!b.customer || !get(b.customer, 'customer')) return missing(res, String(b.customer), 'customer');
+    const itemsIn = (Array.isArray(b.items) ? b.items : Object.values(b.items ?? {})) as Array<{ price?: string; quantity?: string }>;
+    if (itemsIn.length === 0) return err(res, 400, 'invalid_request_error', 'Missing required param: items.', { param: 'items' });
+    const items = [];
+    for (const [i, it] of itemsIn.entries()) {
+      const price = it.price ? get(it.price, 'price') : undefined;
+      if (!price) return missing(res, String(it.price), `items[${i}][price]`);
+      items.push({ id: newId('si'), object: 'subscription_item', price, quantity: Number(it.quantity ?? 1) });
+    }
+    const start = now();
+    const interval = ((items[0]!.price.recurring as { interval?: string } | null)?.interval ?? 'month') as string;
+    const sub: Obj = {
+      id: newId('sub'),
+      object: 'subscription',
+      customer: b.customer,
+      status: 'active',
+      currency: items[0]!.price.currency,
+      created: start,
+      start_date: start,
+      current_period_start: start,
+      current_period_end: start + (interval === 'year' ? 365 : interval === 'week' ? 7 : 30) * 86400,
+      cancel_at_period_end: false,
+      cancel_at: null,
+      canceled_at: null,
+      pause_collection: null,
+      collection_method: 'charge_automatically',
+      metadata: b.metadata ?? {},
+      items: { object: 'list', data: items, has_more: false },
+    };
+    objects.set(sub.id, sub);
+    const inv = invoiceFor(sub, 'subscription_create', true);
+    res.json(sub);
+    emit('customer.subscription.created', structuredClone(sub));
+    emit('invoice.paid', structuredClone(inv));
+  });
+  app.get('/v1/subscriptions', (req, res) => {
+    const all = [...objects.values()].filter((o) => o.object === 'subscription' && (typeof req.query.status !== 'string' || req.query.status === 'all' || o.status === req.query.status));
+    res.json(list(req, all, '/v1/subscriptions'));
+  });
+  app.get('/v1/subscriptions/:id', (req, res) => {
+    const s = get(req.params.id, 'subscription');
+    return s ? res.json(s) : missing(res, req.params.id);
+  });
+  app.post('/v1/subscriptions/:id', (req, res) => {
+    const s = get(req.params.id, 'subscription');
+    if (!s) return missing(res, req.params.id);
+    const b = req.body as { pause_collection?: string | { behavior?: string; resumes_at?: string }; cancel_at_period_end?: string };
+    const previous: Record<string, unknown> = {};
+    if (b.pause_collection !== undefined) {
+      previous.pause_collection = s.pause_collection;
+      s.pause_collection = b.pause_collection === '' ? null : { behavior: (b.pause_collection as { behavior?: string }).behavior ?? 'void', resumes_at: (b.pause_collection as { resumes_at?: string }).resumes_at ? Number((b.pause_collection as { resumes_at?: string }).resumes_at) : null };
+    }
+    if (b.cancel_at_period_end !== undefined) {
+      previous.cancel_at_period_end = s.cancel_at_period_end;
+      s.cancel_at_period_end = b.cancel_at_period_end === 'true';
+      s.cancel_at = s.cancel_at_period_end ? s.current_period_end : null;
+    }
+    res.json(s);
+    emit('customer.subscription.updated', structuredClone(s), previous);
+  });
+  app.delete('/v1/subscriptions/:id', (req, res) => {
+    const s = get(req.params.id, 'subscription');
+    if (!s) return missing(res, req.params.id);
+    Object.assign(s, { status: 'canceled', canceled_at: now(), ended_at: now() });
+    res.json(s);
+    emit('customer.subscription.deleted', structuredClone(s));
+  });
+  app.get('/v1/invoices/:id', (req, res) => {
+    const i = get(req.params.id, 'invoice');
+    return i ? res.json(i) : missing(res, req.params.id);
+  });
+  app.get('/v1/invoices', (req, res) => {
+    const all = [...objects.values()].filter((o) => o.object === 'invoice' && (typeof req.query.subscription !== 'string' || o.subscription === req.query.subscription));
+    res.json(list(req, all, '/v1/invoices'));
+  });
+  app.post('/v1/billing_portal/sessions', (req, res) => {
+    const customer = req.body.customer as string | undefined;
+    if (!customer || !get(customer, 'customer')) return missing(res, String(customer), 'customer');
+    res.json({ id: newId('bps'), object: 'billing_portal.session', customer, return_url: req.body.return_url ?? null, flow: req.body.flow_data ?? null, url: `https://billing.stripe.test/p/session/${newId('live')}` });
+  });
+  app.post('/_sim/subscriptions/:id/fail_payment', (req, res) => {
+    const s = get(req.params.id, 'subscription');
+    if (!s) return missing(res, req.params.id);
+    const inv = invoiceFor(s, 'subscription_cycle', false);
+    const previous = { status: s.status };
+    s.status = 'past_due';
+    inv.last_finalization_error = null;
+    inv.payment_intent = { id: newId('pi'), object: 'payment_intent', status: 'requires_payment_method', last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: String(req.body?.decline_code ?? 'insufficient_funds'), payment_method: { type: 'card' } } };
+    res.json(inv);
+    emit('invoice.payment_failed', structuredClone(inv));
+    emit('customer.subscription.updated', structuredClone(s), previous);
+  });
+  app.use((req, res) => err(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.path}).`));
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, host, () => resolve(s));
+  });
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    objects,
+    deliveries,
+    settled: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -145,7 +145,7 @@ describe('subhub simulate', () => {
   it('refuses an unknown simulator or port (exit 2)', async () => {
     const io = captureIO();
     expect(await main(['simulate', 'erp-of-the-future'], io)).toBe(2);
-    expect(io.stderr()).toContain('available: warehouse, odoo, stripe');
+    expect(io.stderr()).toContain('available: warehouse, odoo, shopify, stripe');
     expect(await main(['simulate', 'warehouse', '--port', 'eighty'], captureIO())).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { startOdooSimulator } from '../../../connectors/odoo/simulator';
+import { startShopifySimulator } from '../../../connectors/shopify/simulator';
 import { startStripeSimulator } from '../../../connectors/stripe/simulator';
 import { startWarehouseSimulator } from '../../../connectors/warehouse/simulator';
 import type { CliIO } from '../io';
@@ -7,6 +8,7 @@ import type { CliIO } from '../io';
 const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
   warehouse: (port) => startWarehouseSimulator(port),
   odoo: (port) => startOdooSimulator(port),
+  shopify: (port) => startShopifySimulator(port),
   stripe: (port) => startStripeSimulator(port, { webhook: process.env.SUBHUB_SIM_WEBHOOK_URL ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' } : undefined }),
 };
 

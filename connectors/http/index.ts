@@ -1,4 +1,4 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, sendJson, targetAgents, urlProblem, type Action, type HttpAuth } from '../../src/sdk';
+import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, outboundUrlCheck, sendJson, targetAgents, type Action, type HttpAuth } from '../../src/sdk';
 
 interface HttpTargetOptions {
   baseUrl: string;
@@ -42,13 +42,11 @@ export const httpConnector = defineConnector({
   },
   checkOptions(raw) {
     const options = raw as unknown as HttpTargetOptions;
-    const problem = urlProblem(options.baseUrl, lower(options.allowHosts));
-    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your target' }] : [];
+    return outboundUrlCheck(options.baseUrl, options.allowHosts, '/baseUrl', 'your target');
   },
   createActions(raw, deps) {
     const options = raw as unknown as HttpTargetOptions;
-    const allow = lower(options.allowHosts);
-    const agents = targetAgents(allow);
+    const agents = targetAgents(options.allowHosts);
     const actions: Record<string, Action> = {};
     for (const [name, spec] of Object.entries(options.actions)) {
       actions[name] = async (payload, ctx) => {
@@ -65,10 +63,6 @@ export const httpConnector = defineConnector({
     return actions;
   },
 });
-
-function lower(hosts: string[] | undefined): string[] {
-  return (hosts ?? []).map((h) => h.toLowerCase());
-}
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;

@@ -1,4 +1,4 @@
-import { defineConnector, DeliveryError, targetAgents, urlProblem, type Pull, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, targetAgents, type Pull, type SecretRef } from '../../src/sdk';
 import { OdooClient } from './client';
 
 interface OdooOptions {
@@ -10,13 +10,6 @@ interface OdooOptions {
   timeoutMs?: number;
 }
 
-const SECRET_REF = {
-  type: 'object',
-  properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } },
-  minProperties: 1,
-  maxProperties: 1,
-  additionalProperties: false,
-};
 
 /**
  * Odoo (ERP) through its external JSON-RPC API. Odoo has no idempotency key, so creates search
@@ -35,7 +28,7 @@ export const odooConnector = defineConnector({
       baseUrl: { type: 'string', pattern: '^https?://' },
       db: { type: 'string', minLength: 1 },
       login: { type: 'string', minLength: 1 },
-      apiKey: SECRET_REF,
+      apiKey: SECRET_REF_SCHEMA,
       allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
       timeoutMs: { type: 'integer', minimum: 1, maximum: 300_000 },
     },
@@ -44,8 +37,7 @@ export const odooConnector = defineConnector({
   },
   checkOptions(raw) {
     const o = raw as unknown as OdooOptions;
-    const problem = urlProblem(o.baseUrl, (o.allowHosts ?? []).map((h) => h.toLowerCase()));
-    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your Odoo' }] : [];
+    return outboundUrlCheck(o.baseUrl, o.allowHosts, '/baseUrl', 'your Odoo');
   },
   createActions(raw, deps) {
     const client = clientOf(raw, deps.resolveSecret);
@@ -82,5 +74,5 @@ export const odooConnector = defineConnector({
 
 function clientOf(raw: Record<string, unknown>, resolveSecret: (ref: SecretRef) => string | undefined): OdooClient {
   const o = raw as unknown as OdooOptions;
-  return new OdooClient({ ...o, timeoutMs: o.timeoutMs ?? 10_000, agents: targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase())), resolveSecret });
+  return new OdooClient({ ...o, timeoutMs: o.timeoutMs ?? 10_000, agents: targetAgents(o.allowHosts), resolveSecret });
 }

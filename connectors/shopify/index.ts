@@ -1,4 +1,4 @@
-import { defineConnector, DeliveryError, urlProblem, type Action, type ActionResult, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, type Action, type ActionResult, type SecretRef } from '../../src/sdk';
 import { ShopifyAdmin } from './admin-client';
 
 interface ShopifyOptions {
@@ -37,7 +37,7 @@ export const shopifyConnector = defineConnector({
     type: 'object',
     properties: {
       shop: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*\\.myshopify\\.com$' },
-      accessToken: { type: 'object', properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } }, minProperties: 1, maxProperties: 1, additionalProperties: false },
+      accessToken: SECRET_REF_SCHEMA,
       endpoint: { type: 'string', pattern: '^https?://' },
       allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
     },
@@ -45,8 +45,7 @@ export const shopifyConnector = defineConnector({
   },
   checkOptions(raw) {
     const o = raw as unknown as ShopifyOptions;
-    const problem = o.endpoint ? urlProblem(o.endpoint, (o.allowHosts ?? []).map((h) => h.toLowerCase())) : undefined;
-    return problem ? [{ pointer: '/endpoint', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" for a local simulator' }] : [];
+    return outboundUrlCheck(o.endpoint, o.allowHosts, '/endpoint', 'a local simulator');
   },
   createActions(raw, deps) {
     const admin = adminOf(raw as unknown as ShopifyOptions, deps.resolveSecret);

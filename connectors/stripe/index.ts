@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { defineConnector, DeliveryError, targetAgents, urlProblem, type ActionResult, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, targetAgents, type ActionResult, type SecretRef } from '../../src/sdk';
 
 interface StripeOptions {
   /** Needed for actions and pulls only (webhooks need the webhook secret). */
@@ -24,7 +24,7 @@ export const stripeConnector = defineConnector({
   optionsSchema: {
     type: 'object',
     properties: {
-      apiKey: { type: 'object', properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } }, minProperties: 1, maxProperties: 1, additionalProperties: false },
+      apiKey: SECRET_REF_SCHEMA,
       api: {
         type: 'object',
         properties: { host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, protocol: { enum: ['http', 'https'] } },
@@ -37,9 +37,8 @@ export const stripeConnector = defineConnector({
   },
   checkOptions(raw) {
     const o = raw as unknown as StripeOptions;
-    if (!o.api) return [];
-    const problem = urlProblem(`${o.api.protocol ?? 'https'}://${o.api.host}${o.api.port ? `:${o.api.port}` : ''}/`, (o.allowHosts ?? []).map((h) => h.toLowerCase()));
-    return problem ? [{ pointer: '/api/host', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" for a local simulator' }] : [];
+    const url = o.api ? `${o.api.protocol ?? 'https'}://${o.api.host}${o.api.port ? `:${o.api.port}` : ''}/` : undefined;
+    return outboundUrlCheck(url, o.allowHosts, '/api/host', 'a local simulator');
   },
   createActions(raw, deps) {
     const client = clientOf(raw as unknown as StripeOptions, deps.resolveSecret);
@@ -108,7 +107,7 @@ function clientOf(o: StripeOptions, resolveSecret: (ref: SecretRef) => string | 
       const what = !ref ? 'no options.apiKey is configured' : `${'env' in ref ? `env ${ref.env}` : `file ${ref.file}`} is not set`;
       throw new DeliveryError('CONFIG_SECRET_MISSING', `the Stripe API key: ${what}`);
     }
-    const agents = targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    const agents = targetAgents(o.allowHosts);
     const protocol = o.api?.protocol ?? 'https';
     stripe = new Stripe(key, {
       maxNetworkRetries: 0,

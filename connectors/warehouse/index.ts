@@ -1,4 +1,4 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, getJson, sendJson, targetAgents, urlProblem, type HttpAuth, type Pull } from '../../src/sdk';
+import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, getJson, outboundUrlCheck, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
 
 interface WarehouseOptions {
   baseUrl: string;
@@ -39,12 +39,11 @@ export const warehouseConnector = defineConnector({
   },
   checkOptions(raw) {
     const o = raw as unknown as WarehouseOptions;
-    const problem = urlProblem(o.baseUrl, (o.allowHosts ?? []).map((h) => h.toLowerCase()));
-    return problem ? [{ pointer: '/baseUrl', message: `outbound URL refused: ${problem}`, hint: 'list the host under "allowHosts" if it really is your WMS' }] : [];
+    return outboundUrlCheck(o.baseUrl, o.allowHosts, '/baseUrl', 'your WMS');
   },
   createActions(raw, deps) {
     const o = raw as unknown as WarehouseOptions;
-    const agents = targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    const agents = targetAgents(o.allowHosts);
     const path = o.paths?.reservation ?? DEFAULT_PATHS.reservation;
     return {
       reserve: async (payload, ctx) => {
@@ -56,7 +55,7 @@ export const warehouseConnector = defineConnector({
   },
   createPulls(raw, deps) {
     const o = raw as unknown as WarehouseOptions;
-    const agents = targetAgents((o.allowHosts ?? []).map((h) => h.toLowerCase()));
+    const agents = targetAgents(o.allowHosts);
     const pages = (path: string): Pull =>
       async function* (params = {}) {
         let cursor: string | null = null;

@@ -4,6 +4,7 @@ export { DeliveryError } from './delivery-error';
 export type { SecretRef } from '../config/secrets';
 export { guardedLookup, isForbiddenAddress, urlProblem, OutboundBlockedError } from '../net/outbound-guard';
 export { sendJson, getJson } from './http/send';
-export { authHeaders, AUTH_SCHEMA, type HttpAuth } from './http/auth';
+export { authHeaders, AUTH_SCHEMA, SECRET_REF_SCHEMA, type HttpAuth } from './http/auth';
+export { outboundUrlCheck } from './http/outbound-check';
 export { fillPath } from './http/path-template';
 export { targetAgents } from './http/agents';

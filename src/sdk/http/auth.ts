@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import type { SecretRef } from '../../config/secrets';
 import { DeliveryError } from '../delivery-error';
 
-const SECRET_REF = {
+/** JSON Schema of a secret reference in a connector's options: {"env": "NAME"} or {"file": "/path"}. */
+export const SECRET_REF_SCHEMA = {
   type: 'object',
   properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' }, file: { type: 'string', minLength: 1 } },
   minProperties: 1,
@@ -13,18 +14,18 @@ const SECRET_REF = {
 /** JSON Schema of `auth` in a connector's options (bearer, basic, or Standard Webhooks signing). */
 export const AUTH_SCHEMA = {
   oneOf: [
-    { type: 'object', properties: { bearer: SECRET_REF }, required: ['bearer'], additionalProperties: false },
+    { type: 'object', properties: { bearer: SECRET_REF_SCHEMA }, required: ['bearer'], additionalProperties: false },
     {
       type: 'object',
       properties: {
-        basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF }, required: ['username', 'password'], additionalProperties: false },
+        basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF_SCHEMA }, required: ['username', 'password'], additionalProperties: false },
       },
       required: ['basic'],
       additionalProperties: false,
     },
     {
       type: 'object',
-      properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF }, required: ['secret'], additionalProperties: false } },
+      properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF_SCHEMA }, required: ['secret'], additionalProperties: false } },
       required: ['standardWebhooks'],
       additionalProperties: false,
     },

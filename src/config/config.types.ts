@@ -34,6 +34,9 @@ export interface HubConfig {
   retry?: RetryPolicy;
   pipeline?: PipelineConfig;
   admin?: AdminConfig;
+  stock?: StockConfig;
+  dunning?: DunningConfig;
+  reconcile?: ReconcileConfig;
 }
 /**
  * The HTTP listener for webhooks, health and admin.
@@ -236,4 +239,218 @@ export interface AdminConfig {
    * Requests per minute per client address.
    */
   ratePerMin?: number;
+}
+/**
+ * Stock demand and reorders (stock-demand.md): the bill of materials, reorder rules per SKU and where stock levels come from.
+ */
+export interface StockConfig {
+  /**
+   * Hub location code proposals are made for (tables/locations.json).
+   */
+  location?: string;
+  /**
+   * Bill of materials JSON (kit SKU → [{sku, qtyPer}]), relative to the config file's folder. Shared with the mappings' tables.
+   */
+  bomFile?: string;
+  /**
+   * Connector whose `stockLevels` pull gives on hand, incoming and reserved stock.
+   */
+  warehouse?: string;
+  /**
+   * Connector whose `draftPurchaseOrders` pull tells which proposals are still open (by origin).
+   */
+  erp?: string;
+  /**
+   * Days between reviews; the forecast horizon is lead time + review days.
+   */
+  reviewDays?: number;
+  /**
+   * How long after a demand change the reorder planner runs (it batches changes).
+   */
+  checkMs?: number;
+  /**
+   * What a renewal the warehouse cannot fill does: skip the cycle, retry the reservation on the inventory schedule, or pause the subscription (Shopify's subscription reference app offers the same three).
+   */
+  stockOut?: 'skip_cycle' | 'retry_later' | 'pause';
+  /**
+   * Reorder rules per stocked SKU (Odoo's min/max/multiple).
+   */
+  rules?: {
+    [k: string]: ReorderRule;
+  };
+}
+/**
+ * Reorder when the forecast falls below min: order up to max, rounded up to the multiple.
+ */
+export interface ReorderRule {
+  /**
+   * Reorder point (units).
+   */
+  min: number;
+  /**
+   * Order-up-to level (units).
+   */
+  max: number;
+  /**
+   * Pack size: orders are a multiple of it.
+   */
+  multiple?: number;
+  /**
+   * Supplier lead time in days.
+   */
+  leadTimeDays: number;
+  /**
+   * Forecast demand outside subscriptions within the horizon (units).
+   */
+  otherDemand?: number;
+}
+/**
+ * The dunning policy (dunning.md §4) and per-customer overrides.
+ */
+export interface DunningConfig {
+  policy?: DunningPolicyConfig;
+  /**
+   * Per-customer overrides by hub customer id.
+   */
+  customers?: {
+    /**
+     * Overrides for one customer.
+     */
+    [k: string]: {
+      /**
+       * Exempt from escalation (goodwill).
+       */
+      goodwill?: boolean;
+      /**
+       * Extra days before each stage.
+       */
+      graceDays?: number;
+    };
+  };
+}
+/**
+ * A staged policy, most severe stage first.
+ */
+export interface DunningPolicyConfig {
+  /**
+   * Policy id, recorded with every decision.
+   */
+  id: string;
+  /**
+   * Stages, most severe first.
+   */
+  stages: DunningStage[];
+  /**
+   * Retry days after a failure, per kind, for providers that do not retry by themselves.
+   */
+  retries?: {
+    /**
+     * Soft card failures (e.g. insufficient funds).
+     */
+    soft?: number[];
+    /**
+     * Soft SEPA failures: capped low (bank fees per return).
+     */
+    sepaSoft?: number[];
+    /**
+     * Technical failures.
+     */
+    technical?: number[];
+    /**
+     * Stock-outs (no customer dunning).
+     */
+    inventory?: number[];
+  };
+  /**
+   * The billing provider retries by itself (Stripe Smart Retries): the hub schedules none.
+   */
+  providerRetries?: boolean;
+  /**
+   * Blacklist a customer after this many defaults within the window.
+   */
+  blacklist?: {
+    /**
+     * Defaults (dunning cycles started) that blacklist.
+     */
+    defaults?: number;
+    /**
+     * Window in days.
+     */
+    windowDays?: number;
+  };
+  /**
+   * Link template for a payment-details update, with {customer} and {subscription} placeholders.
+   */
+  paymentUpdateUrl?: string;
+}
+/**
+ * One stage of the policy; the first (most severe) stage whose conditions all hold applies.
+ */
+export interface DunningStage {
+  /**
+   * Stage name (e.g. WARNING).
+   */
+  name: string;
+  /**
+   * Conditions, all of which must hold.
+   */
+  when: {
+    /**
+     * Days since the earliest unpaid invoice failed.
+     */
+    daysSinceEarliestUnpaid?: number;
+    /**
+     * Unpaid invoices.
+     */
+    unpaidInvoices?: number;
+    /**
+     * Unpaid balance in minor units.
+     */
+    unpaidBalanceMinor?: number;
+  };
+  /**
+   * Keep delivering (true) or hold shipments (false).
+   */
+  deliver: boolean;
+  /**
+   * Block plan changes while in this stage.
+   */
+  blockChanges?: boolean;
+  /**
+   * Pause the subscription's collection at the provider.
+   */
+  pauseBilling?: boolean;
+  /**
+   * Cancel the subscription.
+   */
+  cancel?: 'none' | 'immediate' | 'end_of_term';
+  /**
+   * Notification template sent when the stage is entered.
+   */
+  notify?: string;
+}
+/**
+ * The nightly reconciliation between the billing provider, the hub, the warehouse and the ERP.
+ */
+export interface ReconcileConfig {
+  /**
+   * node-cron expression; the hub runs the reconciliation on it while `subhub start` runs.
+   */
+  schedule?: string;
+  /**
+   * Run on the schedule (`subhub reconcile` works either way).
+   */
+  enabled?: boolean;
+  /**
+   * Connector whose `subscriptions` pull is the billing truth.
+   */
+  billing?: string;
+  /**
+   * Connector whose `reservations` pull is compared with the recorded demand.
+   */
+  warehouse?: string;
+  /**
+   * Connector whose open orders are compared with the hub.
+   */
+  erp?: string;
 }

@@ -37,7 +37,7 @@ export function applyEvent(state: SubscriptionState | undefined, event: Readonly
   }
   const base: SubscriptionState = state ?? {
     hubSubscriptionId: snapshot.hubSubscriptionId,
-    hubCustomerId: event.customer.hubCustomerId,
+    hubCustomerId: event.customer?.hubCustomerId ?? 'unknown',
     snapshot,
     occurredAt: event.occurredAt,
     lastEventType: event.type,

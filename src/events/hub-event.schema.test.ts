@@ -324,11 +324,34 @@ describe('hub event schema: the schema itself', () => {
   });
 });
 
+describe('hub stock events', () => {
+  const base = { id: '01JD0000000000000000000000', schemaVersion: 1, occurredAt: '2026-11-25T05:00:00Z', receivedAt: '2026-11-25T05:00:00Z', effectiveAt: '2026-11-25T05:00:00Z', actionType: 'effective', tenantId: 'default' };
+  const source = { provider: 'hub', eventId: 'reorder:COF-ESP-250:AMS1:2026-11-25', eventType: 'reorder', dedupeKey: 'hub:reorder:COF-ESP-250:AMS1:2026-11-25' };
+  const reorder = {
+    sku: 'COF-ESP-250', location: 'AMS1', quantity: 216, proposedAt: '2026-11-25T05:00:00Z', reason: 'forecast 5 below min 50',
+    inputs: { onHand: 120, incoming: 60, subscriptionDemand: 140, min: 50, max: 200, multiple: 24, forecast: 5 }, trail: ['stripe:sub_1'],
+  };
+  it('accepts a reorder proposal without a customer', () => {
+    expect(validateHubEvent({ ...base, type: 'stock.reorder_proposed', source, reorder })).toEqual({ ok: true });
+  });
+  it('requires the proposal on stock.reorder_proposed and a customer on every other type', () => {
+    const noProposal = validateHubEvent({ ...base, type: 'stock.reorder_proposed', source });
+    expect(noProposal.ok).toBe(false);
+    expect(noProposal.ok ? [] : noProposal.errors.map((e) => e.pointer)).toContain('/reorder');
+    const noCustomer = validateHubEvent({ ...base, type: 'subscription.renewed', source, reorder });
+    expect(noCustomer.ok ? [] : noCustomer.errors.map((e) => e.pointer)).toContain('/customer');
+  });
+  it('requires the demand and the subscription on stock.demand_changed', () => {
+    const r = validateHubEvent({ ...base, type: 'stock.demand_changed', source, customer: { hubCustomerId: 'stripe:cus_1' } });
+    expect(r.ok ? [] : r.errors.map((e) => e.pointer).sort()).toEqual(['/demand', '/subscription']);
+  });
+});
+
 describe('HUB_EVENT_TYPES', () => {
-  it('holds every event type of the reference, each once', () => {
+  it('holds every event type of the reference, each once, then the hub\'s own stock events', () => {
     expect(HUB_EVENT_TYPES).toContain('subscription.renewed');
-    expect(HUB_EVENT_TYPES).toHaveLength(33);
-    expect(HUB_EVENT_TYPES).toEqual(REFERENCE_EVENT_TYPES);
+    expect(HUB_EVENT_TYPES).toHaveLength(35);
+    expect(HUB_EVENT_TYPES).toEqual([...REFERENCE_EVENT_TYPES, 'stock.demand_changed', 'stock.reorder_proposed']);
     expect(new Set(HUB_EVENT_TYPES).size).toBe(HUB_EVENT_TYPES.length);
   });
 

@@ -1,6 +1,89 @@
 /* Generated from src/events/hub-event.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
+ * Canonical subscription event of the hub. Every provider event is mapped into exactly one HubEvent; connectors consume only these. Single source of truth: the TypeScript types are generated from this file (scripts/gen-types.ts).
+ */
+export type HubEvent = {
+  [k: string]: unknown;
+} & {
+  /**
+   * Hub event id (a ULID assigned by the hub).
+   */
+  id: string;
+  /**
+   * Canonical event type.
+   */
+  type: HubEventType;
+  /**
+   * Version of this event schema; bumped on breaking changes.
+   */
+  schemaVersion: 1;
+  /**
+   * When the provider says the event happened (provider time).
+   */
+  occurredAt: string;
+  /**
+   * When the hub received the event.
+   */
+  receivedAt: string;
+  /**
+   * When the change takes effect. Order events by (entity, effectiveAt, occurredAt), never by arrival.
+   */
+  effectiveAt: string;
+  /**
+   * Whether the change has happened or is scheduled.
+   */
+  actionType: ActionType;
+  /**
+   * The provider event this hub event was mapped from.
+   */
+  source: Source;
+  /**
+   * Tenant: shop / legal entity.
+   */
+  tenantId: string;
+  /**
+   * The customer the event concerns, with cross-system ids.
+   */
+  customer?: Customer;
+  /**
+   * State of the subscription after the event, when the event concerns one.
+   */
+  subscription?: SubscriptionSnapshot;
+  /**
+   * State of the invoice after the event, if any.
+   */
+  invoice?: InvoiceSnapshot;
+  /**
+   * State of the payment after the event, if any.
+   */
+  payment?: PaymentSnapshot;
+  /**
+   * State of the dunning cycle after the event, if any.
+   */
+  dunning?: DunningSnapshot;
+  /**
+   * Groups the events of one business flow (e.g. one renewal).
+   */
+  correlationId?: string;
+  /**
+   * Id of the hub event that caused this one.
+   */
+  causationId?: string;
+  /**
+   * Pointer to the stored raw provider payload, for replay and reconciliation.
+   */
+  rawRef?: string;
+  /**
+   * The stock demand of one subscription period as the hub recorded it (stock.demand_changed).
+   */
+  demand?: DemandSnapshot;
+  /**
+   * A purchase proposal of the hub's reorder planner (stock.reorder_proposed).
+   */
+  reorder?: ReorderProposal;
+};
+/**
  * All canonical event types.
  */
 export type HubEventType =
@@ -36,7 +119,9 @@ export type HubEventType =
   | 'dunning.stage_changed'
   | 'dunning.exhausted'
   | 'dunning.resolved'
-  | 'customer.risk_changed';
+  | 'customer.risk_changed'
+  | 'stock.demand_changed'
+  | 'stock.reorder_proposed';
 /**
  * 'effective': the change has happened; 'scheduled': it will happen at effectiveAt.
  */
@@ -103,79 +188,6 @@ export type FailureCategory =
   | 'no_payment_method'
   | 'unknown';
 
-/**
- * Canonical subscription event of the hub. Every provider event is mapped into exactly one HubEvent; connectors consume only these. Single source of truth: the TypeScript types are generated from this file (scripts/gen-types.ts).
- */
-export interface HubEvent {
-  /**
-   * Hub event id (a ULID assigned by the hub).
-   */
-  id: string;
-  /**
-   * Canonical event type.
-   */
-  type: HubEventType;
-  /**
-   * Version of this event schema; bumped on breaking changes.
-   */
-  schemaVersion: 1;
-  /**
-   * When the provider says the event happened (provider time).
-   */
-  occurredAt: string;
-  /**
-   * When the hub received the event.
-   */
-  receivedAt: string;
-  /**
-   * When the change takes effect. Order events by (entity, effectiveAt, occurredAt), never by arrival.
-   */
-  effectiveAt: string;
-  /**
-   * Whether the change has happened or is scheduled.
-   */
-  actionType: ActionType;
-  /**
-   * The provider event this hub event was mapped from.
-   */
-  source: Source;
-  /**
-   * Tenant: shop / legal entity.
-   */
-  tenantId: string;
-  /**
-   * The customer the event concerns, with cross-system ids.
-   */
-  customer: Customer;
-  /**
-   * State of the subscription after the event, when the event concerns one.
-   */
-  subscription?: SubscriptionSnapshot;
-  /**
-   * State of the invoice after the event, if any.
-   */
-  invoice?: InvoiceSnapshot;
-  /**
-   * State of the payment after the event, if any.
-   */
-  payment?: PaymentSnapshot;
-  /**
-   * State of the dunning cycle after the event, if any.
-   */
-  dunning?: DunningSnapshot;
-  /**
-   * Groups the events of one business flow (e.g. one renewal).
-   */
-  correlationId?: string;
-  /**
-   * Id of the hub event that caused this one.
-   */
-  causationId?: string;
-  /**
-   * Pointer to the stored raw provider payload, for replay and reconciliation.
-   */
-  rawRef?: string;
-}
 /**
  * Origin of the event at the provider.
  */
@@ -516,4 +528,112 @@ export interface DunningSnapshot {
    * Customer defaults within the configured window; feeds the blacklist rule (dunning.md).
    */
   defaultsInWindow: number;
+}
+/**
+ * The demand of one delivery of a subscription, per SKU after kit explosion (stock-demand.md §5), as the hub recorded it once per (subscription, period).
+ */
+export interface DemandSnapshot {
+  /**
+   * Date of the delivery the demand covers (the next renewal, else the period end).
+   */
+  period: string;
+  /**
+   * reserved: the delivery ships; released: it does not (paused, canceled, held by dunning or the blacklist).
+   */
+  status: 'reserved' | 'released';
+  /**
+   * Quantities per stocked SKU; empty when released.
+   */
+  lines: DemandLine[];
+  /**
+   * Why the demand is what it is, for the audit trail.
+   */
+  reason: string;
+}
+/**
+ * Units of one stocked SKU.
+ */
+export interface DemandLine {
+  /**
+   * Stocked SKU (never a kit).
+   */
+  sku: string;
+  /**
+   * Units.
+   */
+  quantity: number;
+}
+/**
+ * A draft purchase proposal for one SKU at one location, with the inputs of the formula and the subscriptions that drove it (stock-demand.md §6).
+ */
+export interface ReorderProposal {
+  /**
+   * Stocked SKU.
+   */
+  sku: string;
+  /**
+   * Hub location code (tables/locations.json).
+   */
+  location: string;
+  /**
+   * Units to order, rounded up to the multiple.
+   */
+  quantity: number;
+  /**
+   * When the planner proposed it.
+   */
+  proposedAt: string;
+  /**
+   * Date the stock is needed (today + lead time).
+   */
+  neededBy?: string;
+  /**
+   * The rule that fired, in words.
+   */
+  reason: string;
+  /**
+   * The formula's inputs.
+   */
+  inputs: {
+    /**
+     * Units on hand at the warehouse.
+     */
+    onHand: number;
+    /**
+     * Units on open purchase orders.
+     */
+    incoming: number;
+    /**
+     * Units reserved for other outgoing shipments.
+     */
+    outgoing?: number;
+    /**
+     * Projected subscription demand within the horizon.
+     */
+    subscriptionDemand: number;
+    /**
+     * Other forecast demand within the horizon.
+     */
+    otherDemand?: number;
+    /**
+     * Reorder point.
+     */
+    min: number;
+    /**
+     * Order-up-to level.
+     */
+    max: number;
+    /**
+     * Order multiple (pack size).
+     */
+    multiple: number;
+    /**
+     * Forecast at the end of the horizon.
+     */
+    forecast: number;
+  };
+  /**
+   * Hub subscription ids whose demand counts in the forecast.
+   */
+  trail: string[];
 }

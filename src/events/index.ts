@@ -40,7 +40,8 @@ function hubEventValidator(): ValidateFunction {
 export function validateHubEvent(value: unknown): HubEventValidationResult {
   const validate = hubEventValidator();
   if (validate(value)) return { ok: true };
-  return { ok: false, errors: (validate.errors ?? []).map(toValidationError) };
+  // An "if" error only says a conditional branch failed; that branch's own errors say what.
+  return { ok: false, errors: (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(toValidationError) };
 }
 
 function toValidationError(error: ErrorObject): HubEventValidationError {

@@ -79,7 +79,7 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
     event: {
       eventId: event.id,
       type: event.type,
-      entityKey: event.subscription?.hubSubscriptionId ?? event.customer.hubCustomerId,
+      entityKey: entityKeyOf(event),
       body: JSON.stringify(event),
       deliveries,
     },
@@ -101,4 +101,9 @@ export function deadLetter(
     lastAttemptAt: now,
     payload: row.body,
   };
+}
+
+/** Deliveries are ordered per (target, entity): a subscription, else a customer, else a SKU (reorders). */
+export function entityKeyOf(event: Readonly<HubEvent>): string {
+  return event.subscription?.hubSubscriptionId ?? event.customer?.hubCustomerId ?? (event.reorder ? `sku:${event.reorder.sku}` : event.id);
 }

@@ -8,6 +8,8 @@
  * at-least-once and effects rely on idempotency keys.
  */
 
+import type { DomainChanges, DomainStore } from '../domain/ports';
+
 /** What a worker holds after a claim: the row and which attempt (lease) it is. */
 export interface Claim {
   id: string;
@@ -44,6 +46,8 @@ export interface NormalisedEvent {
   entityKey: string;
   body: string;
   deliveries: DeliveryEntry[];
+  /** What the event changes in the subscription domain: committed in the same transaction. */
+  domain?: DomainChanges;
 }
 
 export interface DeliveryEntry {
@@ -165,6 +169,8 @@ export interface HubState {
 }
 
 export interface Store extends Inbox, DeliveryQueue, HubState {
+  /** The subscription domain's state (projections, demand, dunning, proposals, decisions). */
+  readonly domain: DomainStore;
   /**
    * Releases every lease at once. Only for a store with a single worker process (the embedded
    * SQLite profile), called when that process starts: the previous one is gone, so its leases

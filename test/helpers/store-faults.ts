@@ -38,6 +38,7 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     ping: inner.ping.bind(inner),
     releaseAllLeases: inner.releaseAllLeases.bind(inner),
     close: inner.close.bind(inner),
+    domain: inner.domain,
   } satisfies Store & { appendCalls: number };
   return wrapper;
 }

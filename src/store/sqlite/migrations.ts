@@ -115,4 +115,69 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX inbox_content ON inbox (source, content_key) WHERE content_key IS NOT NULL;
     `,
   },
+  {
+    // The subscription domain: projections, demand per (subscription, delivery, SKU), customers,
+    // open dunning cycles, reorder proposals and the decision trail.
+    version: 5,
+    sql: `
+      CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY,
+        provider_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        next_delivery TEXT,
+        occurred_at TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL
+      );
+      CREATE INDEX subscriptions_provider ON subscriptions (provider_id);
+      CREATE INDEX subscriptions_customer ON subscriptions (customer_id);
+
+      CREATE TABLE demand (
+        subscription_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('reserved', 'released')),
+        lines TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (subscription_id, period)
+      );
+      CREATE INDEX demand_period ON demand (period, status);
+
+      CREATE TABLE demand_lines (
+        subscription_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (subscription_id, period, sku)
+      );
+      CREATE INDEX demand_lines_period ON demand_lines (period, sku);
+
+      CREATE TABLE customers (id TEXT PRIMARY KEY, blacklisted INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL);
+
+      CREATE TABLE dunning (subscription_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, record TEXT NOT NULL);
+
+      CREATE TABLE proposals (
+        id TEXT PRIMARY KEY,
+        sku TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        record TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX proposals_one_open ON proposals (sku) WHERE status = 'open';
+
+      CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        event_id TEXT,
+        outcome TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX decisions_subject ON decisions (subject, seq);
+    `,
+  },
 ];

@@ -17,6 +17,7 @@ import type {
 import { StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
+import { SqliteDomain } from './sqlite-domain';
 
 /** Completions wait this long for company: fewer fsyncs for background work, invisible to senders. */
 const COMPLETION_WINDOW_MS = 3;
@@ -39,6 +40,7 @@ function isUnavailable(e: unknown): boolean {
  */
 export class SqliteStore implements Store {
   readonly db: SqliteDatabase;
+  readonly domain: SqliteDomain;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
   readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, boolean>;
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
   constructor(file: string) {
     this.db = openDatabase(file);
     const db = this.db;
+    this.domain = new SqliteDomain(db);
     this.#sql = {
       insertInbox: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -198,6 +201,7 @@ export class SqliteStore implements Store {
     if (outcome.status === 'normalised') {
       const e = outcome.event;
       this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
+      if (e.domain) this.domain.apply(e.domain, now);
       for (const d of e.deliveries) {
         this.#sql.insertDelivery.run({
           id: ulid(now),

@@ -1,0 +1,138 @@
+import type { DemandLine, HubEvent } from '../events';
+import type { SubscriptionState } from './subscription-projection';
+
+/**
+ * The subscription domain's port: what the hub knows about subscriptions, their stock demand,
+ * customers, dunning cycles, reorder proposals and every decision it took. The SQLite adapter
+ * keeps it in the same file (and the same transactions) as the inbox and deliveries.
+ */
+
+/** The demand of one delivery of one subscription, replaced as a whole (stock-demand.md §7). */
+export interface DemandRecord {
+  subscriptionId: string;
+  customerId: string;
+  /** Date (YYYY-MM-DD) of the delivery the demand covers. */
+  period: string;
+  status: 'reserved' | 'released';
+  lines: DemandLine[];
+  /** Bumped on every change; part of the derived event's dedupe key. */
+  revision: number;
+  eventId: string;
+  reason: string;
+}
+
+export interface CustomerRecord {
+  id: string;
+  /** Start dates (ISO) of dunning cycles that counted as defaults, newest last. */
+  defaults: string[];
+  blacklisted: boolean;
+  blacklistedAt?: string;
+  email?: string;
+  shopifyCustomerId?: string;
+  erpCustomerId?: string;
+  providerCustomerId?: string;
+}
+
+/** An open dunning cycle of one subscription. */
+export interface DunningRecord {
+  subscriptionId: string;
+  customerId: string;
+  policyId: string;
+  stage: string;
+  startedAt: string;
+  /** Unpaid invoices by id: amount and when it first failed. */
+  unpaid: Record<string, { amountMinor: number; failedAt: string }>;
+  attempts: number;
+  category?: string;
+  method: 'card' | 'sepa_debit' | 'other';
+  deliver: boolean;
+  payUrl?: string;
+}
+
+export interface DecisionRecord {
+  at: string;
+  kind: 'demand' | 'dunning' | 'blacklist' | 'reorder' | 'projection' | 'reconcile';
+  subject: string;
+  eventId?: string;
+  outcome: string;
+  /** The rule that fired, in words an operator reads. */
+  rule: string;
+  detail?: unknown;
+}
+
+export interface ProposalRecord {
+  id: string;
+  sku: string;
+  location: string;
+  quantity: number;
+  status: 'open' | 'closed';
+  proposedAt: string;
+  reason: string;
+  trail: string[];
+  /** Set when closed: why (confirmed in the ERP, stock recovered). */
+  closedReason?: string;
+}
+
+/** Everything one canonical event changes in the domain: committed with the event, or not at all. */
+export interface DomainChanges {
+  subscriptions: SubscriptionState[];
+  demand: DemandRecord[];
+  customers: CustomerRecord[];
+  dunning: DunningRecord[];
+  /** Subscriptions whose dunning cycle ended (recovered). */
+  dunningCleared: string[];
+  decisions: DecisionRecord[];
+  /** Events the hub derives (source "hub"): appended to the inbox, so they run the same pipeline. */
+  derived: HubEvent[];
+}
+
+export function noChanges(): DomainChanges {
+  return { subscriptions: [], demand: [], customers: [], dunning: [], dunningCleared: [], decisions: [], derived: [] };
+}
+
+export function isEmpty(c: DomainChanges): boolean {
+  return Object.values(c).every((v: unknown[]) => v.length === 0);
+}
+
+/** Point reads the domain service needs while it handles one event. */
+export interface DomainReader {
+  subscription(id: string): SubscriptionState | undefined;
+  customer(id: string): CustomerRecord | undefined;
+  dunning(subscriptionId: string): DunningRecord | undefined;
+  demand(subscriptionId: string, period: string): DemandRecord | undefined;
+  subscriptionsOfCustomer(customerId: string): SubscriptionState[];
+}
+
+export interface HorizonDemand {
+  sku: string;
+  quantity: number;
+  subscriptions: string[];
+}
+
+/** Reads and writes outside event handling: the reorder planner, reconciliation, reports. */
+export interface DomainStore extends DomainReader {
+  /** Reserved demand per SKU for deliveries in (from, to] (dates, YYYY-MM-DD). */
+  horizonDemand(from: string, to: string): HorizonDemand[];
+  /** Reserved demand per SKU for every delivery after `from` (what the hub has reserved at the warehouse). */
+  reservedAfter(from: string): Map<string, number>;
+  openProposals(): ProposalRecord[];
+  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the SKU. */
+  addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
+  closeProposal(id: string, reason: string, at: string): void;
+  /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
+  appendHubEvents(events: HubEvent[], now: number): number;
+  addDecisions(d: DecisionRecord[]): void;
+  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number }): DecisionRecord[];
+  /** Every subscription, in pages ordered by provider subscription id (streaming: bounded memory). */
+  subscriptionPages(pageSize: number): Iterable<SubscriptionState[]>;
+  /** Subscription states by provider subscription id (missing ids are absent from the map). */
+  subscriptionsByProviderId(ids: string[]): Map<string, SubscriptionState>;
+  /** Current demand rows of deliveries after `from`, in pages. */
+  demandPages(from: string, pageSize: number): Iterable<DemandRecord[]>;
+  customers(filter: { blacklisted?: boolean }): CustomerRecord[];
+  openDunning(): DunningRecord[];
+  /** Bulk load for benchmarks and tests: inserts states without events. */
+  seedSubscriptions(states: SubscriptionState[]): void;
+  /** Bulk load for benchmarks and tests: inserts demand records without events. */
+  seedDemand(records: DemandRecord[]): void;
+}

@@ -10,6 +10,8 @@ import express, { type Request, type Response } from 'express';
  * prices, subscriptions with items and invoices, and sends signed webhooks (Stripe-Signature
  * `t=…,v1=…`) for what changes, retrying non-2xx answers like Stripe does (faster).
  * `POST /_sim/subscriptions/:id/fail_payment` makes a renewal fail (not a Stripe endpoint).
+ * `seedSubscriptions` bulk-loads subscriptions for benchmarks and reconciliation tests: kept
+ * compact and rendered as Stripe objects when read, so a million of them list quickly.
  */
 export interface StripeSimulatorOptions {
   apiKey?: string;
@@ -19,9 +21,29 @@ export interface StripeSimulatorOptions {
 
 type Obj = Record<string, unknown> & { id: string };
 
+/** A bulk-loaded subscription (no invoice, no webhook). Prices not created through the API render as `{id, object: 'price'}`. */
+export interface SeedSubscription {
+  id: string;
+  customer: string;
+  status: string;
+  items: ReadonlyArray<{ price: string; quantity: number }>;
+  /** Unix seconds. */
+  currentPeriodStart: number;
+  /** Unix seconds. */
+  currentPeriodEnd: number;
+  cancelAtPeriodEnd?: boolean;
+  pauseCollection?: { behavior: string; resumes_at: number | null } | null;
+  currency?: string;
+}
+
 export interface StripeSimulator {
   url: string;
+  /** Objects by id. Seeded subscriptions appear here once read or changed through the API or `subscription(id)`. */
   objects: Map<string, Obj>;
+  /** Adds subscriptions without invoices or webhooks, listed after the existing ones in the order given; returns how many were new. */
+  seedSubscriptions(subs: Iterable<SeedSubscription>): number;
+  /** The subscription as a mutable Stripe object (a seeded one is materialised): change it to make drift no webhook announces. */
+  subscription(id: string): Obj | undefined;
   /** Webhook deliveries: event type, attempts, final HTTP status. */
   deliveries: Array<{ eventId: string; type: string; attempts: number; status: number }>;
   /** Resolves when every webhook sent so far was delivered or given up. */
@@ -39,12 +61,60 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   const replies = new Map<string, { params: string; status: number; body: unknown }>();
   const deliveries: StripeSimulator['deliveries'] = [];
   const inFlight = new Set<Promise<void>>();
+  // Subscriptions in list order (creation order), with their positions and compact seeds.
+  const subOrder: string[] = [];
+  const subPosition = new Map<string, number>();
+  const seeds: Array<SeedSubscription | undefined> = [];
+  const addSubscription = (id: string, seed?: SeedSubscription) => {
+    if (subPosition.has(id)) return false;
+    subPosition.set(id, subOrder.length);
+    subOrder.push(id);
+    seeds.push(seed);
+    return true;
+  };
+  const renderSeed = (s: SeedSubscription): Obj => ({
+    id: s.id,
+    object: 'subscription',
+    customer: s.customer,
+    status: s.status,
+    currency: s.currency ?? 'eur',
+    created: s.currentPeriodStart,
+    start_date: s.currentPeriodStart,
+    current_period_start: s.currentPeriodStart,
+    current_period_end: s.currentPeriodEnd,
+    cancel_at_period_end: s.cancelAtPeriodEnd === true,
+    cancel_at: s.cancelAtPeriodEnd ? s.currentPeriodEnd : null,
+    canceled_at: null,
+    pause_collection: s.pauseCollection ?? null,
+    collection_method: 'charge_automatically',
+    metadata: {},
+    items: {
+      object: 'list',
+      data: s.items.map((it, i) => ({ id: `si_${s.id.replace(/^sub_/, '')}_${i}`, object: 'subscription_item', price: objects.get(it.price) ?? { id: it.price, object: 'price' }, quantity: it.quantity })),
+      has_more: false,
+    },
+  });
+  /** A subscription by list position: the live object, else its seed rendered (not stored: listing stays cheap). */
+  const subscriptionAt = (pos: number): Obj | undefined => {
+    const seed = seeds[pos];
+    return objects.get(subOrder[pos]!) ?? (seed && renderSeed(seed));
+  };
+  /** A seeded subscription becomes a stored object the first time it is read by id or changed. */
+  const materialise = (id: string): Obj | undefined => {
+    const pos = subPosition.get(id);
+    const seed = pos === undefined ? undefined : seeds[pos];
+    if (!seed || objects.has(id)) return undefined;
+    const o = renderSeed(seed);
+    objects.set(id, o);
+    seeds[pos!] = undefined;
+    return o;
+  };
 
   const err = (res: Response, status: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
     void res.status(status).json({ error: { type, message, ...extra } });
   const missing = (res: Response, id: string, param = 'id') => err(res, 404, 'invalid_request_error', `No such object: '${id}'`, { code: 'resource_missing', param });
   const get = (id: string, object: string) => {
-    const o = objects.get(id);
+    const o = objects.get(id) ?? materialise(id);
     return o && o.object === object ? o : undefined;
   };
   const list = (req: Request, all: Obj[], url: string) => {
@@ -185,14 +255,29 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       items: { object: 'list', data: items, has_more: false },
     };
     objects.set(sub.id, sub);
+    addSubscription(sub.id);
     const inv = invoiceFor(sub, 'subscription_create', true);
     res.json(sub);
     emit('customer.subscription.created', structuredClone(sub));
     emit('invoice.paid', structuredClone(inv));
   });
   app.get('/v1/subscriptions', (req, res) => {
-    const all = [...objects.values()].filter((o) => o.object === 'subscription' && (typeof req.query.status !== 'string' || req.query.status === 'all' || o.status === req.query.status));
-    res.json(list(req, all, '/v1/subscriptions'));
+    // Walks the list order from the cursor (no scan of every object), so pages stay cheap however many there are.
+    const status = typeof req.query.status === 'string' && req.query.status !== 'all' ? req.query.status : undefined;
+    const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 10) || 10));
+    const after = typeof req.query.starting_after === 'string' ? subPosition.get(req.query.starting_after) : undefined;
+    const data: Obj[] = [];
+    let hasMore = false;
+    for (let pos = after === undefined ? 0 : after + 1; pos < subOrder.length; pos++) {
+      const o = subscriptionAt(pos);
+      if (!o || (status !== undefined && o.status !== status)) continue;
+      if (data.length === limit) {
+        hasMore = true;
+        break;
+      }
+      data.push(o);
+    }
+    res.json({ object: 'list', data, has_more: hasMore, url: '/v1/subscriptions' });
   });
   app.get('/v1/subscriptions/:id', (req, res) => {
     const s = get(req.params.id, 'subscription');
@@ -255,6 +340,12 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
     objects,
+    seedSubscriptions: (subs) => {
+      let n = 0;
+      for (const s of subs) if (!objects.has(s.id) && addSubscription(s.id, s)) n++;
+      return n;
+    },
+    subscription: (id) => get(id, 'subscription'),
     deliveries,
     settled: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

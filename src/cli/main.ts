@@ -21,7 +21,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command('start')
     .description('run the hub (webhooks, pipeline, health) on the configured port')
     .option('-c, --config <path>', 'config file', 'config/hub.json')
-    .action(async (opts: { config: string }) => {
+    .option('--with-simulators', 'also run the local simulators the config points at (127.0.0.1), with development credentials and webhook secrets')
+    .action(async (opts: { config: string; withSimulators?: boolean }) => {
       code = await startCommand(opts, io);
     });
   program

@@ -5,7 +5,7 @@ import { kindOf } from '../errors/codes';
 import { LocatedError } from '../errors/located-error';
 import { createAjv } from '../json/ajv';
 import { schemaErrorsToLocated } from '../json/schema-errors';
-import type { Action, ConnectorDefinition } from '../sdk';
+import type { Action, ConnectorDefinition, Pull } from '../sdk';
 
 /** A configured connector instance with its actions built. */
 export interface ConnectorRuntime {
@@ -13,6 +13,8 @@ export interface ConnectorRuntime {
   readonly config: Readonly<ConnectorConfig>;
   readonly definition: ConnectorDefinition;
   readonly actions: Readonly<Record<string, Action>>;
+  /** Streams the connector reads (reconciliation, stock levels); empty when it declares none. */
+  readonly pulls: Readonly<Record<string, Pull>>;
 }
 
 export const CONNECTOR_TYPES = BUILT_IN_CONNECTORS.map((c) => c.type);
@@ -49,7 +51,8 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
     }
     if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-    connectors.set(id, { id, config: c, definition, actions });
+    const pulls = definition.createPulls?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
+    connectors.set(id, { id, config: c, definition, actions, pulls });
   }
   return { connectors, problems };
 }

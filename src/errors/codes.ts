@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   CONFIG_PLUGIN_INVALID: { kind: 'config', summary: 'A custom connector module could not be loaded or does not declare a valid connector.' },
   CONFIG_OUTBOUND_BLOCKED: { kind: 'config', summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).' },
   CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
+  CONFIG_FILE_INVALID: { kind: 'config', summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.' },
 
   // Mapping compile time
   MAPPING_UNKNOWN_OPERATOR: { kind: 'config', summary: 'A mapping uses an operator that does not exist.' },

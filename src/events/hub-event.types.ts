@@ -528,6 +528,60 @@ export interface DunningSnapshot {
    * Customer defaults within the configured window; feeds the blacklist rule (dunning.md).
    */
   defaultsInWindow: number;
+  decision?: DunningDecision;
+}
+/**
+ * What the hub's policy decided at this stage, with the rule that fired (events the hub derives).
+ */
+export interface DunningDecision {
+  /**
+   * The rule that fired, in words.
+   */
+  rule: string;
+  /**
+   * Keep delivering (false: shipments held).
+   */
+  deliver: boolean;
+  /**
+   * Plan changes blocked.
+   */
+  blockChanges: boolean;
+  /**
+   * Pause collection at the provider.
+   */
+  pauseBilling: boolean;
+  /**
+   * Cancellation the stage asks for.
+   */
+  cancel: 'none' | 'immediate' | 'end_of_term';
+  /**
+   * Notification template of the stage.
+   */
+  notify?: string;
+  /**
+   * Send a payment-details update link (hard failures).
+   */
+  sendPaymentUpdateLink: boolean;
+  /**
+   * Send a one-off payment link (authentication required, refusals).
+   */
+  sendPayLink: boolean;
+  /**
+   * The payment-details update link.
+   */
+  paymentUpdateUrl?: string;
+  /**
+   * The one-off payment link (hosted invoice).
+   */
+  payUrl?: string;
+  /**
+   * Next hub-driven payment retry, when the provider does not retry.
+   */
+  retryAt?: string;
+  /**
+   * The customer is blacklisted: shipments held until cleared.
+   */
+  blacklisted?: boolean;
 }
 /**
  * The demand of one delivery of a subscription, per SKU after kit explosion (stock-demand.md §5), as the hub recorded it once per (subscription, period).

@@ -7,6 +7,9 @@ import type { TargetGuards } from './deliver';
 import { Pipeline } from './pipeline';
 import { DEFAULT_RETRY } from './retry-policy';
 import { TokenBucket } from './token-bucket';
+import { DomainService } from '../domain/domain-service';
+import { domainSettings } from '../domain/domain-settings';
+import { reorderScheduler } from '../stock/reorder-scheduler';
 
 /** Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from config. */
 export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics): Pipeline {
@@ -29,12 +32,18 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     }
     return g;
   };
+  const domain = new DomainService(store.domain, domainSettings(config));
+  const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus());
   return new Pipeline({
     store,
     settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
     logger,
     metrics,
-    normalise: { config, connectors, mappings, handlers: [] },
+    normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, Date.now())] },
+    afterBatch: () => {
+      domain.settle();
+      planner.poke();
+    },
     deliver: { connectors, mappings, retry: { ...DEFAULT_RETRY, ...config.retry }, guards: guardsOf, metrics, now: Date.now },
   });
 }

@@ -20,7 +20,7 @@ function row(over: Partial<DeliveryRow> = {}): DeliveryRow {
 }
 
 function deps(action: Action, over: Partial<DeliverDeps> = {}, breaker = new CircuitBreaker(5, 30_000)): DeliverDeps {
-  const connector = { id: 't', config: { type: 'http' }, definition: { type: 'http', kind: 'generic', description: '' }, actions: { send: action } } as ConnectorRuntime;
+  const connector = { id: 't', config: { type: 'http' }, definition: { type: 'http', kind: 'generic', description: '' }, actions: { send: action }, pulls: {} } as ConnectorRuntime;
   return {
     connectors: new Map([['t', connector]]),
     mappings,

@@ -6,9 +6,10 @@ import type { MappingSet } from '../mapping/mapping-set';
 import { ulid } from '../store/ids';
 import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../store/ports';
 import { routeMatches, routeName } from './routes';
+import { isEmpty, type DomainChanges } from '../domain/ports';
 
-/** A hook of the subscription domain: sees every canonical event before it is routed. */
-export type DomainHandler = (event: Readonly<HubEvent>) => void | Promise<void>;
+/** A hook of the subscription domain: sees every canonical event before it is routed; its changes commit with the event. */
+export type DomainHandler = (event: Readonly<HubEvent>) => DomainChanges | undefined;
 
 export interface NormaliseDeps {
   config: Readonly<HubConfig>;
@@ -23,6 +24,7 @@ export interface NormaliseDeps {
  * a dead letter at stage `map` (the mapping failed) with the raw body kept for replay.
  */
 export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number): Promise<InboxOutcome> {
+  if (row.source === HUB_SOURCE) return normaliseHubEvent(row, deps, now);
   const connector = deps.connectors.get(row.source);
   const inbound = deps.config.connectors?.[row.source]?.inbound?.mappings ?? {};
   const eventType = row.eventType ?? '';
@@ -63,8 +65,33 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
       `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`,
     );
   }
-  for (const handler of deps.handlers) await handler(event);
+  return routed(event, deps);
+}
 
+/** The source name of events the hub derives itself (already canonical: validated, not mapped). */
+export const HUB_SOURCE = 'hub';
+
+function normaliseHubEvent(row: InboxRow, deps: NormaliseDeps, now: number): InboxOutcome {
+  let event: HubEvent;
+  try {
+    event = { ...(JSON.parse(row.body) as HubEvent), rawRef: `inbox:${row.id}` };
+  } catch (e) {
+    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'EVENT_UNREADABLE', errorMessage: `hub event is not JSON: ${(e as Error).message}` }) };
+  }
+  const check = validateHubEvent(event);
+  if (!check.ok) {
+    const message = `hub event ${row.eventType ?? ''} is invalid: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`;
+    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'MAPPING_OUTPUT_INVALID', errorMessage: message }) };
+  }
+  return routed(event, deps);
+}
+
+function routed(event: HubEvent, deps: NormaliseDeps): InboxOutcome {
+  let domain: DomainChanges | undefined;
+  for (const handler of deps.handlers) {
+    const c = handler(event);
+    if (c && !isEmpty(c)) domain = domain ? merge(domain, c) : c;
+  }
   const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
     .filter((r) => r.enabled !== false && routeMatches(r.on, event.type))
     .map((r) => ({
@@ -82,8 +109,15 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
       entityKey: entityKeyOf(event),
       body: JSON.stringify(event),
       deliveries,
+      ...(domain ? { domain } : {}),
     },
   };
+}
+
+function merge(a: DomainChanges, b: DomainChanges): DomainChanges {
+  const out = { ...a };
+  for (const k of Object.keys(b) as Array<keyof DomainChanges>) (out[k] as unknown[]) = [...a[k], ...b[k]];
+  return out;
 }
 
 export function deadLetter(

@@ -12,6 +12,8 @@ export interface PipelineDeps {
   settings: Required<PipelineConfig>;
   logger: Logger;
   metrics?: HubMetrics;
+  /** Runs after each normalised batch is committed (the domain settles its overlay, plans reorders). */
+  afterBatch?: () => void;
 }
 
 /**
@@ -102,7 +104,13 @@ export class Pipeline {
         const outcomes: InboxOutcome[] = [];
         for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
         const now = Date.now();
-        const applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
+        let applied: boolean[];
+        try {
+          applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
+        } finally {
+          // Committed or not, what the domain saw in this batch is now in the store (or redone).
+          this.deps.afterBatch?.();
+        }
         rows.forEach((row, i) => {
           const outcome = outcomes[i]!;
           if (!applied[i]) return void logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });

@@ -1,3 +1,4 @@
+import { startMailboxSimulator } from '../../../connectors/http/simulator';
 import { startOdooSimulator } from '../../../connectors/odoo/simulator';
 import { startShopifySimulator } from '../../../connectors/shopify/simulator';
 import { startStripeSimulator } from '../../../connectors/stripe/simulator';
@@ -7,6 +8,7 @@ import type { CliIO } from '../io';
 /** The simulators that can run alone, for demos and benchmarks (Odoo's key: odoo-api-key). More arrive with their connectors. */
 const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
   warehouse: (port) => startWarehouseSimulator(port),
+  mailbox: (port) => startMailboxSimulator(port),
   odoo: (port) => startOdooSimulator(port),
   shopify: (port) => startShopifySimulator(port),
   stripe: (port) => startStripeSimulator(port, { webhook: process.env.SUBHUB_SIM_WEBHOOK_URL ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' } : undefined }),

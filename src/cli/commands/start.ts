@@ -1,13 +1,32 @@
+import { relative } from 'node:path';
+import { loadConfig } from '../../config/load-config';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
-import { startHub } from '../../hub';
+import { startHub, type RunningHub } from '../../hub';
+import { DEV_SECRET_NAMES, devSecrets, devSecretsPath } from '../../simulators/dev-secrets';
+import { startSimulators, withSimulatorCredentials, type RunningSimulators } from '../../simulators/start-simulators';
 import type { CliIO } from '../io';
 
-/** `subhub start`: runs the hub until SIGTERM/SIGINT, then closes the listener and exits 0. */
-export async function startCommand(options: { config?: string }, io: CliIO): Promise<number> {
-  let hub;
+export interface StartCommandOptions {
+  config?: string;
+  /** Also run the local simulators the config points at, in this process (development and demos). */
+  withSimulators?: boolean;
+}
+
+/**
+ * `subhub start`: runs the hub until SIGTERM/SIGINT, then closes the listener and exits 0.
+ * With `--with-simulators`, first starts the simulators (see startSimulators) with unset
+ * simulator credentials and webhook secrets filled in (the latter from `<dataDir>/dev-secrets.json`),
+ * and closes them after the hub has stopped.
+ */
+export async function startCommand(options: StartCommandOptions, io: CliIO): Promise<number> {
+  let hub: RunningHub;
+  let sims: RunningSimulators | undefined;
   try {
-    hub = await startHub({ path: options.config, env: io.env });
+    let env = io.env;
+    if (options.withSimulators) ({ env, sims } = await startSimulatorsFor(options.config, io));
+    hub = await startHub({ path: options.config, env });
   } catch (e) {
+    await sims?.close();
     if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
     else if (e instanceof LocatedError) io.err(e.toLine());
     else io.err(`subhub start: ${e instanceof Error ? e.message : String(e)}`);
@@ -19,11 +38,52 @@ export async function startCommand(options: { config?: string }, io: CliIO): Pro
     const stop = (signal: string) => {
       running.logger.info('stopping', { signal });
       running.stop().then(
-        () => resolve(0),
-        () => resolve(1),
+        async () => {
+          await sims?.close();
+          resolve(0);
+        },
+        async () => {
+          await sims?.close();
+          resolve(1);
+        },
       );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * Starts the simulators of the config at `configPath` and returns the env the hub runs with:
+ * unset simulator credentials defaulted, unset webhook secrets from the dev secrets file. Prints
+ * which variables were filled (never their values) and one line per simulator.
+ */
+async function startSimulatorsFor(configPath: string | undefined, io: CliIO): Promise<{ env: NodeJS.ProcessEnv; sims: RunningSimulators }> {
+  const { config } = loadConfig({ path: configPath, env: io.env });
+  const credentials = withSimulatorCredentials(config, io.env);
+  const env = credentials.env;
+  // Said once the simulators run (a port in use is the first thing to hear about).
+  const notes: string[] = [];
+  if (credentials.defaulted.length > 0) notes.push(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (they were unset)`);
+
+  const dataDir = config.storage?.dataDir ?? './data';
+  const unsetSecrets = DEV_SECRET_NAMES.filter((n) => !env[n]);
+  if (unsetSecrets.length > 0) {
+    const secrets = devSecrets(dataDir);
+    for (const n of unsetSecrets) env[n] = secrets[n];
+    const file = devSecretsPath(dataDir);
+    const shown = relative(io.cwd, file).startsWith('..') ? file : relative(io.cwd, file);
+    notes.push(`using development webhook secrets for ${unsetSecrets.join(', ')} from ${shown}`);
+  }
+
+  // With a fixed hub port the Stripe simulator can send its webhooks to the hub.
+  const port = config.server?.port ?? 8080;
+  const host = config.server?.host ?? '0.0.0.0';
+  const hubHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const hubUrl = port === 0 ? undefined : `http://${hubHost}:${port}`;
+  const sims = await startSimulators(config, { env, hubUrl });
+  for (const n of notes) io.err(n);
+  const width = Math.max(0, ...Object.keys(sims.urls).map((n) => n.length));
+  for (const [name, url] of Object.entries(sims.urls)) io.err(`${name.padEnd(width)} simulator  ${url}`);
+  return { env, sims };
 }

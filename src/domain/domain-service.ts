@@ -1,0 +1,339 @@
+import type { DemandLine, DunningSnapshot, HubEvent, SubscriptionSnapshot } from '../events';
+import { decide, type CustomerOverrides, type Decision, type DunningPolicy, type FailureCategory, type PaymentMethod } from '../dunning/policy';
+import { deliveryDemand, renewalShips, type BillOfMaterials } from '../stock/demand';
+import { ulid } from '../store/ids';
+import { noChanges, type CustomerRecord, type DemandRecord, type DomainChanges, type DomainReader, type DunningRecord } from './ports';
+import { applyEvent, type SubscriptionState } from './subscription-projection';
+
+export interface DomainSettings {
+  bom: BillOfMaterials;
+  /** Without a policy the hub records payment failures but decides nothing (the provider dunns). */
+  policy?: DunningPolicy;
+  overrides: Readonly<Record<string, CustomerOverrides>>;
+  /** Link template with {customer} and {subscription}. */
+  paymentUpdateUrl?: string;
+}
+
+const FAILURES = new Set(['invoice.payment_failed', 'payment.failed']);
+const RECOVERIES = new Set(['invoice.paid', 'payment.succeeded', 'payment_method.updated']);
+/** Failures that are not the customer's fault never count as defaults (dunning.md §4.7). */
+const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical']);
+const DAY = 86_400_000;
+
+/**
+ * The subscription domain: for each canonical event, the projection, the dunning decision, the
+ * blacklist and the stock demand of the subscription's next delivery, as one set of changes
+ * committed with the event (so a crash loses all or nothing and a replay recomputes the same).
+ * Effects on other systems leave as derived hub events (stock.demand_changed, dunning.*,
+ * customer.risk_changed) that the routes deliver, so they get retries, order and dead letters.
+ *
+ * Reads see the changes of earlier events in the same batch (an overlay) until `settle()`,
+ * called once the batch is committed.
+ */
+export class DomainService {
+  readonly #pending = {
+    subscriptions: new Map<string, SubscriptionState>(),
+    customers: new Map<string, CustomerRecord>(),
+    dunning: new Map<string, DunningRecord | null>(),
+    demand: new Map<string, DemandRecord>(),
+  };
+  /** Stocked SKUs whose demand changed since the last `takeDirtySkus()`. */
+  readonly #dirty = new Set<string>();
+
+  constructor(
+    private readonly store: DomainReader,
+    private readonly settings: DomainSettings,
+  ) {}
+
+  settle(): void {
+    for (const m of Object.values(this.#pending)) m.clear();
+  }
+
+  takeDirtySkus(): string[] {
+    const out = [...this.#dirty];
+    this.#dirty.clear();
+    return out;
+  }
+
+  handle(event: Readonly<HubEvent>, now: number): DomainChanges {
+    const c = noChanges();
+    // The hub's own events are outputs of this service, never inputs.
+    if (event.source.provider === 'hub' || !event.customer) return c;
+    const subId = event.subscription?.hubSubscriptionId;
+    let state = subId ? this.#subscription(subId) : undefined;
+    let customer = this.#customer(event.customer.hubCustomerId, event.customer, c);
+
+    if (event.subscription) {
+      const r = applyEvent(state, event);
+      if (!r.changed) {
+        c.decisions.push({ at: event.occurredAt, kind: 'projection', subject: subId!, eventId: event.id, outcome: 'ignored', rule: r.reason });
+        return c;
+      }
+      state = r.state!;
+      this.#put(c, 'subscriptions', state.hubSubscriptionId, state);
+    }
+    if (state && this.settings.policy) {
+      if (FAILURES.has(event.type)) customer = this.#failure(event, state, customer, this.settings.policy, c, now);
+      else if (RECOVERIES.has(event.type)) this.#recover(event, state, customer, c, now);
+    }
+    if (state) this.#demand(state, customer, event, c, now);
+    return c;
+  }
+
+  // ——— dunning ———
+
+  #failure(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, policy: DunningPolicy, c: DomainChanges, now: number): CustomerRecord {
+    const subId = state.hubSubscriptionId;
+    const before = this.#dunning(subId);
+    const at = event.occurredAt;
+    const invoiceId = event.invoice?.id ?? event.payment?.id ?? event.id;
+    const amount = event.invoice ? event.invoice.amountDueMinor - event.invoice.amountPaidMinor : (event.payment?.amountMinor ?? 0);
+    const category = (event.payment?.failure?.category ?? 'unknown') as FailureCategory;
+    const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
+    const firstFailureOfInvoice = !before?.unpaid[invoiceId];
+    const unpaid = { ...before?.unpaid, ...(firstFailureOfInvoice ? { [invoiceId]: { amountMinor: amount, failedAt: at } } : {}) };
+    if (firstFailureOfInvoice && !NOT_A_DEFAULT.has(category)) {
+      customer = { ...customer, defaults: [...customer.defaults, at] };
+      this.#put(c, 'customers', customer.id, customer);
+    }
+    const windowStart = Date.parse(at) - policy.blacklist.windowDays * DAY;
+    const earliest = Math.min(...Object.values(unpaid).map((u) => Date.parse(u.failedAt)));
+    const attempts = (before?.attempts ?? 0) + 1;
+    const decision = decide(
+      policy,
+      {
+        daysSinceEarliestUnpaid: Math.max(0, Math.floor((Date.parse(at) - earliest) / DAY)),
+        unpaidInvoices: Object.keys(unpaid).length,
+        unpaidBalanceMinor: Object.values(unpaid).reduce((s, u) => s + u.amountMinor, 0),
+        category,
+        method,
+        attempts,
+        defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
+      },
+      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
+    );
+    const record: DunningRecord = {
+      subscriptionId: subId,
+      customerId: customer.id,
+      policyId: policy.id,
+      stage: decision.stage,
+      startedAt: before?.startedAt ?? at,
+      unpaid,
+      attempts,
+      category,
+      method,
+      deliver: decision.deliver,
+      ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
+    };
+    this.#put(c, 'dunning', subId, record);
+    c.decisions.push({ at, kind: 'dunning', subject: subId, eventId: event.id, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: decision.rule, detail: { category, method, attempts, unpaid: Object.keys(unpaid).length } });
+    if (!before || before.stage !== decision.stage || firstFailureOfInvoice) {
+      c.derived.push(this.#dunningEvent(before ? 'dunning.stage_changed' : 'dunning.started', event, state, record, decision, customer, now));
+    }
+    if (decision.blacklist && !customer.blacklisted) customer = this.#blacklist(event, customer, decision, c, now);
+    return customer;
+  }
+
+  #recover(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, c: DomainChanges, now: number): void {
+    const subId = state.hubSubscriptionId;
+    const before = this.#dunning(subId);
+    if (!before) return;
+    this.#put(c, 'dunning', subId, null);
+    const rule = `recovered: ${event.type === 'payment_method.updated' ? 'the payment method was updated' : 'a payment succeeded'}${customer.blacklisted ? ' (the customer stays blacklisted: shipments stay held until cleared)' : ''}`;
+    c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'CLEAR', rule });
+    const cleared: DunningRecord = { ...before, stage: 'CLEAR', deliver: !customer.blacklisted, unpaid: {} };
+    const decision = decide(this.settings.policy!, { daysSinceEarliestUnpaid: 0, unpaidInvoices: 0, unpaidBalanceMinor: 0, method: before.method, attempts: 0, defaultsInWindow: 0 }, { blacklisted: customer.blacklisted });
+    c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now));
+  }
+
+  #blacklist(event: Readonly<HubEvent>, customer: CustomerRecord, decision: Decision, c: DomainChanges, now: number): CustomerRecord {
+    const updated = { ...customer, blacklisted: true, blacklistedAt: event.occurredAt };
+    this.#put(c, 'customers', updated.id, updated);
+    const policy = this.settings.policy!;
+    const rule = `${customer.defaults.length} defaults within ${policy.blacklist.windowDays} days (policy: ${policy.blacklist.defaults}): blacklisted, shipments of every subscription held until cleared`;
+    c.decisions.push({ at: event.occurredAt, kind: 'blacklist', subject: `customer:${customer.id}`, eventId: event.id, outcome: 'blacklisted', rule });
+    c.derived.push({
+      ...this.#derivedBase(event, now, `blacklist:${customer.id}`),
+      type: 'customer.risk_changed',
+      customer: { ...event.customer!, ...idsOf(updated) },
+      dunning: undefined,
+    } as HubEvent);
+    // Hold the shipments of the customer's other subscriptions too (this one is recomputed by the caller).
+    for (const other of this.store.subscriptionsOfCustomer(customer.id)) {
+      if (other.hubSubscriptionId === event.subscription?.hubSubscriptionId) continue;
+      this.#demand(this.#subscription(other.hubSubscriptionId) ?? other, updated, event, c, now);
+    }
+    void decision;
+    return updated;
+  }
+
+  #dunningEvent(
+    type: 'dunning.started' | 'dunning.stage_changed' | 'dunning.resolved',
+    cause: Readonly<HubEvent>,
+    state: SubscriptionState,
+    d: DunningRecord,
+    decision: Decision,
+    customer: CustomerRecord,
+    now: number,
+  ): HubEvent {
+    const policy = this.settings.policy!;
+    const unpaid = Object.values(d.unpaid);
+    const earliest = unpaid.length ? Math.min(...unpaid.map((u) => Date.parse(u.failedAt))) : Date.parse(cause.occurredAt);
+    const fill = (t: string) => t.replace('{customer}', encodeURIComponent(customer.providerCustomerId ?? customer.id)).replace('{subscription}', encodeURIComponent(state.snapshot.providerSubscriptionId));
+    const retryDays = decision.retryInDays;
+    const dunning: DunningSnapshot = {
+      policyId: policy.id,
+      stage: d.stage,
+      attempt: d.attempts,
+      maxAttempts: (d.method === 'sepa_debit' ? policy.retries.sepaSoft : policy.retries.soft).length,
+      startedAt: d.startedAt,
+      daysSinceEarliestUnpaid: Math.max(0, Math.floor((Date.parse(cause.occurredAt) - earliest) / DAY)),
+      unpaidInvoices: unpaid.length,
+      unpaidBalanceMinor: unpaid.reduce((s, u) => s + u.amountMinor, 0),
+      defaultsInWindow: customer.defaults.length,
+      decision: {
+        rule: decision.rule,
+        deliver: decision.deliver,
+        blockChanges: decision.blockChanges,
+        pauseBilling: decision.pauseBilling,
+        cancel: decision.cancel,
+        ...(decision.notify ? { notify: decision.notify } : {}),
+        sendPaymentUpdateLink: decision.sendPaymentUpdateLink,
+        sendPayLink: decision.sendPayLink,
+        ...(decision.sendPaymentUpdateLink && this.settings.paymentUpdateUrl ? { paymentUpdateUrl: fill(this.settings.paymentUpdateUrl) } : {}),
+        ...(decision.sendPayLink && d.payUrl ? { payUrl: d.payUrl } : {}),
+        ...(retryDays !== undefined ? { retryAt: new Date(Date.parse(cause.occurredAt) + retryDays * DAY).toISOString() } : {}),
+        blacklisted: customer.blacklisted || decision.blacklist,
+      },
+    };
+    return {
+      ...this.#derivedBase(cause, now, `dunning:${state.hubSubscriptionId}`),
+      type,
+      customer: { ...cause.customer!, ...idsOf(customer) },
+      subscription: withDelivery(state.snapshot, decision.deliver, decision.blockChanges),
+      ...(cause.invoice ? { invoice: cause.invoice } : {}),
+      ...(cause.payment ? { payment: cause.payment } : {}),
+      dunning,
+    };
+  }
+
+  // ——— stock demand ———
+
+  /** Records the demand of the subscription's next delivery when it changed, and derives its event. */
+  #demand(state: SubscriptionState, customer: CustomerRecord, cause: Readonly<HubEvent>, c: DomainChanges, now: number): void {
+    const s = state.snapshot;
+    const next = s.nextRenewalAt ?? s.currentPeriodEnd;
+    if (!next) return;
+    const period = next.slice(0, 10);
+    const dunning = this.#dunning(state.hubSubscriptionId);
+    const hold = customer.blacklisted ? 'the customer is blacklisted: shipments held until cleared' : dunning && !dunning.deliver ? `dunning stage ${dunning.stage} holds shipments` : undefined;
+    const ships = !hold && renewalShips(s, dunning ? dunning.deliver : true);
+    const lines: DemandLine[] = ships
+      ? [...deliveryDemand(s, this.settings.bom)].filter(([, q]) => q > 0).map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => a.sku.localeCompare(b.sku))
+      : [];
+    const status = ships ? 'reserved' : 'released';
+    const reason = ships ? `${s.status}: the delivery of ${period} ships` : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
+    const before = this.#demandOf(state.hubSubscriptionId, period);
+    if (before && before.status === status && sameLines(before.lines, lines)) return;
+    const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
+    this.#put(c, 'demand', `${record.subscriptionId}|${period}`, record);
+    for (const l of [...lines, ...(before?.lines ?? [])]) this.#dirty.add(l.sku);
+    c.decisions.push({ at: cause.occurredAt, kind: 'demand', subject: state.hubSubscriptionId, eventId: cause.id, outcome: `${status} ${lines.map((l) => `${l.quantity}×${l.sku}`).join(', ') || 'nothing'} for ${period}`, rule: reason });
+    // Nothing was reserved for a delivery that never shipped: no release to send.
+    if (!before && status === 'released') return;
+    c.derived.push({
+      ...this.#derivedBase(cause, now, `demand:${state.hubSubscriptionId}:${period}:r${record.revision}`),
+      type: 'stock.demand_changed',
+      customer: { ...cause.customer!, ...idsOf(customer) },
+      subscription: withDelivery(s, ships, s.entitlement.blockChanges),
+      demand: { period, status, lines, reason },
+    });
+  }
+
+  // ——— plumbing ———
+
+  #derivedBase(cause: Readonly<HubEvent>, now: number, key: string) {
+    const dedupeKey = `hub:${key}:${cause.source.dedupeKey}`;
+    return {
+      id: ulid(now),
+      schemaVersion: 1 as const,
+      occurredAt: cause.occurredAt,
+      receivedAt: new Date(now).toISOString(),
+      effectiveAt: cause.occurredAt,
+      actionType: 'effective' as const,
+      source: { provider: 'hub' as const, eventId: dedupeKey.slice(4), eventType: key.split(':')[0]!, dedupeKey },
+      tenantId: cause.tenantId,
+      correlationId: cause.correlationId ?? cause.id,
+      causationId: cause.id,
+    };
+  }
+
+  #customer(id: string, seen: NonNullable<HubEvent['customer']>, c: DomainChanges): CustomerRecord {
+    const known = this.#pending.customers.get(id) ?? this.store.customer(id);
+    const base: CustomerRecord = known ?? { id, defaults: [], blacklisted: false };
+    const merged: CustomerRecord = {
+      ...base,
+      ...(seen.email ? { email: seen.email } : {}),
+      ...(seen.shopifyCustomerId ? { shopifyCustomerId: seen.shopifyCustomerId } : {}),
+      ...(seen.erpCustomerId ? { erpCustomerId: seen.erpCustomerId } : {}),
+      ...(seen.providerCustomerId ? { providerCustomerId: seen.providerCustomerId } : {}),
+    };
+    if (!known || JSON.stringify(merged) !== JSON.stringify(known)) this.#put(c, 'customers', id, merged);
+    return merged;
+  }
+
+  #subscription(id: string): SubscriptionState | undefined {
+    return this.#pending.subscriptions.get(id) ?? this.store.subscription(id);
+  }
+
+  #dunning(subId: string): DunningRecord | undefined {
+    const p = this.#pending.dunning.get(subId);
+    return p === null ? undefined : (p ?? this.store.dunning(subId));
+  }
+
+  #demandOf(subId: string, period: string): DemandRecord | undefined {
+    return this.#pending.demand.get(`${subId}|${period}`) ?? this.store.demand(subId, period);
+  }
+
+  /** Records a change for the commit and in the overlay; the latest value per key wins. */
+  #put(c: DomainChanges, what: 'subscriptions' | 'customers' | 'dunning' | 'demand', key: string, value: unknown): void {
+    if (what === 'dunning') {
+      this.#pending.dunning.set(key, value as DunningRecord | null);
+      c.dunning = c.dunning.filter((d) => d.subscriptionId !== key);
+      c.dunningCleared = c.dunningCleared.filter((d) => d !== key);
+      if (value === null) c.dunningCleared.push(key);
+      else c.dunning.push(value as DunningRecord);
+      return;
+    }
+    if (what === 'subscriptions') {
+      this.#pending.subscriptions.set(key, value as SubscriptionState);
+      c.subscriptions = [...c.subscriptions.filter((s) => s.hubSubscriptionId !== key), value as SubscriptionState];
+    } else if (what === 'customers') {
+      this.#pending.customers.set(key, value as CustomerRecord);
+      c.customers = [...c.customers.filter((x) => x.id !== key), value as CustomerRecord];
+    } else {
+      this.#pending.demand.set(key, value as DemandRecord);
+      c.demand = [...c.demand.filter((d) => `${d.subscriptionId}|${d.period}` !== key), value as DemandRecord];
+    }
+  }
+}
+
+function sameLines(a: DemandLine[], b: DemandLine[]): boolean {
+  return a.length === b.length && a.every((l, i) => l.sku === b[i]!.sku && l.quantity === b[i]!.quantity);
+}
+
+/** The snapshot as the hub applies it: entitlement reflects holds by dunning or the blacklist. */
+function withDelivery(s: SubscriptionSnapshot, deliver: boolean, blockChanges: boolean): SubscriptionSnapshot {
+  if (s.entitlement.deliver === deliver && s.entitlement.blockChanges === blockChanges) return s;
+  const others = s.entitlement.blockedBy.filter((b) => b !== 'dunning');
+  return { ...s, entitlement: { deliver, blockChanges, blockedBy: deliver && !blockChanges ? others : [...others, 'dunning'] } };
+}
+
+function idsOf(c: CustomerRecord): Partial<NonNullable<HubEvent['customer']>> {
+  return {
+    ...(c.email ? { email: c.email } : {}),
+    ...(c.shopifyCustomerId ? { shopifyCustomerId: c.shopifyCustomerId } : {}),
+    ...(c.erpCustomerId ? { erpCustomerId: c.erpCustomerId } : {}),
+    ...(c.providerCustomerId ? { providerCustomerId: c.providerCustomerId } : {}),
+  };
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { HubConfig } from '../config/config.types';
+import type { DunningPolicy } from '../dunning/policy';
+import { HubError } from '../errors/hub-error';
+import type { BillOfMaterials } from '../stock/demand';
+import type { DomainSettings } from './domain-service';
+
+/** The domain's settings from validated config; the BoM file is read once (relative to the working directory, like mappings.paths). */
+export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd()): DomainSettings {
+  const p = config.dunning?.policy;
+  const policy: DunningPolicy | undefined = p && {
+    id: p.id,
+    stages: p.stages.map((s) => ({ ...s, when: s.when ?? {} })),
+    retries: {
+      soft: p.retries?.soft ?? [1, 4, 7, 14],
+      sepaSoft: p.retries?.sepaSoft ?? [5, 12],
+      technical: p.retries?.technical ?? [0, 0, 1],
+      inventory: p.retries?.inventory ?? [1, 2, 3, 4, 5],
+    },
+    providerRetries: p.providerRetries ?? true,
+    blacklist: { defaults: p.blacklist?.defaults ?? 2, windowDays: p.blacklist?.windowDays ?? 365 },
+  };
+  return {
+    bom: config.stock?.bomFile ? readBom(resolve(cwd, config.stock.bomFile)) : new Map(),
+    policy,
+    overrides: config.dunning?.customers ?? {},
+    paymentUpdateUrl: p?.paymentUpdateUrl,
+  };
+}
+
+/** A BoM file: { "<kit SKU>": [{ "sku": "...", "qtyPer": n }] }; anything else is refused with the file named. */
+export function readBom(file: string): BillOfMaterials {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: ${(e as Error).message}`);
+  }
+  const bom = new Map<string, Array<{ sku: string; qtyPer: number }>>();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: expected an object of kit SKU → components`);
+  for (const [kit, parts] of Object.entries(raw)) {
+    const ok = Array.isArray(parts) && parts.every((x: { sku?: unknown; qtyPer?: unknown }) => typeof x?.sku === 'string' && Number.isInteger(x.qtyPer) && (x.qtyPer as number) > 0);
+    if (!ok) throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: kit ${kit} needs [{ "sku": string, "qtyPer": positive integer }]`);
+    bom.set(kit, parts as Array<{ sku: string; qtyPer: number }>);
+  }
+  return bom;
+}

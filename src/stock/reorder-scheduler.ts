@@ -1,0 +1,72 @@
+import type { Logger } from '../observability/logger';
+import type { Runtime } from '../runtime';
+import type { Store } from '../store/ports';
+import { planReorders } from './reorder-planner';
+
+/**
+ * Runs the reorder planner a little after demand changed (`stock.checkMs`), for the SKUs whose
+ * demand changed, one run at a time. Stock levels come from the `stock.warehouse` connector's
+ * `stockLevels` pull and open drafts from the `stock.erp` connector's `draftPurchaseOrders`.
+ * A failed run (the warehouse is down) keeps its SKUs for the next one.
+ */
+export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger, takeDirty: () => string[]): { poke(): void; runNow(): Promise<void> } {
+  const stock = runtime.config.stock ?? {};
+  const warehouse = stock.warehouse ? runtime.connectors.get(stock.warehouse) : undefined;
+  const erp = stock.erp ? runtime.connectors.get(stock.erp) : undefined;
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const enabled = warehouse?.pulls.stockLevels !== undefined && Object.keys(stock.rules ?? {}).length > 0;
+
+  const run = async (): Promise<void> => {
+    timer = undefined;
+    if (running || pending.size === 0) return;
+    const skus = [...pending];
+    pending.clear();
+    running = planReorders(
+      {
+        domain: store.domain,
+        stock,
+        stockLevels: () => warehouse!.pulls.stockLevels!(),
+        draftOrigins: erp?.pulls.draftPurchaseOrders
+          ? async function* () {
+              for await (const o of erp.pulls.draftPurchaseOrders!()) {
+                const origin = (o as { origin?: unknown }).origin;
+                if (typeof origin === 'string') yield origin;
+              }
+            }
+          : undefined,
+      },
+      skus,
+      Date.now(),
+    ).then(
+      (made) => {
+        for (const p of made) logger.info('reorder proposed', { sku: p.sku, quantity: p.quantity, reason: p.reason, subscriptions: p.trail.length });
+      },
+      (e: unknown) => {
+        for (const s of skus) pending.add(s);
+        logger.warn('reorder planning failed: retried on the next demand change', { error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+    await running;
+    running = undefined;
+    if (pending.size > 0) schedule();
+  };
+  const schedule = () => {
+    timer ??= setTimeout(() => void run(), stock.checkMs ?? 1000);
+    timer.unref();
+  };
+  return {
+    poke() {
+      const dirty = takeDirty();
+      if (!enabled) return;
+      for (const s of dirty) if (stock.rules?.[s]) pending.add(s);
+      if (pending.size > 0) schedule();
+    },
+    async runNow() {
+      await running;
+      for (const s of Object.keys(stock.rules ?? {})) pending.add(s);
+      if (enabled) await run();
+    },
+  };
+}

@@ -52,6 +52,13 @@ export const odooConnector = defineConnector({
     return {
       createSaleOrder: (payload) => createOnce('sale.order', 'client_order_ref', payload as Record<string, unknown>, 'action_confirm'),
       createPurchaseProposal: (payload) => createOnce('purchase.order', 'origin', payload as Record<string, unknown>),
+      // A write of the same values is idempotent by nature: a retry changes nothing more.
+      flagPartner: async (payload) => {
+        const { id, vals } = (payload ?? {}) as { id?: unknown; vals?: unknown };
+        if (!Number.isInteger(id) || typeof vals !== 'object' || vals === null) throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the flagPartner payload needs "id" (res.partner id) and "vals"');
+        await client.executeKw('res.partner', 'write', [[id], vals]);
+        return { externalId: String(id) };
+      },
     };
   },
   createPulls(raw, deps) {

@@ -46,6 +46,16 @@ describe('Odoo connector against its JSON-RPC simulator (real HTTP)', () => {
     expect([...sim.models.get('purchase.order')!.values()].map((p) => p.state)).toEqual(['draft']);
   });
 
+  it('flags a partner with a write (idempotent), refuses a missing partner and a malformed payload', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    const flag = { id: 4711, vals: { comment: 'subhub: blacklisted' } };
+    expect(await a.flagPartner!(flag, ctx)).toEqual({ externalId: '4711' });
+    await a.flagPartner!(flag, ctx);
+    expect(sim.models.get('res.partner')!.get(4711)).toEqual({ id: 4711, name: 'Ana de Vries', comment: 'subhub: blacklisted' });
+    await expect(a.flagPartner!({ ...flag, id: 999 }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', message: expect.stringContaining('MissingError') });
+    await expect(a.flagPartner!({ id: '4711', vals: {} }, ctx)).rejects.toMatchObject({ code: 'MAPPING_REQUIRED_MISSING' });
+  });
+
   it('classifies Odoo errors: validation and access are permanent, server conflicts retryable', async () => {
     const a = odooConnector.createActions!(options(), deps());
     await expect(a.createSaleOrder!({ ...order(), partner_id: 999 }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', message: expect.stringContaining('ValidationError') });

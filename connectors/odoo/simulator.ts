@@ -106,9 +106,13 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
         const vals = args[0];
         return Array.isArray(vals) ? vals.map((v) => create(model, v as Record<string, unknown>)) : create(model, vals as Record<string, unknown>);
       }
-      case 'write':
-        for (const id of args[0] as number[]) Object.assign(table(model).get(id) ?? {}, args[1]);
+      case 'write': {
+        const ids = args[0] as number[];
+        const missing = ids.filter((id) => !table(model).has(id));
+        if (missing.length > 0) throw new OdooError('odoo.exceptions.MissingError', `Record does not exist or has been deleted.\n(Record: ${model}(${missing.join(', ')}), User: 2)`);
+        for (const id of ids) Object.assign(table(model).get(id)!, args[1]);
         return true;
+      }
       case 'action_confirm':
       case 'button_confirm':
         for (const id of args[0] as number[]) {

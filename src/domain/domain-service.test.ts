@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateHubEvent, type HubEvent } from '../events';
+import type { DunningPolicy } from '../dunning/policy';
+import { DomainService } from './domain-service';
+import type { CustomerRecord, DemandRecord, DomainChanges, DomainReader, DunningRecord } from './ports';
+import type { SubscriptionState } from './subscription-projection';
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', name), 'utf8')) as HubEvent;
+
+/** An in-memory store: applies committed changes like the SQLite adapter does. */
+class MemoryDomain implements DomainReader {
+  subs = new Map<string, SubscriptionState>();
+  customers = new Map<string, CustomerRecord>();
+  dunnings = new Map<string, DunningRecord>();
+  demands = new Map<string, DemandRecord>();
+  derived: HubEvent[] = [];
+  subscription = (id: string) => this.subs.get(id);
+  customer = (id: string) => this.customers.get(id);
+  dunning = (id: string) => this.dunnings.get(id);
+  demand = (id: string, period: string) => this.demands.get(`${id}|${period}`);
+  subscriptionsOfCustomer = (id: string) => [...this.subs.values()].filter((s) => s.hubCustomerId === id);
+  commit(c: DomainChanges): void {
+    c.subscriptions.forEach((s) => this.subs.set(s.hubSubscriptionId, s));
+    c.customers.forEach((x) => this.customers.set(x.id, x));
+    c.dunning.forEach((d) => this.dunnings.set(d.subscriptionId, d));
+    c.dunningCleared.forEach((id) => this.dunnings.delete(id));
+    c.demand.forEach((d) => this.demands.set(`${d.subscriptionId}|${d.period}`, d));
+    this.derived.push(...c.derived);
+  }
+}
+
+const policy: DunningPolicy = {
+  id: 'test',
+  stages: [
+    { name: 'SUSPENDED', when: { daysSinceEarliestUnpaid: 14 }, deliver: false, pauseBilling: true, notify: 'dunning_suspended' },
+    { name: 'WARNING', when: { daysSinceEarliestUnpaid: 3 }, deliver: true, notify: 'dunning_warning' },
+  ],
+  retries: { soft: [1, 4], sepaSoft: [5], technical: [0], inventory: [1] },
+  providerRetries: false,
+  blacklist: { defaults: 2, windowDays: 365 },
+};
+const bom = new Map([['COF-DISCOVERY-KIT', [{ sku: 'COF-ESP-250', qtyPer: 1 }, { sku: 'COF-FLT-250', qtyPer: 1 }, { sku: 'COF-ORIGIN-250', qtyPer: 1 }]]]);
+
+function setup() {
+  const store = new MemoryDomain();
+  const service = new DomainService(store, { bom, policy, overrides: {}, paymentUpdateUrl: 'https://pay.example/update?c={customer}' });
+  const run = (e: HubEvent) => {
+    const c = service.handle(e, Date.parse('2026-01-01T00:00:00Z'));
+    store.commit(c);
+    service.settle();
+    return c;
+  };
+  return { store, service, run };
+}
+const created = fixture('hub-subscription-created-coffee.json');
+const renewed = fixture('hub-subscription-renewed-coffee.json');
+const failed = fixture('hub-invoice-payment-failed-coffee.json');
+const subId = created.subscription!.hubSubscriptionId;
+const key = (e: HubEvent, dedupeKey: string, occurredAt = e.occurredAt): HubEvent => ({ ...e, occurredAt, source: { ...e.source, dedupeKey } });
+
+describe('domain service: stock demand', () => {
+  it('records the exploded demand of the next delivery once and derives one stock.demand_changed', () => {
+    const { store, run } = setup();
+    const c = run(created);
+    const period = created.subscription!.nextRenewalAt!.slice(0, 10);
+    expect(store.demand(subId, period)).toMatchObject({
+      status: 'reserved',
+      revision: 1,
+      lines: [{ sku: 'COF-ESP-1KG', quantity: 2 }, { sku: 'COF-ESP-250', quantity: 1 }, { sku: 'COF-FLT-250', quantity: 1 }, { sku: 'COF-ORIGIN-250', quantity: 1 }],
+    });
+    expect(c.derived.map((e) => e.type)).toEqual(['stock.demand_changed']);
+    for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
+  });
+
+  it('is idempotent under duplicates and safe against out-of-order events', () => {
+    const { store, run } = setup();
+    run(created);
+    expect(run(created)).toMatchObject({ demand: [], derived: [] });
+    run(renewed);
+    const periods = [...store.demands.keys()];
+    // A late created (older than the renewal) changes nothing: no demand rolled back.
+    const late = run(key(created, 'stripe:evt_late', '2025-01-01T00:00:00.000Z'));
+    expect(late.demand).toEqual([]);
+    expect(late.decisions[0]).toMatchObject({ kind: 'projection', outcome: 'ignored', rule: expect.stringMatching(/^stale/) });
+    expect([...store.demands.keys()]).toEqual(periods);
+  });
+
+  it('a pause releases the reservation of that delivery (a new revision, lines empty)', () => {
+    const { store, run } = setup();
+    run(created);
+    const paused = { ...key(created, 'stripe:evt_pause', '2025-11-25T00:00:00.000Z'), type: 'subscription.paused' as const };
+    paused.subscription = { ...created.subscription!, pause: { startsAt: '2025-11-25T00:00:00.000Z', reason: 'customer_request' } };
+    const c = run(paused);
+    expect(c.demand[0]).toMatchObject({ status: 'released', lines: [], revision: 2, reason: expect.stringContaining('paused') });
+    expect(c.derived[0]).toMatchObject({ type: 'stock.demand_changed', demand: { status: 'released' }, subscription: { entitlement: { deliver: false } } });
+    expect(store.demands.size).toBe(1);
+  });
+});
+
+describe('domain service: dunning and the blacklist', () => {
+  const failure = (dedupeKey: string, occurredAt: string, invoiceId: string): HubEvent => ({
+    ...key(failed, dedupeKey, occurredAt),
+    invoice: { ...failed.invoice!, id: invoiceId },
+    subscription: { ...failed.subscription!, hubSubscriptionId: subId },
+    customer: created.customer,
+  });
+
+  it('a first failure starts a cycle with the rule that fired; 14 days later shipments are held', () => {
+    const { store, run } = setup();
+    run(created);
+    const first = run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    expect(first.derived.map((e) => e.type)).toContain('dunning.started');
+    expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: true, attempts: 1 });
+    const later = run(failure('k2', '2026-01-08T17:00:00.000Z', 'in_1'));
+    expect(store.dunning(subId)).toMatchObject({ stage: 'SUSPENDED', deliver: false, attempts: 2 });
+    expect(later.decisions.find((d) => d.kind === 'dunning')).toMatchObject({ outcome: 'SUSPENDED (shipments held)', rule: expect.stringContaining('≥ 14 days') });
+    const stage = later.derived.find((e) => e.type === 'dunning.stage_changed')!;
+    expect(stage.dunning?.decision).toMatchObject({ deliver: false, pauseBilling: true, notify: 'dunning_suspended' });
+    expect(later.derived.find((e) => e.type === 'stock.demand_changed')).toMatchObject({ demand: { status: 'released', reason: expect.stringContaining('SUSPENDED') } });
+    for (const e of later.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
+  });
+
+  it('a second default blacklists the customer once (customer.risk_changed) and holds every subscription of theirs', () => {
+    const { store, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    expect(store.customer(created.customer!.hubCustomerId)).toMatchObject({ blacklisted: true, defaults: ['2025-12-24T17:00:00.000Z', '2025-12-30T17:00:00.000Z'] });
+    expect(second.derived.filter((e) => e.type === 'customer.risk_changed')).toHaveLength(1);
+    expect(second.decisions.find((d) => d.kind === 'blacklist')?.rule).toMatch(/2 defaults within 365 days/);
+    const third = run(failure('k3', '2025-12-31T17:00:00.000Z', 'in_2'));
+    expect(third.derived.filter((e) => e.type === 'customer.risk_changed')).toHaveLength(0);
+  });
+
+  it('recovery clears the stage and releases held shipments', () => {
+    const { store, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    run(failure('k2', '2026-01-08T17:00:00.000Z', 'in_1'));
+    const paid = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
+    const c = run(paid);
+    expect(store.dunning(subId)).toBeUndefined();
+    expect(c.derived.map((e) => e.type)).toEqual(['dunning.resolved', 'stock.demand_changed']);
+    expect(c.derived[1]).toMatchObject({ demand: { status: 'reserved' } });
+  });
+
+  it('a blacklisted customer who pays is out of dunning but stays held until cleared', () => {
+    const { store, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    const paid = { ...key(renewed, 'k-paid', '2026-01-02T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
+    const c = run(paid);
+    expect(store.dunning(subId)).toBeUndefined();
+    expect(c.derived.find((e) => e.type === 'dunning.resolved')?.dunning?.decision).toMatchObject({ deliver: false, blacklisted: true });
+    const period = failed.subscription!.nextRenewalAt ?? failed.subscription!.currentPeriodEnd!;
+    expect(store.demand(subId, period.slice(0, 10))).toMatchObject({ status: 'released', reason: expect.stringContaining('blacklisted') });
+  });
+});

@@ -33,6 +33,8 @@ export interface StartOptions extends LoadConfigOptions {
   /** Injected for tests (e.g. a store whose disk is full); implies the inline pipeline. */
   store?: Store;
   pipeline?: 'inline' | 'thread';
+  /** Business time for the domain (inline pipeline only): the demo plays a month on its own clock. */
+  clock?: () => number;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           },
           logger,
         )
-      : inlineRunner(buildPipeline(runtime, store, logger, metrics));
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock));
   let accepting = true;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');

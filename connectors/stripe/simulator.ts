@@ -51,6 +51,32 @@ export interface StripeSimulator {
   close(): Promise<void>;
 }
 
+/** A seeded subscription as the API renders it (`price` gives the stored price object, if any). */
+export function renderSeedSubscription(s: SeedSubscription, price: (id: string) => Obj | undefined = () => undefined): Obj {
+  return {
+    id: s.id,
+    object: 'subscription',
+    customer: s.customer,
+    status: s.status,
+    currency: s.currency ?? 'eur',
+    created: s.currentPeriodStart,
+    start_date: s.currentPeriodStart,
+    current_period_start: s.currentPeriodStart,
+    current_period_end: s.currentPeriodEnd,
+    cancel_at_period_end: s.cancelAtPeriodEnd === true,
+    cancel_at: s.cancelAtPeriodEnd ? s.currentPeriodEnd : null,
+    canceled_at: null,
+    pause_collection: s.pauseCollection ?? null,
+    collection_method: 'charge_automatically',
+    metadata: {},
+    items: {
+      object: 'list',
+      data: s.items.map((it, i) => ({ id: `si_${s.id.replace(/^sub_/, '')}_${i}`, object: 'subscription_item', price: price(it.price) ?? { id: it.price, object: 'price' }, quantity: it.quantity })),
+      has_more: false,
+    },
+  };
+}
+
 let counter = 0;
 const newId = (prefix: string) => `${prefix}_sim${(Date.now() % 1e9).toString(36)}${(counter++).toString(36).padStart(4, '0')}`;
 
@@ -72,28 +98,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     seeds.push(seed);
     return true;
   };
-  const renderSeed = (s: SeedSubscription): Obj => ({
-    id: s.id,
-    object: 'subscription',
-    customer: s.customer,
-    status: s.status,
-    currency: s.currency ?? 'eur',
-    created: s.currentPeriodStart,
-    start_date: s.currentPeriodStart,
-    current_period_start: s.currentPeriodStart,
-    current_period_end: s.currentPeriodEnd,
-    cancel_at_period_end: s.cancelAtPeriodEnd === true,
-    cancel_at: s.cancelAtPeriodEnd ? s.currentPeriodEnd : null,
-    canceled_at: null,
-    pause_collection: s.pauseCollection ?? null,
-    collection_method: 'charge_automatically',
-    metadata: {},
-    items: {
-      object: 'list',
-      data: s.items.map((it, i) => ({ id: `si_${s.id.replace(/^sub_/, '')}_${i}`, object: 'subscription_item', price: objects.get(it.price) ?? { id: it.price, object: 'price' }, quantity: it.quantity })),
-      has_more: false,
-    },
-  });
+  const renderSeed = (s: SeedSubscription): Obj => renderSeedSubscription(s, (id) => objects.get(id));
   /** A subscription by list position: the live object, else its seed rendered (not stored: listing stays cheap). */
   const subscriptionAt = (pos: number): Obj | undefined => {
     const seed = seeds[pos];
@@ -134,7 +139,9 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const send = async (): Promise<void> => {
       for (let i = 0; i <= retryDelaysMs.length; i++) {
         record.attempts++;
-        const t = now();
+        // The signature is dated when it is sent (wall clock, checked against the receiver's
+        // tolerance); `created` is business time, which a simulated clock may move.
+        const t = Math.floor(Date.now() / 1000);
         const sig = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
         try {
           const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${sig}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' }, body: payload });
@@ -151,28 +158,78 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     inFlight.add(p);
   };
 
+  const intervalDays = (sub: Obj) => {
+    const price = (sub.items as { data: Array<{ price: Obj }> }).data[0]!.price;
+    const r = price.recurring as { interval?: string; interval_count?: number } | null;
+    const unit = r?.interval === 'year' ? 365 : r?.interval === 'week' ? 7 : r?.interval === 'day' ? 1 : 30;
+    return unit * (r?.interval_count ?? 1);
+  };
+  let invoiceNumber = 0;
   const invoiceFor = (sub: Obj, reason: string, paid: boolean): Obj => {
     const items = (sub.items as { data: Array<{ price: Obj; quantity: number }> }).data;
     const amount = items.reduce((n, i) => n + (i.price.unit_amount as number) * i.quantity, 0);
+    const period = { start: sub.current_period_start as number, end: sub.current_period_end as number };
     const inv: Obj = {
       id: newId('in'),
       object: 'invoice',
+      number: `SIM-${String(++invoiceNumber).padStart(4, '0')}`,
       customer: sub.customer,
       subscription: sub.id,
       billing_reason: reason,
+      collection_method: 'charge_automatically',
       currency: sub.currency,
       amount_due: amount,
       amount_paid: paid ? amount : 0,
+      amount_remaining: paid ? 0 : amount,
       attempt_count: 1,
+      attempted: true,
       status: paid ? 'paid' : 'open',
       hosted_invoice_url: `https://invoice.stripe.test/i/${newId('inv')}`,
       next_payment_attempt: paid ? null : now() + 3 * 86400,
       created: now(),
-      lines: { object: 'list', data: items.map((i) => ({ object: 'line_item', price: i.price, quantity: i.quantity, amount: (i.price.unit_amount as number) * i.quantity })), has_more: false },
+      period_start: period.start,
+      period_end: period.end,
+      status_transitions: { finalized_at: now(), paid_at: paid ? now() : null },
+      lines: {
+        object: 'list',
+        data: items.map((i) => ({ id: newId('il'), object: 'line_item', type: 'subscription', subscription: sub.id, price: i.price, quantity: i.quantity, amount: (i.price.unit_amount as number) * i.quantity, proration: false, period })),
+        has_more: false,
+      },
     };
     objects.set(inv.id, inv);
     sub.latest_invoice = inv.id;
     return inv;
+  };
+  /** The renewal's attempt failing the way the body says (card decline or SEPA return), as Stripe reports it on the invoice. */
+  const failure = (inv: Obj, body: Record<string, unknown>) => {
+    const method = body.payment_method_type === 'sepa_debit' ? 'sepa_debit' : 'card';
+    const code = String(body.code ?? (method === 'card' ? 'card_declined' : 'insufficient_funds'));
+    return {
+      id: newId('pi'),
+      object: 'payment_intent',
+      amount: inv.amount_due,
+      currency: inv.currency,
+      customer: inv.customer,
+      created: now(),
+      payment_method: null,
+      payment_method_types: [method],
+      status: 'requires_payment_method',
+      last_payment_error: {
+        type: method === 'card' ? 'card_error' : 'invalid_request_error',
+        code,
+        ...(method === 'card' ? { decline_code: String(body.decline_code ?? 'insufficient_funds') } : {}),
+        message: String(body.message ?? 'The payment failed.'),
+        payment_method: { id: newId('pm'), object: 'payment_method', type: method },
+      },
+    };
+  };
+
+  /** Moves the subscription into its next period; returns the previous period (for previous_attributes). */
+  const renewPeriod = (s: Obj) => {
+    const previous = { current_period_start: s.current_period_start, current_period_end: s.current_period_end };
+    s.current_period_start = s.current_period_end;
+    s.current_period_end = (s.current_period_end as number) + intervalDays(s) * 86400;
+    return previous;
   };
 
   const app = express();
@@ -235,7 +292,6 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       items.push({ id: newId('si'), object: 'subscription_item', price, quantity: Number(it.quantity ?? 1) });
     }
     const start = now();
-    const interval = ((items[0]!.price.recurring as { interval?: string } | null)?.interval ?? 'month') as string;
     const sub: Obj = {
       id: newId('sub'),
       object: 'subscription',
@@ -245,7 +301,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       created: start,
       start_date: start,
       current_period_start: start,
-      current_period_end: start + (interval === 'year' ? 365 : interval === 'week' ? 7 : 30) * 86400,
+      current_period_end: start,
       cancel_at_period_end: false,
       cancel_at: null,
       canceled_at: null,
@@ -254,6 +310,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       metadata: b.metadata ?? {},
       items: { object: 'list', data: items, has_more: false },
     };
+    sub.current_period_end = start + intervalDays(sub) * 86400;
     objects.set(sub.id, sub);
     addSubscription(sub.id);
     const inv = invoiceFor(sub, 'subscription_create', true);
@@ -320,17 +377,50 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     if (!customer || !get(customer, 'customer')) return missing(res, String(customer), 'customer');
     res.json({ id: newId('bps'), object: 'billing_portal.session', customer, return_url: req.body.return_url ?? null, flow: req.body.flow_data ?? null, url: `https://billing.stripe.test/p/session/${newId('live')}` });
   });
-  app.post('/_sim/subscriptions/:id/fail_payment', (req, res) => {
+  // Simulation controls (not Stripe endpoints): what Stripe's billing engine does on its own.
+  app.post('/_sim/subscriptions/:id/fail_payment', express.json(), (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    const inv = invoiceFor(s, 'subscription_cycle', false);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // A retry of the open invoice (body.invoice) or the next renewal's first attempt.
+    const open = typeof body.invoice === 'string' ? get(body.invoice, 'invoice') : undefined;
+    if (typeof body.invoice === 'string' && !open) return missing(res, body.invoice, 'invoice');
+    const period = open ? {} : renewPeriod(s);
+    const inv = open ?? invoiceFor(s, 'subscription_cycle', false);
+    if (open) inv.attempt_count = (inv.attempt_count as number) + 1;
     const previous = { status: s.status };
     s.status = 'past_due';
     inv.last_finalization_error = null;
-    inv.payment_intent = { id: newId('pi'), object: 'payment_intent', status: 'requires_payment_method', last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: String(req.body?.decline_code ?? 'insufficient_funds'), payment_method: { type: 'card' } } };
+    inv.payment_intent = failure(inv, body);
     res.json(inv);
     emit('invoice.payment_failed', structuredClone(inv));
+    if (previous.status !== 'past_due' || !open) emit('customer.subscription.updated', structuredClone(s), { ...previous, ...period });
+  });
+  /** The next period starts: the renewal invoice is paid (invoice.paid, then customer.subscription.updated). */
+  app.post('/_sim/subscriptions/:id/renew', (req, res) => {
+    const s = get(req.params.id, 'subscription');
+    if (!s) return missing(res, req.params.id);
+    if (s.status === 'canceled' || s.pause_collection) return err(res, 400, 'invalid_request_error', `Subscription ${s.id} does not renew (${s.status === 'canceled' ? 'canceled' : 'collection paused'}).`);
+    const previous = renewPeriod(s);
+    const inv = invoiceFor(s, 'subscription_cycle', true);
+    res.json(inv);
+    emit('invoice.paid', structuredClone(inv));
     emit('customer.subscription.updated', structuredClone(s), previous);
+  });
+  /** An open invoice gets paid (the customer updated the payment method; Stripe retried). */
+  app.post('/_sim/invoices/:id/pay', (req, res) => {
+    const inv = get(req.params.id, 'invoice');
+    if (!inv) return missing(res, req.params.id);
+    if (inv.status === 'paid') return err(res, 400, 'invalid_request_error', 'Invoice is already paid.');
+    Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null, attempt_count: (inv.attempt_count as number) + 1 });
+    inv.status_transitions = { ...(inv.status_transitions as object), paid_at: now() };
+    const s = get(inv.subscription as string, 'subscription');
+    res.json(inv);
+    emit('invoice.paid', structuredClone(inv));
+    if (s && s.status === 'past_due') {
+      s.status = 'active';
+      emit('customer.subscription.updated', structuredClone(s), { status: 'past_due' });
+    }
   });
   app.use((req, res) => err(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.path}).`));
 

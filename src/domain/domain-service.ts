@@ -74,7 +74,7 @@ export class DomainService {
     }
     if (state && this.settings.policy) {
       if (FAILURES.has(event.type)) customer = this.#failure(event, state, customer, this.settings.policy, c, now);
-      else if (RECOVERIES.has(event.type)) this.#recover(event, state, customer, c, now);
+      else if (RECOVERIES.has(event.type) || event.invoice?.status === 'paid') this.#recover(event, state, customer, c, now);
     }
     if (state) this.#demand(state, customer, event, c, now);
     return c;
@@ -138,6 +138,14 @@ export class DomainService {
     const subId = state.hubSubscriptionId;
     const before = this.#dunning(subId);
     if (!before) return;
+    // A paid invoice settles itself; the cycle ends when nothing is left unpaid, or when the
+    // customer fixed the payment method (the provider retries what is open).
+    const unpaid = { ...before.unpaid };
+    if (event.invoice) delete unpaid[event.invoice.id];
+    if (Object.keys(unpaid).length > 0 && event.type !== 'payment_method.updated') {
+      if (Object.keys(unpaid).length < Object.keys(before.unpaid).length) this.#put(c, 'dunning', subId, { ...before, unpaid });
+      return;
+    }
     this.#put(c, 'dunning', subId, null);
     const rule = `recovered: ${event.type === 'payment_method.updated' ? 'the payment method was updated' : 'a payment succeeded'}${customer.blacklisted ? ' (the customer stays blacklisted: shipments stay held until cleared)' : ''}`;
     c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'CLEAR', rule });
@@ -238,7 +246,9 @@ export class DomainService {
     const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
     this.#put(c, 'demand', `${record.subscriptionId}|${period}`, record);
     for (const l of [...lines, ...(before?.lines ?? [])]) this.#dirty.add(l.sku);
-    c.decisions.push({ at: cause.occurredAt, kind: 'demand', subject: state.hubSubscriptionId, eventId: cause.id, outcome: `${status} ${lines.map((l) => `${l.quantity}×${l.sku}`).join(', ') || 'nothing'} for ${period}`, rule: reason });
+    const units = (ls: DemandLine[]) => ls.map((l) => `${l.quantity}×${l.sku}`).join(', ');
+    const outcome = ships ? `reserved ${units(lines)} for ${period}` : `released for ${period}${before?.lines.length ? ` (was ${units(before.lines)})` : ' (nothing was reserved)'}`;
+    c.decisions.push({ at: cause.occurredAt, kind: 'demand', subject: state.hubSubscriptionId, eventId: cause.id, outcome, rule: reason });
     // Nothing was reserved for a delivery that never shipped: no release to send.
     if (!before && status === 'released') return;
     c.derived.push({

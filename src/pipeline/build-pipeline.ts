@@ -11,8 +11,12 @@ import { DomainService } from '../domain/domain-service';
 import { domainSettings } from '../domain/domain-settings';
 import { reorderScheduler } from '../stock/reorder-scheduler';
 
-/** Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from config. */
-export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics): Pipeline {
+/**
+ * Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from
+ * config, the subscription domain and the reorder planner. `clock` is business time (when demand
+ * horizons and derived events are dated); the demo runs a month on a clock of its own.
+ */
+export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
   const guardsOf = (target: string): TargetGuards => {
@@ -33,13 +37,14 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     return g;
   };
   const domain = new DomainService(store.domain, domainSettings(config));
-  const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus());
+  const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus(), clock);
   return new Pipeline({
     store,
     settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
     logger,
     metrics,
-    normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, Date.now())] },
+    normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, clock())] },
+    background: planner,
     afterBatch: () => {
       domain.settle();
       planner.poke();

@@ -12,6 +12,8 @@ export interface PipelineRunner {
   stop(deadline: number): Promise<boolean>;
   /** Prometheus text of metrics kept where the pipeline runs ('' when they share the hub's registry). */
   metricsText(): Promise<string>;
+  /** In-thread pipelines only: resolves when background work (reorder planning) is done. */
+  backgroundIdle?(): Promise<void>;
 }
 
 export interface ThreadStart {
@@ -33,6 +35,7 @@ export function inlineRunner(pipeline: Pipeline): PipelineRunner {
     notify: () => pipeline.notify(),
     stop: (deadline) => pipeline.stop(deadline),
     metricsText: async () => '',
+    backgroundIdle: () => pipeline.backgroundIdle(),
   };
 }
 

@@ -14,6 +14,8 @@ export interface PipelineDeps {
   metrics?: HubMetrics;
   /** Runs after each normalised batch is committed (the domain settles its overlay, plans reorders). */
   afterBatch?: () => void;
+  /** Work started in the background (the reorder planner): awaited on stop and by `backgroundIdle`. */
+  background?: { idle(): Promise<void> };
 }
 
 /**
@@ -53,6 +55,11 @@ export class Pipeline {
     this.#loops = [this.#normaliseLoop(), this.#deliveryLoop()];
   }
 
+  /** Resolves when background work (reorder planning) has nothing pending or in flight. */
+  backgroundIdle(): Promise<void> {
+    return this.deps.background?.idle() ?? Promise.resolve();
+  }
+
   /** Tells idle loops that new work arrived. */
   notify(): void {
     const wake = this.#wake;
@@ -68,7 +75,7 @@ export class Pipeline {
   async stop(deadline: number): Promise<boolean> {
     this.#running = false;
     this.notify();
-    const settled = () => Promise.all([...this.#loops, ...this.#inFlight]).then(() => true);
+    const settled = () => Promise.all([...this.#loops, ...this.#inFlight, this.backgroundIdle()]).then(() => true);
     const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
     if (await Promise.race([settled(), timeout(Math.max(0, deadline - Date.now()))])) return true;
     this.#abort.abort();

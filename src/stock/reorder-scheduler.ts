@@ -9,7 +9,15 @@ import { planReorders } from './reorder-planner';
  * `stockLevels` pull and open drafts from the `stock.erp` connector's `draftPurchaseOrders`.
  * A failed run (the warehouse is down) keeps its SKUs for the next one.
  */
-export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger, takeDirty: () => string[]): { poke(): void; runNow(): Promise<void> } {
+export interface ReorderScheduler {
+  poke(): void;
+  /** Plans every SKU with a rule now (the nightly job, tests). */
+  runNow(): Promise<void>;
+  /** Resolves when no run is pending or in flight. */
+  idle(): Promise<void>;
+}
+
+export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger, takeDirty: () => string[], clock: () => number = Date.now): ReorderScheduler {
   const stock = runtime.config.stock ?? {};
   const warehouse = stock.warehouse ? runtime.connectors.get(stock.warehouse) : undefined;
   const erp = stock.erp ? runtime.connectors.get(stock.erp) : undefined;
@@ -38,7 +46,7 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
           : undefined,
       },
       skus,
-      Date.now(),
+      clock(),
     ).then(
       (made) => {
         for (const p of made) logger.info('reorder proposed', { sku: p.sku, quantity: p.quantity, reason: p.reason, subscriptions: p.trail.length });
@@ -62,6 +70,14 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
       if (!enabled) return;
       for (const s of dirty) if (stock.rules?.[s]) pending.add(s);
       if (pending.size > 0) schedule();
+    },
+    async idle() {
+      while (running || timer) {
+        if (timer) {
+          clearTimeout(timer);
+          await run();
+        } else await running;
+      }
     },
     async runNow() {
       await running;

@@ -1,0 +1,130 @@
+import Stripe from 'stripe';
+import type { DemoWorld } from './world';
+
+/** The demo business's customers: Stripe customer ids of tables/customer-xref.csv. */
+export const CUSTOMERS = {
+  anna: 'cus_DemoAnna01',
+  bram: 'cus_DemoBram02',
+  cleo: 'cus_DemoCleo03',
+  dirk: 'cus_DemoDirk04',
+  eva: 'cus_DemoEva05',
+  finn: 'cus_DemoFinn06',
+} as const;
+export type CustomerName = keyof typeof CUSTOMERS;
+
+const PRICE = {
+  discoveryKitMonthly: 'price_1QZxC3LkdIwHu7ixDiscKitMo',
+  espresso1kgMonthly: 'price_1QZx8kLkdIwHu7ixEsp1KgMo',
+  filter250EveryTwoWeeks: 'price_1QZxA2LkdIwHu7ixFlt250Bw',
+};
+
+export interface MonthContext {
+  stripe: Stripe;
+  subs: Partial<Record<CustomerName, string>>;
+  /** The open (unpaid) invoice per customer. */
+  openInvoice: Partial<Record<CustomerName, string>>;
+}
+
+export interface DemoStep {
+  day: number;
+  title: string;
+  run(world: DemoWorld, ctx: MonthContext): Promise<void>;
+}
+
+async function sim(world: DemoWorld, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
+  const r = await fetch(`${world.stripe.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await r.json()) as Record<string, unknown>;
+  if (!r.ok) throw new Error(`Stripe simulator ${path}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const signUp = async (ctx: MonthContext, who: CustomerName, price: string, quantity: number) => {
+  const s = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS[who], items: [{ price, quantity }] });
+  ctx.subs[who] = s.id;
+};
+const renew = (world: DemoWorld, ctx: MonthContext, who: CustomerName) => sim(world, `/_sim/subscriptions/${ctx.subs[who]}/renew`);
+const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, failure: Record<string, unknown>) => {
+  const inv = await sim(world, `/_sim/subscriptions/${ctx.subs[who]}/fail_payment`, { ...failure, ...(failure.retry ? { invoice: ctx.openInvoice[who] } : {}) });
+  ctx.openInvoice[who] = inv.id as string;
+};
+
+/**
+ * A month of a small coffee subscription business, as Stripe would report it: sign-ups,
+ * renewals, a pause, a card decline that recovers after a payment-details update, a SEPA debit
+ * that keeps bouncing until the customer is blacklisted, and a big order that takes the filter
+ * roast below its reorder point. Every step only acts on Stripe (the simulator sends the signed
+ * webhooks); everything else is the hub's doing.
+ */
+export const MONTH: readonly DemoStep[] = [
+  {
+    day: 1,
+    title: 'Five customers sign up (Anna: discovery box; Bram: 2 × espresso 1 kg; Cleo: 2 × filter roast every two weeks; Dirk and Eva: 1 × filter roast, Eva pays by SEPA direct debit)',
+    run: async (_w, ctx) => {
+      await signUp(ctx, 'anna', PRICE.discoveryKitMonthly, 1);
+      await signUp(ctx, 'bram', PRICE.espresso1kgMonthly, 2);
+      await signUp(ctx, 'cleo', PRICE.filter250EveryTwoWeeks, 2);
+      await signUp(ctx, 'dirk', PRICE.filter250EveryTwoWeeks, 1);
+      await signUp(ctx, 'eva', PRICE.filter250EveryTwoWeeks, 1);
+    },
+  },
+  {
+    day: 5,
+    title: 'Cleo pauses her deliveries',
+    run: async (_w, ctx) => {
+      await ctx.stripe.subscriptions.update(ctx.subs.cleo!, { pause_collection: { behavior: 'void' } });
+    },
+  },
+  {
+    day: 8,
+    title: 'Café Finn signs up for 12 bags of filter roast every two weeks',
+    run: (_w, ctx) => signUp(ctx, 'finn', PRICE.filter250EveryTwoWeeks, 12),
+  },
+  {
+    day: 15,
+    title: "Renewal day: Dirk's card has expired, Eva's direct debit bounces (AM04, insufficient funds)",
+    run: async (w, ctx) => {
+      await fail(w, ctx, 'dirk', { code: 'expired_card', decline_code: 'expired_card', message: 'Your card has expired.' });
+      await fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).' });
+    },
+  },
+  {
+    day: 16,
+    title: 'Dirk updates his card through the link; Stripe retries and the payment goes through',
+    run: async (w, ctx) => {
+      await sim(w, `/_sim/invoices/${ctx.openInvoice.dirk}/pay`);
+      delete ctx.openInvoice.dirk;
+    },
+  },
+  {
+    day: 20,
+    title: "Eva's direct debit is retried and bounces again",
+    run: (w, ctx) => fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).', retry: true }),
+  },
+  {
+    day: 22,
+    title: 'Café Finn renews',
+    run: async (w, ctx) => void (await renew(w, ctx, 'finn')),
+  },
+  {
+    day: 29,
+    title: "Renewal day: Dirk renews; Eva's next debit bounces too (her second default)",
+    run: async (w, ctx) => {
+      await renew(w, ctx, 'dirk');
+      await fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).' });
+    },
+  },
+  {
+    day: 31,
+    title: 'Anna and Bram renew (monthly plans)',
+    run: async (w, ctx) => {
+      await renew(w, ctx, 'anna');
+      await renew(w, ctx, 'bram');
+    },
+  },
+];
+
+export function monthContext(world: DemoWorld): MonthContext {
+  const url = new URL(world.stripe.url);
+  const stripe = new Stripe(world.env.STRIPE_API_KEY!, { host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  return { stripe, subs: {}, openInvoice: {} };
+}

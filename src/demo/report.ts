@@ -1,0 +1,132 @@
+import type { DecisionRecord } from '../domain/ports';
+import { CUSTOMERS, type MonthContext } from './month';
+import type { DemoWorld } from './world';
+
+/** Counters of what each system has seen, to tell a step's effects apart. */
+export interface SystemMarks {
+  decisions: number;
+  warehouseRequests: number;
+  odooCalls: number;
+  shopifyApplied: number;
+  mails: number;
+}
+
+export function marks(w: DemoWorld): SystemMarks {
+  return {
+    decisions: w.hub.store.domain.decisions({ limit: 1_000_000 }).length,
+    warehouseRequests: w.warehouse.requests.length,
+    odooCalls: w.odoo.calls.length,
+    shopifyApplied: w.shopify.applied,
+    mails: w.mailbox.messages().length,
+  };
+}
+
+/** Names a hub subject (stripe:sub_… or customer:stripe:cus_…) after the demo's customer. */
+export function namer(ctx: MonthContext): (subject: string) => string {
+  const bySub = new Map(Object.entries(ctx.subs).map(([name, id]) => [`stripe:${id}`, name]));
+  const byCustomer = new Map(Object.entries(CUSTOMERS).map(([name, id]) => [`stripe:${id}`, name]));
+  return (subject) => bySub.get(subject) ?? byCustomer.get(subject.replace(/^customer:/, '')) ?? subject;
+}
+
+/** What a step changed in each system, as readable lines. */
+export function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string) => string): string[] {
+  const lines: string[] = [];
+  const decisions = w.hub.store.domain.decisions({ limit: 1_000_000 }).slice(before.decisions);
+  for (const d of decisions.filter((x) => x.kind !== 'projection')) lines.push(`  hub        ${describe(d, name)}`);
+  const wh = w.warehouse.requests.slice(before.warehouseRequests).filter((r) => r.method === 'PUT');
+  if (wh.length) lines.push(`  warehouse  ${wh.length} reservation update(s)`);
+  const odoo = w.odoo.calls.slice(before.odooCalls);
+  const count = (model: string, method: string) => odoo.filter((c) => c.model === model && c.method === method).length;
+  if (count('sale.order', 'create')) lines.push(`  odoo       ${count('sale.order', 'create')} sale order(s) created and confirmed`);
+  if (count('purchase.order', 'create')) lines.push(`  odoo       ${count('purchase.order', 'create')} draft purchase order(s) (reorder proposal)`);
+  if (count('res.partner', 'write')) lines.push(`  odoo       ${count('res.partner', 'write')} partner(s) flagged`);
+  const moves = w.shopify.applied - before.shopifyApplied;
+  if (moves) lines.push(`  shopify    ${moves} mutation(s) applied (reserved stock, tags)`);
+  for (const m of w.mailbox.messages().slice(before.mails)) {
+    const v = m.variables ?? {};
+    const link = v.paymentUpdateUrl ? ` with a payment-details link` : v.payUrl ? ` with a payment link` : '';
+    lines.push(`  mail       → ${m.to}: ${m.template}${link}${v.deliveriesOnHold ? ' (deliveries on hold)' : ''}`);
+  }
+  return lines.length ? lines : ['  (nothing changed)'];
+}
+
+function describe(d: DecisionRecord, name: (s: string) => string): string {
+  const who = name(d.subject);
+  switch (d.kind) {
+    case 'demand':
+      return `${who}: ${d.outcome}`;
+    case 'dunning':
+      return `${who}: dunning ${d.outcome} — ${d.rule}`;
+    case 'blacklist':
+      return `${who}: BLACKLISTED — ${d.rule}`;
+    case 'reorder':
+      return `${d.subject.replace(/^sku:/, '')}: reorder ${d.outcome} — ${d.rule}`;
+    default:
+      return `${who}: ${d.kind} ${d.outcome}`;
+  }
+}
+
+export interface MonthSummary {
+  /** Reserved units per SKU for the next delivery of every subscription. */
+  demand: Record<string, number>;
+  proposals: Array<{ sku: string; quantity: number; status: string; odooState?: string; subscriptions: string[] }>;
+  dunning: Record<string, string>;
+  blacklisted: string[];
+  shopifyTags: Record<string, string[]>;
+  odooFlagged: string[];
+  saleOrders: number;
+  mails: number;
+  reservedAtWarehouse: Record<string, number>;
+}
+
+/** The end state of every system, as the summary table shows it and the end-to-end test asserts it. */
+export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
+  const name = namer(ctx);
+  const domain = w.hub.store.domain;
+  const today = new Date(w.clock.now()).toISOString().slice(0, 10);
+  const demand: Record<string, number> = Object.fromEntries([...domain.reservedAfter(today)].sort(([a], [b]) => a.localeCompare(b)));
+  const pos = [...w.odoo.models.get('purchase.order')!.values()];
+  const proposals = domain.openProposals().map((p) => ({
+    sku: p.sku,
+    quantity: p.quantity,
+    status: p.status,
+    odooState: pos.find((o) => o.origin === `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`)?.state as string | undefined,
+    subscriptions: p.trail.map(name).sort(),
+  }));
+  const dunning = Object.fromEntries(domain.openDunning().map((d) => [name(d.subscriptionId), d.stage]).sort(([a], [b]) => a!.localeCompare(b!)));
+  const blacklisted = domain.customers({ blacklisted: true }).map((c) => name(c.id)).sort();
+  const shopifyTags = Object.fromEntries([...w.shopify.tags].map(([id, tags]) => [id, [...tags].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  const odooFlagged = [...w.odoo.models.get('res.partner')!.values()].filter((p) => typeof p.comment === 'string' && p.comment.includes('blacklisted')).map((p) => String(p.email ?? p.id)).sort();
+  const reservedAtWarehouse: Record<string, number> = {};
+  // Deliveries still to come: a past delivery's reservation was consumed when it shipped.
+  for (const r of w.warehouse.reservations.values()) if (r.status === 'reserved' && String(r.deliveryDate) > today) for (const l of r.lines) reservedAtWarehouse[l.sku] = (reservedAtWarehouse[l.sku] ?? 0) + l.quantity;
+  return {
+    demand,
+    proposals,
+    dunning,
+    blacklisted,
+    shopifyTags,
+    odooFlagged,
+    saleOrders: w.odoo.models.get('sale.order')!.size,
+    mails: w.mailbox.messages().length,
+    reservedAtWarehouse: Object.fromEntries(Object.entries(reservedAtWarehouse).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+export function summaryTable(s: MonthSummary): string[] {
+  const out = ['', 'Summary at the end of the month', ''];
+  out.push('  Stock demand of the next deliveries (hub)   reserved at the warehouse');
+  const skus = [...new Set([...Object.keys(s.demand), ...Object.keys(s.reservedAtWarehouse)])].sort();
+  for (const sku of skus) out.push(`    ${sku.padEnd(18)} ${String(s.demand[sku] ?? 0).padStart(5)}                      ${String(s.reservedAtWarehouse[sku] ?? 0).padStart(5)}`);
+  out.push('', '  Purchase proposals (Odoo drafts)');
+  if (s.proposals.length === 0) out.push('    none');
+  for (const p of s.proposals) out.push(`    ${p.sku.padEnd(18)} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'}  driven by ${p.subscriptions.join(', ')}`);
+  out.push('', '  Dunning stages');
+  if (Object.keys(s.dunning).length === 0) out.push('    none');
+  for (const [who, stage] of Object.entries(s.dunning)) out.push(`    ${who.padEnd(18)} ${stage}`);
+  out.push('', `  Blacklisted customers: ${s.blacklisted.join(', ') || 'none'}`);
+  out.push(`  Shopify tags: ${Object.entries(s.shopifyTags).map(([id, t]) => `${id} [${t.join(', ')}]`).join('; ') || 'none'}`);
+  out.push(`  Odoo partners flagged: ${s.odooFlagged.join(', ') || 'none'}`);
+  out.push(`  Odoo sale orders: ${s.saleOrders}    e-mails sent: ${s.mails}`);
+  return out;
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { startMailboxSimulator, type MailboxSimulator } from '../../connectors/http/simulator';
+import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/simulator';
+import { startShopifySimulator, type ShopifySimulator } from '../../connectors/shopify/simulator';
+import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
+import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
+import { startHub, type RunningHub } from '../hub';
+
+/** The repository (or installed package) root: config/ and mappings/ live there. */
+export const PACKAGE_ROOT = resolve(__dirname, __filename.endsWith('.js') ? '../../..' : '../..');
+const DAY = 86_400_000;
+
+/** Business time of the demo: day 1 starts at `start`; `at(day, hour)` moves it (never backwards). */
+export class DemoClock {
+  #now: number;
+  constructor(readonly start: number) {
+    this.#now = start;
+  }
+  now = (): number => this.#now;
+  at(day: number, hour = 9): void {
+    this.#now = Math.max(this.#now, this.start + (day - 1) * DAY + (hour - 8) * 3_600_000);
+  }
+  day(): number {
+    return Math.floor((this.#now - this.start) / DAY) + 1;
+  }
+}
+
+export interface DemoWorld {
+  clock: DemoClock;
+  hub: RunningHub;
+  stripe: StripeSimulator;
+  shopify: ShopifySimulator;
+  odoo: OdooSimulator;
+  warehouse: WarehouseSimulator;
+  mailbox: MailboxSimulator;
+  dataDir: string;
+  configPath: string;
+  /** Secrets the hub was started with (the simulators' credentials; random webhook secret). */
+  env: Record<string, string>;
+  /** Waits until every webhook is delivered, the inbox and delivery queue are empty and the planner is idle. */
+  settle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const WAREHOUSE = 'NL-AMS-01';
+
+/** Opening stock of the demo warehouse (units on hand). */
+export const OPENING_STOCK: Readonly<Record<string, number>> = {
+  'COF-ESP-1KG': 40,
+  'COF-ESP-250': 40,
+  'COF-FLT-250': 30,
+  'COF-ORIGIN-250': 30,
+  'COF-DECAF-500': 20,
+};
+
+/**
+ * Starts the five simulators and a hub wired to them with the shipped config and mappings, on
+ * free loopback ports, a fresh data folder, and the demo's business clock. The simulators are
+ * seeded with the shop's catalogue: Stripe prices from tables/stripe-price-sku.csv, customers
+ * from tables/customer-xref.csv (also Odoo partners), Odoo products and vendors from
+ * tables/sku-catalog.csv, and the opening stock at the warehouse.
+ */
+export async function startDemoWorld(options: { dataDir?: string; start?: number; silent?: boolean } = {}): Promise<DemoWorld> {
+  const clock = new DemoClock(options.start ?? Date.parse('2026-12-01T08:00:00Z'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'subhub-demo-'));
+  const secret = `whsec_demo_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const webhook = { url: 'http://127.0.0.1:9/unset', secret, retryDelaysMs: [50, 200, 1000] };
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    const stripe = await startStripeSimulator(0, { webhook, now: clock.now });
+    started.push(stripe);
+    const shopify = await startShopifySimulator(0);
+    started.push(shopify);
+    const odoo = await startOdooSimulator(0);
+    started.push(odoo);
+    const warehouse = await startWarehouseSimulator(0);
+    started.push(warehouse);
+    const mailbox = await startMailboxSimulator(0);
+    started.push(mailbox);
+    seed(stripe, odoo, warehouse);
+
+    const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'hub.json'), 'utf8')) as Record<string, any>;
+    const port = (url: string) => Number(new URL(url).port);
+    const c = shipped.connectors;
+    c.stripe.options.api = { host: '127.0.0.1', port: port(stripe.url), protocol: 'http' };
+    c.shopify.options.endpoint = shopify.url;
+    c.odoo.options.baseUrl = odoo.url;
+    c.warehouse.options.baseUrl = warehouse.url;
+    c.mailer.options.baseUrl = mailbox.url;
+    const config = {
+      ...shipped,
+      $schema: undefined,
+      server: { host: '127.0.0.1', port: 0 },
+      storage: { kind: 'sqlite', dataDir: join(dataDir, 'data') },
+      log: { level: 'error' },
+      mappings: { paths: [join(PACKAGE_ROOT, 'mappings')] },
+      stock: { ...shipped.stock, bomFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'bom.json'), checkMs: 20 },
+      pipeline: { pollMs: 10 },
+      retry: { ...shipped.retry, initialDelayMs: 100, maxDelayMs: 2000 },
+      reconcile: { ...shipped.reconcile, enabled: false },
+    };
+    const configPath = join(dataDir, 'hub.json');
+    writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const env = {
+      STRIPE_WEBHOOK_SECRET: secret,
+      SHOPIFY_API_SECRET: `shpss_demo_${Date.now().toString(36)}`,
+      STRIPE_API_KEY: 'sk_test_simulator',
+      SHOPIFY_ADMIN_TOKEN: 'shpat_simulator',
+      ODOO_API_KEY: 'odoo-api-key',
+    };
+    const hub = await startHub({ path: configPath, localPath: false, env, silent: options.silent ?? true, pipeline: 'inline', clock: clock.now });
+    webhook.url = `${hub.url}/webhooks/stripe`;
+
+    const settle = async (timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (let quiet = 0; quiet < 2; ) {
+        if (Date.now() > deadline) throw new Error(`the hub did not settle within ${timeoutMs} ms: ${JSON.stringify(await hub.store.counts())}`);
+        await stripe.settled();
+        await hub.pipeline.backgroundIdle?.();
+        const n = await hub.store.counts();
+        if (n.inboxPending === 0 && n.deliveriesPending === 0) quiet++;
+        else {
+          quiet = 0;
+          // Wait for the pipeline's next commit rather than spinning.
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    };
+    return {
+      clock,
+      hub,
+      stripe,
+      shopify,
+      odoo,
+      warehouse,
+      mailbox,
+      dataDir,
+      configPath,
+      env,
+      settle,
+      close: async () => {
+        await hub.stop();
+        for (const s of started.reverse()) await s.close();
+      },
+    };
+  } catch (e) {
+    for (const s of started.reverse()) await s.close();
+    throw e;
+  }
+}
+
+function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator): void {
+  const table = (name: string) =>
+    (parseCsv(readFileSync(join(PACKAGE_ROOT, 'mappings', 'tables', name), 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>).map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')),
+    ) as Array<Record<string, string | undefined>>;
+  for (const p of table('stripe-price-sku.csv')) {
+    stripe.objects.set(p.price_id!, {
+      id: p.price_id!,
+      object: 'price',
+      active: true,
+      currency: p.currency!,
+      unit_amount: Number(p.unit_amount),
+      nickname: p.nickname!,
+      product: `prod_${p.sku}`,
+      recurring: { interval: p.interval!, interval_count: Number(p.interval_count), usage_type: 'licensed' },
+      type: 'recurring',
+    });
+  }
+  const partners = odoo.models.get('res.partner')!;
+  for (const c of table('customer-xref.csv')) {
+    stripe.objects.set(c.stripe_customer!, { id: c.stripe_customer!, object: 'customer', email: c.email!, name: c.email!.split('@')[0]!, metadata: {}, invoice_settings: { default_payment_method: null } });
+    partners.set(Number(c.odoo_partner_id), { id: Number(c.odoo_partner_id), name: c.email!, email: c.email!, customer_rank: 1 });
+  }
+  const products = odoo.models.get('product.product')!;
+  for (const s of table('sku-catalog.csv')) {
+    products.set(Number(s.odoo_product_id), { id: Number(s.odoo_product_id), default_code: s.sku!, name: s.name! });
+    if (s.odoo_vendor_id) partners.set(Number(s.odoo_vendor_id), { id: Number(s.odoo_vendor_id), name: `Vendor ${s.odoo_vendor_id}`, supplier_rank: 1 });
+  }
+  for (const [sku, onHand] of Object.entries(OPENING_STOCK)) warehouse.setStock(WAREHOUSE, sku, onHand);
+}

@@ -138,7 +138,7 @@ describe('domain service: dunning and the blacklist', () => {
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
     run(failure('k2', '2026-01-08T17:00:00.000Z', 'in_1'));
-    const paid = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
+    const paid = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' as const }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
     const c = run(paid);
     expect(store.dunning(subId)).toBeUndefined();
     expect(c.derived.map((e) => e.type)).toEqual(['dunning.resolved', 'stock.demand_changed']);
@@ -150,8 +150,11 @@ describe('domain service: dunning and the blacklist', () => {
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
     run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
-    const paid = { ...key(renewed, 'k-paid', '2026-01-02T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
-    const c = run(paid);
+    const paid = (id: string, dedupeKey: string): HubEvent => ({ ...key(renewed, dedupeKey, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
+    // One of two unpaid invoices paid: the cycle goes on with the other.
+    expect(run(paid('in_2', 'k-paid-2')).derived.map((e) => e.type)).not.toContain('dunning.resolved');
+    expect(store.dunning(subId)?.unpaid).toEqual({ in_1: expect.anything() });
+    const c = run(paid('in_1', 'k-paid-1'));
     expect(store.dunning(subId)).toBeUndefined();
     expect(c.derived.find((e) => e.type === 'dunning.resolved')?.dunning?.decision).toMatchObject({ deliver: false, blacklisted: true });
     const period = failed.subscription!.nextRenewalAt ?? failed.subscription!.currentPeriodEnd!;

@@ -1,0 +1,67 @@
+/**
+ * The demo's scripted month end to end: real HTTP between the Stripe simulator (signed webhooks),
+ * the hub (SQLite file, inline pipeline) and the Shopify, Odoo, warehouse and mail simulators.
+ * Asserts every system's final state exactly; `subhub demo` prints the same summary.
+ */
+import { playMonth, type DemoResult } from '../../src/demo/run-demo';
+
+jest.setTimeout(60_000);
+
+describe('a month of a subscription business, end to end', () => {
+  let result: DemoResult;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    result = await playMonth((l) => lines.push(l));
+  });
+  afterAll(() => result?.world.close());
+
+  it('records the stock demand of every next delivery per SKU, and the warehouse holds exactly that', () => {
+    const expected = { 'COF-ESP-1KG': 2, 'COF-ESP-250': 1, 'COF-FLT-250': 14, 'COF-ORIGIN-250': 1 };
+    expect(result.summary.demand).toEqual(expected);
+    expect(result.summary.reservedAtWarehouse).toEqual(expected);
+  });
+
+  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft, with its trail', () => {
+    expect(result.summary.proposals).toEqual([{ sku: 'COF-FLT-250', quantity: 48, status: 'open', odooState: 'draft', subscriptions: ['dirk', 'eva', 'finn'] }]);
+    const pos = [...result.world.odoo.models.get('purchase.order')!.values()];
+    expect(pos).toHaveLength(1);
+    expect(pos[0]).toMatchObject({ partner_id: 88, origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08', state: 'draft' });
+    expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
+  });
+
+  it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo), Dirk recovered', () => {
+    expect(result.summary.dunning).toEqual({ eva: 'SUSPENDED' });
+    expect(result.summary.blacklisted).toEqual(['eva']);
+    expect(result.summary.shopifyTags).toEqual({ 'gid://shopify/Customer/8805': ['subhub-blacklisted'] });
+    expect(result.summary.odooFlagged).toEqual(['eva@example.com']);
+  });
+
+  it('sends the dunning notices with the right links, and one sale order per paid period', () => {
+    // In order per customer (deliveries are ordered per subscription, not across them).
+    const to = (who: string) => result.world.mailbox.messages().filter((m) => m.to === who).map((m) => [m.template, Boolean(m.variables?.paymentUpdateUrl), Boolean(m.variables?.deliveriesOnHold)]);
+    expect(result.summary.mails).toBe(5);
+    expect(to('dirk@example.com')).toEqual([
+      ['payment_failed', true, false],
+      ['payment_recovered', false, false],
+    ]);
+    expect(to('eva@example.com')).toEqual([
+      ['payment_failed', false, false],
+      ['dunning_warning', false, false],
+      ['dunning_suspended', false, true],
+    ]);
+    // 6 sign-ups, Dirk's paid retry, Finn's renewal, Dirk's renewal, Anna's and Bram's renewals.
+    expect(result.summary.saleOrders).toBe(11);
+  });
+
+  it('keeps an audit trail with the rule behind every decision, and nothing dead-lettered', async () => {
+    const trail = result.world.hub.store.domain.decisions({ subject: `customer:stripe:cus_DemoEva05` });
+    expect(trail).toEqual([expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') })]);
+    expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+  });
+
+  it('prints the story step by step and the same summary', () => {
+    expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(9);
+    expect(lines).toContain('  Blacklisted customers: eva');
+    expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48'))).toBe(true);
+  });
+});

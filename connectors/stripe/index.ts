@@ -68,7 +68,12 @@ export const stripeConnector = defineConnector({
         call((s) =>
           s.subscriptions.update(
             field(p, 'subscription'),
-            { pause_collection: { behavior: ((p as { behavior?: string }).behavior ?? 'void') as 'void' } },
+            {
+              pause_collection: {
+                behavior: ((p as { behavior?: string }).behavior ?? 'void') as 'void',
+                ...(typeof (p as { resumesAt?: unknown }).resumesAt === 'string' ? { resumes_at: Math.floor(Date.parse((p as { resumesAt: string }).resumesAt) / 1000) } : {}),
+              },
+            },
             { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
           ),
         ),

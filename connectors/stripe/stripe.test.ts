@@ -79,6 +79,8 @@ describe('Stripe connector actions and pulls', () => {
     expect(sim.objects.get(sub.id)!.pause_collection).toEqual({ behavior: 'keep_as_draft', resumes_at: null });
     await a.resumeCollection!({ subscription: sub.id }, ctx('k4'));
     expect(sim.objects.get(sub.id)!.pause_collection).toBeNull();
+    await a.pauseCollection!({ subscription: sub.id, resumesAt: '2027-01-15T08:00:00.000Z' }, ctx('k4b'));
+    expect(sim.objects.get(sub.id)!.pause_collection).toEqual({ behavior: 'void', resumes_at: Date.parse('2027-01-15T08:00:00.000Z') / 1000 });
     await a.cancel!({ subscription: sub.id, atPeriodEnd: true }, ctx('k5'));
     expect(sim.objects.get(sub.id)).toMatchObject({ status: 'past_due', cancel_at_period_end: true });
     await a.cancel!({ subscription: sub.id }, ctx('k6'));

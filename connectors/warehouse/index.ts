@@ -1,4 +1,4 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, getJson, outboundUrlCheck, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
+import { AUTH_SCHEMA, authHeaders, defineConnector, DeliveryError, fillPath, getJson, outboundUrlCheck, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
 
 interface WarehouseOptions {
   baseUrl: string;
@@ -49,7 +49,13 @@ export const warehouseConnector = defineConnector({
       reserve: async (payload, ctx) => {
         const body = JSON.stringify(payload);
         const headers = { 'idempotency-key': ctx.idempotencyKey, ...authHeaders(o.auth, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret) };
-        return sendJson({ method: 'PUT', url: join(o.baseUrl, fillPath(path, payload)), headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+        try {
+          return await sendJson({ method: 'PUT', url: join(o.baseUrl, fillPath(path, payload)), headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+        } catch (e) {
+          // A strict WMS refuses a reservation it cannot fill: the hub's stock-out policy decides what follows.
+          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('insufficient_stock')) throw new DeliveryError('DELIVERY_STOCK_OUT', e.message, { status: 409, cause: e });
+          throw e;
+        }
       },
     };
   },

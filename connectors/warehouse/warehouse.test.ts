@@ -58,7 +58,7 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
     expect(stock).toEqual([{ warehouse: 'NL-AMS-01', sku: 'COF-ESP-1KG', onHand: 1000, reserved: 460, available: 540 }]);
   });
 
-  it('classifies the WMS answers: 401 and 400 permanent, 409 insufficient stock permanent', async () => {
+  it('classifies the WMS answers: 401 and 400 permanent, 409 insufficient stock a stock-out (the policy decides)', async () => {
     const wrong = warehouseConnector.createActions!({ baseUrl: sim.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined });
     await expect(wrong.reserve!(reservation('r1'), ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 401 });
     const { actions } = connector();
@@ -69,7 +69,7 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
     const strict = await startWarehouseSimulator(0, { strictStock: true });
     try {
       const a = warehouseConnector.createActions!({ baseUrl: strict.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined });
-      await expect(a.reserve!(reservation('r3', 5), ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 409 });
+      await expect(a.reserve!(reservation('r3', 5), ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_STOCK_OUT', kind: 'retryable', status: 409, message: expect.stringContaining('insufficient_stock') });
     } finally {
       await strict.close();
     }

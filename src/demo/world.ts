@@ -8,6 +8,7 @@ import { startShopifySimulator, type ShopifySimulator } from '../../connectors/s
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
 import { startHub, type RunningHub } from '../hub';
+import type { SqliteStore } from '../store/sqlite/sqlite-store';
 
 /** The repository (or installed package) root: config/ and mappings/ live there. */
 export const PACKAGE_ROOT = resolve(__dirname, __filename.endsWith('.js') ? '../../..' : '../..');
@@ -63,7 +64,20 @@ export const OPENING_STOCK: Readonly<Record<string, number>> = {
  * from tables/customer-xref.csv (also Odoo partners), Odoo products and vendors from
  * tables/sku-catalog.csv, and the opening stock at the warehouse.
  */
-export async function startDemoWorld(options: { dataDir?: string; start?: number; silent?: boolean } = {}): Promise<DemoWorld> {
+export interface DemoWorldOptions {
+  dataDir?: string;
+  /** Business time of day 1 (default 2026-12-01T08:00Z). */
+  start?: number;
+  silent?: boolean;
+  /** The warehouse refuses reservations beyond its stock (409 insufficient_stock). */
+  strictStock?: boolean;
+  /** Changes the hub config before the hub starts (tests: another stock-out policy). */
+  configure?: (config: Record<string, any>) => void;
+  /** Opening stock instead of OPENING_STOCK. */
+  stock?: Readonly<Record<string, number>>;
+}
+
+export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const clock = new DemoClock(options.start ?? Date.parse('2026-12-01T08:00:00Z'));
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'subhub-demo-'));
   const secret = `whsec_demo_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -76,11 +90,11 @@ export async function startDemoWorld(options: { dataDir?: string; start?: number
     started.push(shopify);
     const odoo = await startOdooSimulator(0);
     started.push(odoo);
-    const warehouse = await startWarehouseSimulator(0);
+    const warehouse = await startWarehouseSimulator(0, { strictStock: options.strictStock === true });
     started.push(warehouse);
     const mailbox = await startMailboxSimulator(0);
     started.push(mailbox);
-    seed(stripe, odoo, warehouse);
+    seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK);
 
     const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'hub.json'), 'utf8')) as Record<string, any>;
     const port = (url: string) => Number(new URL(url).port);
@@ -102,6 +116,7 @@ export async function startDemoWorld(options: { dataDir?: string; start?: number
       retry: { ...shipped.retry, initialDelayMs: 100, maxDelayMs: 2000 },
       reconcile: { ...shipped.reconcile, enabled: false },
     };
+    options.configure?.(config);
     const configPath = join(dataDir, 'hub.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     const env = {
@@ -121,7 +136,8 @@ export async function startDemoWorld(options: { dataDir?: string; start?: number
         await stripe.settled();
         await hub.pipeline.backgroundIdle?.();
         const n = await hub.store.counts();
-        if (n.inboxPending === 0 && n.deliveriesPending === 0) quiet++;
+        // Deliveries waiting for a later attempt (a stock-out retried tomorrow) do not keep the world busy.
+        if (n.inboxPending === 0 && dueDeliveries(hub) === 0) quiet++;
         else {
           quiet = 0;
           // Wait for the pipeline's next commit rather than spinning.
@@ -152,7 +168,12 @@ export async function startDemoWorld(options: { dataDir?: string; start?: number
   }
 }
 
-function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator): void {
+function dueDeliveries(hub: RunningHub): number {
+  const db = (hub.store as SqliteStore).db;
+  return (db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?)`).get(Date.now() + 5_000) as { n: number }).n;
+}
+
+function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator, stock: Readonly<Record<string, number>>): void {
   const table = (name: string) =>
     (parseCsv(readFileSync(join(PACKAGE_ROOT, 'mappings', 'tables', name), 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>).map((r) =>
       Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')),
@@ -180,5 +201,5 @@ function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: Warehouse
     products.set(Number(s.odoo_product_id), { id: Number(s.odoo_product_id), default_code: s.sku!, name: s.name! });
     if (s.odoo_vendor_id) partners.set(Number(s.odoo_vendor_id), { id: Number(s.odoo_vendor_id), name: `Vendor ${s.odoo_vendor_id}`, supplier_rank: 1 });
   }
-  for (const [sku, onHand] of Object.entries(OPENING_STOCK)) warehouse.setStock(WAREHOUSE, sku, onHand);
+  for (const [sku, onHand] of Object.entries(stock)) warehouse.setStock(WAREHOUSE, sku, onHand);
 }

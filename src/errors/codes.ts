@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   DELIVERY_NETWORK: { kind: 'retryable', summary: 'The target could not be reached (connection refused, reset, DNS).' },
   DELIVERY_SERVER_ERROR: { kind: 'retryable', summary: 'The target answered 5xx or 408.' },
   DELIVERY_RATE_LIMITED: { kind: 'retryable', summary: 'The target answered 429; Retry-After is honoured, clamped.' },
+  DELIVERY_STOCK_OUT: { kind: 'retryable', summary: 'The warehouse cannot fill the reservation (insufficient stock); stock.stockOut decides: retry on the inventory schedule, skip the cycle, or pause.' },
   DELIVERY_REJECTED: { kind: 'permanent', summary: 'The target refused the request (4xx other than 408/429).' },
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },

@@ -49,6 +49,14 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
       domain.settle();
       planner.poke();
     },
-    deliver: { connectors, mappings, retry: { ...DEFAULT_RETRY, ...config.retry }, guards: guardsOf, metrics, now: Date.now },
+    deliver: {
+      connectors,
+      mappings,
+      retry: { ...DEFAULT_RETRY, ...config.retry },
+      guards: guardsOf,
+      metrics,
+      now: Date.now,
+      stockOut: { policy: config.stock?.stockOut ?? 'retry_later', retryDays: config.dunning?.policy?.retries?.inventory ?? [1, 2, 3, 4, 5] },
+    },
   });
 }

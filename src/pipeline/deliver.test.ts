@@ -43,6 +43,31 @@ describe('deliver: what each answer leads to (R4)', () => {
     expect(calls).toEqual([[{ id: 'ev1' }, 'stripe:evt_1/r', 1]]);
   });
 
+  it('stock-out under retry_later: retried on the inventory schedule (days), then a dead letter saying the schedule ran out', async () => {
+    const stockOut = { policy: 'retry_later' as const, retryDays: [1, 3] };
+    const out409 = failWith(new DeliveryError('DELIVERY_STOCK_OUT', 'insufficient_stock', { status: 409 }));
+    expect(await deliver(row({ attempts: 2 }), deps(out409, { stockOut }))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 3 * 86_400_000, error: expect.stringContaining('again in 3 day(s)') });
+    expect(await deliver(row({ attempts: 3 }), deps(out409, { stockOut }))).toMatchObject({ status: 'dead', deadLetter: { errorCode: 'DELIVERY_EXHAUSTED', errorMessage: expect.stringContaining('stock-out retry schedule ran out') } });
+    // Without a policy a stock-out is one more retryable error.
+    expect(await deliver(row(), deps(out409))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 1000 });
+  });
+
+  it('stock-out under skip_cycle: done, with a hub subscription.cycle_skipped that pauses billing until the next cycle', async () => {
+    const sub = { hubSubscriptionId: 'stripe:sub_1', providerSubscriptionId: 'sub_1', status: 'active', providerStatus: 'active', items: [{ sku: 'A', quantity: 1 }], interval: { unit: 'week', count: 2 }, nextRenewalAt: '2026-12-15T08:00:00.000Z', entitlement: { deliver: true, blockChanges: false, blockedBy: [] } };
+    const body = JSON.stringify({ id: 'ev1', tenantId: 't', customer: { hubCustomerId: 'stripe:cus_1' }, subscription: sub });
+    const out = await deliver(row({ eventBody: body }), deps(failWith(new DeliveryError('DELIVERY_STOCK_OUT', 'insufficient_stock')), { stockOut: { policy: 'skip_cycle', retryDays: [1] } }));
+    expect(out).toMatchObject({
+      status: 'done',
+      followUp: [
+        {
+          type: 'subscription.cycle_skipped',
+          source: { provider: 'hub', dedupeKey: 'hub:stockout:stripe:sub_1:2026-12-15' },
+          subscription: { pause: { startsAt: '2026-12-15T08:00:00.000Z', resumesAt: '2026-12-29T08:00:00.000Z', reason: 'stock_out', collection: 'void' } },
+        },
+      ],
+    });
+  });
+
   it('429 with Retry-After: retry after that delay, clamped to the schedule', async () => {
     const out = await deliver(row(), deps(failWith(new DeliveryError('DELIVERY_RATE_LIMITED', '429', { retryAfterMs: 20_000 }))));
     expect(out).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 20_000 });

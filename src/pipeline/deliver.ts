@@ -6,6 +6,8 @@ import { DeliveryError } from '../sdk';
 import type { DeadLetterEntry, DeliveryOutcome, DeliveryRow } from '../store/ports';
 import type { CircuitBreaker } from './circuit-breaker';
 import { nextRetry, type RetrySchedule } from './retry-policy';
+import { stockOutOutcome, type StockOutSettings } from './stock-out';
+import type { HubEvent } from '../events';
 
 export interface TargetGuards {
   breaker: CircuitBreaker;
@@ -26,6 +28,8 @@ export interface DeliverDeps {
   signal?: AbortSignal;
   /** The parsed canonical event of a delivery, shared by the deliveries of one event (mappings never mutate input). */
   parsedEvent?: (row: DeliveryRow) => unknown;
+  /** What a warehouse stock-out leads to (stock.stockOut); without it a stock-out is retried like any retryable error. */
+  stockOut?: StockOutSettings;
 }
 
 const CIRCUIT_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -102,6 +106,10 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     else guards.breaker.success(); // a refusal is an answer: the target is up
     const at = deps.now();
     if (err.kind !== 'retryable') return dead('deliver', err.code, err.message);
+    if (err.code === 'DELIVERY_STOCK_OUT' && deps.stockOut) {
+      const event = (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>;
+      return stockOutOutcome(row, event, deps.stockOut, at, err.message) ?? dead('deliver', 'DELIVERY_EXHAUSTED', `gave up after ${row.attempts} attempt(s): the stock-out retry schedule ran out; last error ${err.code}: ${err.message}`);
+    }
     const decision = nextRetry(deps.retry, row.attempts, row.firstAttemptAt ?? at, at, err.retryAfterMs, deps.random);
     if (!decision.retry)
       return dead(

@@ -9,6 +9,7 @@
  */
 
 import type { DomainChanges, DomainStore } from '../domain/ports';
+import type { HubEvent } from '../events';
 
 /** What a worker holds after a claim: the row and which attempt (lease) it is. */
 export interface Claim {
@@ -110,7 +111,8 @@ export type InboxOutcome =
   | { status: 'failed'; deadLetter: DeadLetterEntry };
 
 export type DeliveryOutcome =
-  | { status: 'done'; at: number }
+  /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it. */
+  | { status: 'done'; at: number; followUp?: HubEvent[] }
   /** `refund`: the attempt was not made (open circuit): it does not count against the schedule. */
   | { status: 'retry'; at: number; nextAttemptAt: number; error: string; refund?: boolean }
   | { status: 'dead'; at: number; deadLetter: DeadLetterEntry };

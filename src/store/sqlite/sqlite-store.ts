@@ -252,7 +252,11 @@ export class SqliteStore implements Store {
 
   #completeDelivery({ claim, outcome }: { claim: Claim; outcome: DeliveryOutcome }): boolean {
     const { id, attempts } = claim;
-    if (outcome.status === 'done') return this.#sql.deliveryDone.run(id, attempts).changes === 1 && this.#unblockNext(id);
+    if (outcome.status === 'done') {
+      if (this.#sql.deliveryDone.run(id, attempts).changes !== 1) return false;
+      if (outcome.followUp?.length) this.domain.appendHubEvents(outcome.followUp, outcome.at);
+      return this.#unblockNext(id);
+    }
     if (outcome.status === 'retry')
       return this.#sql.deliveryRetry.run(outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts).changes === 1;
     if (this.#sql.deliveryDead.run(outcome.deadLetter.errorMessage, id, attempts).changes === 0) return false;

@@ -26,9 +26,9 @@ describe('loadConfig', () => {
       path: join(__dirname, '..', 'config', 'hub.json'),
       localPath: false,
       env: {},
-      catalog: { mappingNames: set.names(), eventTypes: HUB_EVENT_TYPES, connectorTypes: ['stripe', 'shopify', 'odoo', 'warehouse'] },
+      catalog: { mappingNames: set.names(), eventTypes: HUB_EVENT_TYPES, connectorTypes: ['stripe', 'shopify', 'odoo', 'warehouse', 'http'] },
     });
-    expect(Object.keys(config.connectors ?? {})).toEqual(['stripe', 'shopify', 'odoo', 'warehouse']);
+    expect(Object.keys(config.connectors ?? {})).toEqual(['stripe', 'shopify', 'odoo', 'warehouse', 'mailer']);
     expect(config.routes?.length).toBeGreaterThan(0);
   });
 

@@ -97,7 +97,7 @@ describe('startSimulators', () => {
     // Odoo: the configured db and login; products and partners a sale order needs exist.
     const uid = await odooCall(sims.urls.odoo!, 'common', 'authenticate', ['subscriptions', 'hub-bot', 'odoo-api-key', {}]);
     expect(uid).toBe(2);
-    const order = await odooCall(sims.urls.odoo!, 'object', 'execute_kw', ['subscriptions', 2, 'odoo-api-key', 'sale.order', 'create', [{ partner_id: 4711, client_order_ref: 'r1', order_line: [[0, 0, { product_id: 301, product_uom_qty: 1 }]] }]]);
+    const order = await odooCall(sims.urls.odoo!, 'object', 'execute_kw', ['subscriptions', 2, 'odoo-api-key', 'sale.order', 'create', [{ partner_id: 7, client_order_ref: 'r1', order_line: [[0, 0, { product_id: 301, product_uom_qty: 1 }]] }]]);
     expect(order).toEqual(expect.any(Number));
     const rfq = await odooCall(sims.urls.odoo!, 'object', 'execute_kw', ['subscriptions', 2, 'odoo-api-key', 'purchase.order', 'create', [{ partner_id: 88, origin: 'p1', order_line: [[0, 0, { product_id: 302, product_qty: 10 }]] }]]);
     expect(rfq).toEqual(expect.any(Number));

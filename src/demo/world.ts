@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { startMailboxSimulator, type MailboxSimulator } from '../../connectors/http/simulator';
 import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/simulator';
 import { startShopifySimulator, type ShopifySimulator } from '../../connectors/shopify/simulator';
@@ -9,6 +8,7 @@ import { startStripeSimulator, type StripeSimulator } from '../../connectors/str
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
 import { startHub, type RunningHub } from '../hub';
 import type { SqliteStore } from '../store/sqlite/sqlite-store';
+import { loadSeedTables, seedOdoo, seedStripe, seedWarehouse } from '../simulators/seed';
 
 /** The repository (or installed package) root: config/ and mappings/ live there. */
 export const PACKAGE_ROOT = resolve(__dirname, __filename.endsWith('.js') ? '../../..' : '../..');
@@ -174,32 +174,8 @@ function dueDeliveries(hub: RunningHub): number {
 }
 
 function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator, stock: Readonly<Record<string, number>>): void {
-  const table = (name: string) =>
-    (parseCsv(readFileSync(join(PACKAGE_ROOT, 'mappings', 'tables', name), 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>).map((r) =>
-      Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')),
-    ) as Array<Record<string, string | undefined>>;
-  for (const p of table('stripe-price-sku.csv')) {
-    stripe.objects.set(p.price_id!, {
-      id: p.price_id!,
-      object: 'price',
-      active: true,
-      currency: p.currency!,
-      unit_amount: Number(p.unit_amount),
-      nickname: p.nickname!,
-      product: `prod_${p.sku}`,
-      recurring: { interval: p.interval!, interval_count: Number(p.interval_count), usage_type: 'licensed' },
-      type: 'recurring',
-    });
-  }
-  const partners = odoo.models.get('res.partner')!;
-  for (const c of table('customer-xref.csv')) {
-    stripe.objects.set(c.stripe_customer!, { id: c.stripe_customer!, object: 'customer', email: c.email!, name: c.email!.split('@')[0]!, metadata: {}, invoice_settings: { default_payment_method: null } });
-    partners.set(Number(c.odoo_partner_id), { id: Number(c.odoo_partner_id), name: c.email!, email: c.email!, customer_rank: 1 });
-  }
-  const products = odoo.models.get('product.product')!;
-  for (const s of table('sku-catalog.csv')) {
-    products.set(Number(s.odoo_product_id), { id: Number(s.odoo_product_id), default_code: s.sku!, name: s.name! });
-    if (s.odoo_vendor_id) partners.set(Number(s.odoo_vendor_id), { id: Number(s.odoo_vendor_id), name: `Vendor ${s.odoo_vendor_id}`, supplier_rank: 1 });
-  }
-  for (const [sku, onHand] of Object.entries(stock)) warehouse.setStock(WAREHOUSE, sku, onHand);
+  const tables = loadSeedTables(join(PACKAGE_ROOT, 'mappings', 'tables'));
+  seedStripe(stripe, tables);
+  seedOdoo(odoo, tables);
+  seedWarehouse(warehouse, { ...tables, locations: tables.locations.filter((l) => l.wmsWarehouse === WAREHOUSE) }, stock);
 }

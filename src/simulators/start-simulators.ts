@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { startMailboxSimulator } from '../../connectors/http/simulator';
 import { startOdooSimulator } from '../../connectors/odoo/simulator';
 import { startShopifySimulator } from '../../connectors/shopify/simulator';
@@ -9,6 +8,7 @@ import { startStripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator } from '../../connectors/warehouse/simulator';
 import type { HubConfig } from '../config/config.types';
 import { resolveSecret, type SecretRef } from '../config/secrets';
+import { loadSeedTables, seedOdoo, seedShopify, seedStripe, seedWarehouse, type SeedTables } from './seed';
 
 /**
  * Runs the local simulators a config points at, in this process, for `subhub start
@@ -58,8 +58,6 @@ const CREDENTIALS: Partial<Record<Kind, { option: string; value: string }>> = {
   shopify: { option: 'accessToken', value: 'shpat_simulator' },
   odoo: { option: 'apiKey', value: 'odoo-api-key' },
 };
-/** Odoo partners the shipped fixtures order for (customer.erpCustomerId): they must exist for a sale order. */
-const DEMO_ODOO_CUSTOMERS = [4711, 5120];
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 /** The connectors of `config` that a local simulator can stand in for (enabled, http, on 127.0.0.1/localhost). */
@@ -105,7 +103,7 @@ export async function startSimulators(config: Pick<HubConfig, 'connectors' | 'ma
   // Two connectors at one port share one simulator; a port of 0 means "any free one" each time.
   const unique = targets.filter((t, i) => t.port === 0 || targets.findIndex((u) => u.port === t.port) === i);
   for (const t of unique) await assertPortFree(t);
-  const tables = loadTables(options.tablesDir ?? findTablesDir(config.mappings?.paths ?? ['mappings']));
+  const tables = loadSeedTables(options.tablesDir ?? findTablesDir(config.mappings?.paths ?? ['mappings']));
   const onHand = options.onHand ?? 40;
   const urls: Record<string, string> = {};
   const closers: Array<() => Promise<void>> = [];
@@ -127,53 +125,32 @@ export async function startSimulators(config: Pick<HubConfig, 'connectors' | 'ma
   return { urls, close };
 }
 
-interface Tables {
-  catalog: Array<Record<string, string>>;
-  locations: Array<{ wmsWarehouse?: string; shopifyLocationId?: string }>;
-  prices: Array<Record<string, string>>;
-}
 
-async function startOne(t: SimulatorTarget, env: NodeJS.ProcessEnv, tables: Tables, onHand: number, hubUrl: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
+async function startOne(t: SimulatorTarget, env: NodeJS.ProcessEnv, tables: SeedTables, onHand: number, hubUrl: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
   const secret = (ref: unknown) => (ref && typeof ref === 'object' ? resolveSecret(ref as SecretRef, env) : undefined);
   const credential = (option: string) => secret(t.options[option]) ?? CREDENTIALS[t.kind]!.value;
   const bearer = (t.options.auth as { bearer?: SecretRef } | undefined)?.bearer;
-  const stocked = tables.catalog.filter((r) => r.kind === 'stock');
   switch (t.kind) {
     case 'stripe': {
       const webhookSecret = t.webhookSecrets.map(secret).find(Boolean);
       const webhook = hubUrl && webhookSecret ? { url: `${hubUrl}/webhooks/${t.connector}`, secret: webhookSecret } : undefined;
       const sim = await startStripeSimulator(t.port, { apiKey: credential('apiKey'), webhook });
-      for (const p of tables.prices) {
-        const recurring = { interval: p.interval, interval_count: Number(p.interval_count || 1), usage_type: 'licensed' };
-        sim.objects.set(p.price_id!, { id: p.price_id!, object: 'price', active: true, currency: p.currency, unit_amount: Number(p.unit_amount), nickname: p.nickname || null, product: `prod_${p.sku}`, recurring, type: 'recurring', metadata: { sku: p.sku } });
-      }
+      seedStripe(sim, tables);
       return sim;
     }
     case 'shopify': {
       const sim = await startShopifySimulator(t.port, { accessToken: credential('accessToken') });
-      for (const r of stocked.filter((x) => x.shopify_inventory_item_id)) {
-        for (const loc of tables.locations.filter((l) => l.shopifyLocationId)) {
-          for (const name of ['available', 'on_hand']) sim.quantities.set(`gid://shopify/InventoryItem/${r.shopify_inventory_item_id}|${loc.shopifyLocationId}|${name}`, onHand);
-        }
-      }
+      seedShopify(sim, tables, onHand);
       return sim;
     }
     case 'odoo': {
       const sim = await startOdooSimulator(t.port, { db: t.options.db as string | undefined, login: t.options.login as string | undefined, apiKey: credential('apiKey') });
-      // Sale and purchase orders are refused unless their partner and products exist.
-      const products = sim.models.get('product.product')!;
-      for (const r of tables.catalog.filter((x) => x.odoo_product_id)) {
-        const id = Number(r.odoo_product_id);
-        products.set(id, { id, name: r.name, default_code: r.sku, type: r.kind === 'kit' ? 'consu' : 'product' });
-      }
-      const partners = sim.models.get('res.partner')!;
-      for (const id of new Set(tables.catalog.filter((x) => x.odoo_vendor_id).map((x) => Number(x.odoo_vendor_id)))) partners.set(id, { id, name: `Vendor ${id}`, supplier_rank: 1 });
-      for (const id of DEMO_ODOO_CUSTOMERS) partners.set(id, { id, name: `Demo customer ${id}`, customer_rank: 1 });
+      seedOdoo(sim, tables);
       return sim;
     }
     case 'warehouse': {
       const sim = await startWarehouseSimulator(t.port, { token: secret(bearer) });
-      for (const loc of tables.locations.filter((l) => l.wmsWarehouse)) for (const r of stocked) sim.setStock(loc.wmsWarehouse!, r.sku!, onHand);
+      seedWarehouse(sim, tables, onHand);
       return sim;
     }
     case 'mailbox':
@@ -219,17 +196,3 @@ function findTablesDir(mappingPaths: readonly string[]): string | undefined {
   return mappingPaths.map((p) => join(p, 'tables')).find((d) => existsSync(join(d, 'sku-catalog.csv')));
 }
 
-/** The seed tables; a missing folder or file seeds nothing of that kind. */
-function loadTables(dir: string | undefined): Tables {
-  const file = (name: string) => (dir && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
-  const csv = (name: string) => {
-    const text = file(name);
-    return text === undefined ? [] : (parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>);
-  };
-  const locations = file('locations.json');
-  return {
-    catalog: csv('sku-catalog.csv'),
-    locations: locations === undefined ? [] : Object.values(JSON.parse(locations) as Record<string, Tables['locations'][number]>),
-    prices: csv('stripe-price-sku.csv'),
-  };
-}

@@ -8,10 +8,10 @@ import type { CliIO } from '../io';
 /** The simulators that can run alone, for demos and benchmarks (Odoo's key: odoo-api-key). More arrive with their connectors. */
 const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(): Promise<void> }>> = {
   warehouse: (port) => startWarehouseSimulator(port),
-  mailbox: (port) => startMailboxSimulator(port),
   odoo: (port) => startOdooSimulator(port),
   shopify: (port) => startShopifySimulator(port),
   stripe: (port) => startStripeSimulator(port, { webhook: process.env.SUBHUB_SIM_WEBHOOK_URL ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' } : undefined }),
+  mailbox: (port) => startMailboxSimulator(port),
 };
 
 /** `subhub simulate <name> --port N`: runs a system's simulator until SIGTERM/SIGINT. */

@@ -160,4 +160,22 @@ describe('domain service: dunning and the blacklist', () => {
     const period = failed.subscription!.nextRenewalAt ?? failed.subscription!.currentPeriodEnd!;
     expect(store.demand(subId, period.slice(0, 10))).toMatchObject({ status: 'released', reason: expect.stringContaining('blacklisted') });
   });
+
+  it('the nightly review moves a stage on with time alone, once', () => {
+    const { store, service, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    const review = (at: string) => {
+      const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
+      store.commit(c);
+      service.settle();
+      return c;
+    };
+    const later = review('2026-01-08T03:00:00.000Z');
+    expect(store.dunning(subId)).toMatchObject({ stage: 'SUSPENDED', deliver: false });
+    expect(later.decisions[0]).toMatchObject({ kind: 'dunning', outcome: 'SUSPENDED (shipments held)', rule: expect.stringMatching(/^nightly review: stage SUSPENDED/) });
+    expect(later.derived.map((e) => e.type)).toEqual(['dunning.stage_changed', 'stock.demand_changed']);
+    for (const e of later.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
+    expect(review('2026-01-08T04:00:00.000Z')).toMatchObject({ decisions: [], derived: [] });
+  });
 });

@@ -80,6 +80,59 @@ export class DomainService {
     return c;
   }
 
+  /**
+   * Time moves stages on without any event (14 days unpaid → SUSPENDED): re-decides every open
+   * dunning cycle at `now` and returns the changes of the cycles whose stage moved (the nightly
+   * job commits them with `DomainStore.apply`). Idempotent per day: the derived events are keyed
+   * by the review date.
+   */
+  reviewDunning(open: readonly DunningRecord[], now: number): DomainChanges {
+    const c = noChanges();
+    const policy = this.settings.policy;
+    if (!policy) return c;
+    const at = new Date(now).toISOString();
+    for (const before of open) {
+      const state = this.#subscription(before.subscriptionId);
+      if (!state) continue;
+      const customer = this.#pending.customers.get(before.customerId) ?? this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
+      const unpaid = Object.values(before.unpaid);
+      const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
+      const windowStart = now - policy.blacklist.windowDays * DAY;
+      const decision = decide(
+        policy,
+        {
+          daysSinceEarliestUnpaid: Math.max(0, Math.floor((now - earliest) / DAY)),
+          unpaidInvoices: unpaid.length,
+          unpaidBalanceMinor: unpaid.reduce((n, u) => n + u.amountMinor, 0),
+          category: before.category as FailureCategory | undefined,
+          method: before.method,
+          attempts: before.attempts,
+          defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
+        },
+        { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
+      );
+      if (decision.stage === before.stage) continue;
+      const record: DunningRecord = { ...before, stage: decision.stage, deliver: decision.deliver };
+      this.#put(c, 'dunning', before.subscriptionId, record);
+      const cause: HubEvent = {
+        id: ulid(now),
+        type: 'dunning.stage_changed',
+        schemaVersion: 1,
+        occurredAt: at,
+        receivedAt: at,
+        effectiveAt: at,
+        actionType: 'effective',
+        source: { provider: 'hub', eventId: `review:${at.slice(0, 10)}`, eventType: 'dunning_review', dedupeKey: `review:${at.slice(0, 10)}` },
+        tenantId: 'default',
+        customer: { hubCustomerId: customer.id, ...idsOf(customer) },
+      };
+      c.decisions.push({ at, kind: 'dunning', subject: before.subscriptionId, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: `nightly review: ${decision.rule}` });
+      c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now));
+      this.#demand(state, customer, cause, c, now);
+    }
+    return c;
+  }
+
   // ——— dunning ———
 
   #failure(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, policy: DunningPolicy, c: DomainChanges, now: number): CustomerRecord {

@@ -131,6 +131,8 @@ export interface DomainStore extends DomainReader {
   demandPages(from: string, pageSize: number): Iterable<DemandRecord[]>;
   customers(filter: { blacklisted?: boolean }): CustomerRecord[];
   openDunning(): DunningRecord[];
+  /** Commits changes made outside event handling (the nightly dunning review) in one transaction. */
+  applyChanges(c: DomainChanges, now: number): void;
   /** Bulk load for benchmarks and tests: inserts states without events. */
   seedSubscriptions(states: SubscriptionState[]): void;
   /** Bulk load for benchmarks and tests: inserts demand records without events. */

@@ -206,6 +206,10 @@ export class SqliteDomain implements DomainStore {
     this.db.transaction(() => states.forEach((s) => this.#upsertSubscription(s)))();
   }
 
+  applyChanges(c: DomainChanges, now: number): void {
+    this.db.transaction(() => this.apply(c, now))();
+  }
+
   seedDemand(records: DemandRecord[]): void {
     this.db.transaction(() => this.apply({ ...noChanges(), demand: records }, Date.now()))();
   }

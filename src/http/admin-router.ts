@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { TokenBucket } from '../pipeline/token-bucket';
+import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
 import { StoreUnavailableError } from '../store/store-error';
 
@@ -16,6 +17,7 @@ export interface AdminDeps {
 
 const STATUSES = new Set(['open', 'replayed', 'discarded']);
 const STAGES = new Set(['verify', 'map', 'route', 'deliver']);
+const DECISION_KINDS = new Set(['demand', 'dunning', 'blacklist', 'reorder', 'projection', 'reconcile']);
 
 /**
  * /admin/api: bearer-token auth (constant-time compare of SHA-256 digests, so length leaks
@@ -81,6 +83,31 @@ export function adminRouter(deps: AdminDeps): Router {
     const dl = await deps.store.getDeadLetter(String(req.params.id));
     if (!dl) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such dead letter' } });
     res.json(dl);
+  });
+
+  // The subscription domain: a subscription as the hub sees it, and the decision trail.
+  router.get('/subscriptions/:id', (req, res) => {
+    const id = String(req.params.id);
+    const state = deps.store.domain.subscription(id);
+    if (!state) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such subscription (hub id, e.g. stripe:sub_…)' } });
+    const period = (state.snapshot.nextRenewalAt ?? state.snapshot.currentPeriodEnd)?.slice(0, 10);
+    res.json({
+      subscription: state,
+      nextDelivery: period ? (deps.store.domain.demand(id, period) ?? null) : null,
+      dunning: deps.store.domain.dunning(id) ?? null,
+      customer: deps.store.domain.customer(state.hubCustomerId) ?? null,
+      decisions: deps.store.domain.decisions({ subject: id, limit: 200 }),
+    });
+  });
+
+  router.get('/decisions', (req, res) => {
+    const { kind, subject, limit } = req.query;
+    if (kind !== undefined && (typeof kind !== 'string' || !DECISION_KINDS.has(kind))) {
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: `kind is one of ${[...DECISION_KINDS].join(', ')}` } });
+    }
+    const n = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    res.json({ decisions: deps.store.domain.decisions({ kind: kind as DecisionRecord['kind'] | undefined, subject: typeof subject === 'string' ? subject : undefined, limit: n }) });
   });
 
   for (const action of ['replay', 'discard'] as const) {

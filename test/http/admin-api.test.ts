@@ -182,6 +182,41 @@ describe('/admin/api (real hub, real HTTP)', () => {
     });
   });
 
+  describe('the subscription domain', () => {
+    it('GET /subscriptions/:id: the projection, the demand of the next delivery and the decision trail; 404 for an unknown id', async () => {
+      const h = await start();
+      const e = event();
+      await h.postStripe(e);
+      const id = 'stripe:sub_1QxYyzLkdIwHu7ixQm4RtB2K';
+      await eventually(async () => h.store.domain.subscription(id) !== undefined);
+      const res = await api(h, `/subscriptions/${encodeURIComponent(id)}`);
+      expect(res.status).toBe(200);
+      const body = res.json<{ subscription: { snapshot: { status: string } }; nextDelivery: { status: string; lines: unknown[] }; decisions: Array<{ kind: string; rule: string }> }>();
+      expect(body.subscription.snapshot.status).toBe('active');
+      expect(body.nextDelivery).toMatchObject({
+        status: 'reserved',
+        lines: [
+          { sku: 'COF-ESP-1KG', quantity: 2 },
+          { sku: 'COF-ESP-250', quantity: 1 },
+          { sku: 'COF-FLT-250', quantity: 1 },
+          { sku: 'COF-ORIGIN-250', quantity: 1 },
+        ],
+      });
+      expect(body.decisions).toEqual([expect.objectContaining({ kind: 'demand', rule: expect.stringContaining('ships') })]);
+      expectError(await api(h, `/subscriptions/${encodeURIComponent('stripe:sub_unknown')}`), 404, 'ADMIN_NOT_FOUND');
+    });
+
+    it('GET /decisions: filtered by kind; 400 for an unknown kind or a bad limit', async () => {
+      const h = await start();
+      await h.postStripe(event());
+      await eventually(async () => h.store.domain.decisions({ kind: 'demand' }).length === 1);
+      expect((await api(h, '/decisions?kind=demand')).json<{ decisions: unknown[] }>().decisions).toHaveLength(1);
+      expect((await api(h, '/decisions?kind=dunning')).json<{ decisions: unknown[] }>().decisions).toEqual([]);
+      expectError(await api(h, '/decisions?kind=nonsense'), 400, 'ADMIN_BAD_QUERY');
+      expectError(await api(h, '/decisions?limit=0'), 400, 'ADMIN_BAD_QUERY');
+    });
+  });
+
   describe('dead letters', () => {
     /** A target that refuses (422) while `refusing` is true. */
     function refusingTarget() {

@@ -1,12 +1,14 @@
 import { e2eBench } from './e2e.bench';
 import { ingestBench } from './ingest.bench';
 import { mappingBench } from './mapping.bench';
+import { reconcileBench } from './reconcile.bench';
 
 /**
  * `npm run bench -- <name...>` runs the named benchmarks (all when none is named). Each prints
  * its progress and, last, one JSON line with its figures. SUBHUB_BENCH_BUDGET_MS sets each
  * mapping measurement round (default 2000 ms), SUBHUB_BENCH_SECONDS each HTTP load (default 10 s);
- * CI shortens both, as it only checks that the benchmarks run.
+ * CI shortens both, as it only checks that the benchmarks run. SUBHUB_BENCH_SUBSCRIPTIONS sizes
+ * the reconciliation (default 1,000,000; 10,000 when CI is set and it is not).
  */
 interface BenchOptions {
   budgetMs: number;
@@ -18,6 +20,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknow
   mapping: mappingBench,
   ingest: ingestBench,
   e2e: e2eBench,
+  reconcile: reconcileBench,
 };
 
 async function main(argv: string[]): Promise<number> {

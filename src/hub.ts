@@ -68,7 +68,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           },
           logger,
         )
-      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock));
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, env));
   let accepting = true;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');

@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
+import { demoCommand } from './commands/demo';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { mapCommand } from './commands/map';
+import { reconcileCommand, type ReconcileCommandOptions } from './commands/reconcile';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
 import { simulateCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
@@ -73,8 +75,28 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     });
 
   program
+    .command('reconcile')
+    .description('compare billing, hub, warehouse and ERP; repair drift by emitting corrective events')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .option('--dry-run', 'report drift only: emit and record nothing')
+    .option('--json', 'print the report as JSON')
+    .option('--examples <n>', 'examples kept per drift kind (default 10)')
+    .addHelpText('after', '\nExit codes: 0 no drift, or all of it repaired; 1 drift left (dry run, or kinds an operator settles); 2 bad usage; 3 another reconciliation holds the lock; 4 config, pull or store failure.')
+    .action(async (opts: ReconcileCommandOptions) => {
+      code = await reconcileCommand(opts, io);
+    });
+
+  program
+    .command('demo')
+    .description('play a scripted month of a subscription business on its own hub and simulators, then reconcile it')
+    .option('--data-dir <path>', 'where the demo hub keeps its SQLite file (default: a new temporary folder)')
+    .action(async (opts: { dataDir?: string }) => {
+      code = await demoCommand(opts, io);
+    });
+
+  program
     .command('simulate')
-    .description('run a simulator of an external system (warehouse) on a port')
+    .description('run a simulator of an external system (stripe, shopify, odoo, warehouse, mailbox) on a port')
     .argument('<name>', 'which simulator')
     .option('-p, --port <port>', 'TCP port (0: any free one)', '0')
     .action(async (name: string, opts: { port: string }) => {
@@ -96,7 +118,7 @@ export function run(): void {
     (code) => {
       process.exitCode = code;
       // A stopped hub has nothing left to do: do not wait for sockets a target keeps open.
-      if (process.argv[2] === 'start' || process.argv[2] === 'simulate') process.exit(code);
+      if (process.argv[2] === 'start' || process.argv[2] === 'simulate' || process.argv[2] === 'demo') process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`subhub: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

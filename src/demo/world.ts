@@ -6,6 +6,7 @@ import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/si
 import { startShopifySimulator, type ShopifySimulator } from '../../connectors/shopify/simulator';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
+import type { HubConfig } from '../config/config.types';
 import { startHub, type RunningHub } from '../hub';
 import type { SqliteStore } from '../store/sqlite/sqlite-store';
 import { loadSeedTables, seedOdoo, seedStripe, seedWarehouse } from '../simulators/seed';
@@ -72,7 +73,7 @@ export interface DemoWorldOptions {
   /** The warehouse refuses reservations beyond its stock (409 insufficient_stock). */
   strictStock?: boolean;
   /** Changes the hub config before the hub starts (tests: another stock-out policy). */
-  configure?: (config: Record<string, any>) => void;
+  configure?: (config: HubConfig) => void;
   /** Opening stock instead of OPENING_STOCK. */
   stock?: Readonly<Record<string, number>>;
 }
@@ -96,15 +97,15 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     started.push(mailbox);
     seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK);
 
-    const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'hub.json'), 'utf8')) as Record<string, any>;
+    const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'hub.json'), 'utf8')) as HubConfig;
     const port = (url: string) => Number(new URL(url).port);
-    const c = shipped.connectors;
-    c.stripe.options.api = { host: '127.0.0.1', port: port(stripe.url), protocol: 'http' };
-    c.shopify.options.endpoint = shopify.url;
-    c.odoo.options.baseUrl = odoo.url;
-    c.warehouse.options.baseUrl = warehouse.url;
-    c.mailer.options.baseUrl = mailbox.url;
-    const config = {
+    const optionsOf = (id: string) => shipped.connectors![id]!.options as Record<string, unknown>;
+    optionsOf('stripe').api = { host: '127.0.0.1', port: port(stripe.url), protocol: 'http' };
+    optionsOf('shopify').endpoint = shopify.url;
+    optionsOf('odoo').baseUrl = odoo.url;
+    optionsOf('warehouse').baseUrl = warehouse.url;
+    optionsOf('mailer').baseUrl = mailbox.url;
+    const config: HubConfig = {
       ...shipped,
       $schema: undefined,
       server: { host: '127.0.0.1', port: 0 },

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   CONFIG_PLUGIN_INVALID: { kind: 'config', summary: 'A custom connector module could not be loaded or does not declare a valid connector.' },
   CONFIG_OUTBOUND_BLOCKED: { kind: 'config', summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).' },
   CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
+  RECONCILE_LOCKED: { kind: 'config', summary: 'Another reconciliation holds this data folder\'s reconcile lock; two runs never overlap.' },
+  RECONCILE_PULL_FAILED: { kind: 'retryable', summary: 'A system could not be read during reconciliation (the connector and pull are named).' },
   CONFIG_FILE_INVALID: { kind: 'config', summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.' },
 
   // Mapping compile time

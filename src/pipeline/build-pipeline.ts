@@ -9,6 +9,7 @@ import { DEFAULT_RETRY } from './retry-policy';
 import { TokenBucket } from './token-bucket';
 import { DomainService } from '../domain/domain-service';
 import { domainSettings } from '../domain/domain-settings';
+import { scheduleNightly } from '../domain/nightly-job';
 import { reorderScheduler } from '../stock/reorder-scheduler';
 
 /**
@@ -16,7 +17,7 @@ import { reorderScheduler } from '../stock/reorder-scheduler';
  * config, the subscription domain and the reorder planner. `clock` is business time (when demand
  * horizons and derived events are dated); the demo runs a month on a clock of its own.
  */
-export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now): Pipeline {
+export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
   const guardsOf = (target: string): TargetGuards => {
@@ -38,6 +39,8 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
   };
   const domain = new DomainService(store.domain, domainSettings(config));
   const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus(), clock);
+  const nightly = scheduleNightly({ runtime, store, env, logger, planner, clock });
+  if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,
     settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
@@ -45,6 +48,7 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     metrics,
     normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, clock())] },
     background: planner,
+    onStop: () => nightly?.stop(),
     afterBatch: () => {
       domain.settle();
       planner.poke();

@@ -16,6 +16,8 @@ export interface PipelineDeps {
   afterBatch?: () => void;
   /** Work started in the background (the reorder planner): awaited on stop and by `backgroundIdle`. */
   background?: { idle(): Promise<void> };
+  /** Stops scheduled work (the nightly job) when the pipeline stops. */
+  onStop?: () => Promise<void> | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ export class Pipeline {
    */
   async stop(deadline: number): Promise<boolean> {
     this.#running = false;
+    await this.deps.onStop?.();
     this.notify();
     const settled = () => Promise.all([...this.#loops, ...this.#inFlight, this.backgroundIdle()]).then(() => true);
     const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());

@@ -4,6 +4,10 @@
  * Asserts every system's final state exactly; `subhub demo` prints the same summary.
  */
 import { playMonth, type DemoResult } from '../../src/demo/run-demo';
+import { DomainService } from '../../src/domain/domain-service';
+import { domainSettings } from '../../src/domain/domain-settings';
+import { runReconcile } from '../../src/reconcile/run-reconcile';
+import { loadRuntime } from '../../src/runtime';
 
 jest.setTimeout(60_000);
 
@@ -57,6 +61,16 @@ describe('a month of a subscription business, end to end', () => {
     const trail = result.world.hub.store.domain.decisions({ subject: `customer:stripe:cus_DemoEva05` });
     expect(trail).toEqual([expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') })]);
     expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+  });
+
+  it('the nightly job on the end state of the month: no dunning stage moves, no drift between the four systems', async () => {
+    const { world } = result;
+    const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
+    const report = await runReconcile({ runtime, store: world.hub.store, env: world.env, now: world.clock.now(), dryRun: true });
+    expect(report.drift).toMatchObject({ total: 0 });
+    expect(report.checked).toMatchObject({ billingSubscriptions: 6, hubSubscriptions: 6, openProposals: 1, draftPurchaseOrders: 1 });
+    const review = new DomainService(world.hub.store.domain, domainSettings(runtime.config)).reviewDunning(world.hub.store.domain.openDunning(), world.clock.now());
+    expect(review.dunning).toEqual([]);
   });
 
   it('prints the story step by step and the same summary', () => {

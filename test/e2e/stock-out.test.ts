@@ -10,7 +10,7 @@ jest.setTimeout(30_000);
 const FILTER_EVERY_TWO_WEEKS = 'price_1QZxA2LkdIwHu7ixFlt250Bw';
 
 async function bigOrder(policy: 'skip_cycle' | 'retry_later' | 'pause'): Promise<{ world: DemoWorld; subId: string }> {
-  const world = await startDemoWorld({ strictStock: true, stock: { 'COF-FLT-250': 30 }, configure: (c) => (c.stock.stockOut = policy) });
+  const world = await startDemoWorld({ strictStock: true, stock: { 'COF-FLT-250': 30 }, configure: (c) => (c.stock = { ...c.stock, stockOut: policy }) });
   const ctx = monthContext(world);
   world.clock.at(1);
   const sub = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS.finn, items: [{ price: FILTER_EVERY_TWO_WEEKS, quantity: 40 }] });

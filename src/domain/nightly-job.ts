@@ -1,0 +1,45 @@
+import type { Logger } from '../observability/logger';
+import { runReconcile } from '../reconcile/run-reconcile';
+import { scheduleReconcile, type ScheduledReconcile } from '../reconcile/schedule';
+import { isHubError } from '../errors/hub-error';
+import type { Runtime } from '../runtime';
+import type { ReorderScheduler } from '../stock/reorder-scheduler';
+import type { Store } from '../store/ports';
+import { DomainService } from './domain-service';
+import { domainSettings } from './domain-settings';
+
+export interface NightlyDeps {
+  runtime: Runtime;
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  planner: ReorderScheduler;
+  clock: () => number;
+}
+
+/**
+ * The nightly job, in this order: the dunning review (stages move on with time alone), a reorder
+ * check of every SKU with a rule, then the reconciliation. Returns a summary for the log.
+ */
+export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number }> {
+  const now = d.clock();
+  // A fresh service: the review reads committed state only, never a batch's overlay.
+  const review = new DomainService(d.store.domain, domainSettings(d.runtime.config)).reviewDunning(d.store.domain.openDunning(), now);
+  d.store.domain.applyChanges(review, now);
+  await d.planner.runNow();
+  const report = await runReconcile({ runtime: d.runtime, store: d.store, env: d.env, now });
+  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired };
+}
+
+/** Runs `runNightly` on `reconcile.schedule` (node-cron) unless `reconcile.enabled` is false. */
+export function scheduleNightly(d: NightlyDeps): ScheduledReconcile | undefined {
+  return scheduleReconcile(
+    d.runtime.config,
+    async () => d.logger.info('nightly job finished', await runNightly(d)),
+    (e) => {
+      if (isHubError(e) && e.code === 'RECONCILE_LOCKED') d.logger.info('nightly reconciliation skipped', { reason: e.message });
+      else d.logger.error('nightly job failed', { error: e instanceof Error ? e.message : String(e), code: isHubError(e) ? e.code : undefined });
+    },
+    (level, message) => d.logger[level](message),
+  );
+}

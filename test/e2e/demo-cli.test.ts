@@ -1,0 +1,22 @@
+/** `subhub demo` through the CLI (in process): the story, the summary, and a reconciliation without drift. */
+import { main } from '../../src/cli/main';
+import { captureIO } from '../helpers/capture-io';
+
+jest.setTimeout(60_000);
+
+it('subhub demo tells the month, prints the summary and exits 0 because the end state has no drift', async () => {
+  const io = captureIO();
+  expect(await main(['demo'], io)).toBe(0);
+  const out = io.stdout();
+  expect(out).toMatch(/^Day {2}1 \(2026-12-01\): Five customers sign up/m);
+  expect(out).toContain('Summary at the end of the month');
+  expect(out).toMatch(/COF-FLT-250 +48 units {2}open\/draft {2}driven by dirk, eva, finn/);
+  expect(out).toContain('Blacklisted customers: eva');
+  expect(out).toMatch(/Nightly reconciliation of the demo state \(dry run\):[\s\S]*no drift/);
+});
+
+it('subhub demo with an unknown option is a usage error (exit 2)', async () => {
+  const io = captureIO();
+  expect(await main(['demo', '--nope'], io)).toBe(2);
+  expect(io.stderr()).toContain("unknown option '--nope'");
+});

@@ -1,0 +1,125 @@
+import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
+import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
+import { main } from '../../src/cli/main';
+import type { ReconcileReport } from '../../src/reconcile/engine';
+import {
+  billingSeeds,
+  hubSide,
+  injectedCounts,
+  REPAIRABLE_INJECTED,
+  type PopulationOptions,
+} from '../../src/reconcile/synthetic-population';
+import { captureIO } from '../helpers/capture-io';
+import { eventually } from '../helpers/target-server';
+import { STRIPE_SECRET, startTestHub } from '../helpers/test-hub';
+
+jest.setTimeout(180_000);
+
+const SUBSCRIPTIONS = 10_000;
+const ENV = { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: STRIPE_SECRET };
+const SUBSCRIPTION_EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'];
+
+/**
+ * R13: 10,000 subscriptions, 1 % silent drift injected across the systems (billing changes the
+ * hub never heard of, subscriptions it never recorded, reservations deleted, altered or left
+ * behind at the warehouse). `subhub reconcile` against the running hub finds every one, by
+ * kind, and repairs it by emitting events; once the pipeline has processed them, a second run
+ * finds nothing and emits nothing.
+ */
+describe('R13: nightly reconciliation repairs silent drift; a second run changes nothing', () => {
+  let stripe: StripeSimulator;
+  let warehouse: WarehouseSimulator;
+  let hub: Awaited<ReturnType<typeof startTestHub>>;
+
+  afterAll(async () => {
+    await hub?.stop();
+    await stripe?.close();
+    await warehouse?.close();
+  });
+
+  it(`${SUBSCRIPTIONS} subscriptions, 1 % drift: all detected and repaired, then zero`, async () => {
+    stripe = await startStripeSimulator();
+    warehouse = await startWarehouseSimulator();
+    hub = await startTestHub({
+      targetUrl: warehouse.url,
+      env: ENV,
+      config: {
+        connectors: {
+          stripe: {
+            type: 'stripe',
+            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+            inbound: { mappings: Object.fromEntries(SUBSCRIPTION_EVENTS.map((t) => [t, 'stripe.customer-subscription.to.hub-event'])) },
+            options: {
+              apiKey: { env: 'STRIPE_API_KEY' },
+              api: { host: '127.0.0.1', port: Number(new URL(stripe.url).port), protocol: 'http' },
+              allowHosts: ['127.0.0.1'],
+            },
+          },
+          warehouse: {
+            type: 'warehouse',
+            options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] },
+            delivery: { timeoutMs: 5000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 },
+          },
+        },
+        routes: [
+          {
+            name: 'shipment-reservation',
+            on: ['stock.demand_changed'],
+            to: 'warehouse',
+            action: 'reserve',
+            mapping: 'hub.subscription-demand.to.warehouse-reservation',
+          },
+        ],
+        reconcile: { billing: 'stripe', warehouse: 'warehouse' },
+      },
+    });
+
+    // Billing, hub and warehouse first agree; then 1 % drifts, silently (no webhook announces it).
+    const population: PopulationOptions = { size: SUBSCRIPTIONS, now: Date.now(), every: 100, kinds: REPAIRABLE_INJECTED };
+    stripe.seedSubscriptions(billingSeeds(population));
+    const mapping = hub.mappings.get('stripe.customer-subscription.to.hub-event');
+    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+      const h = hubSide(population, i, mapping);
+      if (h.state) hub.store.domain.seedSubscriptions([h.state]);
+      if (h.demand) hub.store.domain.seedDemand([h.demand]);
+      for (const r of h.reservations) warehouse.reservations.set(r.reference, { ...r });
+    }
+    const injected = injectedCounts(population);
+    expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBe(SUBSCRIPTIONS / 100);
+
+    const first = await reconcileCli(hub.configPath);
+    expect(first.code).toBe(0);
+    const found = Object.fromEntries(Object.entries(first.report.drift.byKind).map(([k, c]) => [k, c.found]));
+    expect(found).toEqual(injected);
+    expect(first.report.drift).toMatchObject({ total: SUBSCRIPTIONS / 100, repaired: SUBSCRIPTIONS / 100, unrepaired: 0 });
+    expect(first.report.checked.billingSubscriptions).toBe(SUBSCRIPTIONS);
+    // The hub runs meanwhile: by the time its subscriptions are paged, some repairs have been processed.
+    expect(first.report.checked.hubSubscriptions).toBeGreaterThanOrEqual(SUBSCRIPTIONS - injected.billing_missing_in_hub!);
+
+    // The running hub processes the repairs like any webhook: projection, demand, reservations.
+    hub.pipeline.notify();
+    await eventually(async () => {
+      const c = await hub.store.counts();
+      return c.inboxPending === 0 && c.deliveriesPending === 0;
+    }, 120_000);
+    expect((await hub.store.counts()).deadLettersOpen).toBe(0);
+
+    const requestsBefore = warehouse.requests.length;
+    const second = await reconcileCli(hub.configPath);
+    expect(second.report.drift).toEqual({ total: 0, repaired: 0, unrepaired: 0, byKind: {} });
+    expect(second.report.emitted).toEqual({ inbox: 0, hubEvents: 0 });
+    expect(second.code).toBe(0);
+    expect(warehouse.requests.slice(requestsBefore).filter((r) => r.method !== 'GET')).toEqual([]);
+    console.log(
+      JSON.stringify({ test: 'R13', subscriptions: SUBSCRIPTIONS, injected, first: first.report.seconds, second: second.report.seconds }),
+    );
+  });
+});
+
+async function reconcileCli(configPath: string): Promise<{ code: number; report: ReconcileReport }> {
+  const io = captureIO();
+  io.env = ENV;
+  const code = await main(['reconcile', '--config', configPath, '--json'], io);
+  if (code !== 0 && code !== 1) throw new Error(`subhub reconcile exited ${code}: ${io.stderr()}`);
+  return { code, report: JSON.parse(io.stdout()) as ReconcileReport };
+}

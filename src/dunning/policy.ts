@@ -1,12 +1,13 @@
+import type { DunningDecision, FailureCategory } from '../events';
+
 /**
  * The dunning policy engine (dunning.md §4): a pure decision from a subscription's payment
  * state, its customer's overrides and a staged policy (Kill Bill style, most severe stage first).
  * Every decision names the rule that produced it, for the audit trail an operator reads.
  */
 
-export type FailureCategory =
-  | 'insufficient_funds' | 'invalid_account' | 'account_closed' | 'authentication_required' | 'expired_or_invalid_card'
-  | 'do_not_honor' | 'customer_refusal' | 'fraud_suspected' | 'insufficient_inventory' | 'technical' | 'no_payment_method' | 'unknown';
+/** The canonical failure categories (hub-event.schema.json). */
+export type { FailureCategory };
 
 export type PaymentMethod = 'card' | 'sepa_debit' | 'other';
 
@@ -47,17 +48,12 @@ export interface CustomerOverrides {
   blacklisted?: boolean;
 }
 
-export interface Decision {
+/**
+ * A decision: the stage, and what the hub does about it. The fields it shares with the canonical
+ * event's `dunning.decision` (hub-event.schema.json) are typed from there, so the two never drift.
+ */
+export interface Decision extends Pick<DunningDecision, 'rule' | 'deliver' | 'blockChanges' | 'pauseBilling' | 'cancel' | 'notify' | 'sendPaymentUpdateLink' | 'sendPayLink'> {
   stage: string;
-  /** Which rule decided, in words an operator can read. */
-  rule: string;
-  deliver: boolean;
-  blockChanges: boolean;
-  pauseBilling: boolean;
-  cancel: 'none' | 'immediate' | 'end_of_term';
-  notify?: string;
-  sendPaymentUpdateLink: boolean;
-  sendPayLink: boolean;
   /** Days from the failure notification to the next hub-driven retry; undefined: none. */
   retryInDays?: number;
   blacklist: boolean;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stripeSimConnector } from '../../test/helpers/stripe-sim-connector';
 import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/simulator';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
@@ -12,7 +13,6 @@ import { ALL_INJECTED, billingSeeds, hubSide, injectedCounts, subscriptionIdAt, 
 const SHIPPED_MAPPINGS = join(__dirname, '..', '..', 'mappings');
 const NOW = Date.parse('2026-03-02T03:00:00Z');
 const ENV = { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: 'whsec_test', ODOO_API_KEY: 'odoo-api-key' };
-const SUBSCRIPTION_EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'];
 
 interface World {
   stripe: StripeSimulator;
@@ -39,16 +39,7 @@ async function world(
     log: { level: 'error' },
     mappings: { paths: [SHIPPED_MAPPINGS] },
     connectors: {
-      stripe: {
-        type: 'stripe',
-        webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-        inbound: { mappings: Object.fromEntries(SUBSCRIPTION_EVENTS.map((t) => [t, 'stripe.customer-subscription.to.hub-event'])) },
-        options: {
-          apiKey: { env: 'STRIPE_API_KEY' },
-          api: { host: '127.0.0.1', port: Number(new URL(stripe.url).port), protocol: 'http' },
-          allowHosts: ['127.0.0.1'],
-        },
-      },
+      stripe: stripeSimConnector(stripe.url),
       warehouse: { type: 'warehouse', options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] } },
       ...(odoo
         ? {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stripeSimConnector } from '../../test/helpers/stripe-sim-connector';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
 import { captureIO } from '../../test/helpers/capture-io';
@@ -29,12 +30,7 @@ describe('subhub reconcile', () => {
       log: { level: 'error' },
       mappings: { paths: [SHIPPED_MAPPINGS] },
       connectors: {
-        stripe: {
-          type: 'stripe',
-          webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-          inbound: { mappings: { 'customer.subscription.updated': 'stripe.customer-subscription.to.hub-event' } },
-          options: { apiKey: { env: 'STRIPE_API_KEY' }, api: { host: '127.0.0.1', port: Number(new URL(stripe.url).port), protocol: 'http' }, allowHosts: ['127.0.0.1'] },
-        },
+        stripe: stripeSimConnector(stripe.url, ['customer.subscription.updated']),
         warehouse: { type: 'warehouse', options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] } },
       },
       routes: [],

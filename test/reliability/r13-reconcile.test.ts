@@ -1,4 +1,5 @@
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
+import { stripeSimConnector } from '../helpers/stripe-sim-connector';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
 import { main } from '../../src/cli/main';
 import type { ReconcileReport } from '../../src/reconcile/engine';
@@ -17,7 +18,6 @@ jest.setTimeout(180_000);
 
 const SUBSCRIPTIONS = 10_000;
 const ENV = { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: STRIPE_SECRET };
-const SUBSCRIPTION_EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'];
 
 /**
  * R13: 10,000 subscriptions, 1 % silent drift injected across the systems (billing changes the
@@ -45,16 +45,7 @@ describe('R13: nightly reconciliation repairs silent drift; a second run changes
       env: ENV,
       config: {
         connectors: {
-          stripe: {
-            type: 'stripe',
-            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
-            inbound: { mappings: Object.fromEntries(SUBSCRIPTION_EVENTS.map((t) => [t, 'stripe.customer-subscription.to.hub-event'])) },
-            options: {
-              apiKey: { env: 'STRIPE_API_KEY' },
-              api: { host: '127.0.0.1', port: Number(new URL(stripe.url).port), protocol: 'http' },
-              allowHosts: ['127.0.0.1'],
-            },
-          },
+          stripe: stripeSimConnector(stripe.url),
           warehouse: {
             type: 'warehouse',
             options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] },

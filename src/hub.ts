@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
+import { DomainService } from './domain/domain-service';
+import { domainSettings } from './domain/domain-settings';
 import { adminRouter } from './http/admin-router';
 import { createApp } from './http/app';
 import { webhookRouter } from './ingest/webhook-router';
@@ -87,7 +89,21 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
       stored: () => pipeline.notify(),
     }),
     admin: adminToken
-      ? adminRouter({ store, token: adminToken, ratePerMin: config.admin?.ratePerMin ?? 120, replayed: () => pipeline.notify() })
+      ? adminRouter({
+          store,
+          token: adminToken,
+          ratePerMin: config.admin?.ratePerMin ?? 120,
+          replayed: () => pipeline.notify(),
+          clearBlacklist: (customerId, actor) => {
+            const now = (options.clock ?? Date.now)();
+            // Reads committed state (a fresh service); its derived events join the inbox like any other.
+            const changes = new DomainService(store.domain, domainSettings(config)).clearBlacklist(customerId, actor, now);
+            if (!changes) return 'not_blacklisted';
+            store.domain.applyChanges(changes, now);
+            pipeline.notify();
+            return 'cleared';
+          },
+        })
       : undefined,
     ready: async () => {
       let storeOk = true;

@@ -9,10 +9,21 @@ export interface SystemMarks {
   odooCalls: number;
   shopifyApplied: number;
   mails: number;
+  stripeWebhooks: number;
+  /** Billing state per subscription id (status, collection paused, cancel at period end). */
+  billing: Map<string, string>;
 }
 
-export function marks(w: DemoWorld): SystemMarks {
+function billingState(o: Record<string, unknown> | undefined): string {
+  if (!o) return 'missing';
+  const pause = o.pause_collection as { behavior: string; resumes_at: number | null } | null;
+  return `${String(o.status)}${pause ? `, collection paused (${pause.behavior}${pause.resumes_at ? ` until ${new Date(pause.resumes_at * 1000).toISOString().slice(0, 10)}` : ''})` : ''}${o.cancel_at_period_end ? ', cancels at period end' : ''}`;
+}
+
+export function marks(w: DemoWorld, ctx?: MonthContext): SystemMarks {
   return {
+    stripeWebhooks: w.stripe.deliveries.length,
+    billing: new Map(Object.values(ctx?.subs ?? {}).map((id) => [id, billingState(w.stripe.subscription(id))])),
     decisions: w.hub.store.domain.decisions({ limit: 1_000_000 }).length,
     warehouseRequests: w.warehouse.requests.length,
     odooCalls: w.odoo.calls.length,
@@ -31,6 +42,16 @@ export function namer(ctx: MonthContext): (subject: string) => string {
 /** What a step changed in each system, as readable lines. */
 export function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string) => string): string[] {
   const lines: string[] = [];
+  const hooks = w.stripe.deliveries.slice(before.stripeWebhooks);
+  if (hooks.length) {
+    const byType = new Map<string, number>();
+    for (const h of hooks) byType.set(h.type, (byType.get(h.type) ?? 0) + 1);
+    lines.push(`  stripe     webhooks ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+  }
+  for (const [id, was] of before.billing) {
+    const now = billingState(w.stripe.subscription(id));
+    if (now !== was) lines.push(`  stripe     ${name(`stripe:${id}`)}: ${now}`);
+  }
   const decisions = w.hub.store.domain.decisions({ limit: 1_000_000 }).slice(before.decisions);
   for (const d of decisions.filter((x) => x.kind !== 'projection')) lines.push(`  hub        ${describe(d, name)}`);
   const wh = w.warehouse.requests.slice(before.warehouseRequests).filter((r) => r.method === 'PUT');
@@ -77,6 +98,8 @@ export interface MonthSummary {
   saleOrders: number;
   mails: number;
   reservedAtWarehouse: Record<string, number>;
+  /** Each customer's subscription at Stripe. */
+  billing: Record<string, string>;
 }
 
 /** The end state of every system, as the summary table shows it and the end-to-end test asserts it. */
@@ -110,6 +133,7 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
     saleOrders: w.odoo.models.get('sale.order')!.size,
     mails: w.mailbox.messages().length,
     reservedAtWarehouse: Object.fromEntries(Object.entries(reservedAtWarehouse).sort(([a], [b]) => a.localeCompare(b))),
+    billing: Object.fromEntries(Object.entries(ctx.subs).map(([who, id]) => [who, billingState(w.stripe.subscription(id!))]).sort(([a], [b]) => a!.localeCompare(b!))),
   };
 }
 
@@ -121,6 +145,8 @@ export function summaryTable(s: MonthSummary): string[] {
   out.push('', '  Purchase proposals (Odoo drafts)');
   if (s.proposals.length === 0) out.push('    none');
   for (const p of s.proposals) out.push(`    ${p.sku.padEnd(18)} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'}  driven by ${p.subscriptions.join(', ')}`);
+  out.push('', '  Billing (Stripe)');
+  for (const [who, state] of Object.entries(s.billing)) out.push(`    ${who.padEnd(18)} ${state}`);
   out.push('', '  Dunning stages');
   if (Object.keys(s.dunning).length === 0) out.push('    none');
   for (const [who, stage] of Object.entries(s.dunning)) out.push(`    ${who.padEnd(18)} ${stage}`);

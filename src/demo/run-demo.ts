@@ -1,6 +1,6 @@
 import { MONTH, monthContext, type MonthContext } from './month';
 import { marks, namer, stepEffects, summarise, summaryTable, type MonthSummary } from './report';
-import { startDemoWorld, type DemoWorld } from './world';
+import { startDemoWorld, type DemoWorld, type DemoWorldOptions } from './world';
 
 export interface DemoResult {
   summary: MonthSummary;
@@ -13,15 +13,15 @@ export interface DemoResult {
  * every system, then the summary table. The world stays up for the caller (reconcile, asserts):
  * close it with `result.world.close()`.
  */
-export async function playMonth(print: (line: string) => void, options: { dataDir?: string } = {}): Promise<DemoResult> {
-  const world = await startDemoWorld({ dataDir: options.dataDir });
+export async function playMonth(print: (line: string) => void, options: Pick<DemoWorldOptions, 'dataDir' | 'adminToken'> = {}): Promise<DemoResult> {
+  const world = await startDemoWorld(options);
   try {
     const ctx = monthContext(world);
     print(`subhub demo: hub ${world.hub.url}, data in ${world.dataDir}`);
     print(`simulators: stripe ${world.stripe.url}, shopify ${world.shopify.url}, odoo ${world.odoo.url}, warehouse ${world.warehouse.url}, mail ${world.mailbox.url}`);
     for (const step of MONTH) {
       world.clock.at(step.day);
-      const before = marks(world);
+      const before = marks(world, ctx);
       await step.run(world, ctx);
       await world.settle();
       print('');

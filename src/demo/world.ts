@@ -74,6 +74,8 @@ export interface DemoWorldOptions {
   strictStock?: boolean;
   /** Changes the hub config before the hub starts (tests: another stock-out policy). */
   configure?: (config: HubConfig) => void;
+  /** Turns the hub's admin API on with this token. */
+  adminToken?: string;
   /** Opening stock instead of OPENING_STOCK. */
   stock?: Readonly<Record<string, number>>;
 }
@@ -126,6 +128,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       STRIPE_API_KEY: 'sk_test_simulator',
       SHOPIFY_ADMIN_TOKEN: 'shpat_simulator',
       ODOO_API_KEY: 'odoo-api-key',
+      ...(options.adminToken ? { SUBHUB_ADMIN_TOKEN: options.adminToken } : {}),
     };
     const hub = await startHub({ path: configPath, localPath: false, env, silent: options.silent ?? true, pipeline: 'inline', clock: clock.now });
     webhook.url = `${hub.url}/webhooks/stripe`;

@@ -178,4 +178,29 @@ describe('domain service: dunning and the blacklist', () => {
     for (const e of later.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
     expect(review('2026-01-08T04:00:00.000Z')).toMatchObject({ decisions: [], derived: [] });
   });
+
+  it('an operator clears the blacklist: shipments reserved again (once paid up), defaults start afresh, the shop and ERP are told', () => {
+    const { store, service, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    expect(second.derived.find((e) => e.type === 'customer.risk_changed')?.risk).toMatchObject({ blacklisted: true, defaultsInWindow: 2 });
+    const paid = (id: string, k: string): HubEvent => ({ ...key(renewed, k, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
+    run(paid('in_1', 'p1'));
+    run(paid('in_2', 'p2'));
+    const customerId = created.customer!.hubCustomerId;
+    const c = service.clearBlacklist(customerId, 'ops@example.com', Date.parse('2026-01-03T09:00:00.000Z'))!;
+    store.commit(c);
+    service.settle();
+    expect(store.customer(customerId)).toMatchObject({ blacklisted: false, clearedAt: '2026-01-03T09:00:00.000Z' });
+    expect(c.derived.map((e) => e.type)).toEqual(['customer.risk_changed', 'stock.demand_changed']);
+    expect(c.derived[0]!.risk).toEqual({ blacklisted: false, reason: 'blacklist cleared by ops@example.com; earlier defaults no longer count' });
+    expect(c.derived[1]).toMatchObject({ demand: { status: 'reserved' } });
+    for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
+    expect(service.clearBlacklist(customerId, 'ops@example.com', Date.now())).toBeUndefined();
+    // A later failure is the first default after clearing: no blacklist.
+    const again = run(failure('k3', '2026-01-20T17:00:00.000Z', 'in_3'));
+    expect(again.derived.map((e) => e.type)).not.toContain('customer.risk_changed');
+    expect(store.customer(customerId)?.blacklisted).toBe(false);
+  });
 });

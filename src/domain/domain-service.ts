@@ -97,7 +97,7 @@ export class DomainService {
       const customer = this.#pending.customers.get(before.customerId) ?? this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
       const unpaid = Object.values(before.unpaid);
       const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
-      const windowStart = now - policy.blacklist.windowDays * DAY;
+      const windowStart = countedFrom(customer, now, policy);
       const decision = decide(
         policy,
         {
@@ -133,6 +133,37 @@ export class DomainService {
     return c;
   }
 
+  /**
+   * An operator clears a customer's blacklist: the flag goes, defaults before now stop counting,
+   * held shipments of their subscriptions are reserved again, and a customer.risk_changed tells
+   * the shop and the ERP. Undefined when the customer is unknown or not blacklisted.
+   */
+  clearBlacklist(customerId: string, actor: string, now: number): DomainChanges | undefined {
+    const before = this.#pending.customers.get(customerId) ?? this.store.customer(customerId);
+    if (!before?.blacklisted) return undefined;
+    const c = noChanges();
+    const at = new Date(now).toISOString();
+    const updated: CustomerRecord = { ...before, blacklisted: false, clearedAt: at };
+    this.#put(c, 'customers', customerId, updated);
+    const rule = `blacklist cleared by ${actor}; earlier defaults no longer count`;
+    const cause: HubEvent = {
+      id: ulid(now),
+      type: 'customer.risk_changed',
+      schemaVersion: 1,
+      occurredAt: at,
+      receivedAt: at,
+      effectiveAt: at,
+      actionType: 'effective',
+      source: { provider: 'hub', eventId: `clear:${customerId}:${at}`, eventType: 'blacklist_cleared', dedupeKey: `clear:${customerId}:${at}` },
+      tenantId: 'default',
+      customer: { hubCustomerId: customerId, ...idsOf(updated) },
+    };
+    c.decisions.push({ at, kind: 'blacklist', subject: `customer:${customerId}`, outcome: 'cleared', rule });
+    c.derived.push({ ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`), type: 'customer.risk_changed', customer: cause.customer, risk: { blacklisted: false, reason: rule } });
+    for (const s of this.store.subscriptionsOfCustomer(customerId)) this.#demand(this.#subscription(s.hubSubscriptionId) ?? s, updated, cause, c, now);
+    return c;
+  }
+
   // ——— dunning ———
 
   #failure(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, policy: DunningPolicy, c: DomainChanges, now: number): CustomerRecord {
@@ -149,7 +180,7 @@ export class DomainService {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
-    const windowStart = Date.parse(at) - policy.blacklist.windowDays * DAY;
+    const windowStart = countedFrom(customer, Date.parse(at), policy);
     const earliest = Math.min(...Object.values(unpaid).map((u) => Date.parse(u.failedAt)));
     const attempts = (before?.attempts ?? 0) + 1;
     const decision = decide(
@@ -204,7 +235,8 @@ export class DomainService {
     c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'CLEAR', rule });
     const cleared: DunningRecord = { ...before, stage: 'CLEAR', deliver: !customer.blacklisted, unpaid: {} };
     const decision = decide(this.settings.policy!, { daysSinceEarliestUnpaid: 0, unpaidInvoices: 0, unpaidBalanceMinor: 0, method: before.method, attempts: 0, defaultsInWindow: 0 }, { blacklisted: customer.blacklisted });
-    c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now));
+    const resumeBilling = this.settings.policy!.stages.find((x) => x.name === before.stage)?.pauseBilling === true;
+    c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now, resumeBilling));
   }
 
   #blacklist(event: Readonly<HubEvent>, customer: CustomerRecord, decision: Decision, c: DomainChanges, now: number): CustomerRecord {
@@ -217,8 +249,8 @@ export class DomainService {
       ...this.#derivedBase(event, now, `blacklist:${customer.id}`),
       type: 'customer.risk_changed',
       customer: { ...event.customer!, ...idsOf(updated) },
-      dunning: undefined,
-    } as HubEvent);
+      risk: { blacklisted: true, reason: rule, defaultsInWindow: updated.defaults.filter((d) => Date.parse(d) > countedFrom(updated, Date.parse(event.occurredAt), policy)).length },
+    });
     // Hold the shipments of the customer's other subscriptions too (this one is recomputed by the caller).
     for (const other of this.store.subscriptionsOfCustomer(customer.id)) {
       if (other.hubSubscriptionId === event.subscription?.hubSubscriptionId) continue;
@@ -236,6 +268,7 @@ export class DomainService {
     decision: Decision,
     customer: CustomerRecord,
     now: number,
+    resumeBilling = false,
   ): HubEvent {
     const policy = this.settings.policy!;
     const unpaid = Object.values(d.unpaid);
@@ -265,6 +298,7 @@ export class DomainService {
         ...(decision.sendPayLink && d.payUrl ? { payUrl: d.payUrl } : {}),
         ...(retryDays !== undefined ? { retryAt: new Date(Date.parse(cause.occurredAt) + retryDays * DAY).toISOString() } : {}),
         blacklisted: customer.blacklisted || decision.blacklist,
+        ...(resumeBilling ? { resumeBilling } : {}),
       },
     };
     return {
@@ -379,6 +413,11 @@ export class DomainService {
       c.demand = [...c.demand.filter((d) => `${d.subscriptionId}|${d.period}` !== key), value as DemandRecord];
     }
   }
+}
+
+/** Defaults count within the blacklist window, and only after the blacklist was last cleared. */
+function countedFrom(customer: CustomerRecord, now: number, policy: DunningPolicy): number {
+  return Math.max(now - policy.blacklist.windowDays * DAY, customer.clearedAt ? Date.parse(customer.clearedAt) : -Infinity);
 }
 
 function sameLines(a: DemandLine[], b: DemandLine[]): boolean {

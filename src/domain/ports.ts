@@ -27,6 +27,8 @@ export interface CustomerRecord {
   defaults: string[];
   blacklisted: boolean;
   blacklistedAt?: string;
+  /** When an operator last cleared the blacklist: defaults before it no longer count. */
+  clearedAt?: string;
   email?: string;
   shopifyCustomerId?: string;
   erpCustomerId?: string;

@@ -82,6 +82,10 @@ export type HubEvent = {
    * A purchase proposal of the hub's reorder planner (stock.reorder_proposed).
    */
   reorder?: ReorderProposal;
+  /**
+   * The customer's risk flags after the event (customer.risk_changed).
+   */
+  risk?: CustomerRisk;
 };
 /**
  * All canonical event types.
@@ -582,6 +586,10 @@ export interface DunningDecision {
    * The customer is blacklisted: shipments held until cleared.
    */
   blacklisted?: boolean;
+  /**
+   * Resume collection at the provider: an earlier stage of this cycle paused it.
+   */
+  resumeBilling?: boolean;
 }
 /**
  * The demand of one delivery of a subscription, per SKU after kit explosion (stock-demand.md §5), as the hub recorded it once per (subscription, period).
@@ -690,4 +698,21 @@ export interface ReorderProposal {
    * Hub subscription ids whose demand counts in the forecast.
    */
   trail: string[];
+}
+/**
+ * Blacklist state of a customer as the hub decided it (dunning.md §4: N defaults within M months), set or cleared.
+ */
+export interface CustomerRisk {
+  /**
+   * Shipments of every subscription of the customer are held while true.
+   */
+  blacklisted: boolean;
+  /**
+   * The rule that set it, or who cleared it.
+   */
+  reason: string;
+  /**
+   * Defaults counted when the flag was set.
+   */
+  defaultsInWindow?: number;
 }

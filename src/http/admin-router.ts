@@ -13,6 +13,8 @@ export interface AdminDeps {
   now?: () => number;
   /** Called after a replay put work back in line (wakes the pipeline). */
   replayed?: () => void;
+  /** Clears a customer's blacklist (the domain releases held shipments and tells the shop and the ERP). */
+  clearBlacklist?: (customerId: string, actor: string) => 'cleared' | 'not_blacklisted';
 }
 
 const STATUSES = new Set(['open', 'replayed', 'discarded']);
@@ -108,6 +110,15 @@ export function adminRouter(deps: AdminDeps): Router {
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     res.json({ decisions: deps.store.domain.decisions({ kind: kind as DecisionRecord['kind'] | undefined, subject: typeof subject === 'string' ? subject : undefined, limit: n }) });
+  });
+
+  router.post('/customers/:id/clear-blacklist', (req, res) => {
+    const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
+    const id = String(req.params.id);
+    if (!deps.clearBlacklist) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the subscription domain is not available here' } });
+    if (!deps.store.domain.customer(id)) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such customer (hub id, e.g. stripe:cus_…)' } });
+    if (deps.clearBlacklist(id, actor) === 'not_blacklisted') return void res.status(409).json({ error: { code: 'ADMIN_NOT_BLACKLISTED', message: 'the customer is not blacklisted' } });
+    res.json({ status: 'cleared', id, actor });
   });
 
   for (const action of ['replay', 'discard'] as const) {

@@ -10,12 +10,13 @@ import { runReconcile } from '../../src/reconcile/run-reconcile';
 import { loadRuntime } from '../../src/runtime';
 
 jest.setTimeout(60_000);
+const ADMIN = 'adm_month_test_0123456789abcdef';
 
 describe('a month of a subscription business, end to end', () => {
   let result: DemoResult;
   const lines: string[] = [];
   beforeAll(async () => {
-    result = await playMonth((l) => lines.push(l));
+    result = await playMonth((l) => lines.push(l), { adminToken: ADMIN });
   });
   afterAll(() => result?.world.close());
 
@@ -33,8 +34,16 @@ describe('a month of a subscription business, end to end', () => {
     expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
   });
 
-  it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo), Dirk recovered', () => {
+  it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo, billing paused), Dirk recovered', () => {
     expect(result.summary.dunning).toEqual({ eva: 'SUSPENDED' });
+    expect(result.summary.billing).toEqual({
+      anna: 'active',
+      bram: 'active',
+      cleo: 'active, collection paused (void)',
+      dirk: 'active',
+      eva: 'past_due, collection paused (void)',
+      finn: 'active',
+    });
     expect(result.summary.blacklisted).toEqual(['eva']);
     expect(result.summary.shopifyTags).toEqual({ 'gid://shopify/Customer/8805': ['subhub-blacklisted'] });
     expect(result.summary.odooFlagged).toEqual(['eva@example.com']);
@@ -78,4 +87,25 @@ describe('a month of a subscription business, end to end', () => {
     expect(lines).toContain('  Blacklisted customers: eva');
     expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48'))).toBe(true);
   });
+
+  // Last: it changes the end state the tests above assert.
+  it('an operator clears Eva\'s blacklist (admin API): untagged in Shopify, noted in Odoo; her shipments stay held while SUSPENDED', async () => {
+    const { world } = result;
+    const post = (id: string, token = ADMIN) =>
+      fetch(`${world.hub.url}/admin/api/customers/${encodeURIComponent(id)}/clear-blacklist`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-subhub-actor': 'ops@coffee-club.example' } });
+    expect((await post('stripe:cus_DemoEva05', 'wrong')).status).toBe(401);
+    const res = await post('stripe:cus_DemoEva05');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'cleared', id: 'stripe:cus_DemoEva05', actor: 'ops@coffee-club.example' });
+    await world.settle();
+    expect(world.shopify.tags.get('gid://shopify/Customer/8805')).toEqual(new Set());
+    expect(world.odoo.models.get('res.partner')!.get(11)?.comment).toMatch(/^subhub: blacklist cleared on /);
+    const eva = world.hub.store.domain.subscriptionsOfCustomer('stripe:cus_DemoEva05')[0]!;
+    const period = (eva.snapshot.nextRenewalAt ?? eva.snapshot.currentPeriodEnd)!.slice(0, 10);
+    expect(world.hub.store.domain.demand(eva.hubSubscriptionId, period)).toMatchObject({ status: 'released' });
+    expect(world.hub.store.domain.decisions({ subject: 'customer:stripe:cus_DemoEva05' }).map((d) => d.outcome)).toEqual(['blacklisted', 'cleared']);
+    expect((await post('stripe:cus_DemoEva05')).status).toBe(409);
+    expect((await post('stripe:cus_nobody')).status).toBe(404);
+  });
 });
+

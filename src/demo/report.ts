@@ -118,7 +118,7 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
   }));
   const dunning = Object.fromEntries(domain.openDunning().map((d) => [name(d.subscriptionId), d.stage]).sort(([a], [b]) => a!.localeCompare(b!)));
   const blacklisted = domain.customers({ blacklisted: true }).map((c) => name(c.id)).sort();
-  const shopifyTags = Object.fromEntries([...w.shopify.tags].map(([id, tags]) => [id, [...tags].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  const shopifyTags = Object.fromEntries([...w.shopify.tags].filter(([, tags]) => tags.size > 0).map(([id, tags]) => [id, [...tags].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
   const odooFlagged = [...w.odoo.models.get('res.partner')!.values()].filter((p) => typeof p.comment === 'string' && p.comment.includes('blacklisted')).map((p) => String(p.email ?? p.id)).sort();
   const reservedAtWarehouse: Record<string, number> = {};
   // Deliveries still to come: a past delivery's reservation was consumed when it shipped.

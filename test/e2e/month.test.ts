@@ -45,7 +45,8 @@ describe('a month of a subscription business, end to end', () => {
       finn: 'active',
     });
     expect(result.summary.blacklisted).toEqual(['eva']);
-    expect(result.summary.shopifyTags).toEqual({ 'gid://shopify/Customer/8805': ['subhub-blacklisted'] });
+    // SUSPENDED also blocks plan changes: the storefront reads the second tag.
+    expect(result.summary.shopifyTags).toEqual({ 'gid://shopify/Customer/8805': ['subhub-blacklisted', 'subhub-changes-blocked'] });
     expect(result.summary.odooFlagged).toEqual(['eva@example.com']);
   });
 
@@ -98,7 +99,7 @@ describe('a month of a subscription business, end to end', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'cleared', id: 'stripe:cus_DemoEva05', actor: 'ops@coffee-club.example' });
     await world.settle();
-    expect(world.shopify.tags.get('gid://shopify/Customer/8805')).toEqual(new Set());
+    expect(world.shopify.tags.get('gid://shopify/Customer/8805')).toEqual(new Set(['subhub-changes-blocked']));
     expect(world.odoo.models.get('res.partner')!.get(11)?.comment).toMatch(/^subhub: blacklist cleared on /);
     const eva = world.hub.store.domain.subscriptionsOfCustomer('stripe:cus_DemoEva05')[0]!;
     const period = (eva.snapshot.nextRenewalAt ?? eva.snapshot.currentPeriodEnd)!.slice(0, 10);

@@ -90,7 +90,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command('demo')
     .description('play a scripted month of a subscription business on its own hub and simulators, then reconcile it')
     .option('--data-dir <path>', 'where the demo hub keeps its SQLite file (default: a new temporary folder)')
-    .action(async (opts: { dataDir?: string }) => {
+    .option('--keep', 'keep the hub and simulators running afterwards (Ctrl-C stops them)')
+    .action(async (opts: { dataDir?: string; keep?: boolean }) => {
       code = await demoCommand(opts, io);
     });
 

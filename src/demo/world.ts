@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailboxSimulator, type MailboxSimulator } from '../../connectors/http/simulator';
@@ -99,6 +99,14 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     started.push(mailbox);
     seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK);
 
+    const secrets = {
+      STRIPE_WEBHOOK_SECRET: secret,
+      SHOPIFY_API_SECRET: `shpss_demo_${Date.now().toString(36)}`,
+      STRIPE_API_KEY: 'sk_test_simulator',
+      SHOPIFY_ADMIN_TOKEN: 'shpat_simulator',
+      ODOO_API_KEY: 'odoo-api-key',
+    };
+    const env: Record<string, string> = { ...secrets, ...(options.adminToken ? { SUBHUB_ADMIN_TOKEN: options.adminToken } : {}) };
     const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'hub.json'), 'utf8')) as HubConfig;
     const port = (url: string) => Number(new URL(url).port);
     const optionsOf = (id: string) => shipped.connectors![id]!.options as Record<string, unknown>;
@@ -120,16 +128,22 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       reconcile: { ...shipped.reconcile, enabled: false },
     };
     options.configure?.(config);
+    // The demo's secrets live in files beside its config (mode 0600), so a second process
+    // (`subhub reconcile --config <dataDir>/hub.json`) reads them without any environment.
+    const secretsDir = join(dataDir, 'secrets');
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    const fileRef = (name: keyof typeof secrets) => {
+      const file = join(secretsDir, name.toLowerCase());
+      writeFileSync(file, secrets[name], { mode: 0o600 });
+      return { file };
+    };
+    optionsOf('stripe').apiKey = fileRef('STRIPE_API_KEY');
+    optionsOf('shopify').accessToken = fileRef('SHOPIFY_ADMIN_TOKEN');
+    optionsOf('odoo').apiKey = fileRef('ODOO_API_KEY');
+    config.connectors!.stripe!.webhook = { ...config.connectors!.stripe!.webhook, secrets: [fileRef('STRIPE_WEBHOOK_SECRET')] };
+    config.connectors!.shopify!.webhook = { ...config.connectors!.shopify!.webhook, secrets: [fileRef('SHOPIFY_API_SECRET')] };
     const configPath = join(dataDir, 'hub.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const env = {
-      STRIPE_WEBHOOK_SECRET: secret,
-      SHOPIFY_API_SECRET: `shpss_demo_${Date.now().toString(36)}`,
-      STRIPE_API_KEY: 'sk_test_simulator',
-      SHOPIFY_ADMIN_TOKEN: 'shpat_simulator',
-      ODOO_API_KEY: 'odoo-api-key',
-      ...(options.adminToken ? { SUBHUB_ADMIN_TOKEN: options.adminToken } : {}),
-    };
     const hub = await startHub({ path: configPath, localPath: false, env, silent: options.silent ?? true, pipeline: 'inline', clock: clock.now });
     webhook.url = `${hub.url}/webhooks/stripe`;
 

@@ -8,9 +8,10 @@ import type { CliIO } from '../io';
  * `subhub demo`: plays the scripted month on its own hub and simulators (free loopback ports, a
  * fresh data folder, a business clock), prints each step's effects and the summary, then runs
  * the nightly reconciliation on the result (dry run), which must find no drift. Exit 0 when it
- * finds none, 1 otherwise.
+ * finds none, 1 otherwise. With `keep`, the hub and simulators stay up until SIGINT/SIGTERM (for
+ * `subhub reconcile --config <its hub.json>` from another terminal).
  */
-export async function demoCommand(options: { dataDir?: string }, io: CliIO): Promise<number> {
+export async function demoCommand(options: { dataDir?: string; keep?: boolean }, io: CliIO): Promise<number> {
   const started = Date.now();
   const result = await playMonth((l) => io.out(l), { dataDir: options.dataDir });
   try {
@@ -22,7 +23,15 @@ export async function demoCommand(options: { dataDir?: string }, io: CliIO): Pro
     io.out(formatReport(report));
     io.out('');
     io.out(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; the hub's SQLite file stays in ${world.dataDir}`);
-    return report.drift.total === 0 ? 0 : 1;
+    const code = report.drift.total === 0 ? 0 : 1;
+    if (options.keep) {
+      io.out(`the hub and simulators keep running: try \`npx subhub reconcile --config ${world.configPath}\` or the admin API at ${world.hub.url}; Ctrl-C stops them`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
+    return code;
   } finally {
     await result.world.close();
   }

@@ -12,6 +12,11 @@ export interface DomainSettings {
   overrides: Readonly<Record<string, CustomerOverrides>>;
   /** Link template with {customer} and {subscription}. */
   paymentUpdateUrl?: string;
+  /**
+   * Whether some enabled route takes events of this type. Derived events nobody routes are not
+   * emitted (the domain tables and the decision trail still record everything); default: all.
+   */
+  routed?: (type: string) => boolean;
 }
 
 const FAILURES = new Set(['invoice.payment_failed', 'payment.failed']);
@@ -77,6 +82,12 @@ export class DomainService {
       else if (RECOVERIES.has(event.type) || event.invoice?.status === 'paid') this.#recover(event, state, customer, c, now);
     }
     if (state) this.#demand(state, customer, event, c, now);
+    return this.#routedOnly(c);
+  }
+
+  #routedOnly(c: DomainChanges): DomainChanges {
+    const routed = this.settings.routed;
+    if (routed) c.derived = c.derived.filter((e) => routed(e.type));
     return c;
   }
 
@@ -130,7 +141,7 @@ export class DomainService {
       c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now));
       this.#demand(state, customer, cause, c, now);
     }
-    return c;
+    return this.#routedOnly(c);
   }
 
   /**
@@ -161,7 +172,7 @@ export class DomainService {
     c.decisions.push({ at, kind: 'blacklist', subject: `customer:${customerId}`, outcome: 'cleared', rule });
     c.derived.push({ ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`), type: 'customer.risk_changed', customer: cause.customer, risk: { blacklisted: false, reason: rule } });
     for (const s of this.store.subscriptionsOfCustomer(customerId)) this.#demand(this.#subscription(s.hubSubscriptionId) ?? s, updated, cause, c, now);
-    return c;
+    return this.#routedOnly(c);
   }
 
   // ——— dunning ———

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { HubConfig } from '../config/config.types';
 import type { DunningPolicy } from '../dunning/policy';
 import { HubError } from '../errors/hub-error';
+import { routeMatches } from '../pipeline/routes';
 import type { BillOfMaterials } from '../stock/demand';
 import type { DomainSettings } from './domain-service';
 
@@ -26,6 +27,7 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
     policy,
     overrides: config.dunning?.customers ?? {},
     paymentUpdateUrl: p?.paymentUpdateUrl,
+    routed: (type) => (config.routes ?? []).some((r) => r.enabled !== false && routeMatches(r.on, type)),
   };
 }
 

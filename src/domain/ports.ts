@@ -73,6 +73,10 @@ export interface ProposalRecord {
   trail: string[];
   /** Set when closed: why (confirmed in the ERP, stock recovered). */
   closedReason?: string;
+  /** Today + lead time when proposed: a confirmed order counts as incoming stock until then. */
+  neededBy?: string;
+  /** Set when the buyer confirmed the order: its quantity is incoming until `neededBy`. */
+  confirmed?: boolean;
 }
 
 /** Everything one canonical event changes in the domain: committed with the event, or not at all. */
@@ -120,7 +124,9 @@ export interface DomainStore extends DomainReader {
   openProposals(): ProposalRecord[];
   /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the SKU. */
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
-  closeProposal(id: string, reason: string, at: string): void;
+  closeProposal(id: string, reason: string, at: string, confirmed?: boolean): void;
+  /** Units of confirmed proposals still on their way (neededBy after `today`), per SKU. */
+  incoming(today: string): Map<string, number>;
   /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
   appendHubEvents(events: HubEvent[], now: number): number;
   addDecisions(d: DecisionRecord[]): void;

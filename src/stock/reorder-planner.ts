@@ -31,8 +31,9 @@ const DAY = 86_400_000;
  * at most one open per SKU, carrying the subscriptions that drove it. A proposal is a hub event
  * (`stock.reorder_proposed`), delivered to the ERP by a route like everything else.
  *
- * Stock counted: on hand − units reserved at the warehouse by others (its reserved minus what
- * the hub reserved there) − the hub's demand within the horizon − other demand.
+ * Stock counted: on hand + confirmed proposals still on their way (until their need-by date) −
+ * units reserved at the warehouse by others (its reserved minus what the hub reserved there) −
+ * the hub's demand within the horizon − other demand.
  */
 export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 'all', now: number): Promise<ProposalRecord[]> {
   const rules = Object.entries(deps.stock.rules ?? {}).filter(([sku]) => skus === 'all' || skus.includes(sku));
@@ -48,22 +49,23 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
   }
   const today = isoDate(now);
   const hubReserved = deps.domain.reservedAfter(today);
+  const incoming = deps.domain.incoming(today);
   const made: ProposalRecord[] = [];
   for (const [sku, rule] of rules) {
     if (open.has(sku)) continue;
-    const p = propose(sku, rule, deps, levels.get(sku) ?? { onHand: 0, reserved: 0 }, hubReserved.get(sku) ?? 0, now);
+    const p = propose(sku, rule, deps, levels.get(sku) ?? { onHand: 0, reserved: 0 }, hubReserved.get(sku) ?? 0, incoming.get(sku) ?? 0, now);
     if (p && deps.domain.addProposal(p.record, p.event, now)) made.push(p.record);
   }
   return made;
 }
 
-function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHand: number; reserved: number }, hubReserved: number, now: number) {
+function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHand: number; reserved: number }, hubReserved: number, incoming: number, now: number) {
   const today = isoDate(now);
   const h = horizonDays(rule.leadTimeDays, deps.stock.reviewDays ?? 7);
   const horizonEnd = isoDate(now + h * DAY);
   const demand = deps.domain.horizonDemand(today, horizonEnd).find((d) => d.sku === sku) ?? { quantity: 0, subscriptions: [] };
   const outgoing = Math.max(0, level.reserved - hubReserved);
-  const inputs = { onHand: level.onHand, incoming: 0, outgoing, inProgress: 0, subscriptionDemand: demand.quantity, otherDemand: rule.otherDemand ?? 0 };
+  const inputs = { onHand: level.onHand, incoming, outgoing, inProgress: 0, subscriptionDemand: demand.quantity, otherDemand: rule.otherDemand ?? 0 };
   const f = forecast(inputs);
   const { min, max } = rule;
   const multiple = rule.multiple ?? 1;
@@ -73,7 +75,8 @@ function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHa
   const reason = `forecast ${f} below min ${min} within the ${h}-day horizon: order up to max ${max}${multiple > 1 ? `, rounded up to a multiple of ${multiple}` : ''}`;
   const proposedAt = new Date(now).toISOString();
   const dedupeKey = `hub:reorder:${sku}:${location}:${today}`;
-  const record: ProposalRecord = { id: ulid(now), sku, location, quantity, status: 'open', proposedAt, reason, trail: demand.subscriptions };
+  const neededBy = isoDate(now + rule.leadTimeDays * DAY);
+  const record: ProposalRecord = { id: ulid(now), sku, location, quantity, status: 'open', proposedAt, reason, trail: demand.subscriptions, neededBy };
   const event: HubEvent = {
     id: ulid(now),
     type: 'stock.reorder_proposed',
@@ -89,9 +92,9 @@ function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHa
       location,
       quantity,
       proposedAt,
-      neededBy: isoDate(now + rule.leadTimeDays * DAY),
+      neededBy,
       reason,
-      inputs: { onHand: inputs.onHand, incoming: 0, outgoing, subscriptionDemand: demand.quantity, otherDemand: inputs.otherDemand, min, max, multiple, forecast: f },
+      inputs: { onHand: inputs.onHand, incoming, outgoing, subscriptionDemand: demand.quantity, otherDemand: inputs.otherDemand, min, max, multiple, forecast: f },
       trail: demand.subscriptions,
     },
   };
@@ -108,7 +111,9 @@ async function closeConfirmed(deps: PlannerDeps, now: number): Promise<void> {
   for (const p of open) {
     const origin = `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`;
     // Only proposals already delivered can have left the drafts; a recent one may still be in the queue.
-    if (!drafts.has(origin) && now - Date.parse(p.proposedAt) > DAY) deps.domain.closeProposal(p.id, `purchase order ${origin} is no longer a draft in the ERP`, new Date(now).toISOString());
+    if (!drafts.has(origin) && now - Date.parse(p.proposedAt) > DAY) {
+      deps.domain.closeProposal(p.id, `purchase order ${origin} is no longer a draft in the ERP (confirmed): incoming until ${p.neededBy ?? 'its lead time'}`, new Date(now).toISOString(), true);
+    }
   }
 }
 

@@ -69,6 +69,7 @@ export class SqliteDomain implements DomainStore {
       openProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'open' ORDER BY sku`).pluck(),
       insertProposal: db.prepare(`INSERT INTO proposals (id, sku, status, record) VALUES (?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
+      confirmedProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'closed'`).pluck(),
       closeProposal: db.prepare(`UPDATE proposals SET status = 'closed', record = ? WHERE id = ?`),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
@@ -172,13 +173,22 @@ export class SqliteDomain implements DomainStore {
     })();
   }
 
-  closeProposal(id: string, reason: string, at: string): void {
+  closeProposal(id: string, reason: string, at: string, confirmed = false): void {
     const p = parse<ProposalRecord>(this.#sql.proposal.get(id));
     if (!p || p.status === 'closed') return;
     this.db.transaction(() => {
-      this.#sql.closeProposal.run(JSON.stringify({ ...p, status: 'closed', closedReason: reason }), id);
+      this.#sql.closeProposal.run(JSON.stringify({ ...p, status: 'closed', closedReason: reason, ...(confirmed ? { confirmed } : {}) }), id);
       this.#decision({ at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: 'closed', rule: reason });
     })();
+  }
+
+  incoming(today: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const text of this.#sql.confirmedProposals.all() as string[]) {
+      const p = JSON.parse(text) as ProposalRecord;
+      if (p.confirmed && p.neededBy && p.neededBy > today) out.set(p.sku, (out.get(p.sku) ?? 0) + p.quantity);
+    }
+    return out;
   }
 
   appendHubEvents(events: HubEvent[], now: number): number {

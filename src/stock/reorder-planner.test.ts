@@ -1,0 +1,83 @@
+import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
+import type { DemandRecord } from '../domain/ports';
+import { validateHubEvent } from '../events';
+import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { planReorders, type PlannerDeps } from './reorder-planner';
+
+const NOW = Date.parse('2026-12-08T09:00:00Z');
+const demand = (sub: string, period: string, quantity: number, status: DemandRecord['status'] = 'reserved'): DemandRecord => ({
+  subscriptionId: sub, customerId: `c-${sub}`, period, status, lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity }] : [], revision: 1, eventId: 'e', reason: 'test',
+});
+
+async function* rows<T>(items: T[]) {
+  yield* items;
+}
+
+describe('reorder planner (stock-demand.md §6) over the SQLite domain store', () => {
+  let store: SqliteStore;
+  let tmp: ReturnType<typeof tempSqliteFile>;
+  beforeEach(() => {
+    tmp = tempSqliteFile();
+    store = new SqliteStore(tmp.file);
+  });
+  afterEach(async () => {
+    await store.close();
+    tmp.remove();
+  });
+
+  const deps = (over: Partial<PlannerDeps> = {}): PlannerDeps => ({
+    domain: store.domain,
+    stock: { location: 'AMS1', reviewDays: 7, rules: { 'COF-FLT-250': { min: 20, max: 60, multiple: 12, leadTimeDays: 10 } } },
+    // 30 on hand; 20 reserved at the warehouse, 14 of them by the hub → 6 outgoing to others.
+    stockLevels: () => rows([{ warehouse: 'NL-AMS-01', sku: 'COF-FLT-250', onHand: 30, reserved: 20 }]),
+    ...over,
+  });
+
+  it('forecast = on hand − outgoing of others − hub demand within lead + review days; below min → up to max in multiples, with inputs and trail', async () => {
+    store.domain.seedDemand([
+      demand('stripe:sub_a', '2026-12-15', 2),
+      demand('stripe:sub_b', '2026-12-22', 12),
+      demand('stripe:sub_c', '2027-01-30', 99), // beyond the 17-day horizon: not in the forecast
+      demand('stripe:sub_d', '2026-12-20', 5, 'released'), // paused or held: not counted
+    ]);
+    // The hub reserved 2 + 12 + 99 after today; the warehouse says 20 in total → others hold max(0, 20 − 113) = 0.
+    const made = await planReorders(deps(), 'all', NOW);
+    // F = 30 − 0 − 14 − 0 = 16 < 20 → 60 − 16 = 44 → 48.
+    expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 48, status: 'open', trail: ['stripe:sub_a', 'stripe:sub_b'] })]);
+    const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
+    const parsed = JSON.parse(event!);
+    expect(validateHubEvent(parsed)).toEqual({ ok: true });
+    expect(parsed.reorder).toMatchObject({ neededBy: '2026-12-18', inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16, min: 20, max: 60, multiple: 12 } });
+  });
+
+  it('counts units others reserved at the warehouse, proposes nothing at or above min, and at most one open proposal per SKU', async () => {
+    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    // Reserved 20, of which the hub's 2 → 18 outgoing: F = 30 − 18 − 2 = 10 < 20 → 50 → 60.
+    expect((await planReorders(deps(), ['COF-FLT-250'], NOW)).map((p) => p.quantity)).toEqual([60]);
+    expect(await planReorders(deps(), ['COF-FLT-250'], NOW)).toEqual([]);
+    expect(store.domain.openProposals()).toHaveLength(1);
+    const plenty = () => rows([{ sku: 'COF-FLT-250', onHand: 500, reserved: 0 }]);
+    const other = new SqliteStore(tempSqliteFile().file);
+    try {
+      expect(await planReorders({ ...deps({ stockLevels: plenty }), domain: other.domain }, 'all', NOW)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('closes a proposal once its draft left the ERP (confirmed by the buyer); its units then count as incoming until they are due', async () => {
+    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await planReorders(deps(), 'all', NOW);
+    const drafts = (origins: string[]) => () => rows(origins);
+    // Still a draft the next day: stays open.
+    await planReorders(deps({ draftOrigins: drafts(['subhub:reorder:COF-FLT-250:AMS1:2026-12-08']) }), 'all', NOW + 2 * 86_400_000);
+    expect(store.domain.openProposals()).toHaveLength(1);
+    // Confirmed (no longer a draft): closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
+    expect(await planReorders(deps({ draftOrigins: drafts([]) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60', 'closed']);
+    expect(store.domain.incoming('2026-12-11')).toEqual(new Map([['COF-FLT-250', 60]]));
+    // Past its need-by date the stock is on hand (or late): no longer counted as incoming; the shortfall is proposed again.
+    expect(store.domain.incoming('2026-12-18')).toEqual(new Map());
+    expect(await planReorders(deps(), 'all', Date.parse('2026-12-19T09:00:00Z'))).toHaveLength(1);
+  });
+});

@@ -102,6 +102,43 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reports connectors the stock and reconcile sections name but the config lacks, with line, column and a suggestion', () => {
+    const dir = tempFiles({
+      'hub.json': {
+        connectors: { warehouse: { type: 'warehouse' }, stripe: { type: 'stripe' } },
+        stock: { warehouse: 'warehous', erp: 'odoo' },
+        reconcile: { billing: 'stripe', warehouse: 'wms' },
+      },
+    });
+    const errs = problems(() => loadConfig({ path: join(dir, 'hub.json'), env: {}, catalog: { eventTypes: HUB_EVENT_TYPES } }));
+    expect(errs.map((e) => [e.code, e.location.pointer, e.message, e.hint])).toEqual([
+      ['CONFIG_UNKNOWN_REF', '/stock/warehouse', 'unknown connector "warehous"', 'did you mean "warehouse"?'],
+      ['CONFIG_UNKNOWN_REF', '/stock/erp', 'unknown connector "odoo"', expect.any(String)],
+      ['CONFIG_UNKNOWN_REF', '/reconcile/warehouse', 'unknown connector "wms"', expect.any(String)],
+    ]);
+    expect(errs[0]!.location.line).toBeGreaterThan(1);
+  });
+
+  it('the dunning policy and stock rules are schema-checked: a misspelt stage key, a negative min, an unknown stock-out policy', () => {
+    const dir = tempFiles({
+      'hub.json': {
+        dunning: { policy: { id: 'p', stages: [{ name: 'WARNING', when: { daysSinceEarliestUnpaid: 3 }, deliverr: true }] } },
+        stock: { stockOut: 'panic', rules: { 'COF-ESP-250': { min: -1, max: 10, leadTimeDays: 5 } } },
+      },
+    });
+    const errs = problems(() => loadConfig({ path: join(dir, 'hub.json'), env: {} }));
+    const pointers = errs.map((e) => [e.code, e.location.pointer]);
+    expect(pointers).toEqual(
+      expect.arrayContaining([
+        ['SCHEMA_INVALID', '/dunning/policy/stages/0/deliverr'],
+        ['SCHEMA_INVALID', '/dunning/policy/stages/0'],
+        ['SCHEMA_INVALID', '/stock/stockOut'],
+        ['SCHEMA_INVALID', '/stock/rules/COF-ESP-250/min'],
+      ]),
+    );
+    expect(errs.find((e) => e.location.pointer === '/dunning/policy/stages/0/deliverr')?.hint).toBe('did you mean "deliver"?');
+  });
+
   it('gives JSON syntax errors a line and column', () => {
     const dir = tempFiles({ 'hub.json': '{\n  "server": { "port": 8080, },\n}' });
     const errs = problems(() => loadConfig({ path: join(dir, 'hub.json'), env: {} }));

@@ -56,5 +56,14 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
       );
     } else routeNames.set(name, i);
   });
+  // The subscription domain names connectors too: where stock levels, drafts and billing truth come from.
+  const named: Array<[string, string | undefined]> = [
+    ['/stock/warehouse', config.stock?.warehouse],
+    ['/stock/erp', config.stock?.erp],
+    ['/reconcile/billing', config.reconcile?.billing],
+    ['/reconcile/warehouse', config.reconcile?.warehouse],
+    ['/reconcile/erp', config.reconcile?.erp],
+  ];
+  for (const [pointer, id] of named) if (id !== undefined && !connectorIds.includes(id)) report(pointer, 'connector', id, connectorIds, 'declare it under "connectors"');
   return problems;
 }

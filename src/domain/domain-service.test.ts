@@ -203,4 +203,28 @@ describe('domain service: dunning and the blacklist', () => {
     expect(again.derived.map((e) => e.type)).not.toContain('customer.risk_changed');
     expect(store.customer(customerId)?.blacklisted).toBe(false);
   });
+
+  it('a failure reported after the status change it caused still opens the cycle (its snapshot is stale); a replay of it is a no-op', () => {
+    const { store, run } = setup();
+    run(created);
+    const pastDue = { ...key(created, 'k-upd', '2025-12-24T17:00:01.000Z'), type: 'subscription.changed' as const, subscription: { ...failed.subscription!, hubSubscriptionId: subId } };
+    run(pastDue);
+    const late = failure('k-fail', '2025-12-24T17:00:00.000Z', 'in_1');
+    const c = run(late);
+    expect(c.decisions[0]).toMatchObject({ kind: 'projection', outcome: 'ignored', rule: expect.stringMatching(/^stale/) });
+    expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', attempts: 1 });
+    expect(run(late)).toMatchObject({ dunning: [], derived: [] });
+    expect(store.dunning(subId)?.attempts).toBe(1);
+  });
+
+  it('a canceled subscription ends its dunning cycle without a notice, and the nightly review leaves it alone', () => {
+    const { store, service, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    const canceled = { ...key(created, 'k-cancel', '2025-12-30T00:00:00.000Z'), type: 'subscription.canceled' as const, subscription: { ...created.subscription!, status: 'canceled' as const, nextRenewalAt: undefined } };
+    const c = run(canceled);
+    expect(store.dunning(subId)).toBeUndefined();
+    expect(c.decisions.find((d) => d.kind === 'dunning')).toMatchObject({ outcome: 'closed', rule: expect.stringContaining('canceled') });
+    expect(c.derived.filter((e) => e.type.startsWith('dunning.'))).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ import { decide, type CustomerOverrides, type Decision, type DunningPolicy, type
 import { deliveryDemand, renewalShips, type BillOfMaterials } from '../stock/demand';
 import { ulid } from '../store/ids';
 import { noChanges, type CustomerRecord, type DemandRecord, type DomainChanges, type DomainReader, type DunningRecord } from './ports';
-import { applyEvent, type SubscriptionState } from './subscription-projection';
+import { applyEvent, remember, type SubscriptionState } from './subscription-projection';
 
 export interface DomainSettings {
   bom: BillOfMaterials;
@@ -24,6 +24,8 @@ const RECOVERIES = new Set(['invoice.paid', 'payment.succeeded', 'payment_method
 /** Failures that are not the customer's fault never count as defaults (dunning.md §4.7). */
 const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical']);
 const DAY = 86_400_000;
+/** Subscriptions that will never bill again: their dunning cycles end. */
+const TERMINAL = new Set(['canceled', 'expired']);
 
 /**
  * The subscription domain: for each canonical event, the projection, the dunning decision, the
@@ -68,18 +70,27 @@ export class DomainService {
     let state = subId ? this.#subscription(subId) : undefined;
     let customer = this.#customer(event.customer.hubCustomerId, event.customer, c);
 
+    const paymentFact = FAILURES.has(event.type) || isRecovery(event);
     if (event.subscription) {
       const r = applyEvent(state, event);
-      if (!r.changed) {
+      if (r.changed) state = r.state!;
+      else {
         c.decisions.push({ at: event.occurredAt, kind: 'projection', subject: subId!, eventId: event.id, outcome: 'ignored', rule: r.reason });
-        return c;
+        // A duplicate changes nothing. A late event's snapshot is older than the state and is
+        // not taken, but its payment facts still count (a failure reported after the status
+        // change it caused): it is remembered, so a replay of it is a no-op.
+        if (!state || state.applied.includes(event.source.dedupeKey) || !paymentFact) return this.#routedOnly(c);
+        state = remember(state, event);
       }
-      state = r.state!;
       this.#put(c, 'subscriptions', state.hubSubscriptionId, state);
     }
-    if (state && this.settings.policy) {
+    if (state && TERMINAL.has(state.snapshot.status) && this.#dunning(state.hubSubscriptionId)) {
+      // Nothing left to collect or deliver: the cycle ends without a notice.
+      this.#put(c, 'dunning', state.hubSubscriptionId, null);
+      c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: state.hubSubscriptionId, eventId: event.id, outcome: 'closed', rule: `the subscription is ${state.snapshot.status}: the dunning cycle ends` });
+    } else if (state && this.settings.policy) {
       if (FAILURES.has(event.type)) customer = this.#failure(event, state, customer, this.settings.policy, c, now);
-      else if (RECOVERIES.has(event.type) || event.invoice?.status === 'paid') this.#recover(event, state, customer, c, now);
+      else if (isRecovery(event)) this.#recover(event, state, customer, c, now);
     }
     if (state) this.#demand(state, customer, event, c, now);
     return this.#routedOnly(c);
@@ -104,7 +115,7 @@ export class DomainService {
     const at = new Date(now).toISOString();
     for (const before of open) {
       const state = this.#subscription(before.subscriptionId);
-      if (!state) continue;
+      if (!state || TERMINAL.has(state.snapshot.status)) continue;
       const customer = this.#pending.customers.get(before.customerId) ?? this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
       const unpaid = Object.values(before.unpaid);
       const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
@@ -424,6 +435,10 @@ export class DomainService {
       c.demand = [...c.demand.filter((d) => `${d.subscriptionId}|${d.period}` !== key), value as DemandRecord];
     }
   }
+}
+
+function isRecovery(event: Readonly<HubEvent>): boolean {
+  return RECOVERIES.has(event.type) || event.invoice?.status === 'paid';
 }
 
 /** Defaults count within the blacklist window, and only after the blacklist was last cleared. */

@@ -48,6 +48,11 @@ export function applyEvent(state: SubscriptionState | undefined, event: Readonly
   return { state: bump(base, event, { snapshot, dunningStage }), changed: true, reason: `${event.type} applied` };
 }
 
+/** Remembers an event as applied without taking its snapshot (a stale event whose payment facts still count). */
+export function remember(state: SubscriptionState, event: Readonly<HubEvent>): SubscriptionState {
+  return { ...state, applied: [...state.applied, event.source.dedupeKey].slice(-REMEMBERED) };
+}
+
 function bump(state: SubscriptionState, event: Readonly<HubEvent>, change: Partial<SubscriptionState>): SubscriptionState {
   return {
     ...state,

@@ -7,6 +7,7 @@ import type { DeliveryRow } from '../store/ports';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { deliver, type DeliverDeps } from './deliver';
+import { addInterval } from './stock-out';
 
 const T0 = 1_800_000_000_000;
 const mappings = MappingSet.fromPaths([tempFiles({ 'pay.json': { output: { id: { $path: 'id', required: true } } } })]);
@@ -127,3 +128,17 @@ describe('a restart in the middle of a backoff (R4)', () => {
     await reopened.close();
   });
 });
+
+describe('addInterval (the end of a skipped cycle)', () => {
+  it.each([
+    ['2027-01-31T08:00:00.000Z', 'month', 1, '2027-02-28T08:00:00.000Z'],
+    ['2028-01-31T08:00:00.000Z', 'month', 1, '2028-02-29T08:00:00.000Z'],
+    ['2026-12-15T08:00:00.000Z', 'month', 1, '2027-01-15T08:00:00.000Z'],
+    ['2026-08-31T08:00:00.000Z', 'month', 6, '2027-02-28T08:00:00.000Z'],
+    ['2028-02-29T08:00:00.000Z', 'year', 1, '2029-02-28T08:00:00.000Z'],
+    ['2026-12-15T08:00:00.000Z', 'week', 2, '2026-12-29T08:00:00.000Z'],
+  ] as const)('%s plus %s ×%i → %s', (from, unit, count, to) => {
+    expect(addInterval(from, unit, count)).toBe(to);
+  });
+});
+

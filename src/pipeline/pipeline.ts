@@ -112,13 +112,14 @@ export class Pipeline {
         // Normalise the batch in arrival order, then commit all outcomes in one transaction (in
         // that order, so each entity's deliveries queue up in arrival order).
         const outcomes: InboxOutcome[] = [];
-        for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
-        const now = Date.now();
         let applied: boolean[];
         try {
+          for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
+          const now = Date.now();
           applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
         } finally {
-          // Committed or not, what the domain saw in this batch is now in the store (or redone).
+          // Committed, failed or thrown half way: what the domain saw in this batch is now in the
+          // store, or will be computed again when the entries are handed out again.
           this.deps.afterBatch?.();
         }
         rows.forEach((row, i) => {

@@ -50,11 +50,18 @@ export function stockOutOutcome(row: DeliveryRow, event: Partial<HubEvent>, sett
   return { status: 'done', at, followUp: [followUp] };
 }
 
-function addInterval(iso: string, unit: 'day' | 'week' | 'month' | 'year', count: number): string {
+export function addInterval(iso: string, unit: 'day' | 'week' | 'month' | 'year', count: number): string {
   const d = new Date(iso);
   if (unit === 'day') d.setUTCDate(d.getUTCDate() + count);
   else if (unit === 'week') d.setUTCDate(d.getUTCDate() + 7 * count);
-  else if (unit === 'month') d.setUTCMonth(d.getUTCMonth() + count);
-  else d.setUTCFullYear(d.getUTCFullYear() + count);
+  else {
+    // Calendar months and years clamp to the month's last day (Jan 31 + 1 month = Feb 28/29), as billing anchors do.
+    const day = d.getUTCDate();
+    d.setUTCDate(1);
+    if (unit === 'month') d.setUTCMonth(d.getUTCMonth() + count);
+    else d.setUTCFullYear(d.getUTCFullYear() + count);
+    const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    d.setUTCDate(Math.min(day, last));
+  }
   return d.toISOString();
 }

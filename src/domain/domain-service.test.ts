@@ -218,7 +218,7 @@ describe('domain service: dunning and the blacklist', () => {
   });
 
   it('a canceled subscription ends its dunning cycle without a notice, and the nightly review leaves it alone', () => {
-    const { store, service, run } = setup();
+    const { store, run } = setup();
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
     const canceled = { ...key(created, 'k-cancel', '2025-12-30T00:00:00.000Z'), type: 'subscription.canceled' as const, subscription: { ...created.subscription!, status: 'canceled' as const, nextRenewalAt: undefined } };
@@ -226,5 +226,40 @@ describe('domain service: dunning and the blacklist', () => {
     expect(store.dunning(subId)).toBeUndefined();
     expect(c.decisions.find((d) => d.kind === 'dunning')).toMatchObject({ outcome: 'closed', rule: expect.stringContaining('canceled') });
     expect(c.derived.filter((e) => e.type.startsWith('dunning.'))).toEqual([]);
+  });
+
+  it('clearing the blacklist releases a hold that only the blacklist caused (a stage that delivers)', () => {
+    const { store, service, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    run(failure('k2', '2025-12-25T17:00:00.000Z', 'in_2'));
+    expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: false });
+    const c = service.clearBlacklist(created.customer!.hubCustomerId, 'ops', Date.parse('2025-12-26T09:00:00.000Z'))!;
+    store.commit(c);
+    service.settle();
+    expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: true });
+    expect(c.decisions.map((d) => d.rule)).toContain('blacklist cleared: unpaid, but no stage applies yet (insufficient_funds)');
+    expect(c.derived.filter((e) => e.type === 'dunning.stage_changed')).toEqual([]);
+    expect(c.derived.find((e) => e.type === 'stock.demand_changed')).toMatchObject({ demand: { status: 'reserved' } });
+  });
+
+  it('billing paused by a stage resumes when a lighter stage takes over, and on recovery', () => {
+    const { store, service, run } = setup();
+    run(created);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
+    const review = (at: string) => {
+      const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
+      store.commit(c);
+      service.settle();
+      return c;
+    };
+    const suspended = review('2026-01-08T03:00:00.000Z');
+    expect(suspended.derived[0]?.dunning?.decision).toMatchObject({ pauseBilling: true });
+    expect(store.dunning(subId)?.billingPaused).toBe(true);
+    // Goodwill granted meanwhile: the stage is lighter, billing resumes.
+    const kind = new DomainService(store, { bom, policy, overrides: { [created.customer!.hubCustomerId]: { goodwill: true } } });
+    const lighter = kind.reviewDunning([...store.dunnings.values()], Date.parse('2026-01-09T03:00:00.000Z'));
+    expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({ stage: 'GOODWILL', decision: { resumeBilling: true, pauseBilling: false } });
+    expect(lighter.dunning[0]?.billingPaused).toBe(false);
   });
 });

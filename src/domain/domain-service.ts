@@ -110,49 +110,60 @@ export class DomainService {
    */
   reviewDunning(open: readonly DunningRecord[], now: number): DomainChanges {
     const c = noChanges();
-    const policy = this.settings.policy;
-    if (!policy) return c;
-    const at = new Date(now).toISOString();
+    if (!this.settings.policy) return c;
     for (const before of open) {
-      const state = this.#subscription(before.subscriptionId);
-      if (!state || TERMINAL.has(state.snapshot.status)) continue;
       const customer = this.#pending.customers.get(before.customerId) ?? this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
-      const unpaid = Object.values(before.unpaid);
-      const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
-      const windowStart = countedFrom(customer, now, policy);
-      const decision = decide(
-        policy,
-        {
-          daysSinceEarliestUnpaid: Math.max(0, Math.floor((now - earliest) / DAY)),
-          unpaidInvoices: unpaid.length,
-          unpaidBalanceMinor: unpaid.reduce((n, u) => n + u.amountMinor, 0),
-          category: before.category as FailureCategory | undefined,
-          method: before.method,
-          attempts: before.attempts,
-          defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
-        },
-        { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
-      );
-      if (decision.stage === before.stage) continue;
-      const record: DunningRecord = { ...before, stage: decision.stage, deliver: decision.deliver };
-      this.#put(c, 'dunning', before.subscriptionId, record);
-      const cause: HubEvent = {
-        id: ulid(now),
-        type: 'dunning.stage_changed',
-        schemaVersion: 1,
-        occurredAt: at,
-        receivedAt: at,
-        effectiveAt: at,
-        actionType: 'effective',
-        source: { provider: 'hub', eventId: `review:${at.slice(0, 10)}`, eventType: 'dunning_review', dedupeKey: `review:${at.slice(0, 10)}` },
-        tenantId: 'default',
-        customer: { hubCustomerId: customer.id, ...idsOf(customer) },
-      };
-      c.decisions.push({ at, kind: 'dunning', subject: before.subscriptionId, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: `nightly review: ${decision.rule}` });
-      c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now));
-      this.#demand(state, customer, cause, c, now);
+      this.#redecide(before, customer, now, 'nightly review', c);
     }
     return this.#routedOnly(c);
+  }
+
+  /**
+   * Decides an open cycle again at `now` (time passed, or the customer's blacklist changed).
+   * A new stage is announced (stage_changed: notice, billing actions); a changed deliver flag
+   * alone is recorded and moves the demand, without a notice.
+   */
+  #redecide(before: DunningRecord, customer: CustomerRecord, now: number, why: string, c: DomainChanges): void {
+    const policy = this.settings.policy!;
+    const state = this.#subscription(before.subscriptionId);
+    if (!state || TERMINAL.has(state.snapshot.status)) return;
+    const at = new Date(now).toISOString();
+    const unpaid = Object.values(before.unpaid);
+    const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
+    const windowStart = countedFrom(customer, now, policy);
+    const decision = decide(
+      policy,
+      {
+        daysSinceEarliestUnpaid: Math.max(0, Math.floor((now - earliest) / DAY)),
+        unpaidInvoices: unpaid.length,
+        unpaidBalanceMinor: unpaid.reduce((n, u) => n + u.amountMinor, 0),
+        category: before.category as FailureCategory | undefined,
+        method: before.method,
+        attempts: before.attempts,
+        defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
+      },
+      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
+    );
+    if (decision.stage === before.stage && decision.deliver === before.deliver) return;
+    // Billing paused by an earlier stage resumes when a lighter stage takes over.
+    const resumeBilling = before.billingPaused === true && !decision.pauseBilling;
+    const record: DunningRecord = { ...before, stage: decision.stage, deliver: decision.deliver, billingPaused: (before.billingPaused === true && !resumeBilling) || decision.pauseBilling };
+    this.#put(c, 'dunning', before.subscriptionId, record);
+    const cause: HubEvent = {
+      id: ulid(now),
+      type: 'dunning.stage_changed',
+      schemaVersion: 1,
+      occurredAt: at,
+      receivedAt: at,
+      effectiveAt: at,
+      actionType: 'effective',
+      source: { provider: 'hub', eventId: `review:${at.slice(0, 10)}`, eventType: 'dunning_review', dedupeKey: `review:${at.slice(0, 10)}` },
+      tenantId: 'default',
+      customer: { hubCustomerId: customer.id, ...idsOf(customer) },
+    };
+    c.decisions.push({ at, kind: 'dunning', subject: before.subscriptionId, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: `${why}: ${decision.rule}` });
+    if (decision.stage !== before.stage) c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now, resumeBilling));
+    this.#demand(state, customer, cause, c, now);
   }
 
   /**
@@ -182,7 +193,12 @@ export class DomainService {
     };
     c.decisions.push({ at, kind: 'blacklist', subject: `customer:${customerId}`, outcome: 'cleared', rule });
     c.derived.push({ ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`), type: 'customer.risk_changed', customer: cause.customer, risk: { blacklisted: false, reason: rule } });
-    for (const s of this.store.subscriptionsOfCustomer(customerId)) this.#demand(this.#subscription(s.hubSubscriptionId) ?? s, updated, cause, c, now);
+    for (const s of this.store.subscriptionsOfCustomer(customerId)) {
+      const open = this.#dunning(s.hubSubscriptionId);
+      // A stage that delivers held shipments only because of the blacklist delivers again.
+      if (open) this.#redecide(open, updated, now, 'blacklist cleared', c);
+      this.#demand(this.#subscription(s.hubSubscriptionId) ?? s, updated, cause, c, now);
+    }
     return this.#routedOnly(c);
   }
 
@@ -229,6 +245,7 @@ export class DomainService {
       category,
       method,
       deliver: decision.deliver,
+      billingPaused: before?.billingPaused === true || decision.pauseBilling,
       ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
     };
     this.#put(c, 'dunning', subId, record);
@@ -257,7 +274,7 @@ export class DomainService {
     c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'CLEAR', rule });
     const cleared: DunningRecord = { ...before, stage: 'CLEAR', deliver: !customer.blacklisted, unpaid: {} };
     const decision = decide(this.settings.policy!, { daysSinceEarliestUnpaid: 0, unpaidInvoices: 0, unpaidBalanceMinor: 0, method: before.method, attempts: 0, defaultsInWindow: 0 }, { blacklisted: customer.blacklisted });
-    const resumeBilling = this.settings.policy!.stages.find((x) => x.name === before.stage)?.pauseBilling === true;
+    const resumeBilling = before.billingPaused === true;
     c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now, resumeBilling));
   }
 

@@ -48,6 +48,8 @@ export interface DunningRecord {
   category?: string;
   method: 'card' | 'sepa_debit' | 'other';
   deliver: boolean;
+  /** A stage of this cycle paused billing at the provider: resumed on recovery or a lighter stage. */
+  billingPaused?: boolean;
   payUrl?: string;
 }
 

@@ -9,7 +9,11 @@ import express, { type Request, type Response } from 'express';
  * `starting_after`, Stripe's error object, and `Idempotency-Key` replays. It keeps customers,
  * prices, subscriptions with items and invoices, and sends signed webhooks (Stripe-Signature
  * `t=…,v1=…`) for what changes, retrying non-2xx answers like Stripe does (faster).
- * `POST /_sim/subscriptions/:id/fail_payment` makes a renewal fail (not a Stripe endpoint).
+ * Simulation controls (not Stripe endpoints): `POST /_sim/subscriptions/:id/fail_payment` makes
+ * the next renewal (or, with `invoice`, a retry of an open invoice) fail as the JSON body says
+ * (`payment_method_type`, `code`, `decline_code`, `final`: no further attempt);
+ * `/_sim/subscriptions/:id/renew` starts the next period paid; `/_sim/invoices/:id/pay` pays an
+ * open invoice (the customer fixed the payment method).
  * `seedSubscriptions` bulk-loads subscriptions for benchmarks and reconciliation tests: kept
  * compact and rendered as Stripe objects when read, so a million of them list quickly.
  */
@@ -388,6 +392,8 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const period = open ? {} : renewPeriod(s);
     const inv = open ?? invoiceFor(s, 'subscription_cycle', false);
     if (open) inv.attempt_count = (inv.attempt_count as number) + 1;
+    // `final`: Stripe gives up on the invoice (its retries are exhausted, or it never retries this failure).
+    inv.next_payment_attempt = body.final === true ? null : now() + 3 * 86400;
     const previous = { status: s.status };
     s.status = 'past_due';
     inv.last_finalization_error = null;

@@ -97,8 +97,8 @@ export const MONTH: readonly DemoStep[] = [
   },
   {
     day: 20,
-    title: "Eva's direct debit is retried and bounces again",
-    run: (w, ctx) => fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).', retry: true }),
+    title: "Eva's direct debit is retried and bounces again; SEPA retries are capped, so Stripe gives up on that invoice (her first default)",
+    run: (w, ctx) => fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).', retry: true, final: true }),
   },
   {
     day: 22,
@@ -107,10 +107,10 @@ export const MONTH: readonly DemoStep[] = [
   },
   {
     day: 29,
-    title: "Renewal day: Dirk renews; Eva's next debit bounces too (her second default)",
+    title: "Renewal day: Dirk renews; Eva's next debit bounces too and Stripe does not retry it (her second default)",
     run: async (w, ctx) => {
       await renew(w, ctx, 'dirk');
-      await fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).' });
+      await fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).', final: true });
     },
   },
   {

@@ -99,9 +99,10 @@ describe('domain service: stock demand', () => {
 });
 
 describe('domain service: dunning and the blacklist', () => {
-  const failure = (dedupeKey: string, occurredAt: string, invoiceId: string): HubEvent => ({
+  /** A failure of `invoiceId`; `givenUp`: the provider will not retry it (no next attempt), which makes it a default. */
+  const failure = (dedupeKey: string, occurredAt: string, invoiceId: string, givenUp = false): HubEvent => ({
     ...key(failed, dedupeKey, occurredAt),
-    invoice: { ...failed.invoice!, id: invoiceId },
+    invoice: { ...failed.invoice!, id: invoiceId, ...(givenUp ? { nextAttemptAt: null } : {}) },
     subscription: { ...failed.subscription!, hubSubscriptionId: subId },
     customer: created.customer,
   });
@@ -124,12 +125,16 @@ describe('domain service: dunning and the blacklist', () => {
   it('a second default blacklists the customer once (customer.risk_changed) and holds every subscription of theirs', () => {
     const { store, run } = setup();
     run(created);
-    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    // Failures the provider will retry are not defaults yet.
+    run(failure('k0', '2025-12-24T12:00:00.000Z', 'in_1'));
+    expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual([]);
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
+    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
     expect(store.customer(created.customer!.hubCustomerId)).toMatchObject({ blacklisted: true, defaults: ['2025-12-24T17:00:00.000Z', '2025-12-30T17:00:00.000Z'] });
     expect(second.derived.filter((e) => e.type === 'customer.risk_changed')).toHaveLength(1);
     expect(second.decisions.find((d) => d.kind === 'blacklist')?.rule).toMatch(/2 defaults within 365 days/);
-    const third = run(failure('k3', '2025-12-31T17:00:00.000Z', 'in_2'));
+    const third = run(failure('k3', '2025-12-31T17:00:00.000Z', 'in_2', true));
+    expect(store.customer(created.customer!.hubCustomerId)?.defaults).toHaveLength(2);
     expect(third.derived.filter((e) => e.type === 'customer.risk_changed')).toHaveLength(0);
   });
 
@@ -148,8 +153,8 @@ describe('domain service: dunning and the blacklist', () => {
   it('a blacklisted customer who pays is out of dunning but stays held until cleared', () => {
     const { store, run } = setup();
     run(created);
-    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
+    run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
     const paid = (id: string, dedupeKey: string): HubEvent => ({ ...key(renewed, dedupeKey, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
     // One of two unpaid invoices paid: the cycle goes on with the other.
     expect(run(paid('in_2', 'k-paid-2')).derived.map((e) => e.type)).not.toContain('dunning.resolved');
@@ -182,8 +187,8 @@ describe('domain service: dunning and the blacklist', () => {
   it('an operator clears the blacklist: shipments reserved again (once paid up), defaults start afresh, the shop and ERP are told', () => {
     const { store, service, run } = setup();
     run(created);
-    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2'));
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
+    const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
     expect(second.derived.find((e) => e.type === 'customer.risk_changed')?.risk).toMatchObject({ blacklisted: true, defaultsInWindow: 2 });
     const paid = (id: string, k: string): HubEvent => ({ ...key(renewed, k, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
     run(paid('in_1', 'p1'));
@@ -199,7 +204,7 @@ describe('domain service: dunning and the blacklist', () => {
     for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
     expect(service.clearBlacklist(customerId, 'ops@example.com', Date.now())).toBeUndefined();
     // A later failure is the first default after clearing: no blacklist.
-    const again = run(failure('k3', '2026-01-20T17:00:00.000Z', 'in_3'));
+    const again = run(failure('k3', '2026-01-20T17:00:00.000Z', 'in_3', true));
     expect(again.derived.map((e) => e.type)).not.toContain('customer.risk_changed');
     expect(store.customer(customerId)?.blacklisted).toBe(false);
   });
@@ -231,8 +236,8 @@ describe('domain service: dunning and the blacklist', () => {
   it('clearing the blacklist releases a hold that only the blacklist caused (a stage that delivers)', () => {
     const { store, service, run } = setup();
     run(created);
-    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    run(failure('k2', '2025-12-25T17:00:00.000Z', 'in_2'));
+    run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
+    run(failure('k2', '2025-12-25T17:00:00.000Z', 'in_2', true));
     expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: false });
     const c = service.clearBlacklist(created.customer!.hubCustomerId, 'ops', Date.parse('2025-12-26T09:00:00.000Z'))!;
     store.commit(c);
@@ -261,5 +266,18 @@ describe('domain service: dunning and the blacklist', () => {
     const lighter = kind.reviewDunning([...store.dunnings.values()], Date.parse('2026-01-09T03:00:00.000Z'));
     expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({ stage: 'GOODWILL', decision: { resumeBilling: true, pauseBilling: false } });
     expect(lighter.dunning[0]?.billingPaused).toBe(false);
+  });
+
+  it('write-offs and chargebacks are defaults whatever the category; a technical failure the provider gave up on is not', () => {
+    const { store, run } = setup();
+    run(created);
+    const tech = failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true);
+    run({ ...tech, payment: { ...tech.payment!, failure: { category: 'technical', providerCode: 'processing_error', hard: false, retryable: true } } });
+    expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual([]);
+    const writeOff = run({ ...failure('k2', '2025-12-26T17:00:00.000Z', 'in_1'), type: 'invoice.uncollectible' });
+    expect(writeOff.decisions.find((d) => d.outcome === 'default recorded')?.rule).toBe('invoice in_1: written off (insufficient_funds)');
+    // The same invoice charged back later is not a second default.
+    run({ ...failure('k3', '2025-12-27T17:00:00.000Z', 'in_1'), type: 'payment.chargeback' });
+    expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual(['2025-12-26T17:00:00.000Z']);
   });
 });

@@ -19,10 +19,12 @@ export interface DomainSettings {
   routed?: (type: string) => boolean;
 }
 
-const FAILURES = new Set(['invoice.payment_failed', 'payment.failed']);
+/** Events that count as a default by themselves (a written-off invoice, a chargeback). */
+const WRITE_OFFS = new Set(['invoice.uncollectible', 'payment.chargeback']);
+const FAILURES = new Set(['invoice.payment_failed', 'payment.failed', ...WRITE_OFFS]);
 const RECOVERIES = new Set(['invoice.paid', 'payment.succeeded', 'payment_method.updated']);
-/** Failures that are not the customer's fault never count as defaults (dunning.md §4.7). */
-const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical']);
+/** Failures that are not the customer's fault (or not known to be: an unexpanded payment) never count as defaults (dunning.md §4.7). */
+const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical', 'unknown']);
 const DAY = 86_400_000;
 /** Subscriptions that will never bill again: their dunning cycles end. */
 const TERMINAL = new Set(['canceled', 'expired']);
@@ -214,7 +216,12 @@ export class DomainService {
     const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
     const firstFailureOfInvoice = !before?.unpaid[invoiceId];
     const unpaid = { ...before?.unpaid, ...(firstFailureOfInvoice ? { [invoiceId]: { amountMinor: amount, failedAt: at } } : {}) };
-    if (firstFailureOfInvoice && !NOT_A_DEFAULT.has(category)) {
+    // A default (dunning.md §4.6): an invoice the provider gave up on after a customer-caused
+    // soft failure (no next attempt), written off, or charged back. Once per invoice; hard
+    // failures wait for a new payment method and count only when written off.
+    const givenUp = event.invoice?.nextAttemptAt === null && !(event.payment?.failure?.hard ?? false) && !NOT_A_DEFAULT.has(category);
+    const isDefault = !before?.defaulted?.includes(invoiceId) && (WRITE_OFFS.has(event.type) || givenUp);
+    if (isDefault) {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
@@ -246,10 +253,15 @@ export class DomainService {
       method,
       deliver: decision.deliver,
       billingPaused: before?.billingPaused === true || decision.pauseBilling,
+      defaulted: [...(before?.defaulted ?? []), ...(isDefault ? [invoiceId] : [])],
       ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
     };
     this.#put(c, 'dunning', subId, record);
     c.decisions.push({ at, kind: 'dunning', subject: subId, eventId: event.id, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: decision.rule, detail: { category, method, attempts, unpaid: Object.keys(unpaid).length } });
+    if (isDefault) {
+      const why = WRITE_OFFS.has(event.type) ? (event.type === 'payment.chargeback' ? 'charged back' : 'written off') : 'the provider gave up retrying it';
+      c.decisions.push({ at, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'default recorded', rule: `invoice ${invoiceId}: ${why} (${category})` });
+    }
     if (!before || before.stage !== decision.stage || firstFailureOfInvoice) {
       c.derived.push(this.#dunningEvent(before ? 'dunning.stage_changed' : 'dunning.started', event, state, record, decision, customer, now));
     }

@@ -50,6 +50,8 @@ export interface DunningRecord {
   deliver: boolean;
   /** A stage of this cycle paused billing at the provider: resumed on recovery or a lighter stage. */
   billingPaused?: boolean;
+  /** Invoices of this cycle already counted as defaults (written off, given up, charged back). */
+  defaulted?: string[];
   payUrl?: string;
 }
 

@@ -19,6 +19,7 @@ class MemoryDomain implements DomainReader {
   customer = (id: string) => this.customers.get(id);
   dunning = (id: string) => this.dunnings.get(id);
   demand = (id: string, period: string) => this.demands.get(`${id}|${period}`);
+  demandOfSubscription = (id: string) => [...this.demands.values()].filter((d) => d.subscriptionId === id);
   subscriptionsOfCustomer = (id: string) => [...this.subs.values()].filter((s) => s.hubCustomerId === id);
   commit(c: DomainChanges): void {
     c.subscriptions.forEach((s) => this.subs.set(s.hubSubscriptionId, s));
@@ -95,6 +96,24 @@ describe('domain service: stock demand', () => {
     expect(c.demand[0]).toMatchObject({ status: 'released', lines: [], revision: 2, reason: expect.stringContaining('paused') });
     expect(c.derived[0]).toMatchObject({ type: 'stock.demand_changed', demand: { status: 'released' }, subscription: { entitlement: { deliver: false } } });
     expect(store.demands.size).toBe(1);
+  });
+});
+
+describe('domain service: a moved delivery date', () => {
+  it('releases the old, still future, delivery when the date moves without a renewal', () => {
+    const { store, run } = setup();
+    const at = (e: HubEvent, k: string, occurredAt: string, next: string): HubEvent => ({ ...key(e, k, occurredAt), subscription: { ...e.subscription!, nextRenewalAt: next, currentPeriodEnd: next } });
+    run(at(created, 'k1', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'));
+    const moved = run({ ...at(created, 'k2', '2026-01-02T00:00:00.000Z', '2026-02-10T00:00:00.000Z'), type: 'subscription.changed' });
+    expect(moved.demand.map((d) => [d.period, d.status, d.reason])).toEqual([
+      ['2026-02-10', 'reserved', 'active: the delivery of 2026-02-10 ships'],
+      ['2026-02-01', 'released', 'the delivery moved to 2026-02-10'],
+    ]);
+    expect(moved.derived.map((e) => [e.type, e.demand?.period, e.demand?.status])).toEqual([
+      ['stock.demand_changed', '2026-02-10', 'reserved'],
+      ['stock.demand_changed', '2026-02-01', 'released'],
+    ]);
+    expect([...store.demands.values()].filter((d) => d.status === 'reserved').map((d) => d.period)).toEqual(['2026-02-10']);
   });
 });
 

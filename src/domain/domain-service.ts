@@ -379,6 +379,28 @@ export class DomainService {
       : [];
     const status = ships ? 'reserved' : 'released';
     const reason = ships ? `${s.status}: the delivery of ${period} ships` : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
+    this.#record(state, customer, cause, c, now, { period, status, lines, reason }, ships);
+    // A delivery date that moved without a renewal (a new billing anchor, a longer trial) leaves
+    // the old, still future, delivery reserved: release it, or it is counted twice.
+    const today = new Date(now).toISOString().slice(0, 10);
+    for (const other of this.#demandsOf(state.hubSubscriptionId)) {
+      if (other.period !== period && other.period > today && other.status === 'reserved') {
+        this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
+      }
+    }
+  }
+
+  /** Records one delivery's demand when it changed, and derives its event. */
+  #record(
+    state: SubscriptionState,
+    customer: CustomerRecord,
+    cause: Readonly<HubEvent>,
+    c: DomainChanges,
+    now: number,
+    d: { period: string; status: DemandRecord['status']; lines: DemandLine[]; reason: string },
+    ships: boolean,
+  ): void {
+    const { period, status, lines, reason } = d;
     const before = this.#demandOf(state.hubSubscriptionId, period);
     if (before && before.status === status && sameLines(before.lines, lines)) return;
     const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
@@ -393,9 +415,16 @@ export class DomainService {
       ...this.#derivedBase(cause, now, `demand:${state.hubSubscriptionId}:${period}:r${record.revision}`),
       type: 'stock.demand_changed',
       customer: { ...cause.customer!, ...idsOf(customer) },
-      subscription: withDelivery(s, ships, s.entitlement.blockChanges),
+      subscription: withDelivery(state.snapshot, ships, state.snapshot.entitlement.blockChanges),
       demand: { period, status, lines, reason },
     });
+  }
+
+  /** Every recorded delivery of a subscription, with this batch's changes. */
+  #demandsOf(subId: string): DemandRecord[] {
+    const byPeriod = new Map(this.store.demandOfSubscription(subId).map((d) => [d.period, d]));
+    for (const [k, d] of this.#pending.demand) if (k.startsWith(`${subId}|`)) byPeriod.set(d.period, d);
+    return [...byPeriod.values()];
   }
 
   // ——— plumbing ———

@@ -110,6 +110,8 @@ export interface DomainReader {
   customer(id: string): CustomerRecord | undefined;
   dunning(subscriptionId: string): DunningRecord | undefined;
   demand(subscriptionId: string, period: string): DemandRecord | undefined;
+  /** Every recorded delivery of a subscription. */
+  demandOfSubscription(subscriptionId: string): DemandRecord[];
   subscriptionsOfCustomer(customerId: string): SubscriptionState[];
 }
 

@@ -46,6 +46,7 @@ export class SqliteDomain implements DomainStore {
       ),
       clearDunning: db.prepare('DELETE FROM dunning WHERE subscription_id = ?'),
       demand: db.prepare('SELECT * FROM demand WHERE subscription_id = ? AND period = ?'),
+      demandOfSub: db.prepare('SELECT * FROM demand WHERE subscription_id = ? ORDER BY period'),
       upsertDemand: db.prepare(
         `INSERT INTO demand (subscription_id, period, customer_id, status, lines, revision, event_id, reason)
          VALUES (@subscriptionId, @period, @customerId, @status, @lines, @revision, @eventId, @reason)
@@ -113,6 +114,10 @@ export class SqliteDomain implements DomainStore {
   demand(subscriptionId: string, period: string): DemandRecord | undefined {
     const row = this.#sql.demand.get(subscriptionId, period) as Row | undefined;
     return row ? demandOf(row) : undefined;
+  }
+
+  demandOfSubscription(subscriptionId: string): DemandRecord[] {
+    return (this.#sql.demandOfSub.all(subscriptionId) as Row[]).map(demandOf);
   }
 
   horizonDemand(from: string, to: string): HorizonDemand[] {

@@ -294,7 +294,8 @@ export class DomainService {
     const updated = { ...customer, blacklisted: true, blacklistedAt: event.occurredAt };
     this.#put(c, 'customers', updated.id, updated);
     const policy = this.settings.policy!;
-    const rule = `${customer.defaults.length} defaults within ${policy.blacklist.windowDays} days (policy: ${policy.blacklist.defaults}): blacklisted, shipments of every subscription held until cleared`;
+    const counted = customer.defaults.filter((x) => Date.parse(x) > countedFrom(customer, Date.parse(event.occurredAt), policy)).length;
+    const rule = `${counted} defaults within ${policy.blacklist.windowDays} days (policy: ${policy.blacklist.defaults}): blacklisted, shipments of every subscription held until cleared`;
     c.decisions.push({ at: event.occurredAt, kind: 'blacklist', subject: `customer:${customer.id}`, eventId: event.id, outcome: 'blacklisted', rule });
     c.derived.push({
       ...this.#derivedBase(event, now, `blacklist:${customer.id}`),
@@ -335,7 +336,7 @@ export class DomainService {
       daysSinceEarliestUnpaid: Math.max(0, Math.floor((Date.parse(cause.occurredAt) - earliest) / DAY)),
       unpaidInvoices: unpaid.length,
       unpaidBalanceMinor: unpaid.reduce((s, u) => s + u.amountMinor, 0),
-      defaultsInWindow: customer.defaults.length,
+      defaultsInWindow: customer.defaults.filter((x) => Date.parse(x) > countedFrom(customer, Date.parse(cause.occurredAt), policy)).length,
       decision: {
         rule: decision.rule,
         deliver: decision.deliver,

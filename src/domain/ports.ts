@@ -136,7 +136,8 @@ export interface DomainStore extends DomainReader {
   /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
   appendHubEvents(events: HubEvent[], now: number): number;
   addDecisions(d: DecisionRecord[]): void;
-  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number }): DecisionRecord[];
+  /** Decisions oldest first, or newest first with `newest`. */
+  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): DecisionRecord[];
   /** Every subscription, in pages ordered by provider subscription id (streaming: bounded memory). */
   subscriptionPages(pageSize: number): Iterable<SubscriptionState[]>;
   /** Subscription states by provider subscription id (missing ids are absent from the map). */

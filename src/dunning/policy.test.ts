@@ -56,6 +56,8 @@ describe('dunning decisions', () => {
 
   it('overrides: goodwill stops escalation; grace days shift the stages', () => {
     expect(decide(policy, late({ daysSinceEarliestUnpaid: 30 }), { goodwill: true })).toMatchObject({ stage: 'GOODWILL', deliver: true, cancel: 'none' });
+    // Goodwill does not lift a blacklist: shipments stay held until an operator clears it.
+    expect(decide(policy, late({ daysSinceEarliestUnpaid: 30 }), { goodwill: true, blacklisted: true })).toMatchObject({ stage: 'GOODWILL', deliver: false, blacklist: true, rule: expect.stringContaining('blacklisted') });
     expect(decide(policy, late({ daysSinceEarliestUnpaid: 16 }), { graceDays: 7 })).toMatchObject({ stage: 'WARNING', rule: expect.stringContaining('7 grace days') });
   });
 

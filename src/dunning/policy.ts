@@ -80,7 +80,9 @@ export function decide(policy: DunningPolicy, s: PaymentState, o: CustomerOverri
     return { ...CLEAR, stage: 'STOCK_OUT', deliver: false, retryInDays, blacklist, rule: 'insufficient inventory: retry on the stock-out schedule, no customer dunning' };
   }
   if (o.goodwill) {
-    return { ...CLEAR, ...links, stage: 'GOODWILL', retryInDays, blacklist: false, rule: 'goodwill override: no escalation' };
+    // Goodwill stops escalation; an operator's blacklist still holds until it is cleared.
+    const held = o.blacklisted === true;
+    return { ...CLEAR, ...links, stage: 'GOODWILL', retryInDays, deliver: !held, blacklist: held, rule: `goodwill override: no escalation${held ? ' (the customer is blacklisted: shipments stay held)' : ''}` };
   }
   const days = s.daysSinceEarliestUnpaid - (o.graceDays ?? 0);
   for (const stage of policy.stages) {

@@ -98,7 +98,7 @@ export function adminRouter(deps: AdminDeps): Router {
       nextDelivery: period ? (deps.store.domain.demand(id, period) ?? null) : null,
       dunning: deps.store.domain.dunning(id) ?? null,
       customer: deps.store.domain.customer(state.hubCustomerId) ?? null,
-      decisions: deps.store.domain.decisions({ subject: id, limit: 200 }),
+      decisions: deps.store.domain.decisions({ subject: id, limit: 200, newest: true }),
     });
   });
 
@@ -109,7 +109,8 @@ export function adminRouter(deps: AdminDeps): Router {
     }
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
-    res.json({ decisions: deps.store.domain.decisions({ kind: kind as DecisionRecord['kind'] | undefined, subject: typeof subject === 'string' ? subject : undefined, limit: n }) });
+    // Newest first: what an operator looks for is what just happened.
+    res.json({ decisions: deps.store.domain.decisions({ kind: kind as DecisionRecord['kind'] | undefined, subject: typeof subject === 'string' ? subject : undefined, limit: n, newest: true }) });
   });
 
   router.post('/customers/:id/clear-blacklist', (req, res) => {

@@ -80,4 +80,11 @@ describe('reorder planner (stock-demand.md §6) over the SQLite domain store', (
     expect(store.domain.incoming('2026-12-18')).toEqual(new Map());
     expect(await planReorders(deps(), 'all', Date.parse('2026-12-19T09:00:00Z'))).toHaveLength(1);
   });
+
+  it('reads warehouse numbers defensively: numeric strings count, fractions round down, junk counts as zero', async () => {
+    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    const levels = () => rows([{ sku: 'COF-FLT-250', onHand: '25', reserved: 2.7 }, { sku: 'COF-FLT-250', onHand: 'lots', reserved: null }, { onHand: 99 }]);
+    // on hand 25, reserved 2 (all the hub's) → F = 25 − 0 − 2 = 23 ≥ 20: nothing to order.
+    expect(await planReorders(deps({ stockLevels: levels }), 'all', NOW)).toEqual([]);
+  });
 });

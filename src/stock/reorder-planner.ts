@@ -42,10 +42,12 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
   const open = new Set(deps.domain.openProposals().map((p) => p.sku));
   const levels = new Map<string, { onHand: number; reserved: number }>();
   for await (const raw of deps.stockLevels()) {
-    const l = raw as StockLevel;
+    const l = raw as Partial<Record<keyof StockLevel, unknown>>;
     if (typeof l?.sku !== 'string') continue;
+    // Units are counted as whole numbers; anything that is not a finite number counts as 0.
+    const units = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0);
     const t = levels.get(l.sku) ?? { onHand: 0, reserved: 0 };
-    levels.set(l.sku, { onHand: t.onHand + (l.onHand ?? 0), reserved: t.reserved + (l.reserved ?? 0) });
+    levels.set(l.sku, { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
   }
   const today = isoDate(now);
   const hubReserved = deps.domain.reservedAfter(today);

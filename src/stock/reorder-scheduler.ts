@@ -24,6 +24,7 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let failed = false;
   const enabled = warehouse?.pulls.stockLevels !== undefined && Object.keys(stock.rules ?? {}).length > 0;
 
   const run = async (): Promise<void> => {
@@ -53,12 +54,15 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
       },
       (e: unknown) => {
         for (const s of skus) pending.add(s);
-        logger.warn('reorder planning failed: retried on the next demand change', { error: e instanceof Error ? e.message : String(e) });
+        failed = true;
+        logger.warn('reorder planning failed: retried on the next demand change or the nightly job', { error: e instanceof Error ? e.message : String(e) });
       },
     );
     await running;
     running = undefined;
-    if (pending.size > 0) schedule();
+    // SKUs that changed while this run went are planned next; after a failure, only on the next poke.
+    if (pending.size > 0 && !failed) schedule();
+    failed = false;
   };
   const schedule = () => {
     timer ??= setTimeout(() => void run(), stock.checkMs ?? 1000);

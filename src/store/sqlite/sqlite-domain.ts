@@ -78,6 +78,9 @@ export class SqliteDomain implements DomainStore {
       decisions: db.prepare(
         `SELECT * FROM decisions WHERE (@kind IS NULL OR kind = @kind) AND (@subject IS NULL OR subject = @subject) ORDER BY seq LIMIT @limit`,
       ),
+      newestDecisions: db.prepare(
+        `SELECT * FROM decisions WHERE (@kind IS NULL OR kind = @kind) AND (@subject IS NULL OR subject = @subject) ORDER BY seq DESC LIMIT @limit`,
+      ),
       subPage: db.prepare('SELECT provider_id, state FROM subscriptions WHERE provider_id > ? ORDER BY provider_id LIMIT ?'),
       insertHubEvent: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
@@ -204,8 +207,8 @@ export class SqliteDomain implements DomainStore {
     this.db.transaction(() => d.forEach((x) => this.#decision(x)))();
   }
 
-  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number }): DecisionRecord[] {
-    const rows = this.#sql.decisions.all({ kind: filter.kind ?? null, subject: filter.subject ?? null, limit: filter.limit ?? 1000 }) as Row[];
+  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): DecisionRecord[] {
+    const rows = (filter.newest ? this.#sql.newestDecisions : this.#sql.decisions).all({ kind: filter.kind ?? null, subject: filter.subject ?? null, limit: filter.limit ?? 1000 }) as Row[];
     return rows.map((r) => ({
       at: r.at as string,
       kind: r.kind as DecisionRecord['kind'],

@@ -52,7 +52,14 @@ function setup() {
     service.settle();
     return c;
   };
-  return { store, service, run };
+  /** The nightly dunning review at `at`, committed. */
+  const review = (at: string) => {
+    const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
+    store.commit(c);
+    service.settle();
+    return c;
+  };
+  return { store, service, run, review };
 }
 const created = fixture('hub-subscription-created-coffee.json');
 const renewed = fixture('hub-subscription-renewed-coffee.json');
@@ -186,15 +193,9 @@ describe('domain service: dunning and the blacklist', () => {
   });
 
   it('the nightly review moves a stage on with time alone, once', () => {
-    const { store, service, run } = setup();
+    const { store, run, review } = setup();
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    const review = (at: string) => {
-      const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
-      store.commit(c);
-      service.settle();
-      return c;
-    };
     const later = review('2026-01-08T03:00:00.000Z');
     expect(store.dunning(subId)).toMatchObject({ stage: 'SUSPENDED', deliver: false });
     expect(later.decisions[0]).toMatchObject({ kind: 'dunning', outcome: 'SUSPENDED (shipments held)', rule: expect.stringMatching(/^nightly review: stage SUSPENDED/) });
@@ -268,15 +269,9 @@ describe('domain service: dunning and the blacklist', () => {
   });
 
   it('billing paused by a stage resumes when a lighter stage takes over, and on recovery', () => {
-    const { store, service, run } = setup();
+    const { store, run, review } = setup();
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    const review = (at: string) => {
-      const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
-      store.commit(c);
-      service.settle();
-      return c;
-    };
     const suspended = review('2026-01-08T03:00:00.000Z');
     expect(suspended.derived[0]?.dunning?.decision).toMatchObject({ pauseBilling: true });
     expect(store.dunning(subId)?.billingPaused).toBe(true);
@@ -285,6 +280,9 @@ describe('domain service: dunning and the blacklist', () => {
     const lighter = kind.reviewDunning([...store.dunnings.values()], Date.parse('2026-01-09T03:00:00.000Z'));
     expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({ stage: 'GOODWILL', decision: { resumeBilling: true, pauseBilling: false } });
     expect(lighter.dunning[0]?.billingPaused).toBe(false);
+    // Recovery straight from the paused stage resumes billing too.
+    const paid: HubEvent = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } };
+    expect(run(paid).derived.find((e) => e.type === 'dunning.resolved')?.dunning?.decision).toMatchObject({ resumeBilling: true });
   });
 
   it('write-offs and chargebacks are defaults whatever the category; a technical failure the provider gave up on is not', () => {

@@ -45,4 +45,15 @@ describe('subscription projection', () => {
     expect(s!.applied).toHaveLength(50);
     expect(s!.version).toBe(80);
   });
+
+  it('a snapshot built from an invoice keeps a scheduled cancellation and never moves the next renewal back', () => {
+    const cancelScheduled = { ...created.subscription!, cancel: { atPeriodEnd: true, at: '2026-03-01T00:00:00.000Z' }, nextRenewalAt: '2026-03-01T00:00:00.000Z', currentPeriodEnd: '2026-03-01T00:00:00.000Z' };
+    const s1 = applyEvent(undefined, at({ ...created, subscription: cancelScheduled }, '2026-02-01T00:00:00Z', 'k1')).state!;
+    const lateInvoice = at({ ...renewed, source: { ...renewed.source, eventType: 'invoice.paid' }, subscription: { ...renewed.subscription!, nextRenewalAt: '2026-02-01T00:00:00.000Z', currentPeriodEnd: '2026-02-01T00:00:00.000Z', cancel: undefined } }, '2026-02-02T00:00:00Z', 'k2');
+    const s2 = applyEvent(s1, lateInvoice).state!;
+    expect(s2.snapshot).toMatchObject({ cancel: { atPeriodEnd: true }, nextRenewalAt: '2026-03-01T00:00:00.000Z', currentPeriodEnd: '2026-03-01T00:00:00.000Z' });
+    // A subscription event is the full truth: it replaces.
+    const updated = at({ ...created, subscription: { ...created.subscription!, cancel: undefined } }, '2026-02-03T00:00:00Z', 'k3');
+    expect(applyEvent(s2, updated).state!.snapshot.cancel).toBeUndefined();
+  });
 });

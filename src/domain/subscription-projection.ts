@@ -45,7 +45,28 @@ export function applyEvent(state: SubscriptionState | undefined, event: Readonly
     version: 0,
   };
   const dunningStage = event.type === 'dunning.resolved' ? undefined : (event.dunning?.stage ?? base.dunningStage);
-  return { state: bump(base, event, { snapshot, dunningStage }), changed: true, reason: `${event.type} applied` };
+  const merged = state && event.source.eventType.startsWith('invoice.') ? fromInvoice(state.snapshot, snapshot) : snapshot;
+  return { state: bump(base, event, { snapshot: merged, dunningStage }), changed: true, reason: `${event.type} applied` };
+}
+
+/**
+ * A snapshot built from an invoice knows the billed period and items, not the subscription's
+ * scheduled cancellation or pause, and a late invoice may bill an older period: it keeps what
+ * only subscription events tell (cancel, pause) and never moves the next renewal back.
+ */
+function fromInvoice(known: SubscriptionSnapshot, invoice: SubscriptionSnapshot): SubscriptionSnapshot {
+  const later = (a?: string, b?: string) => (a && b ? (Date.parse(a) >= Date.parse(b) ? a : b) : (a ?? b));
+  const out: SubscriptionSnapshot = { ...invoice };
+  const cancel = invoice.cancel ?? known.cancel;
+  const pause = invoice.pause ?? known.pause;
+  const next = later(invoice.nextRenewalAt, known.nextRenewalAt);
+  const end = later(invoice.currentPeriodEnd, known.currentPeriodEnd);
+  if (cancel) out.cancel = cancel;
+  if (pause) out.pause = pause;
+  if (next) out.nextRenewalAt = next;
+  if (end) out.currentPeriodEnd = end;
+  if (end === known.currentPeriodEnd && known.currentPeriodStart) out.currentPeriodStart = known.currentPeriodStart;
+  return out;
 }
 
 /** Remembers an event as applied without taking its snapshot (a stale event whose payment facts still count). */

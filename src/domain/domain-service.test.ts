@@ -297,4 +297,16 @@ describe('domain service: dunning and the blacklist', () => {
     run({ ...failure('k3', '2025-12-27T17:00:00.000Z', 'in_1'), type: 'payment.chargeback' });
     expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual(['2025-12-26T17:00:00.000Z']);
   });
+
+  it('blacklisting holds the customer\'s other subscriptions, also one created earlier in the same batch', () => {
+    const { store, service } = setup();
+    const other: HubEvent = { ...key(created, 'k-other', '2025-12-29T00:00:00.000Z'), subscription: { ...created.subscription!, hubSubscriptionId: 'stripe:sub_other', providerSubscriptionId: 'sub_other', nextRenewalAt: '2026-01-29T00:00:00.000Z' } };
+    // One batch: the overlay carries the first events to the later ones; committed together.
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const changes = [created, failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true), other, failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true)].map((e) => service.handle(e, now));
+    changes.forEach((c) => store.commit(c));
+    service.settle();
+    expect(store.customer(created.customer!.hubCustomerId)?.blacklisted).toBe(true);
+    expect(store.demand('stripe:sub_other', '2026-01-29')).toMatchObject({ status: 'released', reason: expect.stringContaining('blacklisted') });
+  });
 });

@@ -195,7 +195,7 @@ export class DomainService {
     };
     c.decisions.push({ at, kind: 'blacklist', subject: `customer:${customerId}`, outcome: 'cleared', rule });
     c.derived.push({ ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`), type: 'customer.risk_changed', customer: cause.customer, risk: { blacklisted: false, reason: rule } });
-    for (const s of this.store.subscriptionsOfCustomer(customerId)) {
+    for (const s of this.#subscriptionsOfCustomer(customerId)) {
       const open = this.#dunning(s.hubSubscriptionId);
       // A stage that delivers held shipments only because of the blacklist delivers again.
       if (open) this.#redecide(open, updated, now, 'blacklist cleared', c);
@@ -304,9 +304,9 @@ export class DomainService {
       risk: { blacklisted: true, reason: rule, defaultsInWindow: updated.defaults.filter((d) => Date.parse(d) > countedFrom(updated, Date.parse(event.occurredAt), policy)).length },
     });
     // Hold the shipments of the customer's other subscriptions too (this one is recomputed by the caller).
-    for (const other of this.store.subscriptionsOfCustomer(customer.id)) {
+    for (const other of this.#subscriptionsOfCustomer(customer.id)) {
       if (other.hubSubscriptionId === event.subscription?.hubSubscriptionId) continue;
-      this.#demand(this.#subscription(other.hubSubscriptionId) ?? other, updated, event, c, now);
+      this.#demand(other, updated, event, c, now);
     }
     void decision;
     return updated;
@@ -458,6 +458,13 @@ export class DomainService {
     };
     if (!known || JSON.stringify(merged) !== JSON.stringify(known)) this.#put(c, 'customers', id, merged);
     return merged;
+  }
+
+  /** A customer's subscriptions, committed or changed earlier in this batch (the batch's version wins). */
+  #subscriptionsOfCustomer(customerId: string): SubscriptionState[] {
+    const byId = new Map(this.store.subscriptionsOfCustomer(customerId).map((s) => [s.hubSubscriptionId, s]));
+    for (const s of this.#pending.subscriptions.values()) if (s.hubCustomerId === customerId) byId.set(s.hubSubscriptionId, s);
+    return [...byId.values()];
   }
 
   #subscription(id: string): SubscriptionState | undefined {

@@ -149,7 +149,6 @@ async function reconcileChild(configPath: string, now: number): Promise<void> {
   const report = await runReconcile({
     runtime,
     store,
-    env: process.env,
     now,
     dryRun: true,
     progressEvery: 100_000,

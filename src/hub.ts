@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
-import { DomainService } from './domain/domain-service';
+import { DomainService, type DomainSettings } from './domain/domain-service';
 import { domainSettings } from './domain/domain-settings';
 import { adminRouter } from './http/admin-router';
 import { createApp } from './http/app';
@@ -70,8 +70,10 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           },
           logger,
         )
-      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, env));
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock));
   let accepting = true;
+  /** Read once, on the first blacklist clear (the BoM file is not read again per request). */
+  let settings: DomainSettings | undefined;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');
   const app = createApp({
@@ -97,7 +99,8 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           clearBlacklist: (customerId, actor) => {
             const now = (options.clock ?? Date.now)();
             // Reads committed state (a fresh service); its derived events join the inbox like any other.
-            const changes = new DomainService(store.domain, domainSettings(config)).clearBlacklist(customerId, actor, now);
+            settings ??= domainSettings(config);
+            const changes = new DomainService(store.domain, settings).clearBlacklist(customerId, actor, now);
             if (!changes) return 'not_blacklisted';
             store.domain.applyChanges(changes, now);
             pipeline.notify();

@@ -1,5 +1,5 @@
 import type { DemandLine, DunningSnapshot, HubEvent, SubscriptionSnapshot } from '../events';
-import { decide, type CustomerOverrides, type Decision, type DunningPolicy, type FailureCategory, type PaymentMethod } from '../dunning/policy';
+import { decide, type CustomerOverrides, type Decision, type DunningPolicy, type FailureCategory, type PaymentMethod, type PaymentState } from '../dunning/policy';
 import { deliveryDemand, renewalShips, type BillOfMaterials } from '../stock/demand';
 import { ulid } from '../store/ids';
 import { noChanges, type CustomerRecord, type DemandRecord, type DomainChanges, type DomainReader, type DunningRecord } from './ports';
@@ -126,26 +126,10 @@ export class DomainService {
    * alone is recorded and moves the demand, without a notice.
    */
   #redecide(before: DunningRecord, customer: CustomerRecord, now: number, why: string, c: DomainChanges): void {
-    const policy = this.settings.policy!;
     const state = this.#subscription(before.subscriptionId);
     if (!state || TERMINAL.has(state.snapshot.status)) return;
     const at = new Date(now).toISOString();
-    const unpaid = Object.values(before.unpaid);
-    const earliest = Math.min(...unpaid.map((u) => Date.parse(u.failedAt)));
-    const windowStart = countedFrom(customer, now, policy);
-    const decision = decide(
-      policy,
-      {
-        daysSinceEarliestUnpaid: Math.max(0, Math.floor((now - earliest) / DAY)),
-        unpaidInvoices: unpaid.length,
-        unpaidBalanceMinor: unpaid.reduce((n, u) => n + u.amountMinor, 0),
-        category: before.category as FailureCategory | undefined,
-        method: before.method,
-        attempts: before.attempts,
-        defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
-      },
-      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
-    );
+    const decision = this.#decideCycle(before.unpaid, { category: before.category as FailureCategory | undefined, method: before.method, attempts: before.attempts }, customer, now);
     if (decision.stage === before.stage && decision.deliver === before.deliver) return;
     // Billing paused by an earlier stage resumes when a lighter stage takes over.
     const resumeBilling = before.billingPaused === true && !decision.pauseBilling;
@@ -206,6 +190,12 @@ export class DomainService {
 
   // ——— dunning ———
 
+  /** The policy's decision on a cycle at `now`, with the customer's overrides and defaults. */
+  #decideCycle(unpaid: DunningRecord['unpaid'], payment: Pick<PaymentState, 'category' | 'method' | 'attempts'>, customer: CustomerRecord, now: number): Decision {
+    const policy = this.settings.policy!;
+    return decide(policy, { ...unpaidFacts(unpaid, now), ...payment, defaultsInWindow: defaultsInWindow(customer, now, policy) }, { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted });
+  }
+
   #failure(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, policy: DunningPolicy, c: DomainChanges, now: number): CustomerRecord {
     const subId = state.hubSubscriptionId;
     const before = this.#dunning(subId);
@@ -225,22 +215,8 @@ export class DomainService {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
-    const windowStart = countedFrom(customer, Date.parse(at), policy);
-    const earliest = Math.min(...Object.values(unpaid).map((u) => Date.parse(u.failedAt)));
     const attempts = (before?.attempts ?? 0) + 1;
-    const decision = decide(
-      policy,
-      {
-        daysSinceEarliestUnpaid: Math.max(0, Math.floor((Date.parse(at) - earliest) / DAY)),
-        unpaidInvoices: Object.keys(unpaid).length,
-        unpaidBalanceMinor: Object.values(unpaid).reduce((s, u) => s + u.amountMinor, 0),
-        category,
-        method,
-        attempts,
-        defaultsInWindow: customer.defaults.filter((d) => Date.parse(d) > windowStart).length,
-      },
-      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
-    );
+    const decision = this.#decideCycle(unpaid, { category, method, attempts }, customer, Date.parse(at));
     const record: DunningRecord = {
       subscriptionId: subId,
       customerId: customer.id,
@@ -294,14 +270,14 @@ export class DomainService {
     const updated = { ...customer, blacklisted: true, blacklistedAt: event.occurredAt };
     this.#put(c, 'customers', updated.id, updated);
     const policy = this.settings.policy!;
-    const counted = customer.defaults.filter((x) => Date.parse(x) > countedFrom(customer, Date.parse(event.occurredAt), policy)).length;
+    const counted = defaultsInWindow(customer, Date.parse(event.occurredAt), policy);
     const rule = `${counted} defaults within ${policy.blacklist.windowDays} days (policy: ${policy.blacklist.defaults}): blacklisted, shipments of every subscription held until cleared`;
     c.decisions.push({ at: event.occurredAt, kind: 'blacklist', subject: `customer:${customer.id}`, eventId: event.id, outcome: 'blacklisted', rule });
     c.derived.push({
       ...this.#derivedBase(event, now, `blacklist:${customer.id}`),
       type: 'customer.risk_changed',
       customer: { ...event.customer!, ...idsOf(updated) },
-      risk: { blacklisted: true, reason: rule, defaultsInWindow: updated.defaults.filter((d) => Date.parse(d) > countedFrom(updated, Date.parse(event.occurredAt), policy)).length },
+      risk: { blacklisted: true, reason: rule, defaultsInWindow: defaultsInWindow(updated, Date.parse(event.occurredAt), policy) },
     });
     // Hold the shipments of the customer's other subscriptions too (this one is recomputed by the caller).
     for (const other of this.#subscriptionsOfCustomer(customer.id)) {
@@ -323,8 +299,6 @@ export class DomainService {
     resumeBilling = false,
   ): HubEvent {
     const policy = this.settings.policy!;
-    const unpaid = Object.values(d.unpaid);
-    const earliest = unpaid.length ? Math.min(...unpaid.map((u) => Date.parse(u.failedAt))) : Date.parse(cause.occurredAt);
     const fill = (t: string) => t.replace('{customer}', encodeURIComponent(customer.providerCustomerId ?? customer.id)).replace('{subscription}', encodeURIComponent(state.snapshot.providerSubscriptionId));
     const retryDays = decision.retryInDays;
     const dunning: DunningSnapshot = {
@@ -333,10 +307,8 @@ export class DomainService {
       attempt: d.attempts,
       maxAttempts: (d.method === 'sepa_debit' ? policy.retries.sepaSoft : policy.retries.soft).length,
       startedAt: d.startedAt,
-      daysSinceEarliestUnpaid: Math.max(0, Math.floor((Date.parse(cause.occurredAt) - earliest) / DAY)),
-      unpaidInvoices: unpaid.length,
-      unpaidBalanceMinor: unpaid.reduce((s, u) => s + u.amountMinor, 0),
-      defaultsInWindow: customer.defaults.filter((x) => Date.parse(x) > countedFrom(customer, Date.parse(cause.occurredAt), policy)).length,
+      ...unpaidFacts(d.unpaid, Date.parse(cause.occurredAt)),
+      defaultsInWindow: defaultsInWindow(customer, Date.parse(cause.occurredAt), policy),
       decision: {
         rule: decision.rule,
         deliver: decision.deliver,
@@ -507,9 +479,21 @@ function isRecovery(event: Readonly<HubEvent>): boolean {
   return RECOVERIES.has(event.type) || event.invoice?.status === 'paid';
 }
 
-/** Defaults count within the blacklist window, and only after the blacklist was last cleared. */
-function countedFrom(customer: CustomerRecord, now: number, policy: DunningPolicy): number {
-  return Math.max(now - policy.blacklist.windowDays * DAY, customer.clearedAt ? Date.parse(customer.clearedAt) : -Infinity);
+/** Defaults within the blacklist window, counted only after the blacklist was last cleared. */
+function defaultsInWindow(customer: CustomerRecord, now: number, policy: DunningPolicy): number {
+  const from = Math.max(now - policy.blacklist.windowDays * DAY, customer.clearedAt ? Date.parse(customer.clearedAt) : -Infinity);
+  return customer.defaults.filter((d) => Date.parse(d) > from).length;
+}
+
+/** What the stage conditions look at: days since the earliest unpaid invoice, how many, how much. */
+function unpaidFacts(unpaid: DunningRecord['unpaid'], now: number): Pick<PaymentState, 'daysSinceEarliestUnpaid' | 'unpaidInvoices' | 'unpaidBalanceMinor'> {
+  const open = Object.values(unpaid);
+  const earliest = open.length ? Math.min(...open.map((u) => Date.parse(u.failedAt))) : now;
+  return {
+    daysSinceEarliestUnpaid: Math.max(0, Math.floor((now - earliest) / DAY)),
+    unpaidInvoices: open.length,
+    unpaidBalanceMinor: open.reduce((n, u) => n + u.amountMinor, 0),
+  };
 }
 
 function sameLines(a: DemandLine[], b: DemandLine[]): boolean {

@@ -27,7 +27,7 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
     policy,
     overrides: config.dunning?.customers ?? {},
     paymentUpdateUrl: p?.paymentUpdateUrl,
-    routed: (type) => (config.routes ?? []).some((r) => r.enabled !== false && routeMatches(r.on, type)),
+    routed: routedTypes(config),
   };
 }
 
@@ -47,4 +47,14 @@ export function readBom(file: string): BillOfMaterials {
     bom.set(kit, parts as Array<{ sku: string; qtyPer: number }>);
   }
   return bom;
+}
+
+/** Whether an enabled route takes a type: answered once per type (it is asked for every derived event). */
+function routedTypes(config: Readonly<HubConfig>): (type: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (type) => {
+    let routed = known.get(type);
+    if (routed === undefined) known.set(type, (routed = (config.routes ?? []).some((r) => r.enabled !== false && routeMatches(r.on, type))));
+    return routed;
+  };
 }

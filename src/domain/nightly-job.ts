@@ -5,13 +5,12 @@ import { isHubError } from '../errors/hub-error';
 import type { Runtime } from '../runtime';
 import type { ReorderScheduler } from '../stock/reorder-scheduler';
 import type { Store } from '../store/ports';
-import { DomainService } from './domain-service';
-import { domainSettings } from './domain-settings';
+import { DomainService, type DomainSettings } from './domain-service';
 
 export interface NightlyDeps {
   runtime: Runtime;
   store: Store;
-  env: NodeJS.ProcessEnv;
+  settings: DomainSettings;
   logger: Logger;
   planner: ReorderScheduler;
   clock: () => number;
@@ -24,10 +23,10 @@ export interface NightlyDeps {
 export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number }> {
   const now = d.clock();
   // A fresh service: the review reads committed state only, never a batch's overlay.
-  const review = new DomainService(d.store.domain, domainSettings(d.runtime.config)).reviewDunning(d.store.domain.openDunning(), now);
+  const review = new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now);
   d.store.domain.applyChanges(review, now);
   await d.planner.runNow();
-  const report = await runReconcile({ runtime: d.runtime, store: d.store, env: d.env, now });
+  const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
   return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired };
 }
 

@@ -17,7 +17,7 @@ import { reorderScheduler } from '../stock/reorder-scheduler';
  * config, the subscription domain and the reorder planner. `clock` is business time (when demand
  * horizons and derived events are dated); the demo runs a month on a clock of its own.
  */
-export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Pipeline {
+export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
   const guardsOf = (target: string): TargetGuards => {
@@ -37,9 +37,10 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     }
     return g;
   };
-  const domain = new DomainService(store.domain, domainSettings(config));
+  const settings = domainSettings(config);
+  const domain = new DomainService(store.domain, settings);
   const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus(), clock);
-  const nightly = scheduleNightly({ runtime, store, env, logger, planner, clock });
+  const nightly = scheduleNightly({ runtime, store, settings, logger, planner, clock });
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,

@@ -19,7 +19,7 @@ const runtime = loadRuntime({ path: start.configPath, localPath: start.localPath
 const logger = createLogger(runtime.config.log?.level, start.silent);
 const metrics = new HubMetrics({ processMetrics: false });
 const store = new SqliteStore(databaseFile(runtime.config.storage?.dataDir ?? './data'));
-const pipeline = buildPipeline(runtime, store, logger, metrics, Date.now, start.env);
+const pipeline = buildPipeline(runtime, store, logger, metrics);
 pipeline.start();
 
 port.on('message', (m: ThreadRequest) => {

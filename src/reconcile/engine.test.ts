@@ -82,7 +82,6 @@ async function world(
       config: runtime.config,
       mappings: runtime.mappings,
       connectors: runtime.connectors,
-      env: ENV,
       domain: store.domain,
       inbox: store,
       now: NOW,

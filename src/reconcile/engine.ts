@@ -18,8 +18,6 @@ export interface ReconcileDeps {
   config: Readonly<HubConfig>;
   mappings: MappingSet;
   connectors: ReadonlyMap<string, ConnectorRuntime>;
-  /** Resolves the connectors' API secrets for the pulls. */
-  env: NodeJS.ProcessEnv;
   domain: DomainStore;
   /** Billing repairs are appended here as the provider's own webhook events. */
   inbox: Pick<Inbox, 'append'>;
@@ -64,7 +62,7 @@ export interface ReconcileReport {
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const started = Date.now();
-  const { systems, skipped } = resolveSystems(deps.config, deps.connectors, deps.env);
+  const { systems, skipped } = resolveSystems(deps.config, deps.connectors);
   const tally = new DriftTally(deps.examplesPerKind ?? 10);
   const every = deps.progressEvery ?? 10_000;
   const lastReported = new Map<ReconcilePhase, number>();

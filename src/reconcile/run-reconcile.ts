@@ -9,7 +9,6 @@ export interface RunReconcileOptions extends Pick<ReconcileDeps, 'dryRun' | 'onP
   runtime: Runtime;
   /** The hub's store (the running hub's, or a second connection to its SQLite file: WAL allows both). */
   store: Pick<Store, 'append' | 'domain'>;
-  env: NodeJS.ProcessEnv;
   now?: number;
 }
 
@@ -30,7 +29,6 @@ export async function runReconcile(o: RunReconcileOptions): Promise<ReconcileRep
       config: o.runtime.config,
       mappings: o.runtime.mappings,
       connectors: o.runtime.connectors,
-      env: o.env,
       domain: o.store.domain,
       inbox: o.store,
       now,

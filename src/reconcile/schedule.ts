@@ -1,11 +1,6 @@
 import { schedule, validate } from 'node-cron';
 import type { HubConfig } from '../config/config.types';
-import { HubError, isHubError } from '../errors/hub-error';
-import type { Logger } from '../observability/logger';
-import type { Runtime } from '../runtime';
-import type { Store } from '../store/ports';
-import { RECONCILE_LOCKED } from './reconcile-lock';
-import { runReconcile } from './run-reconcile';
+import { HubError } from '../errors/hub-error';
 
 export const DEFAULT_RECONCILE_SCHEDULE = '0 3 * * *';
 
@@ -72,34 +67,4 @@ export function scheduleReconcile(
       await task.destroy();
     },
   };
-}
-
-/**
- * The hub's nightly reconciliation: `runReconcile` on the schedule, the summary logged. A run
- * that finds another one holding the lock (a `subhub reconcile` from the shell) is skipped.
- */
-export function startReconcileSchedule(o: {
-  runtime: Runtime;
-  store: Pick<Store, 'append' | 'domain'>;
-  env: NodeJS.ProcessEnv;
-  logger: Logger;
-}): ScheduledReconcile | undefined {
-  return scheduleReconcile(
-    o.runtime.config,
-    async () => {
-      const r = await runReconcile({ runtime: o.runtime, store: o.store, env: o.env });
-      o.logger.info('reconcile finished', {
-        seconds: r.seconds,
-        drift: r.drift.total,
-        repaired: r.drift.repaired,
-        byKind: Object.fromEntries(Object.entries(r.drift.byKind).map(([k, c]) => [k, c.found])),
-        emitted: r.emitted,
-      });
-    },
-    (e) => {
-      if (isHubError(e) && e.code === RECONCILE_LOCKED) o.logger.info('reconcile skipped', { reason: e.message });
-      else
-        o.logger.error('reconcile failed', { error: e instanceof Error ? e.message : String(e), code: isHubError(e) ? e.code : undefined });
-    },
-  );
 }

@@ -1,5 +1,4 @@
 import type { HubConfig } from '../config/config.types';
-import { resolveSecret } from '../config/secrets';
 import type { ConnectorRuntime } from '../connectors/registry';
 import { HubError, isHubError } from '../errors/hub-error';
 import type { ConnectorKind, Pull } from '../sdk';
@@ -32,7 +31,6 @@ export interface ResolvedSystem {
 export function resolveSystems(
   config: Readonly<HubConfig>,
   connectors: ReadonlyMap<string, ConnectorRuntime>,
-  env: NodeJS.ProcessEnv,
 ): { systems: Partial<Record<SystemRole, ResolvedSystem>>; skipped: string[] } {
   const systems: Partial<Record<SystemRole, ResolvedSystem>> = {};
   const skipped: string[] = [];
@@ -53,12 +51,12 @@ export function resolveSystems(
           'config',
           `reconcile.${role}: connector "${named}" (type ${c.definition.type}) has no "${pull}" pull`,
         );
-      systems[role] = { connectorId: named, connector: c, pulls: pullsOf(c, env) };
+      systems[role] = { connectorId: named, connector: c, pulls: pullsOf(c) };
       continue;
     }
     const candidates = [...connectors.values()].filter((c) => c.definition.kind === kind && hasPull(c, pull));
     if (candidates.length === 1)
-      systems[role] = { connectorId: candidates[0]!.id, connector: candidates[0]!, pulls: pullsOf(candidates[0]!, env) };
+      systems[role] = { connectorId: candidates[0]!.id, connector: candidates[0]!, pulls: pullsOf(candidates[0]!) };
     else if (candidates.length === 0) skipped.push(`${role}: no ${kind} connector with a "${pull}" pull is configured`);
     else skipped.push(`${role}: several ${kind} connectors (${candidates.map((c) => c.id).join(', ')}); name one in reconcile.${role}`);
   }
@@ -66,17 +64,12 @@ export function resolveSystems(
 }
 
 function hasPull(c: ConnectorRuntime, pull: string): boolean {
-  return typeof c.definition.createPulls?.(optionsOf(c), { resolveSecret: () => undefined })[pull] === 'function';
+  return typeof c.pulls[pull] === 'function';
 }
 
-function optionsOf(c: ConnectorRuntime): Record<string, unknown> {
-  return (c.config.options ?? {}) as Record<string, unknown>;
-}
-
-/** Builds a connector's pulls (secrets resolved from `env` on first use), each wrapped by `pullError`. */
-export function pullsOf(c: ConnectorRuntime, env: NodeJS.ProcessEnv): Record<string, Pull> {
-  const raw = c.definition.createPulls?.(optionsOf(c), { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-  return Object.fromEntries(Object.entries(raw).map(([name, pull]) => [name, guarded(pull, c.id, name)]));
+/** The connector's pulls (built by the registry; secrets resolve on first use), each wrapped by `pullError`. */
+export function pullsOf(c: ConnectorRuntime): Record<string, Pull> {
+  return Object.fromEntries(Object.entries(c.pulls).map(([name, pull]) => [name, guarded(pull, c.id, name)]));
 }
 
 function guarded(pull: Pull, connectorId: string, name: string): Pull {

@@ -3,12 +3,6 @@ import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
 import { planReorders } from './reorder-planner';
 
-/**
- * Runs the reorder planner a little after demand changed (`stock.checkMs`), for the SKUs whose
- * demand changed, one run at a time. Stock levels come from the `stock.warehouse` connector's
- * `stockLevels` pull and open drafts from the `stock.erp` connector's `draftPurchaseOrders`.
- * A failed run (the warehouse is down) keeps its SKUs for the next one.
- */
 export interface ReorderScheduler {
   poke(): void;
   /** Plans every SKU with a rule now (the nightly job, tests). */
@@ -17,7 +11,20 @@ export interface ReorderScheduler {
   idle(): Promise<void>;
 }
 
-export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger, takeDirty: () => string[], clock: () => number = Date.now): ReorderScheduler {
+/**
+ * Runs the reorder planner a little after demand changed (`stock.checkMs`), for the SKUs whose
+ * demand changed, one run at a time. Stock levels come from the `stock.warehouse` connector's
+ * `stockLevels` pull; the nightly `runNow` also reads the `stock.erp` connector's `draftPurchaseOrders`
+ * to close proposals the buyer confirmed.
+ * A failed run (the warehouse is down) keeps its SKUs for the next one.
+ */
+export function reorderScheduler(
+  runtime: Runtime,
+  store: Store,
+  logger: Logger,
+  takeDirty: () => string[],
+  clock: () => number = Date.now,
+): ReorderScheduler {
   const stock = runtime.config.stock ?? {};
   const warehouse = stock.warehouse ? runtime.connectors.get(stock.warehouse) : undefined;
   const erp = stock.erp ? runtime.connectors.get(stock.erp) : undefined;
@@ -27,7 +34,8 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
   let failed = false;
   const enabled = warehouse?.pulls.stockLevels !== undefined && Object.keys(stock.rules ?? {}).length > 0;
 
-  const run = async (): Promise<void> => {
+  /** `withDrafts`: also close proposals confirmed in the ERP (a pull of its drafts: the nightly run only, not every demand change). */
+  const run = async (withDrafts = false): Promise<void> => {
     timer = undefined;
     if (running || pending.size === 0) return;
     const skus = [...pending];
@@ -37,25 +45,29 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
         domain: store.domain,
         stock,
         stockLevels: () => warehouse!.pulls.stockLevels!(),
-        draftOrigins: erp?.pulls.draftPurchaseOrders
-          ? async function* () {
-              for await (const o of erp.pulls.draftPurchaseOrders!()) {
-                const origin = (o as { origin?: unknown }).origin;
-                if (typeof origin === 'string') yield origin;
+        draftOrigins:
+          withDrafts && erp?.pulls.draftPurchaseOrders
+            ? async function* () {
+                for await (const o of erp.pulls.draftPurchaseOrders!()) {
+                  const origin = (o as { origin?: unknown }).origin;
+                  if (typeof origin === 'string') yield origin;
+                }
               }
-            }
-          : undefined,
+            : undefined,
       },
       skus,
       clock(),
     ).then(
       (made) => {
-        for (const p of made) logger.info('reorder proposed', { sku: p.sku, quantity: p.quantity, reason: p.reason, subscriptions: p.trail.length });
+        for (const p of made)
+          logger.info('reorder proposed', { sku: p.sku, quantity: p.quantity, reason: p.reason, subscriptions: p.trail.length });
       },
       (e: unknown) => {
         for (const s of skus) pending.add(s);
         failed = true;
-        logger.warn('reorder planning failed: retried on the next demand change or the nightly job', { error: e instanceof Error ? e.message : String(e) });
+        logger.warn('reorder planning failed: retried on the next demand change or the nightly job', {
+          error: e instanceof Error ? e.message : String(e),
+        });
       },
     );
     await running;
@@ -86,7 +98,7 @@ export function reorderScheduler(runtime: Runtime, store: Store, logger: Logger,
     async runNow() {
       await running;
       for (const s of Object.keys(stock.rules ?? {})) pending.add(s);
-      if (enabled) await run();
+      if (enabled) await run(true);
     },
   };
 }

@@ -76,7 +76,7 @@ describe('a month of a subscription business, end to end', () => {
   it('the nightly job on the end state of the month: no dunning stage moves, no drift between the four systems', async () => {
     const { world } = result;
     const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
-    const report = await runReconcile({ runtime, store: world.hub.store, env: world.env, now: world.clock.now(), dryRun: true });
+    const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     expect(report.drift).toMatchObject({ total: 0 });
     expect(report.checked).toMatchObject({ billingSubscriptions: 6, hubSubscriptions: 6, openProposals: 1, draftPurchaseOrders: 1 });
     const review = new DomainService(world.hub.store.domain, domainSettings(runtime.config)).reviewDunning(world.hub.store.domain.openDunning(), world.clock.now());

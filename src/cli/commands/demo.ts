@@ -17,7 +17,7 @@ export async function demoCommand(options: { dataDir?: string; keep?: boolean },
   try {
     const { world } = result;
     const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
-    const report = await runReconcile({ runtime, store: world.hub.store, env: world.env, now: world.clock.now(), dryRun: true });
+    const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     io.out('');
     io.out('Nightly reconciliation of the demo state (dry run):');
     io.out(formatReport(report));

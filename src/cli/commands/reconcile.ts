@@ -49,7 +49,6 @@ export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): P
     const report = await runReconcile({
       runtime,
       store,
-      env: io.env,
       dryRun: o.dryRun === true,
       examplesPerKind: examples,
       progressEvery: 1,

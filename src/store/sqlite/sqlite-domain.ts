@@ -12,6 +12,7 @@ import {
 } from '../../domain/ports';
 import type { SubscriptionState } from '../../domain/subscription-projection';
 import { ulid } from '../ids';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database';
 
 type Row = Record<string, unknown>;
@@ -23,6 +24,7 @@ type Row = Record<string, unknown>;
  */
 export class SqliteDomain implements DomainStore {
   readonly #sql;
+  readonly #byProviderIds = new Map<number, Statement<unknown[]>>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.#sql = {
@@ -70,7 +72,10 @@ export class SqliteDomain implements DomainStore {
       openProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'open' ORDER BY sku`).pluck(),
       insertProposal: db.prepare(`INSERT INTO proposals (id, sku, status, record) VALUES (?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
-      confirmedProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'closed'`).pluck(),
+      incoming: db.prepare(
+        `SELECT sku, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
+         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.neededBy') > ? GROUP BY sku`,
+      ),
       closeProposal: db.prepare(`UPDATE proposals SET status = 'closed', record = ? WHERE id = ?`),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
@@ -160,9 +165,13 @@ export class SqliteDomain implements DomainStore {
     const out = new Map<string, SubscriptionState>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT provider_id, state FROM subscriptions WHERE provider_id IN (${chunk.map(() => '?').join(',')})`)
-        .all(...chunk) as Row[];
+      // One prepared statement per IN-list size (a reconciliation asks with the same page size a million times).
+      let byIds = this.#byProviderIds.get(chunk.length);
+      if (!byIds) {
+        byIds = this.db.prepare(`SELECT provider_id, state FROM subscriptions WHERE provider_id IN (${chunk.map(() => '?').join(',')})`);
+        this.#byProviderIds.set(chunk.length, byIds);
+      }
+      const rows = byIds.all(...chunk) as Row[];
       for (const r of rows) out.set(r.provider_id as string, JSON.parse(r.state as string) as SubscriptionState);
     }
     return out;
@@ -191,12 +200,7 @@ export class SqliteDomain implements DomainStore {
   }
 
   incoming(today: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const text of this.#sql.confirmedProposals.all() as string[]) {
-      const p = JSON.parse(text) as ProposalRecord;
-      if (p.confirmed && p.neededBy && p.neededBy > today) out.set(p.sku, (out.get(p.sku) ?? 0) + p.quantity);
-    }
-    return out;
+    return new Map((this.#sql.incoming.all(today) as Row[]).map((r) => [r.sku as string, r.quantity as number]));
   }
 
   appendHubEvents(events: HubEvent[], now: number): number {

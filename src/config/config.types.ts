@@ -241,7 +241,7 @@ export interface AdminConfig {
   ratePerMin?: number;
 }
 /**
- * Stock demand and reorders (stock-demand.md): the bill of materials, reorder rules per SKU and where stock levels come from.
+ * Stock demand and reorders (docs/stock-demand.md): the bill of materials, reorder rules per SKU and where stock levels come from.
  */
 export interface StockConfig {
   /**
@@ -305,7 +305,7 @@ export interface ReorderRule {
   otherDemand?: number;
 }
 /**
- * The dunning policy (dunning.md §4) and per-customer overrides.
+ * The dunning policy (docs/dunning.md §4) and per-customer overrides.
  */
 export interface DunningConfig {
   policy?: DunningPolicyConfig;
@@ -370,7 +370,7 @@ export interface DunningPolicyConfig {
    */
   blacklist?: {
     /**
-     * Defaults (dunning cycles started) that blacklist.
+     * Defaults (invoices given up on, written off or charged back; docs/dunning.md §4.6) within the window that blacklist the customer.
      */
     defaults?: number;
     /**

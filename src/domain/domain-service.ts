@@ -23,7 +23,7 @@ export interface DomainSettings {
 const WRITE_OFFS = new Set(['invoice.uncollectible', 'payment.chargeback']);
 const FAILURES = new Set(['invoice.payment_failed', 'payment.failed', ...WRITE_OFFS]);
 const RECOVERIES = new Set(['invoice.paid', 'payment.succeeded', 'payment_method.updated']);
-/** Failures that are not the customer's fault (or not known to be: an unexpanded payment) never count as defaults (dunning.md §4.7). */
+/** Failures that are not the customer's fault (or not known to be: an unexpanded payment) never count as defaults (docs/dunning.md §4.6). */
 const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical', 'unknown']);
 const DAY = 86_400_000;
 /** Subscriptions that will never bill again: their dunning cycles end. */
@@ -206,7 +206,7 @@ export class DomainService {
     const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
     const firstFailureOfInvoice = !before?.unpaid[invoiceId];
     const unpaid = { ...before?.unpaid, ...(firstFailureOfInvoice ? { [invoiceId]: { amountMinor: amount, failedAt: at } } : {}) };
-    // A default (dunning.md §4.6): an invoice the provider gave up on after a customer-caused
+    // A default (docs/dunning.md §4.6): an invoice the provider gave up on after a customer-caused
     // soft failure (no next attempt), written off, or charged back. Once per invoice; hard
     // failures wait for a new payment method and count only when written off.
     const givenUp = event.invoice?.nextAttemptAt === null && !(event.payment?.failure?.hard ?? false) && !NOT_A_DEFAULT.has(category);

@@ -7,7 +7,7 @@ import type { SubscriptionState } from './subscription-projection';
  * keeps it in the same file (and the same transactions) as the inbox and deliveries.
  */
 
-/** The demand of one delivery of one subscription, replaced as a whole (stock-demand.md §7). */
+/** The demand of one delivery of one subscription, replaced as a whole (docs/stock-demand.md §3). */
 export interface DemandRecord {
   subscriptionId: string;
   customerId: string;

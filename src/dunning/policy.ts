@@ -1,7 +1,7 @@
 import type { DunningDecision, FailureCategory } from '../events';
 
 /**
- * The dunning policy engine (dunning.md §4): a pure decision from a subscription's payment
+ * The dunning policy engine (docs/dunning.md §4): a pure decision from a subscription's payment
  * state, its customer's overrides and a staged policy (Kill Bill style, most severe stage first).
  * Every decision names the rule that produced it, for the audit trail an operator reads.
  */
@@ -75,7 +75,7 @@ export function decide(policy: DunningPolicy, s: PaymentState, o: CustomerOverri
   };
   const retryInDays = nextRetry(policy, category, s);
 
-  // Stock-outs are not the customer's fault: no customer dunning, never a default (§4.7).
+  // Stock-outs are not the customer's fault: no customer dunning, never a default (docs/dunning.md §4.7).
   if (category === 'insufficient_inventory') {
     return { ...CLEAR, stage: 'STOCK_OUT', deliver: false, retryInDays, blacklist, rule: 'insufficient inventory: retry on the stock-out schedule, no customer dunning' };
   }

@@ -116,7 +116,7 @@ function expectSingleError(value: unknown, pointer: string, message: string | Re
   expect(result.errors[0].message).toMatch(message);
 }
 
-/** Every value in the reference's HubEventType union (canonical-events.md section 2), in its order. */
+/** Every value in the reference's HubEventType union (docs/canonical-events.md section 2), in its order. */
 const REFERENCE_EVENT_TYPES = [
   'subscription.created',
   'subscription.activated',

@@ -135,7 +135,7 @@ export type ActionType = 'effective' | 'scheduled';
  */
 export type Provider = 'stripe' | 'chargebee' | 'mollie' | 'shopify' | 'hub';
 /**
- * Hub subscription status; provider statuses are mapped onto it (canonical-events.md section 3).
+ * Hub subscription status; provider statuses are mapped onto it (docs/canonical-events.md section 3).
  */
 export type CanonicalSubStatus =
   'pending' | 'trialing' | 'active' | 'past_due' | 'paused' | 'unpaid' | 'canceled' | 'expired';
@@ -176,7 +176,7 @@ export type PaymentStatus = 'succeeded' | 'pending' | 'failed' | 'requires_actio
  */
 export type PaymentSequence = 'first' | 'recurring' | 'oneoff';
 /**
- * Normalised payment failure class (dunning.md section 3); drives retries and customer actions.
+ * Normalised payment failure class (docs/dunning.md section 3); drives retries and customer actions.
  */
 export type FailureCategory =
   | 'insufficient_funds'
@@ -529,7 +529,7 @@ export interface DunningSnapshot {
    */
   unpaidBalanceMinor: number;
   /**
-   * Customer defaults within the configured window; feeds the blacklist rule (dunning.md).
+   * Customer defaults within the configured window; feeds the blacklist rule (docs/dunning.md section 4.6).
    */
   defaultsInWindow: number;
   decision?: DunningDecision;
@@ -592,7 +592,7 @@ export interface DunningDecision {
   resumeBilling?: boolean;
 }
 /**
- * The demand of one delivery of a subscription, per SKU after kit explosion (stock-demand.md §5), as the hub recorded it once per (subscription, period).
+ * The demand of one delivery of a subscription, per SKU after kit explosion (docs/stock-demand.md §2), as the hub recorded it once per (subscription, period).
  */
 export interface DemandSnapshot {
   /**
@@ -626,7 +626,7 @@ export interface DemandLine {
   quantity: number;
 }
 /**
- * A draft purchase proposal for one SKU at one location, with the inputs of the formula and the subscriptions that drove it (stock-demand.md §6).
+ * A draft purchase proposal for one SKU at one location, with the inputs of the formula and the subscriptions that drove it (docs/stock-demand.md §5).
  */
 export interface ReorderProposal {
   /**
@@ -700,7 +700,7 @@ export interface ReorderProposal {
   trail: string[];
 }
 /**
- * Blacklist state of a customer as the hub decided it (dunning.md §4: N defaults within M months), set or cleared.
+ * Blacklist state of a customer as the hub decided it (docs/dunning.md §4.6: N defaults within M days), set or cleared.
  */
 export interface CustomerRisk {
   /**

@@ -52,7 +52,7 @@ export interface ReconcileReport {
 }
 
 /**
- * The nightly reconciliation (stock-demand.md §7): compares the hub with the billing provider
+ * The nightly reconciliation (docs/stock-demand.md §7): compares the hub with the billing provider
  * (the truth about subscriptions), the warehouse (reservations) and the ERP (purchase
  * proposals), counts drift by kind and repairs it by emitting corrective events into the same
  * pipeline, never by writing the projection. Streams every side: memory stays bounded however

@@ -13,7 +13,7 @@ import { reservationReference } from './warehouse-pass';
  * index alone, so a simulator process and the process seeding the hub agree without sharing
  * memory. The hub side is made the way the hub makes it: the provider's webhook event through
  * the inbound mapping and the projection, the demand of the next delivery as the domain
- * computes it (stock-demand.md §5), a reservation for what is reserved.
+ * computes it (docs/stock-demand.md §2), a reservation for what is reserved.
  */
 export interface PopulationOptions {
   size: number;

@@ -4,7 +4,7 @@ import type { SubscriptionSnapshot } from '../events';
 export type BillOfMaterials = ReadonlyMap<string, ReadonlyArray<{ sku: string; qtyPer: number }>>;
 
 /**
- * One delivery's demand per SKU (stock-demand.md §5): each line exploded into its components —
+ * One delivery's demand per SKU (docs/stock-demand.md §2): each line exploded into its components —
  * the components recorded on the event when present (so a later BoM change does not rewrite
  * history), else the BoM, else the SKU itself — quantities multiplied and summed per SKU.
  * The kit SKU itself gets no demand.
@@ -18,7 +18,7 @@ export function deliveryDemand(snapshot: Pick<SubscriptionSnapshot, 'items'>, bo
   return out;
 }
 
-/** Whether the next renewal of a subscription ships (p(k, r) of §4, deterministic). */
+/** Whether the next renewal of a subscription ships (deterministic: docs/stock-demand.md §1). */
 export function renewalShips(s: Pick<SubscriptionSnapshot, 'status' | 'pause' | 'cancel' | 'entitlement'>, dunningDeliver = true): boolean {
   if (s.pause || s.cancel) return false;
   if (s.status === 'active' || s.status === 'trialing') return s.entitlement.deliver;

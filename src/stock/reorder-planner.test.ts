@@ -13,7 +13,7 @@ async function* rows<T>(items: T[]) {
   yield* items;
 }
 
-describe('reorder planner (stock-demand.md §6) over the SQLite domain store', () => {
+describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain store', () => {
   let store: SqliteStore;
   let tmp: ReturnType<typeof tempSqliteFile>;
   beforeEach(() => {

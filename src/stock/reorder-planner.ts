@@ -25,7 +25,7 @@ export interface PlannerDeps {
 const DAY = 86_400_000;
 
 /**
- * The reorder planner (stock-demand.md §6): for each SKU with a rule, the forecast at the end of
+ * The reorder planner (docs/stock-demand.md §5): for each SKU with a rule, the forecast at the end of
  * the horizon (lead time + review days) from the warehouse's stock and the hub's recorded
  * subscription demand; below min, a purchase proposal up to max rounded up to the multiple,
  * at most one open per SKU, carrying the subscriptions that drove it. A proposal is a hub event

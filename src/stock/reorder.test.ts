@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { forecast, horizonDays, quantityToOrder, type ReorderRule } from './reorder';
 
-describe('reorder proposals (stock-demand.md)', () => {
+describe('reorder proposals (docs/stock-demand.md §5)', () => {
   it('Odoo docs worked example: min 10, max 40, multiple 6, forecast 8 → order 36', () => {
     expect(quantityToOrder(8, { type: 'up-to-max', min: 10, max: 40, multiple: 6 })).toBe(36);
   });

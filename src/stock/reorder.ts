@@ -1,5 +1,5 @@
 /**
- * Reorder proposals (stock-demand.md §1, §2, §6). Two rule types, as the anchors differ:
+ * Reorder proposals (docs/stock-demand.md §5). Two rule types, as the anchors differ:
  * - `up-to-max` (Odoo orderpoints): when the forecast falls below min, order up to max(min, max),
  *   rounded UP to the multiple (0 or 1: the exact amount);
  * - `fixed-lot` (ERPNext auto-reorder): when the projected quantity is at or below the reorder

@@ -1,4 +1,4 @@
-// /admin/api over real HTTP against a real hub (reliability.md S5, R5): bearer token from
+// /admin/api over real HTTP against a real hub (docs/reliability.md S5, R5): bearer token from
 // SUBHUB_ADMIN_TOKEN (off without one), rate limit, event lookup and dead-letter handling.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Operations over real HTTP: /healthz, /readyz, /metrics (Prometheus text) and SIGTERM drain of
-// the real CLI process (reliability.md R11).
+// the real CLI process (docs/reliability.md R11).
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { spawnCliHub, stripeToTargetConnectors, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
 import { fixture } from '../helpers/fixtures';

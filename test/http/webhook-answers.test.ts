@@ -1,5 +1,5 @@
-// POST /webhooks/:connectorId over real HTTP on loopback against a real hub (reliability.md S1–S4, R10;
-// providers.md §1.7): every answer is asserted by status and stable error code.
+// POST /webhooks/:connectorId over real HTTP on loopback against a real hub (docs/reliability.md S1–S4, R10;
+// docs/providers.md §1.7): every answer is asserted by status and stable error code.
 import { createHmac } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 /**
- * R9/R10 (docs: /work/shared/reference/reliability.md §5, §7): the SQLite adapter's durability
+ * R9/R10 (docs/reliability.md §2, §5): the SQLite adapter's durability
  * configuration on every open, its versioned migrations, integrity after writes, and that a
  * storage failure rejects `append` (the webhook answers 503) instead of acknowledging it.
  */

@@ -1,4 +1,4 @@
-// Shopify: `X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(raw body, app client secret)) (providers.md §2.1).
+// Shopify: `X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(raw body, app client secret)) (docs/providers.md §2.1).
 import { anyDigestMatches, decodeDigest, fail, hmacSha256, optionalHeader, rawBodyProblem, requireHeader, usableSecrets } from './common';
 import type { VerifyInput, VerifyResult, WebhookVerifier } from './verifier';
 

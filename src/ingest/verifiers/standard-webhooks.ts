@@ -1,4 +1,4 @@
-// Standard Webhooks v1.0.0: `webhook-id`, `webhook-timestamp`, `webhook-signature` (providers.md §6,
+// Standard Webhooks v1.0.0: `webhook-id`, `webhook-timestamp`, `webhook-signature` (docs/providers.md §5,
 // standard-webhooks spec and its reference JavaScript library). Used for generic sources.
 import {
   anyDigestMatches,

@@ -1,5 +1,5 @@
 // Stripe verifier: signatures made by the official `stripe` package, and every accept/reject decision
-// cross-checked against stripe.webhooks.constructEvent (reliability.md S1/S2).
+// cross-checked against stripe.webhooks.constructEvent (docs/reliability.md S1/S2).
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import Stripe from 'stripe';

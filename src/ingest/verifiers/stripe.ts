@@ -1,4 +1,4 @@
-// Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` (providers.md §1.7, stripe-node Webhooks.ts).
+// Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` (docs/providers.md §1.7, stripe-node Webhooks.ts).
 import {
   anyDigestMatches,
   decodeDigest,

@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
+  NORMALISE_TIMEOUT: { kind: 'bad_input', summary: 'Normalising one inbox entry ran past pipeline.normaliseBudgetMs: the pipeline thread was restarted and the entry dead-lettered (stage map); fix the mapping, then replay.' },
+  INBOX_SET_ASIDE: { kind: 'bad_input', summary: 'An operator dead-lettered a stuck inbox entry (subhub inbox dead-letter, admin API); replay it once the cause is fixed.' },
   CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
 
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)

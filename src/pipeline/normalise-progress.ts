@@ -43,6 +43,7 @@ export class NormaliseProgress {
     Atomics.store(this.#idLength, 0, n);
     Atomics.store(this.#slots, 1, BigInt(now));
     Atomics.add(this.#slots, 0, 1n);
+    this.beat(now);
   }
 
   /** The entry is done (or the attempt threw): progress. */
@@ -62,13 +63,14 @@ export class NormaliseProgress {
 
   /** The entry being normalised now, if any. */
   current(): { inboxId: string; startedAt: number } | undefined {
-    for (;;) {
+    // A write takes a few instructions; bounded, because a thread terminated half way through
+    // one leaves the version odd for good (the entry read then may be torn, never a hang).
+    for (let tries = 0; ; tries++) {
       const version = Atomics.load(this.#slots, 0);
-      if (version % 2n === 1n) continue; // a write is under way: a few instructions
       const startedAt = Number(Atomics.load(this.#slots, 1));
       const inboxId = new TextDecoder().decode(this.#id.slice(0, Atomics.load(this.#idLength, 0)));
-      if (Atomics.load(this.#slots, 0) !== version) continue;
-      return startedAt === 0 ? undefined : { inboxId, startedAt };
+      const settled = version % 2n === 0n && Atomics.load(this.#slots, 0) === version;
+      if (settled || tries >= 1000) return startedAt === 0 ? undefined : { inboxId, startedAt };
     }
   }
 }
@@ -79,9 +81,11 @@ export class NormaliseProgress {
  */
 export function stallReason(progress: NormaliseProgress, inboxPending: number, now: number, stallAfterMs: number): string | undefined {
   const current = progress.current();
-  if (current && now - current.startedAt >= stallAfterMs) {
+  if (current) {
+    if (now - current.startedAt < stallAfterMs) return undefined;
     return `pipeline stalled: inbox entry ${current.inboxId} has been normalising for ${now - current.startedAt} ms (threshold pipeline.stallAfterMs ${stallAfterMs} ms); set it aside with "subhub inbox dead-letter ${current.inboxId}"`;
   }
+  // Nothing under way: waiting work with no poll or finished entry for that long.
   const idle = now - progress.lastProgressAt;
   if (inboxPending > 0 && idle >= stallAfterMs) {
     return `pipeline stalled: ${inboxPending} inbox entries wait and the normaliser made no progress for ${idle} ms (threshold pipeline.stallAfterMs ${stallAfterMs} ms)`;

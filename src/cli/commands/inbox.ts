@@ -1,10 +1,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../config/load-config';
-import { LocatedErrors } from '../../errors/located-error';
 import { inboxSettlement } from '../../pipeline/normalise-quarantine';
-import { databaseFile } from '../../runtime';
-import { SqliteStore } from '../../store/sqlite/sqlite-store';
+import { openConfiguredStore } from '../data-store';
 import type { CliIO } from '../io';
 
 export interface InboxOptions {
@@ -37,15 +34,8 @@ export function registerInboxCommand(program: Command, io: CliIO, done: (code: n
  * out; the admin API (POST /admin/api/inbox/:id/dead-letter) restarts the pipeline at once.
  */
 export async function inboxCommand(action: string, id: string | undefined, o: InboxOptions, io: CliIO): Promise<number> {
-  let dataDir: string;
-  try {
-    dataDir = loadConfig({ path: o.config, env: io.env }).config.storage?.dataDir ?? './data';
-  } catch (e) {
-    if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
-    else throw e;
-    return 1;
-  }
-  const store = new SqliteStore(databaseFile(dataDir));
+  const store = openConfiguredStore(o.config, io);
+  if (!store) return 1;
   try {
     if (action === 'list') {
       const limit = o.limit === undefined ? 50 : Number(o.limit);

@@ -15,7 +15,7 @@ const MAPPING = `{
     "total": {
       "$add": [1, { "$path": "$nope.x" }]
     },
-    "check": { "$test": { "$path": "s" }, "pattern": "(a)\\1" },
+    "check": { "$test": { "$path": "s" }, "pattern": "(a)\\\\1" },
     "fine": { "$upper": { "$path": "name" } }
   }
 }

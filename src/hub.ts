@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
 import { buildPipeline } from './pipeline/build-pipeline';
 import { inlineRunner, threadRunner, type PipelineRunner } from './pipeline/pipeline-runner';
+import { PIPELINE_DEFAULTS, stallReason } from './pipeline/normalise-progress';
+import { normaliseWatchdog } from './pipeline/normalise-quarantine';
 import { databaseFile, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -69,6 +71,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             silent: options.silent === true,
           },
           logger,
+          normaliseWatchdog(store, config.pipeline?.normaliseBudgetMs ?? PIPELINE_DEFAULTS.normaliseBudgetMs),
         )
       : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock));
   let accepting = true;
@@ -96,6 +99,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           token: adminToken,
           ratePerMin: config.admin?.ratePerMin ?? 120,
           replayed: () => pipeline.notify(),
+          inboxSettled: (id) => pipeline.abandon(id).finally(() => pipeline.notify()),
           clearBlacklist: (customerId, actor) => {
             const now = (options.clock ?? Date.now)();
             // Reads committed state (a fresh service); its derived events join the inbox like any other.
@@ -121,11 +125,14 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         metrics.queueDepth.set({ queue: 'deliveries' }, counts.deliveriesPending);
         metrics.deadLetters.set(counts.deadLettersOpen);
       }
+      const stalled = counts && stallReason(pipeline.progress, counts.inboxPending, Date.now(), config.pipeline?.stallAfterMs ?? PIPELINE_DEFAULTS.stallAfterMs);
       return {
-        ready: storeOk && pipeline.running && accepting,
+        ready: storeOk && pipeline.running && accepting && !stalled,
         checks: {
           store: storeOk ? 'ok' : 'unavailable',
           workers: pipeline.running ? 'running' : 'stopped',
+          pipeline: stalled ? 'stalled' : 'ok',
+          ...(stalled ? { reason: stalled } : {}),
           mappings: mappings.names().length,
           ...counts,
         },

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
+import { registerInboxCommand } from './commands/inbox';
 import { mapCommand } from './commands/map';
 import { reconcileCommand, type ReconcileCommandOptions } from './commands/reconcile';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
@@ -73,6 +74,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .action(async (action: string, id: string | undefined, opts: DlqOptions) => {
       code = await dlqCommand(action, id, opts, io);
     });
+
+  registerInboxCommand(program, io, (c) => (code = c));
 
   program
     .command('reconcile')

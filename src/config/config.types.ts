@@ -230,6 +230,14 @@ export interface PipelineConfig {
    * How long a claimed item stays claimed; after a crash it is handed out again.
    */
   leaseMs?: number;
+  /**
+   * Longest one inbox entry may take to normalise (enrichment and mapping), in ms. Past it the pipeline thread is restarted and the entry becomes a dead letter NORMALISE_TIMEOUT, so later events move on.
+   */
+  normaliseBudgetMs?: number;
+  /**
+   * /readyz answers 503 (pipeline stalled) when inbox entries wait and the normaliser has made no progress for this long, in ms.
+   */
+  stallAfterMs?: number;
 }
 /**
  * The admin API under /admin/api (enabled when SUBHUB_ADMIN_TOKEN is set).

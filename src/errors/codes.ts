@@ -29,7 +29,8 @@ export const ERROR_CODES = {
   MAPPING_UNKNOWN_MAPPING: { kind: 'config', summary: '$use (or a cases file) names a mapping that is not loaded or does not compile.' },
   MAPPING_CYCLE: { kind: 'config', summary: 'Mappings use each other in a cycle.' },
   MAPPING_BAD_REGEX: { kind: 'config', summary: 'A regular expression does not compile.' },
-  MAPPING_UNSAFE_REGEX: { kind: 'config', summary: 'A regular expression could backtrack catastrophically.' },
+  MAPPING_UNSAFE_REGEX: { kind: 'config', summary: 'A regular expression could backtrack catastrophically (no longer raised: regexes run on a linear-time engine).' },
+  MAPPING_UNSUPPORTED_REGEX: { kind: 'config', summary: 'A regular expression uses syntax the linear-time engine (RE2) does not run: back-references, lookaround.' },
   MAPPING_BAD_ARGUMENT: { kind: 'config', summary: 'An operator argument is not valid (time zone, unit, name).' },
   MAPPING_TABLE_LOAD: { kind: 'config', summary: 'A lookup table file could not be loaded.' },
   MAPPING_JSONATA_COMPILE: { kind: 'config', summary: 'A $jsonata expression does not compile.' },
@@ -61,6 +62,8 @@ export const ERROR_CODES = {
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
+  NORMALISE_TIMEOUT: { kind: 'bad_input', summary: 'Normalising one inbox entry ran past pipeline.normaliseBudgetMs: the pipeline thread was restarted and the entry dead-lettered (stage map); fix the mapping, then replay.' },
+  INBOX_SET_ASIDE: { kind: 'bad_input', summary: 'An operator dead-lettered a stuck inbox entry (subhub inbox dead-letter, admin API); replay it once the cause is fixed.' },
   CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
 
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)

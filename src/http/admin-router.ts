@@ -3,9 +3,10 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { TokenBucket } from '../pipeline/token-bucket';
 import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
+import { adminInboxRoutes, type AdminInboxDeps } from './admin-inbox';
 import { StoreUnavailableError } from '../store/store-error';
 
-export interface AdminDeps {
+export interface AdminDeps extends AdminInboxDeps {
   store: Store;
   /** The bearer token (SUBHUB_ADMIN_TOKEN); the router is only mounted when one is set. */
   token: string;
@@ -121,6 +122,8 @@ export function adminRouter(deps: AdminDeps): Router {
     if (deps.clearBlacklist(id, actor) === 'not_blacklisted') return void res.status(409).json({ error: { code: 'ADMIN_NOT_BLACKLISTED', message: 'the customer is not blacklisted' } });
     res.json({ status: 'cleared', id, actor });
   });
+
+  adminInboxRoutes(router, deps, now);
 
   for (const action of ['replay', 'discard'] as const) {
     router.post(`/dead-letters/:id/${action}`, async (req, res) => {

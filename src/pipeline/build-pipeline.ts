@@ -7,6 +7,7 @@ import type { TargetGuards } from './deliver';
 import { Pipeline } from './pipeline';
 import { DEFAULT_RETRY } from './retry-policy';
 import { TokenBucket } from './token-bucket';
+import { PIPELINE_DEFAULTS } from './normalise-progress';
 import { DomainService } from '../domain/domain-service';
 import { domainSettings } from '../domain/domain-settings';
 import { scheduleNightly } from '../domain/nightly-job';
@@ -44,7 +45,7 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,
-    settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
+    settings: { ...PIPELINE_DEFAULTS, ...config.pipeline },
     logger,
     metrics,
     normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, clock())] },

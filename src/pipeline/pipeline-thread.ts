@@ -32,4 +32,4 @@ port.on('message', (m: ThreadRequest) => {
     });
   }
 });
-post({ type: 'ready' });
+post({ type: 'ready', progress: pipeline.progress.buffer });

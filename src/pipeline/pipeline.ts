@@ -4,6 +4,7 @@ import type { HubMetrics } from '../observability/metrics';
 import type { DeliveryRow, InboxOutcome, Store } from '../store/ports';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
+import { NormaliseProgress } from './normalise-progress';
 
 export interface PipelineDeps {
   store: Store;
@@ -44,6 +45,9 @@ export class Pipeline {
     }
     return event;
   };
+
+  /** The entry being normalised and the last progress, shared with the main thread (watchdog, /readyz). */
+  readonly progress = new NormaliseProgress();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -105,6 +109,7 @@ export class Pipeline {
     while (this.#running) {
       try {
         const rows = await store.claimInbox(settings.inboxBatch, settings.leaseMs, Date.now());
+        this.progress.beat(Date.now());
         if (rows.length === 0) {
           await this.#idle();
           continue;
@@ -114,10 +119,15 @@ export class Pipeline {
         const outcomes: InboxOutcome[] = [];
         let applied: boolean[];
         try {
-          for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
+          for (const row of rows) {
+            this.progress.begin(row.id, Date.now());
+            outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
+            this.progress.end(Date.now());
+          }
           const now = Date.now();
           applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
         } finally {
+          this.progress.end(Date.now());
           // Committed, failed or thrown half way: what the domain saw in this batch is now in the
           // store, or will be computed again when the entries are handed out again.
           this.deps.afterBatch?.();

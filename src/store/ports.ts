@@ -153,6 +153,32 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
+/** How an operator (or the watchdog) takes an inbox entry out of line without normalising it. */
+export type InboxSettlement =
+  /** Marks it ignored, with the reason (nothing is delivered; the raw body stays in the inbox). */
+  | { action: 'skip'; reason: string }
+  /** Records a dead letter at stage `map` with the raw body, replayable like any other. */
+  | { action: 'dead_letter'; errorCode: string; errorMessage: string };
+
+export type InboxSettleResult =
+  | { status: 'skipped' }
+  | { status: 'dead_lettered'; deadLetterId: string }
+  /** `not_pending`: the entry was already normalised, ignored or failed. */
+  | { status: 'not_found' | 'not_pending' };
+
+/** An inbox entry waiting for (or under) normalisation, as operators list it. */
+export interface PendingInboxEntry {
+  id: string;
+  source: string;
+  sourceEventId: string;
+  eventType?: string;
+  receivedAt: number;
+  /** How often it was claimed; more than one means an earlier claim never finished. */
+  attempts: number;
+  /** Set while a worker holds it. */
+  leasedUntil?: number;
+}
+
 /** Dead letters, lookups and the audit trail. */
 export interface HubState {
   findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined>;
@@ -166,6 +192,14 @@ export interface HubState {
   replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found' | 'not_replayable'>;
   discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'>;
   counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }>;
+  /** Oldest first: the entries still to be normalised. */
+  listPendingInbox(limit: number): Promise<PendingInboxEntry[]>;
+  /**
+   * Takes a pending inbox entry out of line, whoever holds its lease (a stuck worker's later
+   * completion is fenced off), and audits it with the actor. Changes nothing unless the entry is
+   * still pending.
+   */
+  settleInbox(id: string, settlement: InboxSettlement, actor: string, now: number): Promise<InboxSettleResult>;
   /** Records a dead letter that belongs to no stored event (e.g. a verified but unreadable webhook). */
   addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string>;
 }

@@ -703,6 +703,54 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       });
     });
 
+    describe('listPendingInbox and settleInbox (operator and watchdog)', () => {
+      it('lists pending entries oldest first with attempts and lease; a claimed entry can be set aside, and its worker\'s late completion is fenced off', async () => {
+        const a = await store.append(webhook('stripe', 'evt_stuck', { receivedAt: T0 }));
+        const b = await store.append(webhook('stripe', 'evt_next', { receivedAt: T0 + 1 }));
+        const [held] = await store.claimInbox(1, LEASE, T0 + 2);
+        expect(await store.listPendingInbox(10)).toEqual([
+          expect.objectContaining({ id: a.id, source: 'stripe', sourceEventId: 'evt_stuck', eventType: 'customer.subscription.updated', receivedAt: T0, attempts: 1, leasedUntil: T0 + 2 + LEASE }),
+          { id: b.id, source: 'stripe', sourceEventId: 'evt_next', eventType: 'customer.subscription.updated', receivedAt: T0 + 1, attempts: 0 },
+        ]);
+        expect(await store.listPendingInbox(1)).toHaveLength(1);
+
+        const r = await store.settleInbox(a.id, { action: 'dead_letter', errorCode: 'NORMALISE_TIMEOUT', errorMessage: 'ran for 31000 ms' }, 'pipeline-watchdog', T0 + 3);
+        expect(r.status).toBe('dead_lettered');
+        const dl = await store.getDeadLetter((r as { deadLetterId: string }).deadLetterId);
+        expect(dl).toMatchObject({
+          stage: 'map',
+          source: 'stripe',
+          sourceEventId: 'evt_stuck',
+          inboxId: a.id,
+          errorCode: 'NORMALISE_TIMEOUT',
+          errorMessage: 'ran for 31000 ms',
+          attempts: 1,
+          firstAttemptAt: T0,
+          lastAttemptAt: T0 + 3,
+          payload: webhook('stripe', 'evt_stuck').body,
+          status: 'open',
+        });
+        expect((await store.findEvent('stripe', 'evt_stuck'))?.inbox.status).toBe('failed');
+        expect(await store.completeInbox(held!, { status: 'ignored', reason: 'late' }, T0 + 4)).toBe(false);
+        expect((await store.claimInbox(10, LEASE, T0 + 5)).map((x) => x.sourceEventId)).toEqual(['evt_next']);
+        expect(await store.counts()).toMatchObject({ inboxPending: 1, deadLettersOpen: 1 });
+
+        // Replayed, it is pending again (and the watchdog would meet it again if still too slow).
+        expect(await store.replayDeadLetter(dl!.id, 'ops', T0 + 6)).toBe('replayed');
+        expect((await store.listPendingInbox(10)).map((x) => x.id)).toContain(a.id);
+      });
+
+      it('skip marks a pending entry ignored with the actor and reason; a second settle, or an unknown id, changes nothing', async () => {
+        const a = await store.append(webhook('stripe', 'evt_skip', { receivedAt: T0 }));
+        expect(await store.settleInbox(a.id, { action: 'skip', reason: 'test webhook' }, 'ana', T0 + 1)).toEqual({ status: 'skipped' });
+        expect((await store.findEvent('stripe', 'evt_skip'))?.inbox).toMatchObject({ status: 'ignored', detail: 'skipped by ana: test webhook' });
+        expect(await store.settleInbox(a.id, { action: 'dead_letter', errorCode: 'INBOX_SET_ASIDE', errorMessage: 'x' }, 'ana', T0 + 2)).toEqual({ status: 'not_pending' });
+        expect(await store.settleInbox('nope', { action: 'skip', reason: 'x' }, 'ana', T0 + 2)).toEqual({ status: 'not_found' });
+        expect(await store.listPendingInbox(10)).toEqual([]);
+        expect(await store.counts()).toMatchObject({ inboxPending: 0, deadLettersOpen: 0 });
+      });
+    });
+
     describe('releaseAllLeases (single-worker restart)', () => {
       it('frees leased inbox entries and in-flight deliveries at once, keeping arrival order', async () => {
         await store.append(webhook('stripe', 'evt_1', { receivedAt: T0 }));

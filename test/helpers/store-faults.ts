@@ -34,6 +34,8 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     replayDeadLetter: inner.replayDeadLetter.bind(inner),
     discardDeadLetter: inner.discardDeadLetter.bind(inner),
     counts: inner.counts.bind(inner),
+    listPendingInbox: inner.listPendingInbox.bind(inner),
+    settleInbox: inner.settleInbox.bind(inner),
     addDeadLetter: inner.addDeadLetter.bind(inner),
     ping: inner.ping.bind(inner),
     releaseAllLeases: inner.releaseAllLeases.bind(inner),

@@ -70,6 +70,7 @@ describe('health, readiness and metrics (real hub, real HTTP)', () => {
       checks: {
         store: 'ok',
         workers: 'running',
+        pipeline: 'ok',
         mappings: h.mappings.names().length,
         inboxPending: 0,
         deliveriesPending: 0,

@@ -1,9 +1,6 @@
 import { userInfo } from 'node:os';
-import { loadConfig } from '../../config/load-config';
-import { LocatedErrors } from '../../errors/located-error';
-import { databaseFile } from '../../runtime';
 import type { DeadLetter, DeadLetterFilter } from '../../store/ports';
-import { SqliteStore } from '../../store/sqlite/sqlite-store';
+import { openConfiguredStore } from '../data-store';
 import type { CliIO } from '../io';
 
 export interface DlqOptions {
@@ -22,15 +19,8 @@ export interface DlqOptions {
  * Replays and discards are audited with the actor (default: the OS user).
  */
 export async function dlqCommand(action: string, id: string | undefined, o: DlqOptions, io: CliIO): Promise<number> {
-  let dataDir: string;
-  try {
-    dataDir = loadConfig({ path: o.config, env: io.env }).config.storage?.dataDir ?? './data';
-  } catch (e) {
-    if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
-    else throw e;
-    return 1;
-  }
-  const store = new SqliteStore(databaseFile(dataDir));
+  const store = openConfiguredStore(o.config, io);
+  if (!store) return 1;
   try {
     const now = Date.now();
     const actor = o.actor ?? `cli:${userInfo().username}`;

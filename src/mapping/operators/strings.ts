@@ -1,6 +1,6 @@
 import type { CompileContext } from '../compile-context';
 import type { Evaluator } from '../scope';
-import { isSafeRegex } from '../regex-safety';
+import { compileLinearRegex, type LinearRegex } from '../linear-regex';
 import { compilePath } from './core';
 import { NODE, NODE_LIST, type OperatorDef, type OperatorNode } from './operator';
 import { describe, fail, MAX_ITERATION, MAX_REGEX_INPUT, requireArray, requireString, unary } from './support';
@@ -24,31 +24,24 @@ function stringOp(name: `$${string}`, summary: string, fn: (s: string) => string
 }
 
 const PATTERN_PARAMS = {
-  pattern: { schema: { type: 'string', minLength: 1 }, description: 'A JavaScript regular expression (checked for catastrophic backtracking).', required: true },
+  pattern: { schema: { type: 'string', minLength: 1 }, description: 'A regular expression in RE2 syntax (linear-time matching; no back-references or lookaround).', required: true },
   flags: { schema: { type: 'string', pattern: '^[imsu]*$' }, description: 'Regex flags among i, m, s, u.' },
 };
 
-/** Compiles the node's regex once; reports syntax errors and patterns that could backtrack exponentially. */
-function compileRegex(n: OperatorNode, cc: CompileContext, extraFlags = ''): RegExp | undefined {
+/** Compiles the node's regex once (linear-time engine); reports syntax errors and syntax RE2 does not run. */
+function compileRegex(n: OperatorNode, cc: CompileContext): LinearRegex | undefined {
   const pattern = n.params.pattern as string;
-  const flags = `${(n.params.flags as string | undefined) ?? ''}${extraFlags}`;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern, flags);
-  } catch (e) {
-    cc.error('MAPPING_BAD_REGEX', cc.child(n.pointer, 'pattern'), (e as Error).message);
-    return undefined;
-  }
-  if (!isSafeRegex(re)) {
+  const r = compileLinearRegex(pattern, (n.params.flags as string | undefined) ?? '');
+  if (r.ok) return r.regex;
+  if (r.reason === 'invalid') cc.error('MAPPING_BAD_REGEX', cc.child(n.pointer, 'pattern'), r.message);
+  else
     cc.error(
-      'MAPPING_UNSAFE_REGEX',
+      'MAPPING_UNSUPPORTED_REGEX',
       cc.child(n.pointer, 'pattern'),
-      `pattern ${JSON.stringify(pattern)} could backtrack catastrophically`,
-      'avoid nested quantifiers such as (a+)+ and alternatives inside repetition such as (a|b)* (write [ab]*); mapping files may come from anyone',
+      `pattern ${JSON.stringify(pattern)} uses syntax the linear-time regex engine does not support (${r.message})`,
+      'back-references (\\1, \\k<name>), lookahead and lookbehind ((?=, (?!, (?<=, (?<!), \\u escapes (write \\x{41}) and repeat counts over 1000 are not available; see "Regular expressions" in mappings/README.md',
     );
-    return undefined;
-  }
-  return re;
+  return undefined;
 }
 
 function limited(n: OperatorNode, arr: unknown[], from: Evaluator): unknown[] {
@@ -149,9 +142,9 @@ export const stringOperators: OperatorDef[] = [
     arg: NODE,
     params: { ...PATTERN_PARAMS, with: { schema: { type: 'string' }, description: 'Replacement text.', required: true } },
     compile: (n, cc) => {
-      const re = compileRegex(n, cc, 'g');
+      const re = compileRegex(n, cc);
       const replacement = n.params.with as string;
-      return unary(n, cc, (v, from) => regexInput(n, v, from).replace(re!, replacement));
+      return unary(n, cc, (v, from) => re!.replaceAll(regexInput(n, v, from), replacement));
     },
   },
   {
@@ -181,7 +174,7 @@ export const stringOperators: OperatorDef[] = [
     compile: (n, cc) => {
       const re = compileRegex(n, cc);
       const group = (n.params.group as number | undefined) ?? 1;
-      return unary(n, cc, (v, from) => re!.exec(regexInput(n, v, from))?.[group] ?? undefined);
+      return unary(n, cc, (v, from) => re!.extract(regexInput(n, v, from), group));
     },
   },
 ];

@@ -12,6 +12,9 @@ import type {
   InboxInsertResult,
   InboxOutcome,
   InboxRow,
+  InboxSettleResult,
+  InboxSettlement,
+  PendingInboxEntry,
   Store,
 } from '../ports';
 import { StoreUnavailableError } from '../store-error';
@@ -105,6 +108,12 @@ export class SqliteStore implements Store {
       deadLetter: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
       resolveDeadLetter: db.prepare(
         `UPDATE dead_letters SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`,
+      ),
+      inboxById: db.prepare('SELECT * FROM inbox WHERE id = ?'),
+      settleInbox: db.prepare(`UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received'`),
+      pendingInbox: db.prepare(
+        `SELECT id, source, source_event_id, event_type, received_at, attempts, lease_until FROM inbox
+         WHERE status = 'received' ORDER BY received_at, id LIMIT ?`,
       ),
       requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, detail = NULL WHERE id = ?`),
       requeueDelivery: db.prepare(
@@ -356,6 +365,50 @@ export class SqliteStore implements Store {
   async counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }> {
     const c = this.#read(() => this.#sql.counts.get() as { inbox: number; deliveries: number; dead: number });
     return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
+  }
+
+  async listPendingInbox(limit: number): Promise<PendingInboxEntry[]> {
+    const rows = this.#read(() => this.#sql.pendingInbox.all(limit) as Array<Record<string, unknown>>);
+    return rows.map((r) => ({
+      id: r.id as string,
+      source: r.source as string,
+      sourceEventId: r.source_event_id as string,
+      ...(r.event_type === null ? {} : { eventType: r.event_type as string }),
+      receivedAt: r.received_at as number,
+      attempts: r.attempts as number,
+      ...(r.lease_until === null ? {} : { leasedUntil: r.lease_until as number }),
+    }));
+  }
+
+  async settleInbox(id: string, settlement: InboxSettlement, actor: string, now: number): Promise<InboxSettleResult> {
+    return this.#write((): InboxSettleResult => {
+      const row = this.#sql.inboxById.get(id) as Record<string, unknown> | undefined;
+      if (!row) return { status: 'not_found' };
+      const detail = settlement.action === 'skip' ? `skipped by ${actor}: ${settlement.reason}` : settlement.errorCode;
+      if (this.#sql.settleInbox.run(settlement.action === 'skip' ? 'ignored' : 'failed', detail, id).changes === 0) return { status: 'not_pending' };
+      const what = { source: row.source, sourceEventId: row.source_event_id, attempts: row.attempts };
+      if (settlement.action === 'skip') {
+        this.#sql.audit.run(now, actor, 'inbox.skip', id, JSON.stringify({ ...what, reason: settlement.reason }));
+        return { status: 'skipped' };
+      }
+      const deadLetterId = this.#insertDeadLetter(
+        {
+          stage: 'map',
+          source: row.source as string,
+          sourceEventId: row.source_event_id as string,
+          inboxId: id,
+          errorCode: settlement.errorCode,
+          errorMessage: settlement.errorMessage,
+          attempts: row.attempts as number,
+          firstAttemptAt: row.received_at as number,
+          lastAttemptAt: now,
+          payload: row.body as string,
+        },
+        now,
+      );
+      this.#sql.audit.run(now, actor, 'inbox.dead_letter', id, JSON.stringify({ ...what, deadLetterId, errorCode: settlement.errorCode }));
+      return { status: 'dead_lettered', deadLetterId };
+    });
   }
 
   async releaseAllLeases(): Promise<void> {

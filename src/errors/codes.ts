@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
+  DELIVERY_INPUT_INVALID: { kind: 'bad_input', summary: 'An action\'s payload has a value the target would refuse (an unknown enum value, an unparsable time); checked before sending, nothing was sent.' },
+  DELIVERY_NO_RESULT: { kind: 'permanent', summary: 'The target answered, but without what the action exists for (e.g. an invoice without a hosted payment page for a pay link).' },
   CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
 
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)

@@ -47,7 +47,13 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     settings: { pollMs: 50, inboxBatch: 100, deliveryConcurrency: 32, leaseMs: 60_000, ...config.pipeline },
     logger,
     metrics,
-    normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, clock())] },
+    normalise: {
+      config,
+      connectors,
+      mappings,
+      handlers: [(event) => domain.handle(event, clock())],
+      enrich: { guards: guardsOf, retry: { ...DEFAULT_RETRY, ...config.retry } },
+    },
     background: planner,
     onStop: () => nightly?.stop(),
     afterBatch: () => {

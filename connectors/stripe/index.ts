@@ -71,7 +71,7 @@ export const stripeConnector = defineConnector({
         if (!r.externalId?.startsWith('https://')) throw new DeliveryError('DELIVERY_NO_RESULT', `Stripe invoice ${invoice} has no hosted_invoice_url: no pay link to send`);
         return r;
       },
-      pauseCollection: (p, ctx) => {
+      pauseCollection: async (p, ctx) => {
         const pause = pauseCollectionOf(p);
         return call((s) => s.subscriptions.update(field(p, 'subscription'), { pause_collection: pause }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs }));
       },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import type { ActionContext, ConnectorDeps } from '../../src/sdk';
+import { stripeClientFor } from '../../test/helpers/stripe-sim-connector';
 import { stripeConnector } from './index';
 import { startStripeSimulator, type StripeSimulator } from './simulator';
 
@@ -13,8 +14,7 @@ let sim: StripeSimulator;
 let stripe: Stripe;
 beforeEach(async () => {
   sim = await startStripeSimulator();
-  const u = new URL(sim.url);
-  stripe = new Stripe(KEY, { host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  stripe = stripeClientFor(sim.url);
 });
 afterEach(() => sim.close());
 

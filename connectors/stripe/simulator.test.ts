@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { stripeClientFor } from '../../test/helpers/stripe-sim-connector';
 import { startTarget } from '../../test/helpers/target-server';
 import { periodBoundary, periodOf } from './simulator-objects';
 import { startStripeSimulator, type StripeSimulator } from './simulator';
@@ -7,10 +8,7 @@ const KEY = 'sk_test_simulator';
 const unix = (iso: string) => Date.parse(iso) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString();
 
-function sdk(sim: StripeSimulator): Stripe {
-  const u = new URL(sim.url);
-  return new Stripe(KEY, { host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
-}
+const sdk = (sim: StripeSimulator): Stripe => stripeClientFor(sim.url, KEY);
 
 describe('Stripe simulator: billing periods in calendar months from the billing cycle anchor', () => {
   it('Stripe\'s end-of-month rule: Jan 31 → Feb 28 (Feb 29 in a leap year) → Mar 31; Dec 1 → Jan 1 → Feb 1', () => {

@@ -16,6 +16,7 @@ import Stripe from 'stripe';
 import { stripeConnector } from '../../connectors/stripe';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import type { ActionContext, ConnectorDeps } from '../../src/sdk';
+import { stripeClientFor } from '../helpers/stripe-sim-connector';
 
 const MOCK_URL = process.env.STRIPE_MOCK_URL;
 if (!MOCK_URL) throw new Error('STRIPE_MOCK_URL is not set: start stripe-mock first (url="$(.ci/stripe-mock.sh start)"; STRIPE_MOCK_URL="$url" npm run test:stripe-mock)');
@@ -24,7 +25,7 @@ const mockUrl = new URL(MOCK_URL);
 const deps: ConnectorDeps = { resolveSecret: () => 'sk_test_123' };
 const options = { apiKey: { env: 'STRIPE_API_KEY' }, api: { host: mockUrl.hostname, port: Number(mockUrl.port), protocol: 'http' }, allowHosts: [mockUrl.hostname] };
 const ctx = (key: string): ActionContext => ({ idempotencyKey: key, attempt: 1, timeoutMs: 10_000 });
-const mock = new Stripe('sk_test_123', { host: mockUrl.hostname, port: Number(mockUrl.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+const mock = stripeClientFor(MOCK_URL, 'sk_test_123');
 
 /** Runs a call; a refusal by stripe-mock (4xx) fails the test with Stripe's message. */
 async function accepted<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -109,8 +110,7 @@ describe('the simulator\'s objects have the field sets of Stripe\'s (stripe-mock
   const theirs: Record<string, object> = {};
   beforeAll(async () => {
     sim = await startStripeSimulator();
-    const u = new URL(sim.url);
-    const s = new Stripe('sk_test_simulator', { host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+    const s = stripeClientFor(sim.url);
     ours.customer = await s.customers.create({ email: 'ana@example.com' });
     ours.price = await s.prices.create({ unit_amount: 990, currency: 'eur', recurring: { interval: 'month' }, product: 'prod_coffee' });
     const sub = await s.subscriptions.create({ customer: (ours.customer as Stripe.Customer).id, items: [{ price: (ours.price as Stripe.Price).id }] });

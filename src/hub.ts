@@ -125,7 +125,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         metrics.queueDepth.set({ queue: 'deliveries' }, counts.deliveriesPending);
         metrics.deadLetters.set(counts.deadLettersOpen);
       }
-      const stalled = counts && stallReason(pipeline.progress, counts.inboxPending, Date.now(), config.pipeline?.stallAfterMs ?? PIPELINE_DEFAULTS.stallAfterMs);
+      const stalled = counts && stallReason(pipeline.progress, counts.inboxPending - counts.inboxDeferred, Date.now(), config.pipeline?.stallAfterMs ?? PIPELINE_DEFAULTS.stallAfterMs);
       return {
         ready: storeOk && pipeline.running && accepting && !stalled,
         checks: {

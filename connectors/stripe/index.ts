@@ -13,7 +13,8 @@ interface StripeOptions {
  * Stripe (billing). Inbound: webhooks signed with Stripe-Signature; mappings receive the event
  * object. Outbound, through the official `stripe` SDK with the delivery's idempotency key:
  * createPortalSession (a payment-method update link), payLink (an invoice's hosted page),
- * pauseCollection / resumeCollection, cancel (now or at period end). Pull: subscriptions, with
+ * pauseCollection / resumeCollection, cancel (now or at period end); payloads are checked before
+ * they are sent. Enrichment: a failed invoice's PaymentIntent (see failedPaymentOf). Pull: subscriptions, with
  * the SDK's auto-pagination. Retries are the pipeline's (the SDK's own are off).
  */
 export const stripeConnector = defineConnector({
@@ -63,20 +64,17 @@ export const stripeConnector = defineConnector({
             { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
           ),
         ),
-      payLink: (p, ctx) => call((s) => s.invoices.retrieve(field(p, 'invoice'), {}, { timeout: ctx.timeoutMs })),
-      pauseCollection: (p, ctx) =>
-        call((s) =>
-          s.subscriptions.update(
-            field(p, 'subscription'),
-            {
-              pause_collection: {
-                behavior: ((p as { behavior?: string }).behavior ?? 'void') as 'void',
-                ...(typeof (p as { resumesAt?: unknown }).resumesAt === 'string' ? { resumes_at: Math.floor(Date.parse((p as { resumesAt: string }).resumesAt) / 1000) } : {}),
-              },
-            },
-            { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
-          ),
-        ),
+      payLink: async (p, ctx) => {
+        const invoice = field(p, 'invoice');
+        const r = await call((s) => s.invoices.retrieve(invoice, {}, { timeout: ctx.timeoutMs }));
+        // A draft, or an invoice paid out of band, has no hosted page: no link to send.
+        if (!r.externalId?.startsWith('https://')) throw new DeliveryError('DELIVERY_NO_RESULT', `Stripe invoice ${invoice} has no hosted_invoice_url: no pay link to send`);
+        return r;
+      },
+      pauseCollection: async (p, ctx) => {
+        const pause = pauseCollectionOf(p);
+        return call((s) => s.subscriptions.update(field(p, 'subscription'), { pause_collection: pause }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs }));
+      },
       resumeCollection: (p, ctx) =>
         call((s) => s.subscriptions.update(field(p, 'subscription'), { pause_collection: '' }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs })),
       cancel: (p, ctx) =>
@@ -85,6 +83,18 @@ export const stripeConnector = defineConnector({
             ? s.subscriptions.update(field(p, 'subscription'), { cancel_at_period_end: true }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs })
             : s.subscriptions.cancel(field(p, 'subscription'), {}, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs }),
         ),
+    };
+  },
+  createEnrichers(raw, deps) {
+    const client = clientOf(raw as unknown as StripeOptions, deps.resolveSecret);
+    return {
+      'invoice.payment_failed': async (event, ctx) => {
+        try {
+          return await failedPaymentOf(event as StripeEvent, client(), ctx.timeoutMs);
+        } catch (e) {
+          throw classify(e);
+        }
+      },
     };
   },
   createPulls(raw, deps) {
@@ -100,6 +110,47 @@ export const stripeConnector = defineConnector({
     };
   },
 });
+
+const PAUSE_BEHAVIORS = ['keep_as_draft', 'mark_uncollectible', 'void'] as const;
+
+/** `pause_collection` from the payload, checked as Stripe would (behavior one of three, resumes_at a time) before anything is sent. */
+function pauseCollectionOf(p: unknown): Stripe.SubscriptionUpdateParams.PauseCollection {
+  const { behavior = 'void', resumesAt } = (p ?? {}) as { behavior?: unknown; resumesAt?: unknown };
+  if (!PAUSE_BEHAVIORS.includes(behavior as 'void')) {
+    throw new DeliveryError('DELIVERY_INPUT_INVALID', `pause_collection.behavior must be one of ${PAUSE_BEHAVIORS.join(', ')}; got ${JSON.stringify(behavior)}`);
+  }
+  if (resumesAt === undefined || resumesAt === null) return { behavior: behavior as 'void' };
+  const at = typeof resumesAt === 'string' ? Date.parse(resumesAt) : NaN;
+  if (!Number.isFinite(at)) throw new DeliveryError('DELIVERY_INPUT_INVALID', `resumesAt must be an ISO 8601 time; got ${JSON.stringify(resumesAt)}`);
+  return { behavior: behavior as 'void', resumes_at: Math.floor(at / 1000) };
+}
+
+interface StripeEvent {
+  api_version?: string | null;
+  data?: { object?: { id?: string; payment_intent?: unknown; payments?: unknown } };
+}
+
+/** API versions from this one on leave `payment_intent` off the invoice: its payments are listed under `payments`. */
+const BASIL = '2025-03-31';
+
+/**
+ * The PaymentIntent of a failed invoice payment, which the webhook leaves out: from 2025-03-31.basil
+ * on, the invoice re-read with `payments.data.payment.payment_intent` expanded (the payment with an
+ * error, else the newest); before, the PaymentIntent whose id the invoice carries. `undefined` when
+ * the event already carries it expanded, or has no invoice. Mappings read `enrichment.payment_intent`.
+ */
+async function failedPaymentOf(event: StripeEvent, stripe: Stripe, timeout: number): Promise<{ payment_intent: Stripe.PaymentIntent | null } | undefined> {
+  const inv = event.data?.object;
+  if (!inv?.id) return undefined;
+  if (typeof inv.payment_intent === 'string') return { payment_intent: await stripe.paymentIntents.retrieve(inv.payment_intent, {}, { timeout }) };
+  const listed = (inv.payments as { data?: Array<{ payment?: { payment_intent?: unknown } }> } | undefined)?.data ?? [];
+  if (inv.payment_intent != null || listed.some((x) => typeof x.payment?.payment_intent === 'object' && x.payment.payment_intent !== null)) return undefined;
+  // Before basil an invoice without a PaymentIntent id has none to read.
+  if ((event.api_version ?? '') < BASIL && 'payment_intent' in inv) return undefined;
+  const full = await stripe.invoices.retrieve(inv.id, { expand: ['payments.data.payment.payment_intent'] }, { timeout });
+  const intents = (full.payments?.data ?? []).map((x) => x.payment.payment_intent).filter((pi): pi is Stripe.PaymentIntent => typeof pi === 'object' && pi !== null);
+  return { payment_intent: intents.find((pi) => pi.last_payment_error) ?? intents[0] ?? null };
+}
 
 /** One SDK client per connector instance, made on first use (the key is resolved then). */
 function clientOf(o: StripeOptions, resolveSecret: (ref: SecretRef) => string | undefined): () => Stripe {

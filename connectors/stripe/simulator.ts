@@ -2,13 +2,35 @@ import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
+import {
+  cancellation,
+  periodBoundary,
+  periodOf,
+  renderCustomer,
+  renderEvent,
+  renderInvoice,
+  renderInvoicePayment,
+  renderPaymentIntent,
+  renderPrice,
+  renderSubscription,
+  setPeriod,
+  type Obj,
+  type PriceInput,
+} from './simulator-objects';
+import { checkParams, PARAMS } from './simulator-params';
 
 /**
- * A stateful subset of the Stripe API for tests and demos, spoken like Stripe: form-encoded
- * requests (`items[0][price]=…`), bearer secret keys, list objects with `has_more` and
- * `starting_after`, Stripe's error object, and `Idempotency-Key` replays. It keeps customers,
- * prices, subscriptions with items and invoices, and sends signed webhooks (Stripe-Signature
- * `t=…,v1=…`) for what changes, retrying non-2xx answers like Stripe does (faster).
+ * A stateful subset of the Stripe API for tests and demos, spoken like Stripe at the API version
+ * the `stripe` SDK pins (objects in simulator-objects.ts): form-encoded requests
+ * (`items[0][price]=…`) checked like Stripe (simulator-params.ts: unknown parameters, bad enum
+ * values and unparsable numbers are 400 with `param`), bearer secret keys, list objects with
+ * `has_more` and `starting_after`, Stripe's error object, and `Idempotency-Key` replays. It keeps
+ * customers, prices, subscriptions with items (periods in calendar months from the billing cycle
+ * anchor, Stripe's end-of-month rule), invoices with their payments and PaymentIntents
+ * (`expand[]=payments.data.payment.payment_intent`), and sends signed webhooks (Stripe-Signature
+ * `t=…,v1=…`, `api_version` the version they are shaped as) for what changes, retrying non-2xx
+ * answers like Stripe does (faster). Webhooks carry what Stripe's do: a failed invoice without
+ * its payments.
  * Simulation controls (not Stripe endpoints): `POST /_sim/subscriptions/:id/fail_payment` makes
  * the next renewal (or, with `invoice`, a retry of an open invoice) fail as the JSON body says
  * (`payment_method_type`, `code`, `decline_code`, `final`: no further attempt);
@@ -23,9 +45,7 @@ export interface StripeSimulatorOptions {
   now?: () => number;
 }
 
-type Obj = Record<string, unknown> & { id: string };
-
-/** A bulk-loaded subscription (no invoice, no webhook). Prices not created through the API render as `{id, object: 'price'}`. */
+/** A bulk-loaded subscription (no invoice, no webhook). Prices not created through the API render as monthly prices without an amount. */
 export interface SeedSubscription {
   id: string;
   customer: string;
@@ -48,6 +68,9 @@ export interface StripeSimulator {
   seedSubscriptions(subs: Iterable<SeedSubscription>): number;
   /** The subscription as a mutable Stripe object (a seeded one is materialised): change it to make drift no webhook announces. */
   subscription(id: string): Obj | undefined;
+  /** Adds a price (or a customer) under a given id, as the API would render it: for seeding from tables. */
+  seedPrice(id: string, price: PriceInput): Obj;
+  seedCustomer(id: string, customer: { email?: string | null; name?: string | null; metadata?: Record<string, string> }): Obj;
   /** Webhook deliveries: event type, attempts, final HTTP status. */
   deliveries: Array<{ eventId: string; type: string; attempts: number; status: number }>;
   /** Resolves when every webhook sent so far was delivered or given up. */
@@ -57,28 +80,25 @@ export interface StripeSimulator {
 
 /** A seeded subscription as the API renders it (`price` gives the stored price object, if any). */
 export function renderSeedSubscription(s: SeedSubscription, price: (id: string) => Obj | undefined = () => undefined): Obj {
-  return {
+  const currency = s.currency ?? 'eur';
+  const sub = renderSubscription({
     id: s.id,
-    object: 'subscription',
     customer: s.customer,
     status: s.status,
-    currency: s.currency ?? 'eur',
+    currency,
     created: s.currentPeriodStart,
-    start_date: s.currentPeriodStart,
-    current_period_start: s.currentPeriodStart,
-    current_period_end: s.currentPeriodEnd,
-    cancel_at_period_end: s.cancelAtPeriodEnd === true,
-    cancel_at: s.cancelAtPeriodEnd ? s.currentPeriodEnd : null,
-    canceled_at: null,
-    pause_collection: s.pauseCollection ?? null,
-    collection_method: 'charge_automatically',
-    metadata: {},
-    items: {
-      object: 'list',
-      data: s.items.map((it, i) => ({ id: `si_${s.id.replace(/^sub_/, '')}_${i}`, object: 'subscription_item', price: price(it.price) ?? { id: it.price, object: 'price' }, quantity: it.quantity })),
-      has_more: false,
-    },
-  };
+    anchor: s.currentPeriodStart,
+    periodStart: s.currentPeriodStart,
+    periodEnd: s.currentPeriodEnd,
+    items: s.items.map((it, i) => ({
+      id: `si_${s.id.replace(/^sub_/, '')}_${i}`,
+      price: price(it.price) ?? renderPrice(it.price, s.currentPeriodStart, { currency, unit_amount: null, product: `prod_${it.price.replace(/^price_/, '')}`, recurring: { interval: 'month', interval_count: 1 } }),
+      quantity: it.quantity,
+    })),
+    cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+    pauseCollection: s.pauseCollection ?? null,
+  });
+  return sub;
 }
 
 let counter = 0;
@@ -135,7 +155,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
 
   const emit = (type: string, object: Obj, previous?: Record<string, unknown>) => {
     if (!options.webhook) return;
-    const event = { id: newId('evt'), object: 'event', api_version: '2026-09-30.endive', created: now(), livemode: false, pending_webhooks: 1, type, data: { object, ...(previous ? { previous_attributes: previous } : {}) } };
+    const event = renderEvent(newId('evt'), type, now(), object, previous, newId('req')) as { id: string };
     const { url, secret, retryDelaysMs = [50, 200, 1000] } = options.webhook;
     const record = { eventId: event.id, type, attempts: 0, status: 0 };
     deliveries.push(record);
@@ -162,63 +182,67 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     inFlight.add(p);
   };
 
-  const intervalDays = (sub: Obj) => {
-    const price = (sub.items as { data: Array<{ price: Obj }> }).data[0]!.price;
-    const r = price.recurring as { interval?: string; interval_count?: number } | null;
-    const unit = r?.interval === 'year' ? 365 : r?.interval === 'week' ? 7 : r?.interval === 'day' ? 1 : 30;
-    return unit * (r?.interval_count ?? 1);
+  const recurringOf = (sub: Obj) => ((sub.items as { data: Array<{ price: Obj }> }).data[0]!.price.recurring as { interval?: string; interval_count?: number } | null);
+  /** The end of the period after the current one: the next boundary counted from the billing cycle anchor (calendar months). */
+  const nextBoundary = (sub: Obj, after: number) => {
+    const anchor = sub.billing_cycle_anchor as number;
+    let k = 1;
+    while (periodBoundary(anchor, recurringOf(sub), k) <= after) k++;
+    return periodBoundary(anchor, recurringOf(sub), k);
   };
+  /** Payments of each invoice (listed under invoice.payments on request), newest first, and their PaymentIntents (in `objects`). */
+  const payments = new Map<string, Obj[]>();
+  const customerOf = (id: string) => objects.get(id);
   let invoiceNumber = 0;
-  const invoiceFor = (sub: Obj, reason: string, paid: boolean): Obj => {
-    const items = (sub.items as { data: Array<{ price: Obj; quantity: number }> }).data;
-    const amount = items.reduce((n, i) => n + (i.price.unit_amount as number) * i.quantity, 0);
-    const period = { start: sub.current_period_start as number, end: sub.current_period_end as number };
-    const inv: Obj = {
+  /** A renewal or creation invoice with its first payment (succeeded, or failed as `error` says). */
+  const invoiceFor = (sub: Obj, reason: string, paid: boolean, method = 'card', error?: Record<string, unknown>): Obj => {
+    const inv = renderInvoice({
       id: newId('in'),
-      object: 'invoice',
       number: `SIM-${String(++invoiceNumber).padStart(4, '0')}`,
-      customer: sub.customer,
-      subscription: sub.id,
-      billing_reason: reason,
-      collection_method: 'charge_automatically',
-      currency: sub.currency,
-      amount_due: amount,
-      amount_paid: paid ? amount : 0,
-      amount_remaining: paid ? 0 : amount,
-      attempt_count: 1,
-      attempted: true,
-      status: paid ? 'paid' : 'open',
-      hosted_invoice_url: `https://invoice.stripe.test/i/${newId('inv')}`,
-      next_payment_attempt: paid ? null : now() + 3 * 86400,
-      created: now(),
-      period_start: period.start,
-      period_end: period.end,
-      status_transitions: { finalized_at: now(), paid_at: paid ? now() : null },
-      lines: {
-        object: 'list',
-        data: items.map((i) => ({ id: newId('il'), object: 'line_item', type: 'subscription', subscription: sub.id, price: i.price, quantity: i.quantity, amount: (i.price.unit_amount as number) * i.quantity, proration: false, period })),
-        has_more: false,
-      },
-    };
+      customer: customerOf(sub.customer as string),
+      customerId: sub.customer as string,
+      subscription: sub,
+      reason,
+      paid,
+      now: now(),
+      hostedUrl: `https://invoice.stripe.test/i/${newId('inv')}`,
+      lineIds: (sub.items as { data: unknown[] }).data.map(() => newId('il')),
+    });
     objects.set(inv.id, inv);
     sub.latest_invoice = inv.id;
+    if ((inv.amount_due as number) > 0) attempt(inv, method, error);
     return inv;
   };
-  /** The renewal's attempt failing the way the body says (card decline or SEPA return), as Stripe reports it on the invoice. */
-  const failure = (inv: Obj, body: Record<string, unknown>) => {
+  /** One payment attempt of an invoice: Stripe keeps one PaymentIntent per invoice and records the last error on it. */
+  const attempt = (inv: Obj, method: string, error?: Record<string, unknown>) => {
+    const listed = payments.get(inv.id) ?? [];
+    const previous = listed[0] && objects.get((listed[0].payment as { payment_intent: string }).payment_intent);
+    const pi = renderPaymentIntent(previous?.id ?? newId('pi'), inv, now(), method, error);
+    objects.set(pi.id, pi);
+    const record = renderInvoicePayment(listed[0]?.id ?? newId('inpay'), inv, pi.id, now(), !error);
+    payments.set(inv.id, [record]);
+  };
+  /** The invoice as retrieved: `payments` only when asked for (`expand[]=payments…`), PaymentIntents expanded when the path says so. */
+  const renderForRead = (inv: Obj, expand: string[]): Obj => {
+    if (!expand.some((e) => e === 'payments' || e.startsWith('payments.'))) return inv;
+    const deep = expand.includes('payments.data.payment.payment_intent');
+    const data = (payments.get(inv.id) ?? []).map((p) => {
+      const id = (p.payment as { payment_intent: string }).payment_intent;
+      return deep ? { ...p, payment: { ...(p.payment as object), payment_intent: objects.get(id) ?? id } } : p;
+    });
+    return { ...inv, payments: { object: 'list', data, has_more: false, url: '/v1/invoice_payments' } };
+  };
+  const expandOf = (req: Request): string[] => {
+    const e = (req.query.expand ?? (req.body as Record<string, unknown> | undefined)?.expand) as unknown;
+    return (Array.isArray(e) ? e : e && typeof e === 'object' ? Object.values(e) : e ? [e] : []).map(String);
+  };
+  /** The renewal's attempt failing the way the body says (card decline or SEPA return): Stripe's last_payment_error. */
+  const failure = (body: Record<string, unknown>) => {
     const method = body.payment_method_type === 'sepa_debit' ? 'sepa_debit' : 'card';
     const code = String(body.code ?? (method === 'card' ? 'card_declined' : 'insufficient_funds'));
     return {
-      id: newId('pi'),
-      object: 'payment_intent',
-      amount: inv.amount_due,
-      currency: inv.currency,
-      customer: inv.customer,
-      created: now(),
-      payment_method: null,
-      payment_method_types: [method],
-      status: 'requires_payment_method',
-      last_payment_error: {
+      method,
+      error: {
         type: method === 'card' ? 'card_error' : 'invalid_request_error',
         code,
         ...(method === 'card' ? { decline_code: String(body.decline_code ?? 'insufficient_funds') } : {}),
@@ -228,20 +252,29 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     };
   };
 
-  /** Moves the subscription into its next period; returns the previous period (for previous_attributes). */
+  /** Moves the subscription into its next period; returns the previous period (for previous_attributes, on the items). */
   const renewPeriod = (s: Obj) => {
-    const previous = { current_period_start: s.current_period_start, current_period_end: s.current_period_end };
-    s.current_period_start = s.current_period_end;
-    s.current_period_end = (s.current_period_end as number) + intervalDays(s) * 86400;
-    return previous;
+    const { start, end } = periodOf(s);
+    const items = structuredClone(s.items) as { data: Array<Record<string, unknown>> };
+    setPeriod(s, end, nextBoundary(s, end));
+    return { items: { data: items.data.map((it) => ({ id: it.id, current_period_start: start, current_period_end: end })) } };
   };
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'extended');
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.use((req, res, next) => {
     if (req.path.startsWith('/_sim/')) return next();
     if (req.header('authorization') !== `Bearer ${apiKey}`) return err(res, 401, 'invalid_request_error', 'Invalid API Key provided');
+    // Parameters checked like Stripe, before anything happens (an idempotent replay included).
+    const route = `${req.method} ${req.path.replace(/^(\/v1\/(?:customers|subscriptions|invoices|payment_intents))\/[^/]+$/, '$1/:id')}`;
+    const spec = PARAMS[route];
+    if (spec) {
+      const params = { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown> | undefined) ?? {}) };
+      const [problem] = checkParams(params, spec);
+      if (problem) return err(res, 400, 'invalid_request_error', problem.message, { param: problem.param, code: problem.code });
+    }
     const key = req.header('idempotency-key');
     if (req.method === 'POST' && key) {
       const params = JSON.stringify([req.path, req.body]);
@@ -258,7 +291,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   });
 
   app.post('/v1/customers', (req, res) => {
-    const c: Obj = { id: newId('cus'), object: 'customer', created: now(), email: req.body.email ?? null, name: req.body.name ?? null, metadata: req.body.metadata ?? {}, invoice_settings: { default_payment_method: null } };
+    const c = renderCustomer(newId('cus'), now(), req.body as Record<string, unknown>);
     objects.set(c.id, c);
     res.json(c);
   });
@@ -267,57 +300,61 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     return c ? res.json(c) : missing(res, req.params.id);
   });
   app.post('/v1/prices', (req, res) => {
-    const b = req.body as Record<string, unknown> & { recurring?: { interval?: string; interval_count?: string } };
-    const unit = Number(b.unit_amount);
-    if (!Number.isInteger(unit) || typeof b.currency !== 'string') return err(res, 400, 'invalid_request_error', 'unit_amount (integer) and currency are required', { param: 'unit_amount' });
-    const p: Obj = {
-      id: newId('price'),
-      object: 'price',
-      active: true,
+    const b = req.body as Record<string, unknown> & { recurring?: { interval?: string; interval_count?: string; usage_type?: string }; metadata?: Record<string, string> };
+    if (typeof b.currency !== 'string') return err(res, 400, 'invalid_request_error', 'Missing required param: currency.', { param: 'currency', code: 'parameter_missing' });
+    if (b.unit_amount === undefined) return err(res, 400, 'invalid_request_error', 'Missing required param: unit_amount.', { param: 'unit_amount', code: 'parameter_missing' });
+    if (b.recurring && !b.recurring.interval) return err(res, 400, 'invalid_request_error', 'Missing required param: recurring[interval].', { param: 'recurring[interval]', code: 'parameter_missing' });
+    const p = renderPrice(newId('price'), now(), {
       currency: b.currency,
-      unit_amount: unit,
-      nickname: b.nickname ?? null,
+      unit_amount: Number(b.unit_amount),
       product: typeof b.product === 'string' ? b.product : newId('prod'),
-      recurring: b.recurring ? { interval: b.recurring.interval ?? 'month', interval_count: Number(b.recurring.interval_count ?? 1), usage_type: 'licensed' } : null,
-      type: b.recurring ? 'recurring' : 'one_time',
-    };
+      nickname: (b.nickname as string | undefined) ?? null,
+      lookup_key: (b.lookup_key as string | undefined) ?? null,
+      metadata: b.metadata,
+      recurring: b.recurring ? { interval: b.recurring.interval!, interval_count: Number(b.recurring.interval_count ?? 1), usage_type: b.recurring.usage_type } : null,
+    });
     objects.set(p.id, p);
     res.json(p);
   });
   app.post('/v1/subscriptions', (req, res) => {
-    const b = req.body as { customer?: string; items?: Array<{ price?: string; quantity?: string }>; metadata?: Record<string, string> };
-    if (!b.customer || !get(b.customer, 'customer')) return missing(res, String(b.customer), 'customer');
+    const b = req.body as { customer?: string; items?: Array<{ price?: string; quantity?: string }>; metadata?: Record<string, string>; trial_end?: string; cancel_at_period_end?: string };
+    if (!b.customer) return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
+    if (!get(b.customer, 'customer')) return missing(res, String(b.customer), 'customer');
     const itemsIn = (Array.isArray(b.items) ? b.items : Object.values(b.items ?? {})) as Array<{ price?: string; quantity?: string }>;
-    if (itemsIn.length === 0) return err(res, 400, 'invalid_request_error', 'Missing required param: items.', { param: 'items' });
+    if (itemsIn.length === 0) return err(res, 400, 'invalid_request_error', 'Missing required param: items.', { param: 'items', code: 'parameter_missing' });
     const items = [];
     for (const [i, it] of itemsIn.entries()) {
       const price = it.price ? get(it.price, 'price') : undefined;
       if (!price) return missing(res, String(it.price), `items[${i}][price]`);
-      items.push({ id: newId('si'), object: 'subscription_item', price, quantity: Number(it.quantity ?? 1) });
+      if (!price.recurring) return err(res, 400, 'invalid_request_error', `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, { param: `items[${i}][price]` });
+      items.push({ id: newId('si'), price, quantity: Number(it.quantity ?? 1) });
     }
     const start = now();
-    const sub: Obj = {
+    const trialEnd = b.trial_end === undefined ? undefined : b.trial_end === 'now' ? start : Number(b.trial_end);
+    if (trialEnd !== undefined && trialEnd < start) return err(res, 400, 'invalid_request_error', 'Invalid timestamp: must be an integer Unix timestamp in the future.', { param: 'trial_end' });
+    const trialing = trialEnd !== undefined && trialEnd > start;
+    const sub = renderSubscription({
       id: newId('sub'),
-      object: 'subscription',
       customer: b.customer,
-      status: 'active',
-      currency: items[0]!.price.currency,
+      status: trialing ? 'trialing' : 'active',
+      currency: items[0]!.price.currency as string,
       created: start,
-      start_date: start,
-      current_period_start: start,
-      current_period_end: start,
-      cancel_at_period_end: false,
-      cancel_at: null,
-      canceled_at: null,
-      pause_collection: null,
-      collection_method: 'charge_automatically',
-      metadata: b.metadata ?? {},
-      items: { object: 'list', data: items, has_more: false },
-    };
-    sub.current_period_end = start + intervalDays(sub) * 86400;
+      anchor: trialing ? trialEnd : start,
+      periodStart: start,
+      periodEnd: trialing ? trialEnd : start,
+      items,
+      metadata: b.metadata,
+      trialStart: trialing ? start : null,
+      trialEnd: trialing ? trialEnd : null,
+      cancelAtPeriodEnd: b.cancel_at_period_end === 'true',
+    });
+    if (!trialing) setPeriod(sub, start, nextBoundary(sub, start));
+    if (sub.cancel_at_period_end) sub.cancel_at = periodOf(sub).end;
     objects.set(sub.id, sub);
     addSubscription(sub.id);
-    const inv = invoiceFor(sub, 'subscription_create', true);
+    // A trial's first invoice is for nothing: Stripe marks it paid at once.
+    const inv = trialing ? invoiceFor({ ...sub, items: { ...(sub.items as object), data: items.map((it) => ({ ...it, price: { ...it.price, unit_amount: 0, unit_amount_decimal: '0' } })) } }, 'subscription_create', true) : invoiceFor(sub, 'subscription_create', true);
+    sub.latest_invoice = inv.id;
     res.json(sub);
     emit('customer.subscription.created', structuredClone(sub));
     emit('invoice.paid', structuredClone(inv));
@@ -331,7 +368,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     let hasMore = false;
     for (let pos = after === undefined ? 0 : after + 1; pos < subOrder.length; pos++) {
       const o = subscriptionAt(pos);
-      if (!o || (status !== undefined && o.status !== status)) continue;
+      if (!o || (status !== undefined && o.status !== status) || (status === undefined && req.query.status !== 'all' && o.status === 'canceled')) continue;
       if (data.length === limit) {
         hasMore = true;
         break;
@@ -347,16 +384,28 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.post('/v1/subscriptions/:id', (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    const b = req.body as { pause_collection?: string | { behavior?: string; resumes_at?: string }; cancel_at_period_end?: string };
+    const b = req.body as { pause_collection?: string | { behavior?: string; resumes_at?: string }; cancel_at_period_end?: string; cancellation_details?: { comment?: string; feedback?: string }; metadata?: Record<string, string> };
+    if (typeof b.pause_collection === 'object' && !b.pause_collection.behavior) return err(res, 400, 'invalid_request_error', 'Missing required param: pause_collection[behavior].', { param: 'pause_collection[behavior]', code: 'parameter_missing' });
+    if (s.status === 'canceled') return err(res, 400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.', { param: Object.keys(b)[0] });
     const previous: Record<string, unknown> = {};
     if (b.pause_collection !== undefined) {
       previous.pause_collection = s.pause_collection;
-      s.pause_collection = b.pause_collection === '' ? null : { behavior: (b.pause_collection as { behavior?: string }).behavior ?? 'void', resumes_at: (b.pause_collection as { resumes_at?: string }).resumes_at ? Number((b.pause_collection as { resumes_at?: string }).resumes_at) : null };
+      s.pause_collection = typeof b.pause_collection === 'string' ? null : { behavior: b.pause_collection.behavior, resumes_at: b.pause_collection.resumes_at ? Number(b.pause_collection.resumes_at) : null };
     }
     if (b.cancel_at_period_end !== undefined) {
       previous.cancel_at_period_end = s.cancel_at_period_end;
+      previous.cancel_at = s.cancel_at;
+      previous.cancellation_details = s.cancellation_details;
       s.cancel_at_period_end = b.cancel_at_period_end === 'true';
-      s.cancel_at = s.cancel_at_period_end ? s.current_period_end : null;
+      s.cancel_at = s.cancel_at_period_end ? periodOf(s).end : null;
+      s.cancellation_details = s.cancel_at_period_end ? cancellation('cancellation_requested', b.cancellation_details?.feedback ?? null, b.cancellation_details?.comment ?? null) : cancellation(null);
+    } else if (b.cancellation_details) {
+      previous.cancellation_details = s.cancellation_details;
+      s.cancellation_details = { ...(s.cancellation_details as object), ...b.cancellation_details };
+    }
+    if (b.metadata !== undefined) {
+      previous.metadata = s.metadata;
+      s.metadata = { ...(s.metadata as object), ...b.metadata };
     }
     res.json(s);
     emit('customer.subscription.updated', structuredClone(s), previous);
@@ -364,22 +413,30 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.delete('/v1/subscriptions/:id', (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    Object.assign(s, { status: 'canceled', canceled_at: now(), ended_at: now() });
+    if (s.status === 'canceled') return err(res, 400, 'invalid_request_error', `No such subscription: '${s.id}'; it is already canceled.`, { param: 'id' });
+    const details = ({ ...(req.query as object), ...((req.body as object | undefined) ?? {}) } as { cancellation_details?: { comment?: string; feedback?: string } }).cancellation_details;
+    Object.assign(s, { status: 'canceled', canceled_at: now(), ended_at: now(), cancellation_details: cancellation('cancellation_requested', details?.feedback ?? null, details?.comment ?? null) });
     res.json(s);
     emit('customer.subscription.deleted', structuredClone(s));
   });
   app.get('/v1/invoices/:id', (req, res) => {
     const i = get(req.params.id, 'invoice');
-    return i ? res.json(i) : missing(res, req.params.id);
+    return i ? res.json(renderForRead(i, expandOf(req))) : missing(res, req.params.id);
   });
   app.get('/v1/invoices', (req, res) => {
-    const all = [...objects.values()].filter((o) => o.object === 'invoice' && (typeof req.query.subscription !== 'string' || o.subscription === req.query.subscription));
+    const subscriptionOf = (o: Obj) => (o.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription;
+    const all = [...objects.values()].filter((o) => o.object === 'invoice' && (typeof req.query.subscription !== 'string' || subscriptionOf(o) === req.query.subscription));
     res.json(list(req, all, '/v1/invoices'));
+  });
+  app.get('/v1/payment_intents/:id', (req, res) => {
+    const pi = get(req.params.id, 'payment_intent');
+    return pi ? res.json(pi) : missing(res, req.params.id, 'intent');
   });
   app.post('/v1/billing_portal/sessions', (req, res) => {
     const customer = req.body.customer as string | undefined;
-    if (!customer || !get(customer, 'customer')) return missing(res, String(customer), 'customer');
-    res.json({ id: newId('bps'), object: 'billing_portal.session', customer, return_url: req.body.return_url ?? null, flow: req.body.flow_data ?? null, url: `https://billing.stripe.test/p/session/${newId('live')}` });
+    if (!customer) return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
+    if (!get(customer, 'customer')) return missing(res, String(customer), 'customer');
+    res.json({ id: newId('bps'), object: 'billing_portal.session', configuration: 'bpc_sim', created: now(), customer, flow: req.body.flow_data ?? null, livemode: false, locale: req.body.locale ?? null, on_behalf_of: null, return_url: req.body.return_url ?? null, url: `https://billing.stripe.test/p/session/${newId('live')}` });
   });
   // Simulation controls (not Stripe endpoints): what Stripe's billing engine does on its own.
   app.post('/_sim/subscriptions/:id/fail_payment', express.json(), (req, res) => {
@@ -389,16 +446,19 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     // A retry of the open invoice (body.invoice) or the next renewal's first attempt.
     const open = typeof body.invoice === 'string' ? get(body.invoice, 'invoice') : undefined;
     if (typeof body.invoice === 'string' && !open) return missing(res, body.invoice, 'invoice');
+    const { method, error } = failure(body);
     const period = open ? {} : renewPeriod(s);
-    const inv = open ?? invoiceFor(s, 'subscription_cycle', false);
-    if (open) inv.attempt_count = (inv.attempt_count as number) + 1;
+    const inv = open ?? invoiceFor(s, 'subscription_cycle', false, method, error);
+    if (open) {
+      inv.attempt_count = (inv.attempt_count as number) + 1;
+      attempt(inv, method, error);
+    }
     // `final`: Stripe gives up on the invoice (its retries are exhausted, or it never retries this failure).
     inv.next_payment_attempt = body.final === true ? null : now() + 3 * 86400;
     const previous = { status: s.status };
     s.status = 'past_due';
-    inv.last_finalization_error = null;
-    inv.payment_intent = failure(inv, body);
     res.json(inv);
+    // As Stripe delivers it: the invoice without its payments (a receiver reads them through the API).
     emit('invoice.payment_failed', structuredClone(inv));
     if (previous.status !== 'past_due' || !open) emit('customer.subscription.updated', structuredClone(s), { ...previous, ...period });
   });
@@ -407,7 +467,11 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
     if (s.status === 'canceled' || s.pause_collection) return err(res, 400, 'invalid_request_error', `Subscription ${s.id} does not renew (${s.status === 'canceled' ? 'canceled' : 'collection paused'}).`);
-    const previous = renewPeriod(s);
+    const previous: Record<string, unknown> = renewPeriod(s);
+    if (s.status === 'trialing') {
+      previous.status = 'trialing';
+      s.status = 'active';
+    }
     const inv = invoiceFor(s, 'subscription_cycle', true);
     res.json(inv);
     emit('invoice.paid', structuredClone(inv));
@@ -418,9 +482,10 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const inv = get(req.params.id, 'invoice');
     if (!inv) return missing(res, req.params.id);
     if (inv.status === 'paid') return err(res, 400, 'invalid_request_error', 'Invoice is already paid.');
-    Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null, attempt_count: (inv.attempt_count as number) + 1 });
+    Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null, attempt_count: (inv.attempt_count as number) + 1, auto_advance: false });
     inv.status_transitions = { ...(inv.status_transitions as object), paid_at: now() };
-    const s = get(inv.subscription as string, 'subscription');
+    attempt(inv, 'card');
+    const s = get((inv.parent as { subscription_details: { subscription: string } }).subscription_details.subscription, 'subscription');
     res.json(inv);
     emit('invoice.paid', structuredClone(inv));
     if (s && s.status === 'past_due') {
@@ -442,6 +507,16 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       return n;
     },
     subscription: (id) => get(id, 'subscription'),
+    seedPrice: (id, price) => {
+      const p = renderPrice(id, now(), price);
+      objects.set(id, p);
+      return p;
+    },
+    seedCustomer: (id, customer) => {
+      const c = renderCustomer(id, now(), customer);
+      objects.set(id, c);
+      return c;
+    },
     deliveries,
     settled: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

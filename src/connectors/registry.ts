@@ -5,7 +5,7 @@ import { kindOf } from '../errors/codes';
 import { LocatedError } from '../errors/located-error';
 import { createAjv } from '../json/ajv';
 import { schemaErrorsToLocated } from '../json/schema-errors';
-import type { Action, ConnectorDefinition, Pull } from '../sdk';
+import type { Action, ConnectorDefinition, Enricher, Pull } from '../sdk';
 
 /** A configured connector instance with its actions built. */
 export interface ConnectorRuntime {
@@ -15,6 +15,8 @@ export interface ConnectorRuntime {
   readonly actions: Readonly<Record<string, Action>>;
   /** Streams the connector reads (reconciliation, stock levels); empty when it declares none. */
   readonly pulls: Readonly<Record<string, Pull>>;
+  /** Enrichers by inbound event type (see ConnectorDefinition.createEnrichers); absent when it declares none. */
+  readonly enrichers?: Readonly<Record<string, Enricher>>;
 }
 
 export const CONNECTOR_TYPES = BUILT_IN_CONNECTORS.map((c) => c.type);
@@ -52,7 +54,8 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
     if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
     const pulls = definition.createPulls?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-    connectors.set(id, { id, config: c, definition, actions, pulls });
+    const enrichers = definition.createEnrichers?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) });
+    connectors.set(id, { id, config: c, definition, actions, pulls, ...(enrichers ? { enrichers } : {}) });
   }
   return { connectors, problems };
 }

@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
   NORMALISE_TIMEOUT: { kind: 'bad_input', summary: 'Normalising one inbox entry ran past pipeline.normaliseBudgetMs: the pipeline thread was restarted and the entry dead-lettered (stage map); fix the mapping, then replay.' },
   INBOX_SET_ASIDE: { kind: 'bad_input', summary: 'An operator dead-lettered a stuck inbox entry (subhub inbox dead-letter, admin API); replay it once the cause is fixed.' },
+  DELIVERY_INPUT_INVALID: { kind: 'bad_input', summary: 'An action\'s payload has a value the target would refuse (an unknown enum value, an unparsable time); checked before sending, nothing was sent.' },
+  DELIVERY_NO_RESULT: { kind: 'permanent', summary: 'The target answered, but without what the action exists for (e.g. an invoice without a hosted payment page for a pay link).' },
   CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
 
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)

@@ -8,12 +8,15 @@ import { formatDiff, jsonDiff } from '../json/json-diff';
 import { schemaErrorsToLocated } from '../json/schema-errors';
 import { buildCasesSchema } from './mapping-schema';
 import { readLocated, type MappingSet } from './mapping-set';
+import { withEnrichment } from './enrichment-input';
 
 /** One example of a mapping: an input and what it must give. */
 export interface MappingCase {
   name: string;
   input?: unknown;
   inputFile?: string;
+  /** What the connector's enrichment step fetched (a file): put beside the input as in the pipeline. */
+  enrichmentFile?: string;
   expect?: unknown;
   expectError?: string;
   expectDropped?: true;
@@ -64,6 +67,13 @@ export async function runCase(casesFile: CasesFile, c: MappingCase, set: Mapping
   if (c.inputFile !== undefined) {
     try {
       input = readLocated(resolve(dirname(casesFile.file), c.inputFile)).value;
+    } catch (e) {
+      return outcome(false, describeError(e));
+    }
+  }
+  if (c.enrichmentFile !== undefined) {
+    try {
+      input = withEnrichment(input, readLocated(resolve(dirname(casesFile.file), c.enrichmentFile)).value);
     } catch (e) {
       return outcome(false, describeError(e));
     }

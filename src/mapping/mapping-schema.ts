@@ -115,6 +115,11 @@ export function buildCasesSchema(): SchemaFragment {
             name: { type: 'string', minLength: 1, description: 'What this case shows.' },
             input: { description: 'The input document.' },
             inputFile: { type: 'string', minLength: 1, description: 'Or: a JSON file with the input, relative to this file.' },
+            enrichmentFile: {
+              type: 'string',
+              minLength: 1,
+              description: 'A JSON file (relative to this file) with what the connector\'s enrichment step fetched: the mapping sees it beside the input under "enrichment", as in the pipeline.',
+            },
             expect: { description: 'The exact expected output.' },
             expectError: { type: 'string', pattern: '^[A-Z][A-Z0-9_]+$', description: 'The expected error code, e.g. MAPPING_LOOKUP_MISSING.' },
             expectDropped: { type: 'boolean', const: true, description: 'The event is expected to be dropped.' },

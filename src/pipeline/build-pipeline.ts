@@ -48,7 +48,13 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
     settings: { ...PIPELINE_DEFAULTS, ...config.pipeline },
     logger,
     metrics,
-    normalise: { config, connectors, mappings, handlers: [(event) => domain.handle(event, clock())] },
+    normalise: {
+      config,
+      connectors,
+      mappings,
+      handlers: [(event) => domain.handle(event, clock())],
+      enrich: { guards: guardsOf, retry: { ...DEFAULT_RETRY, ...config.retry } },
+    },
     background: planner,
     onStop: () => nightly?.stop(),
     afterBatch: () => {

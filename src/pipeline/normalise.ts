@@ -5,6 +5,7 @@ import { validateHubEvent, type HubEvent } from '../events';
 import type { MappingSet } from '../mapping/mapping-set';
 import { ulid } from '../store/ids';
 import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../store/ports';
+import { enrich, withEnrichment, type EnrichDeps } from './enrich';
 import { routeMatches, routeName } from './routes';
 import { isEmpty, type DomainChanges } from '../domain/ports';
 
@@ -16,6 +17,8 @@ export interface NormaliseDeps {
   connectors: ReadonlyMap<string, ConnectorRuntime>;
   mappings: MappingSet;
   handlers: readonly DomainHandler[];
+  /** The enrichment step (connectors' enrichers); without it, events are mapped as received. */
+  enrich?: EnrichDeps;
 }
 
 /**
@@ -31,22 +34,32 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
   const mappingName = inbound[eventType] ?? inbound['*'];
   if (!mappingName) return { status: 'ignored', reason: `no inbound mapping for "${eventType}"` };
 
+  // What the enrichment step fetched on this attempt: stored with the outcome, whatever it is.
+  let fetched: { enrichment: string } | undefined;
   const dead = (code: string, message: string): InboxOutcome => ({
     status: 'failed',
     deadLetter: deadLetter(row, now, { stage: 'map', mapping: mappingName, errorCode: code, errorMessage: message }),
+    ...fetched,
   });
 
   let event: HubEvent;
   let validated = false;
   try {
     const body: unknown = JSON.parse(row.body);
-    const input = connector?.definition.webhook?.mappingInput === 'envelope' ? { headers: row.headers, body } : body;
+    let input: unknown = connector?.definition.webhook?.mappingInput === 'envelope' ? { headers: row.headers, body } : body;
+    const enriched = deps.enrich ? await enrich(row, input, connector, deps.enrich, now) : undefined;
+    if (enriched?.status === 'retry') return enriched;
+    if (enriched?.status === 'dead') return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', ...enriched.deadLetter }) };
+    if (enriched?.status === 'ok') {
+      input = withEnrichment(input, enriched.value);
+      if (enriched.fresh) fetched = { enrichment: JSON.stringify(enriched.value) };
+    }
     const mapping = deps.mappings.get(mappingName);
     // A mapping that declares outputSchema "hub-event" has validated its output already; the
     // fields added here (id, receivedAt, tenantId, rawRef) are well-formed by construction.
     validated = mapping.outputSchema === 'hub-event';
     const result = await mapping.run(input);
-    if (result.dropped) return { status: 'ignored', reason: `dropped by ${mappingName}: ${result.reason}` };
+    if (result.dropped) return { status: 'ignored', reason: `dropped by ${mappingName}: ${result.reason}`, ...fetched };
     event = {
       ...(result.output as HubEvent),
       id: ulid(now),
@@ -65,7 +78,7 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
       `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`,
     );
   }
-  return routed(event, deps);
+  return { ...routed(event, deps), ...fetched };
 }
 
 /** The source name of events the hub derives itself (already canonical: validated, not mapped). */

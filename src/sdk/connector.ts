@@ -29,6 +29,17 @@ export type Pull = (params?: Readonly<Record<string, string>>) => AsyncIterable<
 /** An outbound operation: takes the mapped payload; throws DeliveryError to say what went wrong. */
 export type Action = (payload: unknown, ctx: ActionContext) => Promise<ActionResult>;
 
+/**
+ * Completes an inbound event before it is mapped ("fetch on notify"), for webhooks that carry
+ * only ids (Stripe's failed invoice without its payment, Mollie's `id=tr_…`). Receives what the
+ * inbound mapping would receive (the body or the envelope); returns the data the mapping then
+ * sees beside the event under `enrichment`, or `undefined` when there is nothing to fetch. Throws
+ * DeliveryError like an action: retryable errors are retried on the hub's schedule (circuit
+ * breaker and rate limit of this connector shared with its deliveries), others dead-letter the
+ * entry at stage `map`. The result is stored with the inbox entry: a replay maps the same data.
+ */
+export type Enricher = (event: unknown, ctx: ActionContext) => Promise<unknown>;
+
 export interface ConnectorDeps {
   resolveSecret(ref: SecretRef): string | undefined;
 }
@@ -53,6 +64,8 @@ export interface ConnectorDefinition {
    * records page by page, so memory stays bounded however many there are.
    */
   createPulls?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Pull>;
+  /** Enrichers by inbound event type (`*`: every type without its own), run before mapping. */
+  createEnrichers?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Enricher>;
 }
 
 export function defineConnector(def: ConnectorDefinition): ConnectorDefinition {

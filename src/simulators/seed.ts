@@ -39,11 +39,11 @@ const stocked = (t: SeedTables) => t.catalog.filter((r) => r.kind === 'stock');
 /** Stripe: the prices with their real ids, and the cross-referenced customers. */
 export function seedStripe(sim: StripeSimulator, t: SeedTables): void {
   for (const p of t.prices) {
-    const recurring = { interval: p.interval, interval_count: Number(p.interval_count || 1), usage_type: 'licensed' };
-    sim.objects.set(p.price_id!, { id: p.price_id!, object: 'price', active: true, currency: p.currency, unit_amount: Number(p.unit_amount), nickname: p.nickname || null, product: `prod_${p.sku}`, recurring, type: 'recurring', metadata: { sku: p.sku } });
+    const recurring = { interval: p.interval!, interval_count: Number(p.interval_count || 1) };
+    sim.seedPrice(p.price_id!, { currency: p.currency!, unit_amount: Number(p.unit_amount), nickname: p.nickname || null, product: `prod_${p.sku}`, recurring, metadata: { sku: p.sku! } });
   }
   for (const c of t.customers) {
-    sim.objects.set(c.stripe_customer!, { id: c.stripe_customer!, object: 'customer', email: c.email || null, name: c.email ? c.email.split('@')[0] : null, metadata: {}, invoice_settings: { default_payment_method: null } });
+    sim.seedCustomer(c.stripe_customer!, { email: c.email || null, name: c.email ? c.email.split('@')[0] : null });
   }
 }
 

@@ -36,6 +36,8 @@ export interface InboxEntry {
 export interface InboxRow extends InboxEntry {
   id: string;
   attempts: number;
+  /** What the enrichment step fetched for this entry earlier (JSON text), reused on every later attempt and replay. */
+  enrichment?: string;
 }
 
 export type InboxInsertResult = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string };
@@ -105,10 +107,16 @@ export interface DeadLetter extends DeadLetterEntry {
   resolvedAt?: number;
 }
 
-export type InboxOutcome =
+export type InboxOutcome = (
   | { status: 'normalised'; event: NormalisedEvent }
   | { status: 'ignored'; reason: string }
-  | { status: 'failed'; deadLetter: DeadLetterEntry };
+  | { status: 'failed'; deadLetter: DeadLetterEntry }
+  /** Not yet: the enrichment step failed retryably; the entry stays received and is claimed again from `nextAttemptAt`. */
+  | { status: 'retry'; nextAttemptAt: number; error: string }
+) & {
+  /** What the enrichment step fetched on this attempt (JSON text): stored with the entry. */
+  enrichment?: string;
+};
 
 export type DeliveryOutcome =
   /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it. */
@@ -191,7 +199,8 @@ export interface HubState {
    */
   replayDeadLetter(id: string, actor: string, now: number): Promise<'replayed' | 'not_open' | 'not_found' | 'not_replayable'>;
   discardDeadLetter(id: string, actor: string, now: number): Promise<'discarded' | 'not_open' | 'not_found'>;
-  counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }>;
+  /** Queue depths at `now` (default the clock): deferred entries are pending ones waiting for a retry time. */
+  counts(now?: number): Promise<StoreCounts>;
   /** Oldest first: the entries still to be normalised. */
   listPendingInbox(limit: number): Promise<PendingInboxEntry[]>;
   /**
@@ -217,4 +226,12 @@ export interface Store extends Inbox, DeliveryQueue, HubState {
   /** Cheap liveness check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What `counts` returns. `inboxDeferred` ⊆ `inboxPending`: entries whose enrichment waits for its next attempt. */
+export interface StoreCounts {
+  inboxPending: number;
+  inboxDeferred: number;
+  deliveriesPending: number;
+  deadLettersOpen: number;
 }

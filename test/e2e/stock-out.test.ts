@@ -5,6 +5,7 @@
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { CUSTOMERS, monthContext } from '../../src/demo/month';
 import { startDemoWorld, type DemoWorld } from '../../src/demo/world';
+import { periodOf } from '../../connectors/stripe/simulator-objects';
 
 jest.setTimeout(30_000);
 const FILTER_EVERY_TWO_WEEKS = 'price_1QZxA2LkdIwHu7ixFlt250Bw';
@@ -29,9 +30,10 @@ describe('stock-out at renewal', () => {
     const r = await bigOrder('skip_cycle');
     world = r.world;
     const sub = world.stripe.subscription(r.subId)!;
-    expect(sub.pause_collection).toEqual({ behavior: 'void', resumes_at: (sub.current_period_end as number) + 14 * 86_400 });
+    const periodEnd = periodOf(sub).end;
+    expect(sub.pause_collection).toEqual({ behavior: 'void', resumes_at: periodEnd + 14 * 86_400 });
     const hubId = `stripe:${r.subId}`;
-    const period = new Date((sub.current_period_end as number) * 1000).toISOString().slice(0, 10);
+    const period = new Date(periodEnd * 1000).toISOString().slice(0, 10);
     expect(world.hub.store.domain.demand(hubId, period)).toMatchObject({ status: 'released', lines: [], reason: expect.stringContaining('paused') });
     expect(world.hub.store.domain.openProposals()).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 72 })]);
     expect([...world.warehouse.reservations.values()].filter((x) => x.status === 'reserved')).toEqual([]);

@@ -1,3 +1,5 @@
+import Stripe from 'stripe';
+
 /** The config of a `stripe` connector pointed at a Stripe simulator: webhooks verified, subscription events mapped, API key from STRIPE_API_KEY. */
 export const STRIPE_SUBSCRIPTION_EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'];
 
@@ -12,4 +14,10 @@ export function stripeSimConnector(simulatorUrl: string, events: readonly string
       allowHosts: ['127.0.0.1'],
     },
   };
+}
+
+/** The official SDK pointed at a Stripe simulator (or stripe-mock) over plain HTTP, its own retries off. */
+export function stripeClientFor(url: string, key = 'sk_test_simulator'): Stripe {
+  const u = new URL(url);
+  return new Stripe(key, { host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 }

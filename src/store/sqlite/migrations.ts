@@ -180,4 +180,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX decisions_subject ON decisions (subject, seq);
     `,
   },
+  {
+    // The enrichment step ("fetch on notify"): what a connector fetched to complete an entry is
+    // kept with it (a replay maps the same data), and an entry whose fetch failed retryably waits
+    // until next_attempt_at.
+    version: 6,
+    sql: `
+      ALTER TABLE inbox ADD COLUMN enrichment TEXT;
+      ALTER TABLE inbox ADD COLUMN next_attempt_at INTEGER;
+    `,
+  },
 ];

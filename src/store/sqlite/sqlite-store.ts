@@ -15,6 +15,7 @@ import type {
   InboxSettleResult,
   InboxSettlement,
   PendingInboxEntry,
+  StoreCounts,
   Store,
 } from '../ports';
 import { StoreUnavailableError } from '../store-error';
@@ -61,13 +62,18 @@ export class SqliteStore implements Store {
       inboxIdOf: db.prepare('SELECT id FROM inbox WHERE source = ? AND source_event_id = ?').pluck(),
       inboxIdOfContent: db.prepare('SELECT id FROM inbox WHERE source = ? AND content_key = ?').pluck(),
       claimInbox: db.prepare(
-        `SELECT id, source, source_event_id, event_type, received_at, headers, body, attempts FROM inbox
-         WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
+        `SELECT id, source, source_event_id, event_type, received_at, headers, body, attempts, enrichment FROM inbox
+         WHERE status = 'received' AND (lease_until IS NULL OR lease_until < @now) AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+         ORDER BY received_at, id LIMIT @limit`,
       ),
       leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
       finishInbox: db.prepare(
         `UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
       ),
+      deferInbox: db.prepare(
+        `UPDATE inbox SET next_attempt_at = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
+      ),
+      saveEnrichment: db.prepare('UPDATE inbox SET enrichment = ? WHERE id = ?'),
       insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDelivery: db.prepare(
         `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at, blocked)
@@ -115,7 +121,7 @@ export class SqliteStore implements Store {
         `SELECT id, source, source_event_id, event_type, received_at, attempts, lease_until FROM inbox
          WHERE status = 'received' ORDER BY received_at, id LIMIT ?`,
       ),
-      requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, detail = NULL WHERE id = ?`),
+      requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, next_attempt_at = NULL, detail = NULL WHERE id = ?`),
       requeueDelivery: db.prepare(
         `UPDATE deliveries SET status = 'pending', blocked = 0, lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`,
       ),
@@ -135,6 +141,7 @@ export class SqliteStore implements Store {
       deadLettersBySource: db.prepare('SELECT * FROM dead_letters WHERE source = ? AND source_event_id = ? ORDER BY created_at'),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
+                (SELECT COUNT(*) FROM inbox WHERE status = 'received' AND next_attempt_at > ?) AS deferred,
                 (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')) AS deliveries,
                 (SELECT COUNT(*) FROM dead_letters WHERE status = 'open') AS dead`,
       ),
@@ -183,7 +190,7 @@ export class SqliteStore implements Store {
 
   async claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]> {
     return this.#relaxed(() => {
-      const rows = this.#sql.claimInbox.all(now, limit) as Array<Record<string, unknown>>;
+      const rows = this.#sql.claimInbox.all({ now, limit }) as Array<Record<string, unknown>>;
       for (const r of rows) this.#sql.leaseInbox.run(now + leaseMs, r.id);
       return rows.map((r) => ({
         id: r.id as string,
@@ -194,6 +201,7 @@ export class SqliteStore implements Store {
         headers: JSON.parse(r.headers as string) as Record<string, string>,
         body: r.body as string,
         attempts: (r.attempts as number) + 1,
+        ...(r.enrichment === null ? {} : { enrichment: r.enrichment as string }),
       }));
     });
   }
@@ -206,7 +214,12 @@ export class SqliteStore implements Store {
     const { id, attempts } = claim;
     const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
     // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
-    if (this.#sql.finishInbox.run(outcome.status, detail, id, attempts).changes === 0) return false;
+    const fenced =
+      outcome.status === 'retry'
+        ? this.#sql.deferInbox.run(outcome.nextAttemptAt, outcome.error, id, attempts)
+        : this.#sql.finishInbox.run(outcome.status, detail, id, attempts);
+    if (fenced.changes === 0) return false;
+    if (outcome.enrichment !== undefined) this.#sql.saveEnrichment.run(outcome.enrichment, id);
     if (outcome.status === 'normalised') {
       const e = outcome.event;
       this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
@@ -362,9 +375,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  async counts(): Promise<{ inboxPending: number; deliveriesPending: number; deadLettersOpen: number }> {
-    const c = this.#read(() => this.#sql.counts.get() as { inbox: number; deliveries: number; dead: number });
-    return { inboxPending: c.inbox, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
+  async counts(now = Date.now()): Promise<StoreCounts> {
+    const c = this.#read(() => this.#sql.counts.get(now) as { inbox: number; deferred: number; deliveries: number; dead: number });
+    return { inboxPending: c.inbox, inboxDeferred: c.deferred, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
   }
 
   async listPendingInbox(limit: number): Promise<PendingInboxEntry[]> {

@@ -245,6 +245,16 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(seqOf('erp-upsert')).toBeLessThan(seqOf('shop-sync'));
       });
 
+      it('retry: the entry waits until nextAttemptAt and counts as deferred, not as due work, until then', async () => {
+        const { id } = await store.append(webhook('stripe', 'evt_1'));
+        await store.claimInbox(10, LEASE, T0);
+        await store.completeInbox({ id, attempts: 1 }, { status: 'retry', nextAttemptAt: T0 + 60_000, error: 'DELIVERY_SERVER_ERROR' }, T0 + 1);
+        expect(await store.counts(T0 + 2)).toMatchObject({ inboxPending: 1, inboxDeferred: 1 });
+        expect(await store.claimInbox(10, LEASE, T0 + 59_999)).toEqual([]);
+        expect(await store.counts(T0 + 60_000)).toMatchObject({ inboxPending: 1, inboxDeferred: 0 });
+        expect((await store.claimInbox(10, LEASE, T0 + 60_000)).map((r) => r.id)).toEqual([id]);
+      });
+
       it('ignored: the entry leaves the inbox without an event or deliveries, and the reason is kept', async () => {
         const { id } = await store.append(webhook('stripe', 'evt_1'));
         await store.claimInbox(10, LEASE, T0);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../observability/logger';
+import type { MetricsSnapshot } from '../observability/metrics';
 import type { Pipeline } from './pipeline';
 
 /** How the hub drives its pipeline, in this thread or in a worker thread. */
@@ -10,8 +11,8 @@ export interface PipelineRunner {
   notify(): void;
   /** Stops claiming, drains until `deadline` (epoch ms); true when everything finished. */
   stop(deadline: number): Promise<boolean>;
-  /** Prometheus text of metrics kept where the pipeline runs ('' when they share the hub's registry). */
-  metricsText(): Promise<string>;
+  /** Metrics kept where the pipeline runs (none when it shares the hub's registry), to merge into /metrics. */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** In-thread pipelines only: resolves when background work (reorder planning) is done. */
   backgroundIdle?(): Promise<void>;
 }
@@ -23,7 +24,7 @@ export interface ThreadStart {
   silent: boolean;
 }
 export type ThreadRequest = { type: 'notify' } | { type: 'metrics'; id: number } | { type: 'stop'; deadline: number };
-export type ThreadReply = { type: 'ready' } | { type: 'metrics'; id: number; text: string } | { type: 'stopped'; drained: boolean };
+export type ThreadReply = { type: 'ready' } | { type: 'metrics'; id: number; snapshot: MetricsSnapshot } | { type: 'stopped'; drained: boolean };
 
 /** The pipeline in the hub's own thread (tests with injected stores; single-core machines). */
 export function inlineRunner(pipeline: Pipeline): PipelineRunner {
@@ -34,7 +35,7 @@ export function inlineRunner(pipeline: Pipeline): PipelineRunner {
     },
     notify: () => pipeline.notify(),
     stop: (deadline) => pipeline.stop(deadline),
-    metricsText: async () => '',
+    metrics: async () => [],
     backgroundIdle: () => pipeline.backgroundIdle(),
   };
 }
@@ -50,9 +51,9 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
   let stopping = false;
   let nextId = 0;
   let notifyQueued = false;
-  const pending = new Map<number, (text: string) => void>();
+  const pending = new Map<number, (snapshot: MetricsSnapshot[]) => void>();
   worker.on('message', (m: ThreadReply) => {
-    if (m.type === 'metrics') pending.get(m.id)?.(m.text);
+    if (m.type === 'metrics') pending.get(m.id)?.([m.snapshot]);
     pending.delete((m as { id?: number }).id ?? -1);
   });
   worker.on('error', (e) => logger.error('pipeline thread failed', { error: e.message }));
@@ -96,13 +97,13 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
       running = false;
       return reply.type === 'stopped' && reply.drained;
     },
-    metricsText: () =>
-      new Promise<string>((resolve) => {
+    metrics: () =>
+      new Promise<MetricsSnapshot[]>((resolve) => {
         const id = ++nextId;
         pending.set(id, resolve);
         worker.postMessage({ type: 'metrics', id } satisfies ThreadRequest);
         setTimeout(() => {
-          if (pending.delete(id)) resolve('');
+          if (pending.delete(id)) resolve([]);
         }, 2000).unref();
       }),
   };

@@ -35,6 +35,7 @@ export class HubMetrics {
   readonly circuit = new Gauge({ name: 'subhub_circuit_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], aggregator: 'max', registers: [this.registry] });
   readonly rateTokens = new Gauge({ name: 'subhub_rate_limit_tokens', help: 'Tokens left in the target\'s rate-limit bucket', labelNames: ['target'], aggregator: 'max', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'subhub_queue_depth', help: 'Work waiting: inbox entries and open deliveries', labelNames: ['queue'], aggregator: 'max', registers: [this.registry] });
+  readonly storeBusy = new Counter({ name: 'subhub_store_busy_total', help: 'Store operations that found the database locked by another connection (retried)', labelNames: ['operation'], registers: [this.registry] });
   readonly deadLetters = new Gauge({ name: 'subhub_dead_letters_open', help: 'Dead letters not yet replayed or discarded', aggregator: 'max', registers: [this.registry] });
 
   /** `processMetrics`: also export the process's CPU, memory and event-loop metrics (once per process). */

@@ -1,7 +1,7 @@
 // /metrics is one valid Prometheus exposition, checked by Prometheus's own parser (promtool), also
 // when the pipeline runs in its own thread (the CLI's default): the hub's and the pipeline
 // thread's registries are merged into one family per name, not concatenated.
-import { spawnCliHub, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
+import { killCliHub, spawnCliHub, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
 import { fixture } from '../helpers/fixtures';
 import { postSigned, stripeHeader } from '../helpers/http-raw';
 import { parsePromText, sampleValue } from '../helpers/prom-text';
@@ -24,10 +24,7 @@ describe('/metrics exposition', () => {
   let cli: CliHub | undefined;
   let stopHub: (() => Promise<void>) | undefined;
   afterEach(async () => {
-    if (cli && cli.child.exitCode === null && cli.child.signalCode === null) {
-      cli.child.kill('SIGKILL');
-      await cli.exited;
-    }
+    await killCliHub(cli);
     await stopHub?.();
     await target?.close();
     cli = undefined;

@@ -1,7 +1,7 @@
 // Many deliveries in flight at once must not pile listeners on one AbortSignal: Node warns past
 // ten (MaxListenersExceededWarning), which reads as a leak to whoever watches the logs. The real
 // CLI hub (pipeline in its own thread) runs here, so the warning would show on its stderr.
-import { spawnCliHub, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
+import { killCliHub, spawnCliHub, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
 import { fixture } from '../helpers/fixtures';
 import { startHeldTarget } from '../helpers/held-target';
 import { postSigned, stripeHeader } from '../helpers/http-raw';
@@ -22,10 +22,7 @@ describe('abort listeners of deliveries in flight', () => {
   let cli: CliHub | undefined;
   let held: Awaited<ReturnType<typeof startHeldTarget>> | undefined;
   afterEach(async () => {
-    if (cli && cli.child.exitCode === null && cli.child.signalCode === null) {
-      cli.child.kill('SIGKILL');
-      await cli.exited;
-    }
+    await killCliHub(cli);
     held?.release();
     await held?.close();
     cli = undefined;

@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import winston from 'winston';
+import { ulid } from '../../src/store/ids';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { fixture } from '../helpers/fixtures';
 import { eventually, startTarget } from '../helpers/target-server';
@@ -13,7 +14,7 @@ import { tempSqliteFile } from '../helpers/temp-sqlite';
 type StripeEvent = Record<string, unknown> & { id: string; type: string };
 type LogLine = { level: string; message: string; code?: string };
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const event = (n: number): StripeEvent => ({ ...fixture<StripeEvent>('stripe-subscription-created.json'), id: `evt_busy_${process.pid}_${n}` });
 
@@ -58,12 +59,16 @@ describe('store contention', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('STORE_UNAVAILABLE');
     other.exec('COMMIT');
 
-    // 2. An inbox entry the pipeline cannot claim while the lock is held: it tries again until it can.
+    // 2. An inbox entry the pipeline sees but cannot lease while the lock is held: it tries again
+    // until it can. The other connection commits the entry and takes the lock again in one
+    // synchronous block, so the pipeline cannot claim the entry in between.
     const second = event(2);
-    await hub.store.append({ source: 'stripe', sourceEventId: second.id, eventType: second.type, receivedAt: Date.now(), headers: {}, body: JSON.stringify(second) });
+    other
+      .prepare('INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(ulid(), 'stripe', second.id, second.type, Date.now(), '{}', JSON.stringify(second));
     other.exec('BEGIN IMMEDIATE');
     const busy = async (operation: string) => (await hub!.metrics.storeBusy.get()).values.find((v) => v.labels.operation === operation)?.value ?? 0;
-    await eventually(async () => (await busy('normalise')) > 0);
+    await eventually(async () => (await busy('normalise')) > 0, 20_000);
     other.exec('COMMIT');
 
     // Nothing lost: the retried webhook is accepted, and both events reach the target.

@@ -28,11 +28,15 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|
 /** Of those, lock contention: another connection writes; waiting and trying again succeeds. */
 const CONTENTION = /^SQLITE_(BUSY|LOCKED)/;
 
+/**
+ * Not `instanceof Error`: better-sqlite3 builds its errors with the SqliteError class it was first
+ * loaded with, which under jest may belong to another test file's realm.
+ */
 function isUnavailable(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
+  if (typeof e !== 'object' || e === null) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string') return UNAVAILABLE.test(code);
-  return /database connection is not open/.test(e.message);
+  return /database connection is not open/.test(String((e as { message?: unknown }).message));
 }
 
 /** The error a caller sees when the database cannot write now: contention, or anything else. */

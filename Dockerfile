@@ -3,7 +3,11 @@
 FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+# Install scripts are skipped (the prepare script would compile sources not copied yet), so the
+# native part of better-sqlite3 is built explicitly, against this image's own Node headers
+# (no header download; the prebuilt-binary download may fail, then it compiles from source).
+RUN npm ci --ignore-scripts \
+  && npm rebuild better-sqlite3 --nodedir="$(node -p 'require("path").resolve(process.execPath, "../..")')"
 COPY . .
 RUN npm run build && npm prune --omit=dev
 

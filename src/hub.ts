@@ -82,7 +82,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const app = createApp({
     logger,
     metrics,
-    moreMetrics: () => pipeline.metricsText(),
+    moreMetrics: () => pipeline.metrics(),
     webhooks: webhookRouter({
       config,
       connectors,

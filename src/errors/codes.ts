@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   // Store and pipeline
   STORE_LOCKED: { kind: 'config', summary: 'Another hub process uses this data folder.' },
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
+  STORE_BUSY: { kind: 'retryable', summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.' },
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
   ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },
   EVENT_UNREADABLE: { kind: 'bad_input', summary: 'A verified webhook body is not JSON or lacks the event id.' },

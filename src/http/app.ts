@@ -1,12 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from '../observability/logger';
-import type { HubMetrics } from '../observability/metrics';
+import type { HubMetrics, MetricsSnapshot } from '../observability/metrics';
 
 export interface AppDeps {
   logger: Logger;
   metrics: HubMetrics;
-  /** Metrics text kept elsewhere (the pipeline thread), appended to /metrics. */
-  moreMetrics?: () => Promise<string>;
+  /** Metrics kept elsewhere (the pipeline thread), merged into /metrics. */
+  moreMetrics?: () => Promise<MetricsSnapshot[]>;
   /** Readiness facts shown by /readyz. */
   ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   webhooks?: Router;
@@ -32,8 +32,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType);
-    const [own, more] = await Promise.all([deps.metrics.registry.metrics(), deps.moreMetrics?.() ?? '']);
-    res.send(more ? `${own.trimEnd()}\n${more}` : own);
+    res.send(await deps.metrics.exposition((await deps.moreMetrics?.()) ?? []));
   });
   // The admin API takes no request bodies: nothing is parsed before the token is checked.
   if (deps.admin) app.use('/admin/api', deps.admin);

@@ -6,6 +6,7 @@ import type { ConnectorRuntime } from '../connectors/registry';
 import type { ErrorCode } from '../errors/codes';
 import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
+import { logStoreFailure } from '../observability/store-failure';
 import { StoreUnavailableError } from '../store/store-error';
 import type { Store } from '../store/ports';
 import { LocatedErrors } from '../errors/located-error';
@@ -179,7 +180,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       deps.stored();
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
-        deps.logger.error('store cannot commit: answering 503', { source: source.id, error: e.message });
+        logStoreFailure(deps, 'append_webhook', 'store cannot commit: answering 503', e, { source: source.id });
         return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
       }
       throw e;

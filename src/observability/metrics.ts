@@ -1,8 +1,13 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Another thread's metrics, as its registry's `getMetricsAsJSON()` (plain data: it crosses postMessage). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /**
  * The hub's Prometheus metrics, on a registry of its own (several hubs can run in one test
- * process). Served as text at GET /metrics.
+ * process). Served as text at GET /metrics, merged with the pipeline thread's registry (same
+ * families): counters and histograms add up; gauges describe shared state (the store, a
+ * target) set by one thread, so the merge takes their maximum instead of adding a zero twice.
  */
 export class HubMetrics {
   readonly registry = new Registry();
@@ -27,13 +32,20 @@ export class HubMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly circuit = new Gauge({ name: 'subhub_circuit_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], registers: [this.registry] });
-  readonly rateTokens = new Gauge({ name: 'subhub_rate_limit_tokens', help: 'Tokens left in the target\'s rate-limit bucket', labelNames: ['target'], registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'subhub_queue_depth', help: 'Work waiting: inbox entries and open deliveries', labelNames: ['queue'], registers: [this.registry] });
-  readonly deadLetters = new Gauge({ name: 'subhub_dead_letters_open', help: 'Dead letters not yet replayed or discarded', registers: [this.registry] });
+  readonly circuit = new Gauge({ name: 'subhub_circuit_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], aggregator: 'max', registers: [this.registry] });
+  readonly rateTokens = new Gauge({ name: 'subhub_rate_limit_tokens', help: 'Tokens left in the target\'s rate-limit bucket', labelNames: ['target'], aggregator: 'max', registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'subhub_queue_depth', help: 'Work waiting: inbox entries and open deliveries', labelNames: ['queue'], aggregator: 'max', registers: [this.registry] });
+  readonly storeBusy = new Counter({ name: 'subhub_store_busy_total', help: 'Store operations that found the database locked by another connection (retried)', labelNames: ['operation'], registers: [this.registry] });
+  readonly deadLetters = new Gauge({ name: 'subhub_dead_letters_open', help: 'Dead letters not yet replayed or discarded', aggregator: 'max', registers: [this.registry] });
 
   /** `processMetrics`: also export the process's CPU, memory and event-loop metrics (once per process). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'subhub_' });
+  }
+
+  /** The Prometheus text of this registry merged with other threads' snapshots: one family per name, one sample per label set. */
+  async exposition(others: readonly MetricsSnapshot[] = []): Promise<string> {
+    if (others.length === 0) return this.registry.metrics();
+    return AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]).metrics();
   }
 }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../observability/logger';
 import { NormaliseProgress } from './normalise-progress';
 import { watchNormalisation, type OverrunEntry } from './normalise-watchdog';
+import type { MetricsSnapshot } from '../observability/metrics';
 import type { Pipeline } from './pipeline';
 
 /** How the hub drives its pipeline, in this thread or in a worker thread. */
@@ -12,8 +13,8 @@ export interface PipelineRunner {
   notify(): void;
   /** Stops claiming, drains until `deadline` (epoch ms); true when everything finished. */
   stop(deadline: number): Promise<boolean>;
-  /** Prometheus text of metrics kept where the pipeline runs ('' when they share the hub's registry). */
-  metricsText(): Promise<string>;
+  /** Metrics kept where the pipeline runs (none when it shares the hub's registry), to merge into /metrics. */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** In-thread pipelines only: resolves when background work (reorder planning) is done. */
   backgroundIdle?(): Promise<void>;
   /** What the normaliser is doing (shared memory: readable while the pipeline is stuck). */
@@ -33,7 +34,7 @@ export interface ThreadStart {
   silent: boolean;
 }
 export type ThreadRequest = { type: 'notify' } | { type: 'metrics'; id: number } | { type: 'stop'; deadline: number };
-export type ThreadReply = { type: 'ready'; progress: SharedArrayBuffer } | { type: 'metrics'; id: number; text: string } | { type: 'stopped'; drained: boolean };
+export type ThreadReply = { type: 'ready'; progress: SharedArrayBuffer } | { type: 'metrics'; id: number; snapshot: MetricsSnapshot } | { type: 'stopped'; drained: boolean };
 
 /** The pipeline in the hub's own thread (tests with injected stores; single-core machines). */
 export function inlineRunner(pipeline: Pipeline): PipelineRunner {
@@ -44,7 +45,7 @@ export function inlineRunner(pipeline: Pipeline): PipelineRunner {
     },
     notify: () => pipeline.notify(),
     stop: (deadline) => pipeline.stop(deadline),
-    metricsText: async () => '',
+    metrics: async () => [],
     backgroundIdle: () => pipeline.backgroundIdle(),
     progress: pipeline.progress,
     abandon: async () => false,
@@ -77,14 +78,14 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
   let restarting: Promise<void> | undefined;
   let nextId = 0;
   let notifyQueued = false;
-  const pending = new Map<number, (text: string) => void>();
+  const pending = new Map<number, (snapshot: MetricsSnapshot[]) => void>();
   /** Threads this runner terminated on purpose: their exit is not a crash. */
   const retired = new WeakSet<Worker>();
 
   const launch = async (): Promise<void> => {
     const w = new Worker(entry, { workerData: start });
     w.on('message', (m: ThreadReply) => {
-      if (m.type === 'metrics') pending.get(m.id)?.(m.text);
+      if (m.type === 'metrics') pending.get(m.id)?.([m.snapshot]);
       pending.delete((m as { id?: number }).id ?? -1);
     });
     w.on('error', (e) => logger.error('pipeline thread failed', { error: e.message }));
@@ -179,13 +180,13 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
       running = false;
       return reply.type === 'stopped' && reply.drained;
     },
-    metricsText: () =>
-      new Promise<string>((resolve) => {
+    metrics: () =>
+      new Promise<MetricsSnapshot[]>((resolve) => {
         const id = ++nextId;
         pending.set(id, resolve);
         worker!.postMessage({ type: 'metrics', id } satisfies ThreadRequest);
         setTimeout(() => {
-          if (pending.delete(id)) resolve('');
+          if (pending.delete(id)) resolve([]);
         }, 2000).unref();
       }),
   };

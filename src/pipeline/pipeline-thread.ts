@@ -24,7 +24,7 @@ pipeline.start();
 
 port.on('message', (m: ThreadRequest) => {
   if (m.type === 'notify') pipeline.notify();
-  else if (m.type === 'metrics') void metrics.registry.metrics().then((text) => post({ type: 'metrics', id: m.id, text }));
+  else if (m.type === 'metrics') void metrics.registry.getMetricsAsJSON().then((snapshot) => post({ type: 'metrics', id: m.id, snapshot }));
   else if (m.type === 'stop') {
     void pipeline.stop(m.deadline).then(async (drained) => {
       await store.close();

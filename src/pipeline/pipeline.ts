@@ -1,6 +1,7 @@
 import type { PipelineConfig } from '../config/config.types';
 import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
+import { logStoreFailure } from '../observability/store-failure';
 import type { DeliveryRow, InboxOutcome, Store } from '../store/ports';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
@@ -32,8 +33,13 @@ export class Pipeline {
   #wake: (() => void) | undefined;
   #loops: Promise<void>[] = [];
   readonly #inFlight = new Set<Promise<void>>();
-  /** Aborts calls still in flight when the stop deadline passes. */
+  /** Aborted when the stop deadline passes: calls still in flight are aborted, as are any started later. */
   readonly #abort = new AbortController();
+  /**
+   * One signal per call in flight. Every HTTP call adds an abort listener to its signal until it
+   * settles: one signal shared by dozens of concurrent calls piles them up (Node warns of a leak).
+   */
+  readonly #calls = new Set<AbortController>();
   /** Recently parsed canonical events by id: an event fans out to several deliveries. Bounded. */
   readonly #events = new Map<string, unknown>();
   readonly #parsedEvent = (row: DeliveryRow): unknown => {
@@ -86,6 +92,7 @@ export class Pipeline {
     const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
     if (await Promise.race([settled(), timeout(Math.max(0, deadline - Date.now()))])) return true;
     this.#abort.abort();
+    for (const call of this.#calls) call.abort();
     await Promise.race([settled(), timeout(1000)]);
     return false;
   }
@@ -141,14 +148,14 @@ export class Pipeline {
         });
         this.notify();
       } catch (e) {
-        logger.error('normaliser loop error', { error: e instanceof Error ? e.message : String(e) });
+        logStoreFailure(this.deps, 'normalise', 'normaliser loop error', e);
         await this.#idle();
       }
     }
   }
 
   async #deliveryLoop(): Promise<void> {
-    const { store, settings, logger } = this.deps;
+    const { store, settings } = this.deps;
     while (this.#running) {
       const free = settings.deliveryConcurrency - this.#inFlight.size;
       // Claim in batches (a quarter of the slots at least, when busy): fewer claim transactions.
@@ -160,7 +167,7 @@ export class Pipeline {
       try {
         rows = await store.claimDeliveries(free, settings.leaseMs, Date.now());
       } catch (e) {
-        logger.error('delivery claim error', { error: e instanceof Error ? e.message : String(e) });
+        logStoreFailure(this.deps, 'claim_deliveries', 'delivery claim error', e);
         await this.#idle();
         continue;
       }
@@ -177,8 +184,11 @@ export class Pipeline {
 
   async #deliverOne(row: DeliveryRow): Promise<void> {
     const { store, logger, metrics } = this.deps;
+    const call = new AbortController();
+    if (this.#abort.signal.aborted) call.abort();
+    this.#calls.add(call);
     try {
-      const outcome = await deliver(row, { ...this.deps.deliver, signal: this.#abort.signal, parsedEvent: this.#parsedEvent });
+      const outcome = await deliver(row, { ...this.deps.deliver, signal: call.signal, parsedEvent: this.#parsedEvent });
       if (!(await store.completeDelivery(row, outcome))) {
         logger.warn('delivery was claimed again meanwhile (lease ran out): outcome discarded', {
           eventId: row.eventId,
@@ -199,7 +209,9 @@ export class Pipeline {
       if (outcome.status !== 'retry') this.notify();
     } catch (e) {
       // The lease runs out and the delivery is handed out again: nothing is lost.
-      logger.error('delivery error', { eventId: row.eventId, target: row.target, error: e instanceof Error ? e.message : String(e) });
+      logStoreFailure(this.deps, 'complete_delivery', 'delivery error', e, { eventId: row.eventId, target: row.target });
+    } finally {
+      this.#calls.delete(call);
     }
   }
 }

@@ -94,3 +94,10 @@ export async function spawnCliHub(configPath: string, env: Record<string, string
   });
   return { url, child, stdout: () => out, stderr: () => err, exited };
 }
+
+/** Kills a CLI hub still running (after a test that failed early) and waits for its exit. */
+export async function killCliHub(cli: CliHub | undefined): Promise<void> {
+  if (!cli || cli.child.exitCode !== null || cli.child.signalCode !== null) return;
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+}

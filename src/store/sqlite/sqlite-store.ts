@@ -18,7 +18,7 @@ import type {
   StoreCounts,
   Store,
 } from '../ports';
-import { StoreUnavailableError } from '../store-error';
+import { StoreBusyError, StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
 import { SqliteDomain } from './sqlite-domain';
@@ -29,11 +29,24 @@ const COMPLETION_WINDOW_MS = 3;
 /** SQLite result codes that mean "cannot write now" (disk, locks, I/O), not "this write is wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM|CORRUPT|NOTADB|PERM|INTERRUPT)/;
 
+/** Of those, lock contention: another connection writes; waiting and trying again succeeds. */
+const CONTENTION = /^SQLITE_(BUSY|LOCKED)/;
+
+/**
+ * Not `instanceof Error`: better-sqlite3 builds its errors with the SqliteError class it was first
+ * loaded with, which under jest may belong to another test file's realm.
+ */
 function isUnavailable(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
+  if (typeof e !== 'object' || e === null) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string') return UNAVAILABLE.test(code);
-  return /database connection is not open/.test(e.message);
+  return /database connection is not open/.test(String((e as { message?: unknown }).message));
+}
+
+/** The error a caller sees when the database cannot write now: contention, or anything else. */
+function unavailable(e: unknown): StoreUnavailableError {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && CONTENTION.test(code) ? new StoreBusyError(e) : new StoreUnavailableError(e);
 }
 
 /**
@@ -50,8 +63,9 @@ export class SqliteStore implements Store {
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
   readonly #sql;
 
-  constructor(file: string) {
-    this.db = openDatabase(file);
+  /** `busyTimeoutMs`: how long a write waits for another connection's lock before StoreBusyError (default 5000). */
+  constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
+    this.db = openDatabase(file, options);
     const db = this.db;
     this.domain = new SqliteDomain(db);
     this.#sql = {
@@ -174,7 +188,7 @@ export class SqliteStore implements Store {
       try {
         return appendBatch(entries);
       } catch (e) {
-        throw new StoreUnavailableError(e);
+        throw unavailable(e);
       }
     });
   }
@@ -489,7 +503,7 @@ export class SqliteStore implements Store {
     try {
       return fn();
     } catch (e) {
-      if (isUnavailable(e)) throw new StoreUnavailableError(e);
+      if (isUnavailable(e)) throw unavailable(e);
       throw e;
     }
   }

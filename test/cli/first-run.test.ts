@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -76,4 +76,71 @@ describe('subhub demo --keep', () => {
     }
     expect(await exited).toBe(0);
   }, 60_000);
+});
+
+describe('subhub map: the README example and a missing input file', () => {
+  const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const examples = [...README.matchAll(/^\$ npx subhub map (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+
+  it('every `subhub map` example of the README runs', async () => {
+    expect(examples.length).toBeGreaterThan(0);
+    for (const [mapping, input] of examples) {
+      const io = { ...captureIO(), cwd: ROOT };
+      expect({ example: `${mapping} ${input}`, code: await main(['map', mapping, input], io), err: io.stderr() }).toEqual({ example: `${mapping} ${input}`, code: 0, err: '' });
+    }
+  });
+
+  it('a missing input file is FILE_READ naming the file and why', async () => {
+    const io = captureIO();
+    expect(await main(['map', 'mappings/stripe.invoice-paid.to.hub-event.json', 'mappings/fixtures/no-such-fixture.json'], io)).toBe(1);
+    expect(io.stderr().trim()).toBe(
+      'mappings/fixtures/no-such-fixture.json: cannot read the input file: no such file (ENOENT); hint: give a JSON file, or - to read stdin; example inputs are in mappings/fixtures/ [FILE_READ]',
+    );
+  });
+
+  it('a missing mapping file is FILE_READ too', async () => {
+    const io = captureIO();
+    expect(await main(['map', 'mappings/no-such-mapping.json', 'mappings/fixtures/stripe-invoice-paid-cycle.json'], io)).toBe(1);
+    expect(io.stderr()).toMatch(/^mappings\/no-such-mapping\.json: cannot read the mapping file: no such file \(ENOENT\).*\[FILE_READ\]$/m);
+  });
+});
+
+describe('subhub simulate on a busy port', () => {
+  it('says so in one line and exits 1, without a stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'simulate', 'stripe', '--port', String(port)], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^subhub simulate: port ${port} is in use .*\\[PORT_IN_USE\\]$`))]);
+    } finally {
+      busy.close();
+    }
+  });
+});
+
+describe('subhub validate: the kind of a file', () => {
+  it('a config named hub-typo.json is checked as a config (told by its keys), and says so', async () => {
+    const dir = tempFiles({ 'hub-typo.json': { server: { prot: 8080 } } });
+    const io = captureIO();
+    expect(await main(['validate', join(dir, 'hub-typo.json')], io)).toBe(1);
+    expect(io.stdout()).toContain('unknown key "prot"');
+    expect(io.stdout()).not.toContain('"output"');
+    expect(io.stderr()).toContain(`${join(dir, 'hub-typo.json')}: checked as a config file, told by its keys`);
+  });
+
+  it('"$schema" decides whatever the name; a file that says nothing is guessed from its name, and says so', async () => {
+    const dir = tempFiles({
+      'renewals.json': { $schema: '../config/hub.schema.json', server: { port: 1 } },
+      'hub.odd.json': { unknownThing: 1 },
+    });
+    const io = { ...captureIO(), cwd: ROOT };
+    await main(['validate', '--format', 'json', dir], io);
+    const report = JSON.parse(io.stdout()) as { kinds: Array<{ file: string; kind: string; by: string }> };
+    expect(report.kinds).toEqual([
+      { file: join(dir, 'hub.odd.json'), kind: 'config', by: 'name' },
+      { file: join(dir, 'renewals.json'), kind: 'config', by: '$schema' },
+    ]);
+  });
 });

@@ -14,7 +14,7 @@ const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'hub.json'), 'utf8'
 const shippedRoutes = shipped.routes!.map((r) => r.name);
 
 /** The shipped hub.json in a temp folder (mappings from the repository), with an optional local.json beside it. */
-function withOverlay(local?: string | object, base: Partial<HubConfig> = {}): { dir: string; hub: string; local: string } {
+function withOverlay(local?: string | object, base: Record<string, unknown> = {}): { dir: string; hub: string; local: string } {
   const dir = tempFiles({
     'hub.json': { ...shipped, mappings: { paths: [join(ROOT, 'mappings')] }, storage: { kind: 'sqlite', dataDir: 'unused' }, ...base },
     ...(local === undefined ? {} : { 'local.json': local }),

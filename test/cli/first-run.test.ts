@@ -54,16 +54,21 @@ describe('subhub reconcile next to npm start', () => {
 });
 
 describe('subhub demo --keep', () => {
+  let child: ReturnType<typeof spawn> | undefined;
+  // Stops the demo even when the test fails or times out (it runs until SIGINT).
+  afterEach(() => void child?.kill('SIGINT'));
+
   it('switches the admin API on and prints a working URL and token', async () => {
     const dataDir = join(tempFiles({}), 'demo');
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'demo', '--keep', '--data-dir', dataDir], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'demo', '--keep', '--data-dir', dataDir], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demo = child;
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
     try {
       const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (l) => {
+        createInterface({ input: demo.stdout! }).on('line', (l) => {
           if (l.includes('/admin/api/')) resolve(l);
         });
-        child.once('exit', (code) => reject(new Error(`demo exited ${code} before printing the admin API`)));
+        demo.once('exit', (code) => reject(new Error(`demo exited ${code} before printing the admin API`)));
       });
       const [, token, url] = /Authorization: Bearer ([\w-]+)' (http:\/\/127\.0\.0\.1:\d+\/admin\/api\/\S+)/.exec(line) ?? [];
       expect(token).toBeDefined();
@@ -72,7 +77,7 @@ describe('subhub demo --keep', () => {
       expect(((await res.json()) as { decisions: unknown[] }).decisions.length).toBeGreaterThan(0);
       expect((await fetch(url!)).status).toBe(401);
     } finally {
-      child.kill('SIGINT');
+      demo.kill('SIGINT');
     }
     expect(await exited).toBe(0);
   }, 60_000);

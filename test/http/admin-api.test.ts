@@ -100,7 +100,7 @@ describe('/admin/api (real hub, real HTTP)', () => {
       expect(await cli.exited).toBe(0);
       expect(cli.stdout()).not.toContain('admin API is off');
       expect(cli.stdout() + cli.stderr()).not.toContain(TOKEN);
-    });
+    }, 30_000); // two CLI hubs start one after the other: seconds each on a loaded machine
   });
 
   describe('bearer token', () => {

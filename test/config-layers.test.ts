@@ -171,5 +171,5 @@ describe('start-up log', () => {
       child.kill('SIGTERM');
       await exited;
     }
-  });
+  }, 30_000);
 });

@@ -50,7 +50,7 @@ describe('subhub reconcile next to npm start', () => {
     } finally {
       await sims.close();
     }
-  });
+  }, 30_000);
 });
 
 describe('subhub demo --keep', () => {
@@ -122,7 +122,7 @@ describe('subhub simulate on a busy port', () => {
     } finally {
       busy.close();
     }
-  });
+  }, 30_000);
 });
 
 describe('subhub validate: the kind of a file', () => {

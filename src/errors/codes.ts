@@ -21,7 +21,6 @@ export const ERROR_CODES = {
   RECONCILE_PULL_FAILED: { kind: 'retryable', summary: 'A system could not be read during reconciliation (the connector and pull are named).' },
   CONFIG_FILE_INVALID: { kind: 'config', summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.' },
   CONFIG_OVERLAY_INVALID: { kind: 'config', summary: 'An overlay\'s "$remove" names an entry no layer below has, or the base file has a "$remove".' },
-  FILE_KIND_UNKNOWN: { kind: 'config', summary: 'subhub validate cannot tell whether a file is a config, overlay, mapping or cases file; set "$schema".' },
 
   // CLI and local runs
   PORT_IN_USE: { kind: 'config', summary: 'A port to listen on is taken by another process; stop it or choose another port.' },

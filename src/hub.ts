@@ -15,7 +15,7 @@ import { buildPipeline } from './pipeline/build-pipeline';
 import { inlineRunner, threadRunner, type PipelineRunner } from './pipeline/pipeline-runner';
 import { PIPELINE_DEFAULTS, stallReason } from './pipeline/normalise-progress';
 import { normaliseWatchdog } from './pipeline/normalise-quarantine';
-import { databaseFile, loadRuntime } from './runtime';
+import { activeCounts, databaseFile, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { acquireProcessLock } from './store/sqlite/process-lock';
@@ -147,7 +147,15 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const addr = server.address() as AddressInfo;
   const host = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logger.info('subhub started', { url, mappings: mappings.names().length, connectors: connectors.size, data: config.storage?.dataDir });
+  // Says what is active, so a config overlay that dropped routes is seen at once.
+  const active = activeCounts(runtime);
+  logger.info(`subhub started: ${active.routes} routes, ${active.mappings} mappings, ${active.connectors} connectors active`, {
+    url,
+    ...active,
+    config: runtime.sources.files,
+    envOverrides: runtime.sources.envOverrides,
+    data: config.storage?.dataDir,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

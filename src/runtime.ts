@@ -13,6 +13,8 @@ export interface Runtime {
   config: Readonly<HubConfig>;
   mappings: MappingSet;
   connectors: ReadonlyMap<string, ConnectorRuntime>;
+  /** The config files read, in merge order, and the environment variables that overrode values. */
+  sources: { files: readonly string[]; envOverrides: readonly string[] };
 }
 
 /**
@@ -22,7 +24,7 @@ export interface Runtime {
 export function loadRuntime(options: LoadConfigOptions & { env: NodeJS.ProcessEnv }): Runtime {
   let loaded: MappingSet | undefined;
   let definitions = BUILT_IN_CONNECTORS;
-  const { config } = loadConfig({
+  const { config, files, envOverrides } = loadConfig({
     ...options,
     catalog: (cfg) => {
       const plugins = loadPluginConnectors(cfg.connectorPaths ?? [], CONNECTOR_TYPES);
@@ -36,7 +38,12 @@ export function loadRuntime(options: LoadConfigOptions & { env: NodeJS.ProcessEn
   if (!loaded) throw new Error('unreachable: the catalog callback runs on every successful load');
   const built = buildConnectors(config, options.env, definitions);
   if (built.problems.length > 0) throw new LocatedErrors(built.problems);
-  return { config, mappings: loaded, connectors: built.connectors };
+  return { config, mappings: loaded, connectors: built.connectors, sources: { files, envOverrides } };
+}
+
+/** What the start-up log and `subhub validate` say is active: enabled routes, compiled mappings, built (enabled) connectors. */
+export function activeCounts(runtime: Pick<Runtime, 'config' | 'mappings' | 'connectors'>): { routes: number; mappings: number; connectors: number } {
+  return { routes: (runtime.config.routes ?? []).filter((r) => r.enabled !== false).length, mappings: runtime.mappings.names().length, connectors: runtime.connectors.size };
 }
 
 /** The database file of a data folder. */

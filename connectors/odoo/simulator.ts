@@ -150,8 +150,8 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
       res.json({ jsonrpc: '2.0', id, error: { code: 200, message: 'Odoo Server Error', data: { name: err.odooName, message: err.message, arguments: [err.message], debug: '' } } });
     }
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

@@ -126,8 +126,8 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
     }
     res.json({ data, extensions: { cost: cost(requested, requested) } });
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

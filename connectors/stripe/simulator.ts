@@ -495,8 +495,8 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   });
   app.use((req, res) => err(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.path}).`));
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

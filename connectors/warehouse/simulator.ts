@@ -139,8 +139,8 @@ function page<T>(req: Request, res: Response, rows: ReadonlyArray<readonly [stri
 
 export async function startWarehouseSimulator(port = 0, options: WarehouseSimulatorOptions = {}, host = '127.0.0.1'): Promise<WarehouseSimulator> {
   const state = { reservations: new Map<string, Reservation>(), stock: new Map<string, number>(), requests: [] as WarehouseSimulator['requests'] };
-  const server: Server = await new Promise((resolve) => {
-    const s = createWarehouseApp(state, options).listen(port, host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = createWarehouseApp(state, options).listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

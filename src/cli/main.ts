@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { configCommand, type ConfigCommandOptions } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { registerInboxCommand } from './commands/inbox';
@@ -8,7 +9,7 @@ import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
 import { simulateCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
 import { testCommand } from './commands/test';
-import { validateCommand } from './commands/validate';
+import { validateCommand, type ValidateOptions } from './commands/validate';
 import { processIO, type CliIO } from './io';
 
 /** Parses argv (without node and script) and runs one command; resolves to the exit code. */
@@ -31,10 +32,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program
     .command('validate')
     .description('check config, mapping and cases files; one file:line:col line per problem')
-    .argument('[paths...]', 'files or folders (default: config/hub.json and mappings/)')
+    .argument('[paths...]', 'files or folders (default: config/hub.json and mappings/); a config file is checked with every layer (local.json beside it, environment overrides)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((paths: string[], opts: { format: 'text' | 'json' }) => {
+    .option('--overlay <file>', 'check this file as an overlay merged on the base config (repeatable; local*.json files are overlays by name)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('-c, --config <path>', 'the base config overlays are merged on (default: hub.json beside the overlay, else config/hub.json)')
+    .action((paths: string[], opts: ValidateOptions) => {
       code = validateCommand(paths, opts, io);
+    });
+  program
+    .command('config')
+    .description('the effective config: print (every layer merged, defaults filled, secrets as references)')
+    .argument('<action>', 'print')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .option('--overlay <file>', 'the overlay merged on top (default: local.json beside the config file, when it exists)')
+    .option('--no-local', 'merge no overlay')
+    .action((action: string, opts: ConfigCommandOptions) => {
+      code = configCommand(action, opts, io);
     });
   program
     .command('map')

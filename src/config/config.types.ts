@@ -13,6 +13,7 @@ export interface HubConfig {
    * Path of this schema, for editors.
    */
   $schema?: string;
+  $remove?: OverlayRemovals;
   server?: ServerConfig;
   storage?: StorageConfig;
   log?: LogConfig;
@@ -28,7 +29,7 @@ export interface HubConfig {
    */
   connectorPaths?: string[];
   /**
-   * Which canonical events go to which connector action, through which mapping.
+   * Which canonical events go to which connector action, through which mapping. Keyed by name in overlays: see $remove.
    */
   routes?: RouteConfig[];
   retry?: RetryPolicy;
@@ -37,6 +38,19 @@ export interface HubConfig {
   stock?: StockConfig;
   dunning?: DunningConfig;
   reconcile?: ReconcileConfig;
+}
+/**
+ * Overlay files only (config/local.json, or a file given to subhub validate --overlay): entries of keyed lists to drop from the layers below. Layers merge thus: objects merge key by key; routes (keyed by "name", default <to>.<action>) and dunning.policy.stages (keyed by "name") merge entry by entry: an overlay entry with a new key is appended, one with an existing key replaces that entry whole and keeps its place, and a key listed here is removed (a key no layer below has is an error, CONFIG_OVERLAY_INVALID); every other array and value replaces the one below. Example: {"$remove": {"routes": ["dunning-cancel"]}}.
+ */
+export interface OverlayRemovals {
+  /**
+   * Names of routes to remove (a route without "name" is <to>.<action>).
+   */
+  routes?: string[];
+  /**
+   * Names of dunning.policy.stages entries to remove.
+   */
+  dunningStages?: string[];
 }
 /**
  * The HTTP listener for webhooks, health and admin.

@@ -9,10 +9,12 @@ import { pointerToSegments } from '../json/pointer';
 import { schemaErrorsToLocated } from '../json/schema-errors';
 import { readLocated } from '../mapping/mapping-set';
 import type { HubConfig } from './config.types';
+import { isPlainObject, layerOf, mergeLayers } from './config-layers';
 import { checkConfigReferences, type ReferenceCatalog } from './config-refs';
 import hubConfigSchema from '../../config/hub.schema.json';
 
 export { hubConfigSchema };
+export { deepMerge } from './config-layers';
 
 /** Environment variables that override single config values (documented in README). */
 export const ENV_OVERRIDES: ReadonlyArray<{ env: string; pointer: string; type: 'string' | 'port' | 'level' }> = [
@@ -39,15 +41,18 @@ export interface LoadedConfig {
   readonly config: Readonly<HubConfig>;
   /** The files that were read, in merge order. */
   readonly files: readonly string[];
+  /** The environment variables that overrode a value (names only). */
+  readonly envOverrides: readonly string[];
 }
 
 let validator: ValidateFunction | undefined;
 
 /**
- * Loads the hub config: the main file, then the local override file (objects merge, arrays and
- * scalars replace), then environment overrides; validates the result against hub.schema.json
- * (defaults applied) and cross-checks references. Every problem is reported with the file, line
- * and column it comes from. The result is deep-frozen.
+ * Loads the effective hub config: the main file, then the local overlay file (merged as
+ * config-layers.ts says: objects merge, routes and dunning stages merge by name, `$remove` drops
+ * entries, other arrays and values replace), then environment overrides; validates the result
+ * against hub.schema.json (defaults applied) and cross-checks references. Every problem is
+ * reported with the file, line and column it comes from. The result is deep-frozen.
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const path = options.path ?? join('config', 'hub.json');
@@ -56,8 +61,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const localPath = options.localPath === undefined ? join(dirname(path), 'local.json') : options.localPath;
   if (localPath && existsSync(localPath)) docs.push(readLocated(localPath));
 
-  let merged: unknown = {};
-  for (const d of docs) merged = deepMerge(merged, d.value);
+  // Overlay problems are reported with everything else the merged config gets wrong.
+  const { merged: layeredValue, problems: overlayProblems } = mergeLayers(docs);
+  let merged = layeredValue;
   const envOrigins = new Map<string, string>();
   const envProblems: LocatedError[] = [];
   for (const o of ENV_OVERRIDES) {
@@ -76,29 +82,28 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (envProblems.length > 0) throw new LocatedErrors(envProblems);
 
-  const origin = originLocator(docs, envOrigins);
+  const origin = originLocator(docs, merged, envOrigins);
   validator ??= createAjv({ useDefaults: true }).compile(hubConfigSchema);
   if (!validator(merged)) {
     const errors = schemaErrorsToLocated(validator.errors ?? [], origin, 'SCHEMA_INVALID').map(secretHint);
-    throw new LocatedErrors(errors);
+    throw new LocatedErrors([...overlayProblems, ...errors]);
   }
   const config = merged as HubConfig;
   const catalog = typeof options.catalog === 'function' ? options.catalog(config) : (options.catalog ?? {});
   const refProblems = checkConfigReferences(config, catalog, origin);
-  if (refProblems.length > 0) throw new LocatedErrors(refProblems);
-  return { config: deepFreeze(config), files: docs.map((d) => d.file) };
+  if (overlayProblems.length + refProblems.length > 0) throw new LocatedErrors([...overlayProblems, ...refProblems]);
+  return { config: deepFreeze(config), files: docs.map((d) => d.file), envOverrides: ENV_OVERRIDES.filter((o) => envOrigins.has(o.pointer)).map((o) => o.env) };
 }
 
 /** Locates a pointer in the layer that last set it (env, local file, main file). */
-function originLocator(docs: LocatedJson[], envOrigins: Map<string, string>): Pick<LocatedJson, 'file' | 'locate'> & { fileOf(pointer: string): string } {
-  const docFor = (pointer: string): LocatedJson => {
-    for (let i = docs.length - 1; i > 0; i--) if (hasPointer(docs[i]!.value, pointer)) return docs[i]!;
-    return docs[0]!;
-  };
+function originLocator(docs: LocatedJson[], merged: unknown, envOrigins: Map<string, string>): Pick<LocatedJson, 'file' | 'locate'> & { fileOf(pointer: string): string } {
   return {
     file: docs[0]!.file,
-    fileOf: (pointer) => envOrigins.get(pointer) ?? docFor(pointer).file,
-    locate: (pointer, at) => docFor(pointer).locate(pointer, at),
+    fileOf: (pointer) => envOrigins.get(pointer) ?? layerOf(docs, merged, pointer).doc.file,
+    locate: (pointer, at) => {
+      const l = layerOf(docs, merged, pointer);
+      return l.doc.locate(l.pointer, at);
+    },
   };
 }
 
@@ -107,28 +112,6 @@ function secretHint(e: LocatedError): LocatedError {
   return new LocatedError(e.code, e.kind, 'a secret must be a reference, never a literal value', e.location, {
     hint: 'write {"env": "STRIPE_WEBHOOK_SECRET"} or {"file": "/run/secrets/stripe"}',
   });
-}
-
-function hasPointer(value: unknown, pointer: string): boolean {
-  let v = value;
-  for (const seg of pointerToSegments(pointer)) {
-    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, seg)) return false;
-    v = (v as Record<string, unknown>)[seg];
-  }
-  return true;
-}
-
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Objects merge key by key; everything else (arrays included) is replaced. Prototype keys are skipped. */
-export function deepMerge(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over);
-  const out: Record<string, unknown> = { ...base };
-  for (const k of Object.keys(over)) {
-    if (UNSAFE_KEYS.has(k)) continue;
-    out[k] = deepMerge(out[k], over[k]);
-  }
-  return out;
 }
 
 function setAt(root: unknown, pointer: string, value: unknown): unknown {
@@ -146,9 +129,6 @@ function setAt(root: unknown, pointer: string, value: unknown): unknown {
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {

@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   RECONCILE_LOCKED: { kind: 'config', summary: 'Another reconciliation holds this data folder\'s reconcile lock; two runs never overlap.' },
   RECONCILE_PULL_FAILED: { kind: 'retryable', summary: 'A system could not be read during reconciliation (the connector and pull are named).' },
   CONFIG_FILE_INVALID: { kind: 'config', summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.' },
+  CONFIG_OVERLAY_INVALID: { kind: 'config', summary: 'An overlay\'s "$remove" names an entry no layer below has, or the base file has a "$remove".' },
+
+  // CLI and local runs
+  PORT_IN_USE: { kind: 'config', summary: 'A port to listen on is taken by another process; stop it or choose another port.' },
+  ADMIN_API_OFF: { kind: 'config', summary: 'The admin API is off (404): start the hub with SUBHUB_ADMIN_TOKEN set to enable /admin/api.' },
 
   // Mapping compile time
   MAPPING_UNKNOWN_OPERATOR: { kind: 'config', summary: 'A mapping uses an operator that does not exist.' },

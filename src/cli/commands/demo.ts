@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { playMonth } from '../../demo/run-demo';
 import { formatReport } from '../../reconcile/report-format';
 import { runReconcile } from '../../reconcile/run-reconcile';
@@ -9,11 +10,13 @@ import type { CliIO } from '../io';
  * fresh data folder, a business clock), prints each step's effects and the summary, then runs
  * the nightly reconciliation on the result (dry run), which must find no drift. Exit 0 when it
  * finds none, 1 otherwise. With `keep`, the hub and simulators stay up until SIGINT/SIGTERM (for
- * `subhub reconcile --config <its hub.json>` from another terminal).
+ * `subhub reconcile --config <its hub.json>` from another terminal) and the admin API switched on
+ * with a fresh random token, printed with a working example (a throwaway demo hub on loopback).
  */
 export async function demoCommand(options: { dataDir?: string; keep?: boolean }, io: CliIO): Promise<number> {
   const started = Date.now();
-  const result = await playMonth((l) => io.out(l), { dataDir: options.dataDir });
+  const adminToken = options.keep ? randomBytes(24).toString('base64url') : undefined;
+  const result = await playMonth((l) => io.out(l), { dataDir: options.dataDir, adminToken });
   try {
     const { world } = result;
     const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
@@ -25,7 +28,9 @@ export async function demoCommand(options: { dataDir?: string; keep?: boolean },
     io.out(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; the hub's SQLite file stays in ${world.dataDir}`);
     const code = report.drift.total === 0 ? 0 : 1;
     if (options.keep) {
-      io.out(`the hub and simulators keep running: try \`npx subhub reconcile --config ${world.configPath}\` or the admin API at ${world.hub.url}; Ctrl-C stops them`);
+      io.out(`the hub and simulators keep running (Ctrl-C stops them); try:`);
+      io.out(`  npx subhub reconcile --config ${world.configPath}`);
+      io.out(`  curl -H 'Authorization: Bearer ${adminToken}' ${world.hub.url}/admin/api/decisions`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

@@ -1,9 +1,11 @@
+import { loadConfig } from '../../config/load-config';
 import { isHubError } from '../../errors/hub-error';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { reconcileLockFile, runReconcile } from '../../reconcile/run-reconcile';
 import { RECONCILE_LOCKED } from '../../reconcile/reconcile-lock';
 import { formatProgress, formatReport } from '../../reconcile/report-format';
 import { databaseFile, loadRuntime, type Runtime } from '../../runtime';
+import { withSimulatorCredentials } from '../../simulators/start-simulators';
 import { SqliteStore } from '../../store/sqlite/sqlite-store';
 import type { CliIO } from '../io';
 
@@ -27,6 +29,7 @@ const PROGRESS_EVERY_MS = 2000;
  * runs (a second connection to its SQLite file); two reconciliations never overlap.
  * Exit: 0 no drift or all of it repaired; 1 drift left (a dry run, or kinds only an operator
  * can settle); 2 bad usage; 3 another reconciliation holds the lock; 4 config, pull or store failure.
+ * Credentials resolve as for `subhub start --with-simulators` (withSimulatorCredentials).
  */
 export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): Promise<number> {
   const examples = o.examples === undefined ? 10 : Number(o.examples);
@@ -36,7 +39,11 @@ export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): P
   }
   let runtime: Runtime;
   try {
-    runtime = loadRuntime({ path: o.config, env: io.env });
+    // Next to `npm start` (the config points at local simulators) unset simulator credentials
+    // resolve to the simulators' values, exactly as the hub's do; real endpoints get nothing.
+    const credentials = withSimulatorCredentials(loadConfig({ path: o.config, env: io.env }).config, io.env);
+    runtime = loadRuntime({ path: o.config, env: credentials.env });
+    if (credentials.defaulted.length > 0) io.err(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (unset; the config points at local simulators)`);
   } catch (e) {
     if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
     else if (e instanceof LocatedError) io.err(e.toLine());

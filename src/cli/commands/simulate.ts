@@ -26,7 +26,16 @@ export async function simulateCommand(name: string, options: { port: string }, i
     io.err('subhub simulate: --port is a port number');
     return 2;
   }
-  const sim = await start(port);
+  let sim: { url: string; close(): Promise<void> };
+  try {
+    sim = await start(port);
+  } catch (e) {
+    // One line and exit 1, never a stack trace: a taken port is the usual cause.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') io.err(`subhub simulate: port ${port} is in use (another simulator, a hub or another program listens there); stop it or choose another --port [PORT_IN_USE]`);
+    else io.err(`subhub simulate: the ${name} simulator did not start on port ${port}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
   io.err(`${name} simulator listening on ${sim.url}`);
   return new Promise<number>((resolve) => {
     const stop = () => void sim.close().then(() => resolve(0));

@@ -1,27 +1,41 @@
 import { existsSync } from 'node:fs';
-import { loadRuntime } from '../../runtime';
+import { dirname, join } from 'node:path';
+import { activeCounts, loadRuntime } from '../../runtime';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { readCasesFile } from '../../mapping/cases';
 import { MappingSet } from '../../mapping/mapping-set';
 import type { CliIO } from '../io';
-import { collectFiles, DEFAULT_MAPPINGS, defaultPaths } from '../workspace';
+import { collectFiles, DEFAULT_CONFIG, DEFAULT_MAPPINGS, defaultPaths, type FileKind, type KindSource } from '../workspace';
 
 export interface ValidateOptions {
   format: 'text' | 'json';
+  /** Files to check as overlays (whatever their name), on top of `config`. */
+  overlay?: string[];
+  /** The base config an overlay is checked on (default: hub.json beside the overlay, else config/hub.json). */
+  config?: string;
 }
 
 /**
  * Validates config, mapping and cases files: JSON syntax, schemas, compile errors, and references
- * between them. Prints one `file:line:col: message` line per problem; exit code 1 on any.
+ * between them. A file's kind comes from its "$schema", else its keys, else its name (a note on
+ * stderr says which). A base config file is checked as the hub would load it: the file, the
+ * local.json beside it and the environment overrides (the effective config); an overlay
+ * (local*.json, or --overlay) is checked merged on its base. Prints one `file:line:col: message`
+ * line per problem; exit code 1 on any.
  */
 export function validateCommand(paths: string[], options: ValidateOptions, io: CliIO): number {
-  const targets = paths.length > 0 ? paths : defaultPaths(io.cwd);
-  const missing = targets.filter((p) => !existsSync(p));
+  const overlays = options.overlay ?? [];
+  const targets = paths.length > 0 || overlays.length > 0 ? paths : defaultPaths(io.cwd);
+  const missing = [...targets, ...overlays, ...(options.config ? [options.config] : [])].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     io.err(`subhub validate: no such file or folder: ${missing.join(', ')}`);
     return 2;
   }
-  const files = collectFiles(targets);
+  const files: Array<{ file: string; kind: FileKind; by: KindSource | '--overlay' }> = [
+    ...collectFiles(targets).filter((f) => !overlays.includes(f.file)),
+    ...overlays.map((file) => ({ file, kind: 'overlay' as const, by: '--overlay' as const })),
+  ];
+  const summaries: string[] = [];
   const problems: LocatedError[] = [];
   const collect = (e: unknown) => {
     if (e instanceof LocatedErrors) problems.push(...e.errors);
@@ -53,11 +67,16 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
 
   for (const { file, kind } of files) {
     try {
-      if (kind === 'config') {
-        // Everything the hub checks at start: schema, references, its mappings, custom connectors, and
-        // each connector's options against its type's own schema and rules (e.g. the SSRF guard).
+      if (kind === 'config' || kind === 'overlay') {
+        // Everything the hub checks at start, on the effective config: schema, references, its
+        // mappings, custom connectors, and each connector's options against its type's own schema
+        // and rules (e.g. the SSRF guard).
+        const layers = kind === 'config' ? { path: file } : { path: baseOf(file, options.config), localPath: file };
         try {
-          loadRuntime({ path: file, localPath: false, env: {} });
+          const runtime = loadRuntime({ ...layers, env: io.env });
+          const a = activeCounts(runtime);
+          const from = [...runtime.sources.files, ...runtime.sources.envOverrides.map((e) => `env ${e}`)].join(' + ');
+          summaries.push(`${from}: ${a.routes} routes, ${a.mappings} mappings, ${a.connectors} connectors active`);
         } catch (e) {
           if (!(e instanceof LocatedErrors)) throw e;
           for (const p of e.errors) {
@@ -77,11 +96,22 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
   }
 
   if (options.format === 'json') {
-    io.out(JSON.stringify({ ok: problems.length === 0, files: files.length, problems: problems.map((p) => p.toJSON()) }, null, 2));
+    const kinds = files.map((f) => ({ file: f.file, kind: f.kind, by: f.by }));
+    io.out(JSON.stringify({ ok: problems.length === 0, files: files.length, kinds, effective: summaries, problems: problems.map((p) => p.toJSON()) }, null, 2));
   } else {
+    for (const f of files) if (f.by === 'content' || f.by === 'name') io.err(`${f.file}: checked as ${f.kind === 'overlay' ? 'an overlay' : `a ${f.kind}`} file, ${f.by === 'content' ? 'told by its keys' : 'guessed from its name'} (set "$schema" to say which)`);
     for (const p of problems) io.out(p.toLine());
-    const counts = ['config', 'mapping', 'cases'].map((k) => `${files.filter((f) => f.kind === k).length} ${k}`).join(', ');
+    for (const line of summaries) io.err(line);
+    const shown = files.some((f) => f.kind === 'overlay') ? ['config', 'overlay', 'mapping', 'cases'] : ['config', 'mapping', 'cases'];
+    const counts = shown.map((k) => `${files.filter((f) => f.kind === k).length} ${k}`).join(', ');
     io.err(problems.length === 0 ? `ok: ${counts} file(s) valid` : `${problems.length} problem(s) in ${files.length} file(s) (${counts})`);
   }
   return problems.length === 0 ? 0 : 1;
+}
+
+/** The base config an overlay is merged on: --config, else hub.json beside the overlay, else config/hub.json. */
+function baseOf(overlay: string, config: string | undefined): string {
+  if (config) return config;
+  const beside = join(dirname(overlay), 'hub.json');
+  return existsSync(beside) ? beside : DEFAULT_CONFIG;
 }

@@ -35,10 +35,12 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     discardDeadLetter: inner.discardDeadLetter.bind(inner),
     counts: inner.counts.bind(inner),
     addDeadLetter: inner.addDeadLetter.bind(inner),
+    listIgnored: inner.listIgnored.bind(inner),
     ping: inner.ping.bind(inner),
     releaseAllLeases: inner.releaseAllLeases.bind(inner),
     close: inner.close.bind(inner),
     domain: inner.domain,
+    privacy: inner.privacy,
   } satisfies Store & { appendCalls: number };
   return wrapper;
 }

@@ -215,7 +215,14 @@ export class DomainService {
     const category = (event.payment?.failure?.category ?? (event.type === ACTION_REQUIRED ? 'authentication_required' : 'unknown')) as FailureCategory;
     const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
     const firstFailureOfInvoice = !before?.unpaid[invoiceId];
-    const unpaid = { ...before?.unpaid, ...(firstFailureOfInvoice ? { [invoiceId]: { amountMinor: amount, failedAt: at } } : {}) };
+    // Stripe reports one failed attempt of an invoice twice when the customer must authenticate
+    // (invoice.payment_failed and invoice.payment_action_required, same attempt_count): it counts once.
+    const invoiceAttempt = event.invoice?.attemptCount;
+    const notice = event.type === ACTION_REQUIRED;
+    const last = before?.unpaid[invoiceId];
+    const sameAttempt = invoiceAttempt !== undefined && last?.attempt === invoiceAttempt && (last.actionRequired ?? false) !== notice;
+    const entry = { ...(last ?? { amountMinor: amount, failedAt: at }), ...(invoiceAttempt !== undefined ? { attempt: invoiceAttempt, actionRequired: notice } : {}) };
+    const unpaid = { ...before?.unpaid, [invoiceId]: entry };
     // A default (dunning.md §4.6): an invoice the provider gave up on after a customer-caused
     // soft failure (no next attempt), written off, or charged back. Once per invoice; hard
     // failures wait for a new payment method and count only when written off.
@@ -226,8 +233,7 @@ export class DomainService {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
-    // An action-required notice repeats the failed attempt of an invoice already unpaid: not another attempt.
-    const attempts = (before?.attempts ?? 0) + (event.type === ACTION_REQUIRED && !firstFailureOfInvoice ? 0 : 1);
+    const attempts = (before?.attempts ?? 0) + (sameAttempt ? 0 : 1);
     const decision = this.#decideCycle(unpaid, { category, method, attempts }, customer, Date.parse(at));
     const record: DunningRecord = {
       subscriptionId: subId,

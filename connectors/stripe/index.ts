@@ -90,7 +90,17 @@ export const stripeConnector = defineConnector({
     return {
       'invoice.payment_failed': async (event, ctx) => {
         try {
-          return await failedPaymentOf(event as StripeEvent, client(), ctx.timeoutMs);
+          return await failedPaymentOf(event as StripeEvent, client, ctx.timeoutMs);
+        } catch (e) {
+          throw classify(e);
+        }
+      },
+      // A dispute names its charge by id only; the charge names the customer the chargeback counts against.
+      'charge.dispute.created': async (event, ctx) => {
+        const charge = (event as { data?: { object?: { charge?: unknown } } }).data?.object?.charge;
+        if (typeof charge !== 'string') return undefined;
+        try {
+          return { charge: await client().charges.retrieve(charge, {}, { timeout: ctx.timeoutMs }) };
         } catch (e) {
           throw classify(e);
         }
@@ -137,17 +147,17 @@ const BASIL = '2025-03-31';
  * The PaymentIntent of a failed invoice payment, which the webhook leaves out: from 2025-03-31.basil
  * on, the invoice re-read with `payments.data.payment.payment_intent` expanded (the payment with an
  * error, else the newest); before, the PaymentIntent whose id the invoice carries. `undefined` when
- * the event already carries it expanded, or has no invoice. Mappings read `enrichment.payment_intent`.
+ * the event already carries it expanded, or has no invoice (then no client is made: no API key is needed). Mappings read `enrichment.payment_intent`.
  */
-async function failedPaymentOf(event: StripeEvent, stripe: Stripe, timeout: number): Promise<{ payment_intent: Stripe.PaymentIntent | null } | undefined> {
+async function failedPaymentOf(event: StripeEvent, client: () => Stripe, timeout: number): Promise<{ payment_intent: Stripe.PaymentIntent | null } | undefined> {
   const inv = event.data?.object;
   if (!inv?.id) return undefined;
-  if (typeof inv.payment_intent === 'string') return { payment_intent: await stripe.paymentIntents.retrieve(inv.payment_intent, {}, { timeout }) };
+  if (typeof inv.payment_intent === 'string') return { payment_intent: await client().paymentIntents.retrieve(inv.payment_intent, {}, { timeout }) };
   const listed = (inv.payments as { data?: Array<{ payment?: { payment_intent?: unknown } }> } | undefined)?.data ?? [];
   if (inv.payment_intent != null || listed.some((x) => typeof x.payment?.payment_intent === 'object' && x.payment.payment_intent !== null)) return undefined;
   // Before basil an invoice without a PaymentIntent id has none to read.
   if ((event.api_version ?? '') < BASIL && 'payment_intent' in inv) return undefined;
-  const full = await stripe.invoices.retrieve(inv.id, { expand: ['payments.data.payment.payment_intent'] }, { timeout });
+  const full = await client().invoices.retrieve(inv.id, { expand: ['payments.data.payment.payment_intent'] }, { timeout });
   const intents = (full.payments?.data ?? []).map((x) => x.payment.payment_intent).filter((pi): pi is Stripe.PaymentIntent => typeof pi === 'object' && pi !== null);
   return { payment_intent: intents.find((pi) => pi.last_payment_error) ?? intents[0] ?? null };
 }

@@ -3,7 +3,9 @@ import { configCommand, type ConfigCommandOptions } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { registerInboxCommand } from './commands/inbox';
+import { ignoredCommand, type IgnoredOptions } from './commands/ignored';
 import { mapCommand } from './commands/map';
+import { privacyCommand, type PrivacyOptions } from './commands/privacy';
 import { reconcileCommand, type ReconcileCommandOptions } from './commands/reconcile';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
 import { simulateCommand } from './commands/simulate';
@@ -89,6 +91,29 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     });
 
   registerInboxCommand(program, io, (c) => (code = c));
+
+  program
+    .command('ignored')
+    .description('events the hub accepted and ignored, by source, type and reason')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .option('--source <connector>', 'only this source')
+    .option('--limit <n>', 'at most n groups (default 50)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: IgnoredOptions) => {
+      code = await ignoredCommand(opts, io);
+    });
+
+  program
+    .command('privacy')
+    .description('privacy requests (Shopify compliance webhooks): list, show <id> (a data request with its data)')
+    .argument('<action>', 'list | show')
+    .argument('[id]', 'privacy request id')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .option('--limit <n>', 'list: at most n (default 50)')
+    .addOption(new Option('--format <format>', 'output format of list').choices(['text', 'json']).default('text'))
+    .action(async (action: string, id: string | undefined, opts: PrivacyOptions) => {
+      code = await privacyCommand(action, id, opts, io);
+    });
 
   program
     .command('reconcile')

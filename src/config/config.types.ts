@@ -85,6 +85,10 @@ export interface StorageConfig {
    * Folder of the SQLite files, relative to the working directory (env SUBHUB_DATA_DIR).
    */
   dataDir?: string;
+  /**
+   * Days the raw body and headers of a processed webhook are kept in the inbox; the nightly job blanks older ones and keeps the row (duplicate detection, status, the ignored listing). Entries not yet processed or behind an open dead letter keep theirs. 0: keep forever.
+   */
+  rawBodyRetentionDays?: number;
 }
 export interface LogConfig {
   /**
@@ -154,6 +158,12 @@ export interface InboundConfig {
    * Provider event type (e.g. invoice.paid, orders/create) → mapping name; "*" catches the rest. Unlisted types are acknowledged and ignored.
    */
   mappings: {
+    [k: string]: string;
+  };
+  /**
+   * Provider event types the hub deliberately ignores → why. Shown with the count by `subhub ignored` and GET /admin/api/ignored, counted in subhub_events_ignored_total. A type listed in mappings is mapped, not ignored.
+   */
+  ignore?: {
     [k: string]: string;
   };
 }

@@ -21,7 +21,9 @@ export interface DomainSettings {
 
 /** Events that count as a default by themselves (a written-off invoice, a chargeback). */
 const WRITE_OFFS = new Set(['invoice.uncollectible', 'payment.chargeback']);
-const FAILURES = new Set(['invoice.payment_failed', 'payment.failed', ...WRITE_OFFS]);
+/** 3-D Secure / SCA: the customer must act (docs/dunning.md §3); Stripe sends invoice.payment_failed for the same attempt too. */
+const ACTION_REQUIRED = 'invoice.payment_action_required';
+const FAILURES = new Set(['invoice.payment_failed', 'payment.failed', ACTION_REQUIRED, ...WRITE_OFFS]);
 const RECOVERIES = new Set(['invoice.paid', 'payment.succeeded', 'payment_method.updated']);
 /** Failures that are not the customer's fault (or not known to be: an unexpanded payment) never count as defaults (docs/dunning.md §4.6). */
 const NOT_A_DEFAULT = new Set<FailureCategory>(['insufficient_inventory', 'technical', 'unknown']);
@@ -73,7 +75,13 @@ export class DomainService {
     let customer = this.#customer(event.customer.hubCustomerId, event.customer, c);
 
     const paymentFact = FAILURES.has(event.type) || isRecovery(event);
-    if (event.subscription) {
+    if (event.subscription && state && WRITE_OFFS.has(event.type)) {
+      // A write-off or chargeback says nothing about the subscription's status (the provider's
+      // own subscription events do): its payment facts count, its snapshot is not taken.
+      if (state.applied.includes(event.source.dedupeKey)) return this.#routedOnly(c);
+      state = remember(state, event);
+      this.#put(c, 'subscriptions', state.hubSubscriptionId, state);
+    } else if (event.subscription) {
       const r = applyEvent(state, event);
       if (r.changed) state = r.state!;
       else {
@@ -93,6 +101,8 @@ export class DomainService {
     } else if (state && this.settings.policy) {
       if (FAILURES.has(event.type)) customer = this.#failure(event, state, customer, this.settings.policy, c, now);
       else if (isRecovery(event)) this.#recover(event, state, customer, c, now);
+    } else if (!state && this.settings.policy && WRITE_OFFS.has(event.type)) {
+      customer = this.#customerDefault(event, customer, c, now);
     }
     if (state) this.#demand(state, customer, event, c, now);
     return this.#routedOnly(c);
@@ -202,20 +212,28 @@ export class DomainService {
     const at = event.occurredAt;
     const invoiceId = event.invoice?.id ?? event.payment?.id ?? event.id;
     const amount = event.invoice ? event.invoice.amountDueMinor - event.invoice.amountPaidMinor : (event.payment?.amountMinor ?? 0);
-    const category = (event.payment?.failure?.category ?? 'unknown') as FailureCategory;
+    const category = (event.payment?.failure?.category ?? (event.type === ACTION_REQUIRED ? 'authentication_required' : 'unknown')) as FailureCategory;
     const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
     const firstFailureOfInvoice = !before?.unpaid[invoiceId];
-    const unpaid = { ...before?.unpaid, ...(firstFailureOfInvoice ? { [invoiceId]: { amountMinor: amount, failedAt: at } } : {}) };
+    // Stripe reports one failed attempt of an invoice twice when the customer must authenticate
+    // (invoice.payment_failed and invoice.payment_action_required, same attempt_count): it counts once.
+    const invoiceAttempt = event.invoice?.attemptCount;
+    const notice = event.type === ACTION_REQUIRED;
+    const last = before?.unpaid[invoiceId];
+    const sameAttempt = invoiceAttempt !== undefined && last?.attempt === invoiceAttempt && (last.actionRequired ?? false) !== notice;
+    const entry = { ...(last ?? { amountMinor: amount, failedAt: at }), ...(invoiceAttempt !== undefined ? { attempt: invoiceAttempt, actionRequired: notice } : {}) };
+    const unpaid = { ...before?.unpaid, [invoiceId]: entry };
     // A default (docs/dunning.md §4.6): an invoice the provider gave up on after a customer-caused
     // soft failure (no next attempt), written off, or charged back. Once per invoice; hard
     // failures wait for a new payment method and count only when written off.
-    const givenUp = event.invoice?.nextAttemptAt === null && !(event.payment?.failure?.hard ?? false) && !NOT_A_DEFAULT.has(category);
+    // Waiting for the customer to authenticate is not giving up.
+    const givenUp = event.type !== ACTION_REQUIRED && event.invoice?.nextAttemptAt === null && !(event.payment?.failure?.hard ?? false) && !NOT_A_DEFAULT.has(category);
     const isDefault = !before?.defaulted?.includes(invoiceId) && (WRITE_OFFS.has(event.type) || givenUp);
     if (isDefault) {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
-    const attempts = (before?.attempts ?? 0) + 1;
+    const attempts = (before?.attempts ?? 0) + (sameAttempt ? 0 : 1);
     const decision = this.#decideCycle(unpaid, { category, method, attempts }, customer, Date.parse(at));
     const record: DunningRecord = {
       subscriptionId: subId,
@@ -245,6 +263,24 @@ export class DomainService {
     return customer;
   }
 
+  /**
+   * A write-off or chargeback that names no subscription the hub knows (a dispute names only its
+   * payment): a default of the customer all the same. Once per provider event: the inbox stores
+   * each event once, and Stripe opens one dispute per charge.
+   */
+  #customerDefault(event: Readonly<HubEvent>, customer: CustomerRecord, c: DomainChanges, now: number): CustomerRecord {
+    const policy = this.settings.policy!;
+    const ref = event.invoice?.id ?? event.payment?.id ?? event.id;
+    const subject = `customer:${customer.id}`;
+    const updated = { ...customer, defaults: [...customer.defaults, event.occurredAt] };
+    this.#put(c, 'customers', customer.id, updated);
+    const why = event.type === 'payment.chargeback' ? 'charged back' : 'written off';
+    c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject, eventId: event.id, outcome: 'default recorded', rule: `${ref}: ${why}, no subscription known (${event.payment?.failure?.providerCode ?? event.type})` });
+    const counted = defaultsInWindow(updated, Date.parse(event.occurredAt), policy);
+    if (updated.blacklisted || counted < policy.blacklist.defaults) return updated;
+    return this.#blacklist(event, updated, undefined, c, now);
+  }
+
   #recover(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, c: DomainChanges, now: number): void {
     const subId = state.hubSubscriptionId;
     const before = this.#dunning(subId);
@@ -266,7 +302,7 @@ export class DomainService {
     c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now, resumeBilling));
   }
 
-  #blacklist(event: Readonly<HubEvent>, customer: CustomerRecord, decision: Decision, c: DomainChanges, now: number): CustomerRecord {
+  #blacklist(event: Readonly<HubEvent>, customer: CustomerRecord, decision: Decision | undefined, c: DomainChanges, now: number): CustomerRecord {
     const updated = { ...customer, blacklisted: true, blacklistedAt: event.occurredAt };
     this.#put(c, 'customers', updated.id, updated);
     const policy = this.settings.policy!;

@@ -17,17 +17,29 @@ export interface NightlyDeps {
 }
 
 /**
- * The nightly job, in this order: the dunning review (stages move on with time alone), a reorder
- * check of every SKU with a rule, then the reconciliation. Returns a summary for the log.
+ * The nightly job, in this order: the dunning review (stages move on with time alone), raw-body
+ * retention, a reorder check of every SKU with a rule, then the reconciliation. Returns a summary for the log.
  */
-export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number }> {
+export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number; rawBodiesPruned: number }> {
   const now = d.clock();
   // A fresh service: the review reads committed state only, never a batch's overlay.
   const review = new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now);
   d.store.domain.applyChanges(review, now);
+  // Before the reconciliation, which may be skipped (another run holds its lock).
+  const rawBodiesPruned = await pruneRawBodies(d.store, d.runtime.config.storage?.rawBodyRetentionDays, Date.now());
   await d.planner.runNow();
   const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
-  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired };
+  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned };
+}
+
+/**
+ * Retention of raw webhook bodies (`storage.rawBodyRetentionDays`, 0 keeps them): blanks the
+ * bodies of processed inbox entries received more than that many days before `now` (wall time:
+ * retention is about the data on disk, not business time). Returns how many were blanked.
+ */
+export function pruneRawBodies(store: Store, days: number | undefined, now: number): Promise<number> {
+  if (!days || days <= 0) return Promise.resolve(0);
+  return store.privacy.pruneRawBodies(now - days * 86_400_000, now);
 }
 
 /** Runs `runNightly` on `reconcile.schedule` (node-cron) unless `reconcile.enabled` is false. */

@@ -43,7 +43,12 @@ export interface DunningRecord {
   stage: string;
   startedAt: string;
   /** Unpaid invoices by id: amount and when it first failed. */
-  unpaid: Record<string, { amountMinor: number; failedAt: string }>;
+  /**
+   * `attempt`: the provider's attempt count of the last failure reported for the invoice, and
+   * `actionRequired` whether that report was an action-required notice (a failure and its notice
+   * with the same count are one attempt).
+   */
+  unpaid: Record<string, { amountMinor: number; failedAt: string; attempt?: number; actionRequired?: boolean }>;
   attempts: number;
   category?: string;
   method: 'card' | 'sepa_debit' | 'other';

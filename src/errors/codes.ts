@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
   ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },
   EVENT_UNREADABLE: { kind: 'bad_input', summary: 'A verified webhook body is not JSON or lacks the event id.' },
+  PRIVACY_REQUEST_INVALID: { kind: 'bad_input', summary: 'A privacy request (Shopify compliance webhook) is not JSON or names no customer; nothing was redacted.' },
   DELIVERY_TIMEOUT: { kind: 'retryable', summary: 'The target did not answer in time.' },
   DELIVERY_NETWORK: { kind: 'retryable', summary: 'The target could not be reached (connection refused, reset, DNS).' },
   DELIVERY_SERVER_ERROR: { kind: 'retryable', summary: 'The target answered 5xx or 408.' },

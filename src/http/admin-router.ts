@@ -88,6 +88,27 @@ export function adminRouter(deps: AdminDeps): Router {
     res.json(dl);
   });
 
+  // What the hub drops and why: ignored inbox entries grouped by (source, event type, reason).
+  router.get('/ignored', async (req, res) => {
+    const limit = limitOf(req.query.limit, 100);
+    if (limit === undefined) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    const source = typeof req.query.source === 'string' ? req.query.source : undefined;
+    res.json({ ignored: await deps.store.listIgnored({ source, limit }) });
+  });
+
+  // Privacy requests (Shopify compliance webhooks): what was redacted, and a data request's data.
+  router.get('/privacy-requests', async (req, res) => {
+    const limit = limitOf(req.query.limit, 100);
+    if (limit === undefined) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    res.json({ privacyRequests: await deps.store.privacy.listRequests(limit) });
+  });
+
+  router.get('/privacy-requests/:id', async (req, res) => {
+    const found = await deps.store.privacy.getRequest(String(req.params.id));
+    if (!found) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such privacy request' } });
+    res.json(found);
+  });
+
   // The subscription domain: a subscription as the hub sees it, and the decision trail.
   router.get('/subscriptions/:id', (req, res) => {
     const id = String(req.params.id);
@@ -146,4 +167,11 @@ export function adminRouter(deps: AdminDeps): Router {
     res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'the store is unavailable; try again' } });
   });
   return router;
+}
+
+/** A `limit` query value: the default when absent, undefined when it is not an integer from 1 to 1000. */
+function limitOf(value: unknown, fallback: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : undefined;
 }

@@ -23,6 +23,12 @@ export class HubMetrics {
     registers: [this.registry],
   });
   readonly normalised = new Counter({ name: 'subhub_events_normalised_total', help: 'Inbox entries processed, by outcome', labelNames: ['connector', 'outcome'], registers: [this.registry] });
+  readonly ignored = new Counter({
+    name: 'subhub_events_ignored_total',
+    help: 'Inbox entries ignored, by source, provider event type and why (configured: inbound.ignore; unmapped: no inbound mapping; dropped: the mapping dropped it); see subhub ignored',
+    labelNames: ['connector', 'type', 'reason'],
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({ name: 'subhub_deliveries_total', help: 'Delivery attempts, by outcome (done, retry, dead)', labelNames: ['target', 'route', 'outcome'], registers: [this.registry] });
   readonly retries = new Counter({ name: 'subhub_delivery_retries_total', help: 'Deliveries scheduled for another attempt', labelNames: ['target'], registers: [this.registry] });
   readonly deliverySeconds = new Histogram({

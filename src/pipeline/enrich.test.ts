@@ -60,7 +60,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       await t.store.append(entry());
       const [row] = await t.store.claimInbox(1, 60_000, T0);
       const outcome = await normalise(row!, t.deps, T0);
-      expect(outcome).toEqual({ status: 'ignored', reason: 'dropped by m: saw a failed payment', enrichment: JSON.stringify({ id: 'tr_1', status: 'failed' }) });
+      expect(outcome).toEqual({ status: 'ignored', kind: 'dropped', reason: 'dropped by m: saw a failed payment', enrichment: JSON.stringify({ id: 'tr_1', status: 'failed' }) });
       expect(enricher).toHaveBeenCalledWith({ id: 'tr_1' }, expect.objectContaining({ idempotencyKey: 'pay/evt_payment.failed/enrich', timeoutMs: 1000 }));
       expect(t.guards.acquire).toHaveBeenCalledTimes(1);
       expect(await t.store.completeInbox(row!, outcome, T0)).toBe(true);
@@ -75,7 +75,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
     try {
       await t.store.append(entry('other'));
       const [row] = await t.store.claimInbox(1, 60_000, T0);
-      expect(await normalise(row!, t.deps, T0)).toEqual({ status: 'ignored', reason: 'dropped by m: saw no enrichment' });
+      expect(await normalise(row!, t.deps, T0)).toEqual({ status: 'ignored', kind: 'dropped', reason: 'dropped by m: saw no enrichment' });
       expect(enricher).not.toHaveBeenCalled();
     } finally {
       await t.close();
@@ -120,7 +120,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       enricher.mockResolvedValue({ status: 'paid' });
       const [again] = await t.store.claimInbox(1, 60_000, T0 + 10);
       expect(again!.enrichment).toBe(JSON.stringify({ status: 'failed' }));
-      expect(await normalise(again!, t.depsWith(seeing), T0 + 10)).toEqual({ status: 'ignored', reason: 'dropped by m: saw a failed payment' });
+      expect(await normalise(again!, t.depsWith(seeing), T0 + 10)).toEqual({ status: 'ignored', kind: 'dropped', reason: 'dropped by m: saw a failed payment' });
       expect(enricher).toHaveBeenCalledTimes(1);
     } finally {
       await t.close();

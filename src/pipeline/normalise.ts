@@ -8,6 +8,7 @@ import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../
 import { enrich, withEnrichment, type EnrichDeps } from './enrich';
 import { routeMatches, routeName } from './routes';
 import { isEmpty, type DomainChanges } from '../domain/ports';
+import { complianceRequest, isComplianceTopic } from '../privacy/compliance-request';
 
 /** A hook of the subscription domain: sees every canonical event before it is routed; its changes commit with the event. */
 export type DomainHandler = (event: Readonly<HubEvent>) => DomainChanges | undefined;
@@ -31,8 +32,12 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
   const connector = deps.connectors.get(row.source);
   const inbound = deps.config.connectors?.[row.source]?.inbound?.mappings ?? {};
   const eventType = row.eventType ?? '';
+  if (isComplianceTopic(deps.config.connectors?.[row.source]?.type, row.eventType)) return privacyRequest(row, now);
   const mappingName = inbound[eventType] ?? inbound['*'];
-  if (!mappingName) return { status: 'ignored', reason: `no inbound mapping for "${eventType}"` };
+  if (!mappingName) {
+    const why = deps.config.connectors?.[row.source]?.inbound?.ignore?.[eventType];
+    return why ? { status: 'ignored', kind: 'configured', reason: `ignored by config: ${why}` } : { status: 'ignored', kind: 'unmapped', reason: `no inbound mapping for "${eventType}"` };
+  }
 
   // What the enrichment step fetched on this attempt: stored with the outcome, whatever it is.
   let fetched: { enrichment: string } | undefined;
@@ -59,7 +64,7 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
     // fields added here (id, receivedAt, tenantId, rawRef) are well-formed by construction.
     validated = mapping.outputSchema === 'hub-event';
     const result = await mapping.run(input);
-    if (result.dropped) return { status: 'ignored', reason: `dropped by ${mappingName}: ${result.reason}`, ...fetched };
+    if (result.dropped) return { status: 'ignored', kind: 'dropped', reason: `dropped by ${mappingName}: ${result.reason}`, ...fetched };
     event = {
       ...(result.output as HubEvent),
       id: ulid(now),
@@ -79,6 +84,16 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
     );
   }
   return { ...routed(event, deps), ...fetched };
+}
+
+/** A privacy request is carried out by the store with the entry's completion; an unreadable one is a dead letter. */
+function privacyRequest(row: InboxRow, now: number): InboxOutcome {
+  try {
+    return { status: 'privacy', request: complianceRequest(row) };
+  } catch (e) {
+    const message = `privacy request ${row.eventType ?? ''} is unreadable: ${(e as Error).message}; nothing was redacted`;
+    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'PRIVACY_REQUEST_INVALID', errorMessage: message }) };
+  }
 }
 
 /** The source name of events the hub derives itself (already canonical: validated, not mapped). */

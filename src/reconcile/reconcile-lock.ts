@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HubError } from '../errors/hub-error';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../store/private-files';
 
 /** Stable code of "another reconciliation runs" (the CLI exits 3 on it). */
 export const RECONCILE_LOCKED = 'RECONCILE_LOCKED';
@@ -22,7 +23,8 @@ interface Holder {
  * Like the hub's database, the folder must be on a local file system (POSIX locks).
  */
 export function acquireReconcileLock(file: string, now = Date.now()): () => void {
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
+  ensurePrivateFile(file);
   const db = new Database(file, { timeout: 0 });
   try {
     db.exec('BEGIN EXCLUSIVE');
@@ -40,7 +42,7 @@ export function acquireReconcileLock(file: string, now = Date.now()): () => void
   const holder: Holder = { pid: process.pid, host: hostname(), startedAt: new Date(now).toISOString() };
   db.prepare('INSERT INTO runs (started_at, pid) VALUES (?, ?)').run(holder.startedAt, holder.pid);
   db.exec('DELETE FROM runs WHERE rowid <= (SELECT MAX(rowid) - 100 FROM runs)');
-  writeFileSync(`${file}.json`, JSON.stringify(holder));
+  writeFileSync(`${file}.json`, JSON.stringify(holder), { mode: PRIVATE_FILE_MODE });
   let released = false;
   return () => {
     if (released) return;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDir } from '../store/private-files';
 
 /**
  * Development webhook secrets: what `subhub start --with-simulators` uses for the webhook secret
@@ -29,7 +30,7 @@ export function devSecretsPath(dataDir: string): string {
  */
 export function devSecrets(dataDir: string): Record<DevSecretName, string> {
   const path = devSecretsPath(dataDir);
-  mkdirSync(resolve(dataDir), { recursive: true });
+  ensurePrivateDir(resolve(dataDir));
   for (let attempt = 0; ; attempt++) {
     const existing = readSecrets(path);
     if (existing && DEV_SECRET_NAMES.every((n) => typeof existing[n] === 'string')) return pick(existing);

@@ -10,6 +10,7 @@
 
 import type { DomainChanges, DomainStore } from '../domain/ports';
 import type { HubEvent } from '../events';
+import type { PrivacyRequest, PrivacyStore } from './privacy-ports';
 
 /** What a worker holds after a claim: the row and which attempt (lease) it is. */
 export interface Claim {
@@ -109,14 +110,31 @@ export interface DeadLetter extends DeadLetterEntry {
 
 export type InboxOutcome = (
   | { status: 'normalised'; event: NormalisedEvent }
-  | { status: 'ignored'; reason: string }
+  | { status: 'ignored'; reason: string; kind?: IgnoreKind }
   | { status: 'failed'; deadLetter: DeadLetterEntry }
   /** Not yet: the enrichment step failed retryably; the entry stays received and is claimed again from `nextAttemptAt`. */
   | { status: 'retry'; nextAttemptAt: number; error: string }
+  /** A privacy request (Shopify's compliance topics): carried out in the same transaction. */
+  | { status: 'privacy'; request: PrivacyRequest }
 ) & {
   /** What the enrichment step fetched on this attempt (JSON text): stored with the entry. */
   enrichment?: string;
 };
+
+/** Why an entry was ignored: listed in `inbound.ignore`, no mapping for its type, or the mapping dropped it. */
+export type IgnoreKind = 'configured' | 'unmapped' | 'dropped';
+
+/** Ignored inbox entries of one (source, event type, reason), for `subhub ignored` and the admin API. */
+export interface IgnoredSummary {
+  source: string;
+  eventType: string;
+  reason: string;
+  count: number;
+  firstReceivedAt: number;
+  lastReceivedAt: number;
+  /** The newest one, to look it up with findEvent. */
+  lastSourceEventId: string;
+}
 
 export type DeliveryOutcome =
   /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it. */
@@ -211,11 +229,15 @@ export interface HubState {
   settleInbox(id: string, settlement: InboxSettlement, actor: string, now: number): Promise<InboxSettleResult>;
   /** Records a dead letter that belongs to no stored event (e.g. a verified but unreadable webhook). */
   addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string>;
+  /** Ignored inbox entries grouped by (source, event type, reason), most recent first. */
+  listIgnored(filter: { source?: string; limit?: number }): Promise<IgnoredSummary[]>;
 }
 
 export interface Store extends Inbox, DeliveryQueue, HubState {
   /** The subscription domain's state (projections, demand, dunning, proposals, decisions). */
   readonly domain: DomainStore;
+  /** Privacy requests, redaction and raw-body retention. */
+  readonly privacy: PrivacyStore;
   /**
    * Releases every lease at once. Only for a store with a single worker process (the embedded
    * SQLite profile), called when that process starts: the previous one is gone, so its leases

@@ -268,7 +268,7 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           deadLetters: [],
         });
         expect(status!.event).toBeUndefined();
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
       });
     });
 
@@ -433,14 +433,14 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           status: 'dead',
           lastError: entry.errorMessage,
         });
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
       });
 
       it('replay puts the delivery back in line once: replayed, then not_open; a fresh attempt count', async () => {
         const { row, letter } = await deadDelivery();
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 100)).toBe('replayed');
         expect(await store.getDeadLetter(letter.id)).toEqual({ ...letter, status: 'replayed', resolvedBy: 'alice', resolvedAt: T0 + 100 });
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 1, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 1, deadLettersOpen: 0 });
 
         expect(await store.replayDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
         expect(await store.discardDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
@@ -453,7 +453,7 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         // A second replay of the same letter changes nothing: the delivery stays done.
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 300)).toBe('not_open');
         expect(await store.claimDeliveries(10, LEASE, T0 + 300)).toEqual([]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
       });
 
       it('a replayed delivery that fails again gets a new open letter; the old one stays replayed', async () => {
@@ -475,7 +475,7 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(await store.discardDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 200)).toBe('not_open');
         expect(await store.claimDeliveries(10, LEASE, T0 + 200)).toEqual([]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
       });
 
       it('replay and discard of an unknown letter say not_found', async () => {
@@ -507,11 +507,11 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         const status = await store.findEvent('stripe', 'evt_bad');
         expect(status).toMatchObject({ inbox: { id: inboxId, status: 'failed' }, deliveries: [], deadLetters: [letter] });
         expect(status!.event).toBeUndefined();
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
 
         expect(await store.replayDeadLetter(letter!.id, 'alice', T0 + 100)).toBe('replayed');
         expect(await store.replayDeadLetter(letter!.id, 'alice', T0 + 101)).toBe('not_open');
-        expect(await store.counts()).toEqual({ inboxPending: 1, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 1, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
         const back = await store.claimInbox(10, LEASE, T0 + 100);
         expect(back.map((r) => [r.id, r.sourceEventId, r.body])).toEqual([[inboxId, 'evt_bad', row!.body]]);
         expect(back[0]!.attempts).toBeGreaterThan(row!.attempts);
@@ -549,7 +549,7 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(letter!.inboxId).toBeUndefined();
         expect(letter!.deliveryId).toBeUndefined();
         expect((await store.listDeadLetters({ stage: 'verify' })).map((l) => l.id)).toEqual([id]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
         const second = await store.addDeadLetter({ ...entry, sourceEventId: 'unknown-2' }, T0 + 6);
         expect(second).not.toBe(id);
       });
@@ -658,11 +658,11 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       });
 
       it('counts pending inbox entries, open deliveries (pending or in flight) and open dead letters', async () => {
-        expect(await store.counts()).toEqual({ inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
         await store.append(webhook('stripe', 'evt_a', { receivedAt: T0 }));
         await store.append(webhook('stripe', 'evt_b', { receivedAt: T0 + 1 }));
         await store.append(webhook('stripe', 'evt_c', { receivedAt: T0 + 2 }));
-        expect(await store.counts()).toEqual({ inboxPending: 3, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 3, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
 
         const [a] = await store.claimInbox(1, LEASE, T0 + 3);
         expect(a!.sourceEventId).toBe('evt_a');
@@ -673,15 +673,15 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           { status: 'normalised', event: canonical('ev_a', 'sub_1', [route('r1', 'erp'), route('r2', 'webshop')]) },
           T0 + 4,
         );
-        expect(await store.counts()).toEqual({ inboxPending: 2, deliveriesPending: 2, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 2, deadLettersOpen: 0 });
 
         const rows = await claim(T0 + 5);
         expect((await store.counts()).deliveriesPending).toBe(2);
         await store.completeDelivery(rows.get('ev_a/r1')!, { status: 'done', at: T0 + 6 });
-        expect(await store.counts()).toEqual({ inboxPending: 2, deliveriesPending: 1, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 1, deadLettersOpen: 0 });
         const r2 = rows.get('ev_a/r2')!;
         await store.completeDelivery(r2, { status: 'dead', at: T0 + 7, deadLetter: deliverDeadLetter(r2, T0 + 7) });
-        expect(await store.counts()).toEqual({ inboxPending: 2, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
       });
     });
 
@@ -758,6 +758,118 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(await store.settleInbox('nope', { action: 'skip', reason: 'x' }, 'ana', T0 + 2)).toEqual({ status: 'not_found' });
         expect(await store.listPendingInbox(10)).toEqual([]);
         expect(await store.counts()).toMatchObject({ inboxPending: 0, deadLettersOpen: 0 });
+      });
+    });
+
+    describe('HubState.listIgnored', () => {
+      it('groups ignored entries by (source, event type, reason), newest group first, with counts and the newest id', async () => {
+        const ignore = async (source: string, id: string, type: string, reason: string, at: number) => {
+          await store.append(webhook(source, id, { eventType: type, receivedAt: at }));
+          const [row] = await store.claimInbox(1, LEASE, at);
+          await store.completeInbox(row!, { status: 'ignored', kind: 'configured', reason }, at);
+        };
+        await ignore('stripe', 'evt_1', 'invoice.upcoming', 'ignored by config: reminder', T0);
+        await ignore('stripe', 'evt_2', 'invoice.upcoming', 'ignored by config: reminder', T0 + 10);
+        await ignore('shopify', 'wh_1', 'carts/update', 'no inbound mapping for "carts/update"', T0 + 20);
+        await ingest('stripe', 'evt_3', canonical('ev_3', 'sub_3', []), T0 + 30);
+        expect(await store.listIgnored({})).toEqual([
+          { source: 'shopify', eventType: 'carts/update', reason: 'no inbound mapping for "carts/update"', count: 1, firstReceivedAt: T0 + 20, lastReceivedAt: T0 + 20, lastSourceEventId: 'wh_1' },
+          { source: 'stripe', eventType: 'invoice.upcoming', reason: 'ignored by config: reminder', count: 2, firstReceivedAt: T0, lastReceivedAt: T0 + 10, lastSourceEventId: 'evt_2' },
+        ]);
+        expect((await store.listIgnored({ source: 'stripe' })).map((r) => r.eventType)).toEqual(['invoice.upcoming']);
+        expect(await store.listIgnored({ limit: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe('privacy: requests and raw-body retention', () => {
+      const EMAIL = 'mila.jansen@example.nl';
+      const order = { id: 61234, admin_graphql_api_id: 'gid://shopify/Order/61234', email: EMAIL, total_price: '24.90', currency: 'EUR',
+        customer: { id: 7390, email: EMAIL, first_name: 'Mila', last_name: 'Jansen', default_address: { address1: 'Oudegracht 12', city: 'Utrecht', zip: '3511 AB', country: 'Netherlands', country_code: 'NL' } },
+        shipping_address: { name: 'Mila Jansen', address1: 'Oudegracht 12', city: 'Utrecht', country_code: 'NL' },
+        line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2, price: '12.45' }] };
+      const other = { id: 61235, email: 'bram@example.com', customer: { id: 8802, email: 'bram@example.com', first_name: 'Bram' }, line_items: [] };
+
+      /** Stores a processed Shopify webhook (with its canonical event) and returns its inbox id. */
+      async function stored(id: string, body: object, event?: object, at = T0): Promise<string> {
+        const { id: inboxId } = await store.append(webhook('shopify', id, { eventType: 'orders/create', body: JSON.stringify(body), receivedAt: at }));
+        const [row] = await store.claimInbox(1, LEASE, at);
+        if (!event) await store.completeInbox(row!, { status: 'ignored', kind: 'unmapped', reason: 'test' }, at);
+        else await store.completeInbox(row!, { status: 'normalised', event: { eventId: `ev_${id}`, type: 'subscription.renewed', entityKey: 'sub_1', body: JSON.stringify(event), deliveries: [] } }, at);
+        return inboxId;
+      }
+
+      async function request(id: string, kind: 'customer_redact' | 'customer_data_request' | 'shop_redact', at: number) {
+        await store.append(webhook('shopify', id, { eventType: kind, body: JSON.stringify({ customer: { id: 7390, email: EMAIL } }), receivedAt: at }));
+        const row = (await store.claimInbox(10, LEASE, at)).find((r) => r.sourceEventId === id);
+        const req = { kind, source: 'shopify', shopDomain: 'coffee-club.myshopify.com', orderIds: ['61234'], ...(kind === 'shop_redact' ? {} : { customerId: '7390', email: EMAIL }) };
+        expect(await store.completeInbox(row!, { status: 'privacy', request: req }, at)).toBe(true);
+        return (await store.privacy.listRequests(1))[0]!;
+      }
+
+      it('customer redact: personal fields of every document about the customer are redacted, bookkeeping stays, other customers are untouched, and the request is recorded', async () => {
+        const mine = await stored('wh_1', order, { type: 'subscription.renewed', customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390', email: EMAIL }, subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] } });
+        const theirs = await stored('wh_2', other);
+        const record = await request('wh_redact', 'customer_redact', T0 + 100);
+
+        const mineNow = await store.privacy.getRequest(record.id);
+        expect(mineNow).toMatchObject({ kind: 'customer_redact', subject: 'customer 7390', source: 'shopify', sourceEventId: 'wh_redact', completedAt: T0 + 100 });
+        expect(mineNow!.matches.inbox).toEqual(expect.arrayContaining([mine]));
+        expect(mineNow!.matches.inbox).not.toContain(theirs);
+        expect(mineNow!.matches.events).toEqual(['ev_wh_1']);
+        expect(mineNow).not.toHaveProperty('contact');
+
+        // A data request afterwards finds the redacted documents: ids, amounts and SKUs, no personal data.
+        const exported = await request('wh_dr', 'customer_data_request', T0 + 200);
+        const data = (await store.privacy.getRequest(exported.id)) as { data: { inbox: Array<{ body: unknown }>; events: Array<{ body: unknown }> } };
+        const body = data.data.inbox.find((x) => (x.body as { id?: number }).id === 61234)!.body as typeof order;
+        expect(body).toMatchObject({ id: 61234, total_price: '24.90', email: '[redacted]', line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2 }] });
+        expect(body.customer).toMatchObject({ id: 7390, email: '[redacted]', first_name: '[redacted]', default_address: { address1: '[redacted]', city: '[redacted]', country: 'Netherlands', country_code: 'NL' } });
+        expect(body.shipping_address).toEqual({ name: '[redacted]', address1: '[redacted]', city: '[redacted]', country_code: 'NL' });
+        expect(data.data.events[0]!.body).toEqual({ type: 'subscription.renewed', customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390' }, subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] } });
+      });
+
+      it('customer data request: records where the data is and returns it; nothing is changed; a later redact forgets the contact', async () => {
+        await stored('wh_1', order);
+        const record = await request('wh_dr', 'customer_data_request', T0 + 100);
+        expect(record).toMatchObject({ kind: 'customer_data_request', contact: { email: EMAIL } });
+        const found = (await store.privacy.getRequest(record.id)) as { data: { inbox: Array<{ sourceEventId: string; body: unknown }> } };
+        expect(found.data.inbox.map((x) => x.sourceEventId).sort()).toEqual(['wh_1', 'wh_dr']);
+        expect(found.data.inbox.find((x) => x.sourceEventId === 'wh_1')!.body).toEqual(order);
+
+        await request('wh_redact', 'customer_redact', T0 + 200);
+        expect(await store.privacy.getRequest(record.id)).not.toHaveProperty('contact');
+        expect((await store.privacy.listRequests(10)).map((r) => r.kind)).toEqual(['customer_redact', 'customer_data_request']);
+      });
+
+      it('shop redact: every document from that shop connector is redacted', async () => {
+        await stored('wh_1', order);
+        await stored('wh_2', other);
+        const record = await request('wh_shop', 'shop_redact', T0 + 100);
+        expect(record).toMatchObject({ kind: 'shop_redact', subject: 'shop coffee-club.myshopify.com' });
+        expect(record.matches.inbox).toHaveLength(3);
+      });
+
+      it('pruneRawBodies blanks processed bodies received before the cutoff; pending entries and ones behind an open dead letter keep theirs', async () => {
+        await stored('wh_old', order, undefined, T0);
+        await stored('wh_new', order, undefined, T0 + 10_000);
+        const { id: failedId } = await store.append(webhook('shopify', 'wh_failed', { receivedAt: T0 }));
+        const [failedRow] = await store.claimInbox(1, LEASE, T0);
+        await store.completeInbox(failedRow!, { status: 'failed', deadLetter: { stage: 'map', source: 'shopify', sourceEventId: 'wh_failed', inboxId: failedId, errorCode: 'MAPPING_REQUIRED_MISSING', errorMessage: 'x', attempts: 1, firstAttemptAt: T0, lastAttemptAt: T0, payload: failedRow!.body } }, T0);
+        await store.append(webhook('shopify', 'wh_pending', { receivedAt: T0 }));
+
+        expect(await store.privacy.pruneRawBodies(T0 + 5000, T0 + 20_000)).toBe(1);
+        const dr = await request('wh_dr', 'customer_data_request', T0 + 30_000);
+        const found = (await store.privacy.getRequest(dr.id)) as { data: { inbox: Array<{ sourceEventId: string }> } };
+        expect(found.data.inbox.map((x) => x.sourceEventId).sort()).toEqual(['wh_dr', 'wh_new']);
+        // The row stays: a provider retry of the pruned webhook is still a duplicate.
+        expect((await store.append(webhook('shopify', 'wh_old'))).status).toBe('duplicate');
+        // The dead letter's entry can still be replayed with its body.
+        const [letter] = await store.listDeadLetters({ status: 'open' });
+        expect(await store.replayDeadLetter(letter!.id, 'test', T0 + 40_000)).toBe('replayed');
+        expect((await store.claimInbox(10, LEASE, T0 + 30_000 + LEASE + 1)).map((r) => [r.sourceEventId, r.body !== ''])).toEqual([
+          ['wh_failed', true],
+          ['wh_pending', true],
+        ]);
       });
     });
 

@@ -37,10 +37,12 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     listPendingInbox: inner.listPendingInbox.bind(inner),
     settleInbox: inner.settleInbox.bind(inner),
     addDeadLetter: inner.addDeadLetter.bind(inner),
+    listIgnored: inner.listIgnored.bind(inner),
     ping: inner.ping.bind(inner),
     releaseAllLeases: inner.releaseAllLeases.bind(inner),
     close: inner.close.bind(inner),
     domain: inner.domain,
+    privacy: inner.privacy,
   } satisfies Store & { appendCalls: number };
   return wrapper;
 }

@@ -43,7 +43,7 @@ describe('Stripe connector against stripe-mock (every request must be one Stripe
   it('declares exactly the actions, pulls and enrichers this suite runs (a new one must be added here)', () => {
     expect(Object.keys(actions).sort()).toEqual(['cancel', 'createPortalSession', 'pauseCollection', 'payLink', 'resumeCollection']);
     expect(Object.keys(stripeConnector.createPulls!(options, deps)).sort()).toEqual(['subscriptions']);
-    expect(Object.keys(stripeConnector.createEnrichers!(options, deps)).sort()).toEqual(['invoice.payment_failed']);
+    expect(Object.keys(stripeConnector.createEnrichers!(options, deps)).sort()).toEqual(['charge.dispute.created', 'invoice.payment_failed']);
   });
 
   it('createPortalSession: a payment-method update session', async () => {
@@ -91,6 +91,12 @@ describe('Stripe connector against stripe-mock (every request must be one Stripe
     expect(current).toMatchObject({ payment_intent: { object: 'payment_intent' } });
     const older = await accepted('enrich (2024-06-20)', () => enrich({ api_version: '2024-06-20', data: { object: { id: 'in_123', payment_intent: 'pi_123' } } }, ctx('e2')));
     expect(older).toMatchObject({ payment_intent: { object: 'payment_intent' } });
+  });
+
+  it('enrichment of charge.dispute.created: the disputed charge (it names the customer)', async () => {
+    const enrich = stripeConnector.createEnrichers!(options, deps)['charge.dispute.created']!;
+    const r = await accepted('enrich dispute', () => enrich({ api_version: Stripe.API_VERSION, data: { object: { id: 'dp_123', charge: 'ch_123' } } }, ctx('e3')));
+    expect(r).toMatchObject({ charge: { object: 'charge' } });
   });
 });
 

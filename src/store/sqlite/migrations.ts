@@ -188,6 +188,27 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     sql: `
       ALTER TABLE inbox ADD COLUMN enrichment TEXT;
       ALTER TABLE inbox ADD COLUMN next_attempt_at INTEGER;
+      `,
+  },
+  {
+    // Privacy requests (Shopify's compliance topics) and what they found or redacted; the
+    // ignored-events listing groups ignored inbox entries by source and type.
+    version: 7,
+    sql: `
+      CREATE TABLE privacy_requests (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('customer_redact', 'customer_data_request', 'shop_redact')),
+        source TEXT NOT NULL,
+        source_event_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        customer_ref TEXT,
+        received_at INTEGER NOT NULL,
+        completed_at INTEGER NOT NULL,
+        matches TEXT NOT NULL,
+        contact TEXT
+      );
+      CREATE INDEX privacy_requests_received ON privacy_requests (received_at);
+      CREATE INDEX inbox_ignored ON inbox (source, event_type, received_at) WHERE status = 'ignored';
     `,
   },
 ];

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from '../private-files';
 import { MIGRATIONS } from './migrations';
 
 export type SqliteDatabase = Database.Database;
@@ -11,9 +11,14 @@ export type SqliteDatabase = Database.Database;
  * which may lose the last commits on power loss; FULL syncs the WAL on each commit.
  */
 export function openDatabase(file: string, options: { busyTimeoutMs?: number } = {}): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // Private before SQLite touches it: SQLite gives the -wal and -shm files the database's mode.
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  if (file !== ':memory:') tightenExisting([`${file}-wal`, `${file}-shm`]);
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HubError } from '../../errors/hub-error';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenExisting } from '../private-files';
 
 /**
  * One hub process per data folder: the embedded profile has a single worker, so a second hub on
@@ -8,7 +9,7 @@ import { HubError } from '../../errors/hub-error';
  * is gone (SIGKILL, crash) is taken over.
  */
 export function acquireProcessLock(file: string): () => void {
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
@@ -19,7 +20,8 @@ export function acquireProcessLock(file: string): () => void {
   } catch (e) {
     if (e instanceof HubError) throw e;
   }
-  writeFileSync(file, String(process.pid));
+  writeFileSync(file, String(process.pid), { mode: PRIVATE_FILE_MODE });
+  tightenExisting([file]);
   return () => {
     try {
       if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);

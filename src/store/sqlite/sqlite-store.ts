@@ -8,6 +8,7 @@ import type {
   DeliveryOutcome,
   DeliveryRow,
   EventStatus,
+  IgnoredSummary,
   InboxEntry,
   InboxInsertResult,
   InboxOutcome,
@@ -22,6 +23,7 @@ import { StoreBusyError, StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
 import { SqliteDomain } from './sqlite-domain';
+import { SqlitePrivacy } from './sqlite-privacy';
 
 /** Completions wait this long for company: fewer fsyncs for background work, invisible to senders. */
 const COMPLETION_WINDOW_MS = 3;
@@ -58,6 +60,7 @@ function unavailable(e: unknown): StoreUnavailableError {
 export class SqliteStore implements Store {
   readonly db: SqliteDatabase;
   readonly domain: SqliteDomain;
+  readonly privacy: SqlitePrivacy;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
   readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, boolean>;
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
@@ -68,6 +71,7 @@ export class SqliteStore implements Store {
     this.db = openDatabase(file, options);
     const db = this.db;
     this.domain = new SqliteDomain(db);
+    this.privacy = new SqlitePrivacy(db, (fn) => this.#write(fn));
     this.#sql = {
       insertInbox: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -148,11 +152,20 @@ export class SqliteStore implements Store {
       targetOf: db.prepare('SELECT target, entity_key FROM deliveries WHERE id = ?'),
       audit: db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)'),
       inboxBySource: db.prepare('SELECT * FROM inbox WHERE source = ? AND source_event_id = ?'),
+      inboxReceived: db.prepare('SELECT source_event_id, received_at FROM inbox WHERE id = ?'),
       eventByInbox: db.prepare('SELECT id, type, entity_key FROM events WHERE inbox_id = ?'),
       deliveriesByEvent: db.prepare(
         'SELECT id, route, target, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = ? ORDER BY seq',
       ),
       deadLettersBySource: db.prepare('SELECT * FROM dead_letters WHERE source = ? AND source_event_id = ? ORDER BY created_at'),
+      ignored: db.prepare(
+        `SELECT source, COALESCE(event_type, '') AS event_type, COALESCE(detail, '') AS reason, COUNT(*) AS n,
+                MIN(received_at) AS first_at, MAX(received_at) AS last_at,
+                (SELECT j.source_event_id FROM inbox j WHERE j.status = 'ignored' AND j.source = i.source AND j.event_type IS i.event_type
+                   AND j.detail IS i.detail ORDER BY j.received_at DESC LIMIT 1) AS last_id
+         FROM inbox i WHERE status = 'ignored' AND (@source IS NULL OR source = @source)
+         GROUP BY source, event_type, detail ORDER BY last_at DESC LIMIT @limit`,
+      ),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
                 (SELECT COUNT(*) FROM inbox WHERE status = 'received' AND next_attempt_at > ?) AS deferred,
@@ -226,12 +239,15 @@ export class SqliteStore implements Store {
 
   #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): boolean {
     const { id, attempts } = claim;
-    const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
+    const detail =
+      outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : outcome.status === 'privacy' ? `privacy request ${outcome.request.kind}` : null;
+    // A privacy request is processed, like a normalised entry (the inbox statuses predate it).
+    const status = outcome.status === 'privacy' ? 'normalised' : outcome.status;
     // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
     const fenced =
       outcome.status === 'retry'
         ? this.#sql.deferInbox.run(outcome.nextAttemptAt, outcome.error, id, attempts)
-        : this.#sql.finishInbox.run(outcome.status, detail, id, attempts);
+        : this.#sql.finishInbox.run(status, detail, id, attempts);
     if (fenced.changes === 0) return false;
     if (outcome.enrichment !== undefined) this.#sql.saveEnrichment.run(outcome.enrichment, id);
     if (outcome.status === 'normalised') {
@@ -253,6 +269,9 @@ export class SqliteStore implements Store {
       }
     } else if (outcome.status === 'failed') {
       this.#insertDeadLetter({ ...outcome.deadLetter, inboxId: id }, now);
+    } else if (outcome.status === 'privacy') {
+      const row = this.#sql.inboxReceived.get(id) as { source_event_id: string; received_at: number };
+      this.privacy.carryOut(outcome.request, { id, sourceEventId: row.source_event_id, receivedAt: row.received_at }, now);
     }
     return true;
   }
@@ -447,6 +466,19 @@ export class SqliteStore implements Store {
 
   async addDeadLetter(entry: DeadLetterEntry, now: number): Promise<string> {
     return this.#write(() => this.#insertDeadLetter(entry, now));
+  }
+
+  async listIgnored(filter: { source?: string; limit?: number }): Promise<IgnoredSummary[]> {
+    const rows = this.#read(() => this.#sql.ignored.all({ source: filter.source ?? null, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>);
+    return rows.map((r) => ({
+      source: r.source as string,
+      eventType: r.event_type as string,
+      reason: r.reason as string,
+      count: r.n as number,
+      firstReceivedAt: r.first_at as number,
+      lastReceivedAt: r.last_at as number,
+      lastSourceEventId: r.last_id as string,
+    }));
   }
 
   async ping(): Promise<void> {

@@ -76,6 +76,17 @@ describe('Shopify connector against its GraphQL simulator (through @shopify/shop
     expect(sim.tags.get('gid://shopify/Customer/42')!.has('y')).toBe(true);
   });
 
+  it('a burst larger than the cost bucket drains at the restore rate: no call is THROTTLED (issue 10.7)', async () => {
+    await sim.close();
+    sim = await startShopifySimulator(0, { maximumAvailable: 200, restoreRate: 2000 });
+    const a = shopifyConnector.createActions!(options(), deps);
+    // 150 mutations × 10 points = 1,500 points against a bucket of 200 refilling 2,000/s.
+    const results = await Promise.allSettled(Array.from({ length: 150 }, (_, i) => a.tagCustomer!({ customerId: `gid://shopify/Customer/${i}`, tags: ['burst'] }, ctx(`k${i}`, 10_000))));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { code: string; message: string });
+    expect(refused.map((e) => `${e.code}: ${e.message}`)).toEqual([]);
+    expect(sim.tags.size).toBe(150);
+  });
+
   it('tags and untags customers (blacklist and goodwill marks)', async () => {
     const a = shopifyConnector.createActions!(options(), deps);
     await a.tagCustomer!({ customerId: 'gid://shopify/Customer/42', tags: ['subhub:blacklist', 'subhub:goodwill'] }, ctx());

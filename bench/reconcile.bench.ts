@@ -56,6 +56,8 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
             api: { host: '127.0.0.1', port: Number(new URL(sim.url).port), protocol: 'http' },
             allowHosts: ['127.0.0.1'],
           },
+          // The engine's own speed: no request rate (a real Stripe: `ratePerSec` 100 in live mode, see the README).
+          pull: { ratePerSec: 100_000 },
         },
       },
       routes: [],

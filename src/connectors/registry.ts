@@ -51,7 +51,7 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
     }
     if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-    const pulls = definition.createPulls?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
+    const pulls = definition.createPulls?.(options, { resolveSecret: (ref) => resolveSecret(ref, env), ...(c.pull ? { pull: c.pull } : {}) }) ?? {};
     connectors.set(id, { id, config: c, definition, actions, pulls });
   }
   return { connectors, problems };

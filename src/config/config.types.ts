@@ -471,4 +471,8 @@ export interface ReconcileConfig {
    * Connector whose open orders are compared with the hub.
    */
   erp?: string;
+  /**
+   * Past days (today included) whose reserved deliveries must still be at the warehouse; one it lost is re-sent (drift reservation_lost).
+   */
+  lookbackDays?: number;
 }

@@ -230,13 +230,15 @@ describe('simulators outlive a hub killed with -9 (issue 10.8)', () => {
       return { child, out, exited };
     };
     const reservation = `${`http://127.0.0.1:${p.warehouse}`}/reservations/subhub:stripe:sub_1:2026-12-24`;
-    const simulatorPid = () => (JSON.parse(readFileSync(join(dataDir, 'simulators.json'), 'utf8')) as { pid: number }).pid;
+    const simulatorPid = async () => ((await (await fetch(`http://127.0.0.1:${p.warehouse}/_sim/identity`)).json()) as { pid: number }).pid;
     let pid: number | undefined;
+    const hubs: Array<ReturnType<typeof start>> = [];
     try {
       const first = start();
+      hubs.push(first);
       await eventually(async () => (await answers(`${hubUrl}/healthz`)) && (await answers(`http://127.0.0.1:${p.warehouse}/stock`)), 30_000);
-      pid = simulatorPid();
-      expect(pid).not.toBe(first.child.pid);
+      pid = await simulatorPid();
+      expect(pid).not.toBe(first.child.pid); // their own process
       const put = await fetch(reservation, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ warehouse: 'NL-AMS-01', status: 'reserved', lines: [{ sku: 'COF-ESP-250', quantity: 2 }] }) });
       expect(put.status).toBe(201);
 
@@ -246,6 +248,7 @@ describe('simulators outlive a hub killed with -9 (issue 10.8)', () => {
       expect(await (await fetch(reservation)).json()).toMatchObject({ status: 'reserved', lines: [{ sku: 'COF-ESP-250', quantity: 2 }] });
 
       const second = start();
+      hubs.push(second);
       await eventually(async () => answers(`${hubUrl}/healthz`), 30_000);
       expect(second.out.stderr).toContain(`reusing the simulators already running (pid ${pid}), with their state`);
       expect((await fetch(reservation)).status).toBe(200);
@@ -254,7 +257,9 @@ describe('simulators outlive a hub killed with -9 (issue 10.8)', () => {
       expect(await answers(`http://127.0.0.1:${p.warehouse}/stock`)).toBe(false);
       pid = undefined;
     } finally {
-      if (pid !== undefined) process.kill(pid, 'SIGTERM'); // a failed run leaves nothing behind
+      // A failed run leaves nothing behind.
+      for (const h of hubs) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
+      if (pid !== undefined && pid !== hubs[0]?.child.pid) process.kill(pid, 'SIGTERM');
     }
   }, 90_000);
 });

@@ -167,17 +167,23 @@ describe('devSecrets', () => {
   });
 });
 
+/** A hub config on free ports (the shipped one's simulators included) and an env without the variables it would read. */
+async function hubSetup() {
+  const p = await portsMap();
+  const [hubPort] = (await freePorts(1)) as [number];
+  const dir = tempFiles({});
+  const dataDir = join(dir, 'data');
+  const configPath = join(dir, 'hub.json');
+  const config = { ...(shippedConfigAt(p) as object), server: { host: '127.0.0.1', port: hubPort }, storage: { kind: 'sqlite', dataDir }, log: { level: 'error' } };
+  writeFileSync(configPath, JSON.stringify(config));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const n of ['STRIPE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'SHOPIFY_API_SECRET', 'PORT', 'SUBHUB_HOST', 'SUBHUB_DATA_DIR', 'SUBHUB_ADMIN_TOKEN']) delete env[n];
+  return { p, hubPort, dataDir, configPath, env };
+}
+
 describe('subhub start --with-simulators (the real bin, compiled)', () => {
   it('runs the hub next to the simulators until SIGTERM, then exits 0', async () => {
-    const p = await portsMap();
-    const [hubPort] = (await freePorts(1)) as [number];
-    const dir = tempFiles({});
-    const dataDir = join(dir, 'data');
-    const configPath = join(dir, 'hub.json');
-    const config = { ...(shippedConfigAt(p) as object), server: { host: '127.0.0.1', port: hubPort }, storage: { kind: 'sqlite', dataDir }, log: { level: 'error' } };
-    writeFileSync(configPath, JSON.stringify(config));
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const n of ['STRIPE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'SHOPIFY_API_SECRET', 'PORT', 'SUBHUB_HOST', 'SUBHUB_DATA_DIR', 'SUBHUB_ADMIN_TOKEN']) delete env[n];
+    const { p, hubPort, dataDir, configPath, env } = await hubSetup();
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath, '--with-simulators'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -212,14 +218,7 @@ describe('subhub start --with-simulators (the real bin, compiled)', () => {
 
 describe('simulators outlive a hub killed with -9 (issue 10.8)', () => {
   it('the restarted hub reuses the running simulators, state included; SIGTERM stops both', async () => {
-    const p = await portsMap();
-    const [hubPort] = (await freePorts(1)) as [number];
-    const dir = tempFiles({});
-    const dataDir = join(dir, 'data');
-    const configPath = join(dir, 'hub.json');
-    writeFileSync(configPath, JSON.stringify({ ...(shippedConfigAt(p) as object), server: { host: '127.0.0.1', port: hubPort }, storage: { kind: 'sqlite', dataDir }, log: { level: 'error' } }));
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const n of ['STRIPE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'SHOPIFY_API_SECRET', 'PORT', 'SUBHUB_HOST', 'SUBHUB_DATA_DIR', 'SUBHUB_ADMIN_TOKEN']) delete env[n];
+    const { p, hubPort, configPath, env } = await hubSetup();
     const hubUrl = `http://127.0.0.1:${hubPort}`;
     const answers = (url: string) => fetch(url).then((r) => r.ok, () => false);
     const start = () => {

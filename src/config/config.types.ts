@@ -153,7 +153,7 @@ export interface PullConfig {
    */
   ratePerSec?: number;
   /**
-   * Retries of one page (after a 429, a 5xx or a network error) before the pull fails.
+   * Retries of one page (after a 429, THROTTLED, a 5xx or a timeout; an unreachable system fails at once) before the pull fails.
    */
   maxRetries?: number;
   /**

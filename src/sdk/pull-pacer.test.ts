@@ -45,6 +45,9 @@ describe('PullPacer (issue 9.3b)', () => {
     expect(clock.sleeps.filter((ms) => ms >= 500)).toEqual([2000, 1000, 2000]);
     expect(pacer.retries).toBe(3);
     await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_REJECTED', '401')))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED' });
+    // A system that cannot be reached fails the pull at once: the run reports it.
+    await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_NETWORK', 'ECONNREFUSED')))).rejects.toMatchObject({ code: 'DELIVERY_NETWORK' });
+    expect(pacer.retries).toBe(3);
   });
 
   it('gives up on a page after maxRetries, saying how often it tried', async () => {

@@ -5,8 +5,8 @@ import { DeliveryError } from './delivery-error';
 /**
  * How a connector's pulls treat the provider (config `connectors.<id>.pull`): at most
  * `ratePerSec` page requests a second (the merchant's other apps share the account's limit),
- * and a page that fails retryably (429 with or without Retry-After, 5xx, network) is asked
- * again, with backoff, up to `maxRetries` times in a row before the pull fails.
+ * and a page that is refused (429 with or without Retry-After, THROTTLED, 5xx, a timeout) is
+ * asked again, with backoff, up to `maxRetries` times in a row before the pull fails.
  */
 export interface PullPolicy {
   /** Page requests per second (default 25: Stripe's test-mode read limit). */
@@ -25,11 +25,18 @@ export interface PullPacerClock {
   random(): number;
 }
 
+/**
+ * What a page is asked again after: the provider is there but busy (429, THROTTLED), failing
+ * for now (5xx) or slow. A system that cannot be reached at all fails the pull at once (the
+ * HTTP layer has already retried a reset connection): the run reports it rather than waiting.
+ */
+const RETRIED = new Set(['DELIVERY_RATE_LIMITED', 'DELIVERY_SERVER_ERROR', 'DELIVERY_TIMEOUT']);
+
 const REAL_CLOCK: PullPacerClock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random };
 
 /**
  * Paces one connector's page requests. `page(fetch)` waits for the rate limit, runs `fetch`
- * (one request for one page, at the cursor the caller holds), and on a retryable DeliveryError
+ * (one request for one page, at the cursor the caller holds), and on a refusal (RETRIED)
  * waits (Retry-After when given, else exponential backoff from 500 ms with ±20 % jitter) and
  * runs it again: the pull resumes at the page it was on, never starting over. Permanent errors,
  * and a page still failing after maxRetries, are thrown (the message counts the tries).
@@ -54,7 +61,7 @@ export class PullPacer {
       try {
         return await fetch();
       } catch (e) {
-        if (!(e instanceof DeliveryError) || e.kind !== 'retryable') throw e;
+        if (!(e instanceof DeliveryError) || !RETRIED.has(e.code)) throw e;
         if (attempt >= this.policy.maxRetries) throw new DeliveryError(e.code as ErrorCode, `${e.message} (still failing after ${attempt + 1} tries of one page)`, { status: e.status, cause: e });
         this.retries++;
         await this.#clock.sleep(this.#delay(attempt, e.retryAfterMs));

@@ -56,6 +56,8 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
             api: { host: '127.0.0.1', port: Number(new URL(sim.url).port), protocol: 'http' },
             allowHosts: ['127.0.0.1'],
           },
+          // The engine's own speed: no request rate unless SUBHUB_BENCH_PULL_RATE sets one (a real Stripe: 100 req/s in live mode).
+          pull: { ratePerSec: Number(process.env.SUBHUB_BENCH_PULL_RATE || 100_000) },
         },
       },
       routes: [],

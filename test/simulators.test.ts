@@ -167,17 +167,23 @@ describe('devSecrets', () => {
   });
 });
 
+/** A hub config on free ports (the shipped one's simulators included) and an env without the variables it would read. */
+async function hubSetup() {
+  const p = await portsMap();
+  const [hubPort] = (await freePorts(1)) as [number];
+  const dir = tempFiles({});
+  const dataDir = join(dir, 'data');
+  const configPath = join(dir, 'hub.json');
+  const config = { ...(shippedConfigAt(p) as object), server: { host: '127.0.0.1', port: hubPort }, storage: { kind: 'sqlite', dataDir }, log: { level: 'error' } };
+  writeFileSync(configPath, JSON.stringify(config));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const n of ['STRIPE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'SHOPIFY_API_SECRET', 'PORT', 'SUBHUB_HOST', 'SUBHUB_DATA_DIR', 'SUBHUB_ADMIN_TOKEN']) delete env[n];
+  return { p, hubPort, dataDir, configPath, env };
+}
+
 describe('subhub start --with-simulators (the real bin, compiled)', () => {
   it('runs the hub next to the simulators until SIGTERM, then exits 0', async () => {
-    const p = await portsMap();
-    const [hubPort] = (await freePorts(1)) as [number];
-    const dir = tempFiles({});
-    const dataDir = join(dir, 'data');
-    const configPath = join(dir, 'hub.json');
-    const config = { ...(shippedConfigAt(p) as object), server: { host: '127.0.0.1', port: hubPort }, storage: { kind: 'sqlite', dataDir }, log: { level: 'error' } };
-    writeFileSync(configPath, JSON.stringify(config));
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const n of ['STRIPE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'SHOPIFY_API_SECRET', 'PORT', 'SUBHUB_HOST', 'SUBHUB_DATA_DIR', 'SUBHUB_ADMIN_TOKEN']) delete env[n];
+    const { p, hubPort, dataDir, configPath, env } = await hubSetup();
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath, '--with-simulators'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -208,4 +214,51 @@ describe('subhub start --with-simulators (the real bin, compiled)', () => {
     // The simulators are gone with the hub.
     expect(await answers(`http://127.0.0.1:${p.warehouse}/stock`)).toBe(false);
   }, 60_000);
+});
+
+describe('simulators outlive a hub killed with -9 (issue 10.8)', () => {
+  it('the restarted hub reuses the running simulators, state included; SIGTERM stops both', async () => {
+    const { p, hubPort, configPath, env } = await hubSetup();
+    const hubUrl = `http://127.0.0.1:${hubPort}`;
+    const answers = (url: string) => fetch(url).then((r) => r.ok, () => false);
+    const start = () => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', configPath, '--with-simulators'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const out = { stderr: '' };
+      child.stderr.on('data', (c: Buffer) => (out.stderr += c.toString()));
+      const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+      return { child, out, exited };
+    };
+    const reservation = `${`http://127.0.0.1:${p.warehouse}`}/reservations/subhub:stripe:sub_1:2026-12-24`;
+    const simulatorPid = async () => ((await (await fetch(`http://127.0.0.1:${p.warehouse}/_sim/identity`)).json()) as { pid: number }).pid;
+    let pid: number | undefined;
+    const hubs: Array<ReturnType<typeof start>> = [];
+    try {
+      const first = start();
+      hubs.push(first);
+      await eventually(async () => (await answers(`${hubUrl}/healthz`)) && (await answers(`http://127.0.0.1:${p.warehouse}/stock`)), 30_000);
+      pid = await simulatorPid();
+      expect(pid).not.toBe(first.child.pid); // their own process
+      const put = await fetch(reservation, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ warehouse: 'NL-AMS-01', status: 'reserved', lines: [{ sku: 'COF-ESP-250', quantity: 2 }] }) });
+      expect(put.status).toBe(201);
+
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toBe('SIGKILL');
+      // The warehouse still holds the reservation: the hub and it still agree.
+      expect(await (await fetch(reservation)).json()).toMatchObject({ status: 'reserved', lines: [{ sku: 'COF-ESP-250', quantity: 2 }] });
+
+      const second = start();
+      hubs.push(second);
+      await eventually(async () => answers(`${hubUrl}/healthz`), 30_000);
+      expect(second.out.stderr).toContain(`reusing the simulators already running (pid ${pid}), with their state`);
+      expect((await fetch(reservation)).status).toBe(200);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(await answers(`http://127.0.0.1:${p.warehouse}/stock`)).toBe(false);
+      pid = undefined;
+    } finally {
+      // A failed run leaves nothing behind.
+      for (const h of hubs) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
+      if (pid !== undefined && pid !== hubs[0]?.child.pid) process.kill(pid, 'SIGTERM');
+    }
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { restTooMany, simulatorKit } from '../../src/sdk';
 
 /**
  * A "mailbox": a transactional e-mail service for the generic HTTP connector (the `mailer`
@@ -106,7 +107,7 @@ export async function startMailboxSimulator(port = 0, options: MailboxSimulatorO
   const store: MailboxMessage[] = [];
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 passes a listen error (EADDRINUSE) to this callback.
-    const s = createMailboxApp(store, options).listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = express().use(simulatorKit('mailbox', {}, restTooMany).handler, createMailboxApp(store, options)).listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

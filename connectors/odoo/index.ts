@@ -1,4 +1,4 @@
-import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, targetAgents, type Pull, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, targetAgents, type Pull, type SecretRef } from '../../src/sdk';
 import { OdooClient } from './client';
 
 interface OdooOptions {
@@ -16,7 +16,8 @@ interface OdooOptions {
  * for our reference first (`client_order_ref` of sale orders, `origin` of purchase orders) and
  * return the existing record: a retry after a lost answer finds the first attempt's order.
  * Actions: createSaleOrder (created and confirmed), createPurchaseProposal (a draft RFQ).
- * Pulls: openSaleOrders, draftPurchaseOrders, stockQuants.
+ * Pulls: openSaleOrders, draftPurchaseOrders, stockQuants, paced (config `pull`) and resuming
+ * at the offset after a 429.
  */
 export const odooConnector = defineConnector({
   type: 'odoo',
@@ -63,10 +64,11 @@ export const odooConnector = defineConnector({
   },
   createPulls(raw, deps) {
     const client = clientOf(raw, deps.resolveSecret);
+    const pacer = new PullPacer(deps.pull);
     const pages = (model: string, domain: unknown[], fields: string[]): Pull =>
       async function* () {
         for (let offset = 0; ; offset += 200) {
-          const rows = await client.executeKw<unknown[]>(model, 'search_read', [domain], { fields, offset, limit: 200 });
+          const rows = await pacer.page(() => client.executeKw<unknown[]>(model, 'search_read', [domain], { fields, offset, limit: 200 }));
           yield* rows;
           if (rows.length < 200) return;
         }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { restTooMany, simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 
 /**
  * An Odoo external-API simulator speaking the classic JSON-RPC envelope at POST /jsonrpc:
@@ -14,6 +15,8 @@ export interface OdooSimulatorOptions {
   db?: string;
   login?: string;
   apiKey?: string;
+  /** Requests per second before 429 with Retry-After (none by default). */
+  rateLimit?: SimulatorRateLimit;
 }
 
 type Row = Record<string, unknown> & { id: number };
@@ -25,6 +28,8 @@ export interface OdooSimulator {
   calls: Array<{ model: string; method: string }>;
   /** Makes the next n calls fail like a database serialization conflict (a retryable server error). */
   failNext(n: number): void;
+  /** The rate limit (and `failNext` for injected 429s). */
+  limiter: SimulatorLimiter;
   close(): Promise<void>;
 }
 
@@ -127,6 +132,8 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
   };
 
   const app = express();
+  const kit = simulatorKit('odoo', options, restTooMany);
+  app.use(kit.handler);
   app.use(express.json({ limit: '5mb' }));
   app.post('/jsonrpc', (req, res) => {
     const { id = null, params } = (req.body ?? {}) as { id?: unknown; params?: { service?: string; method?: string; args?: unknown[] } };
@@ -158,6 +165,7 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
     models,
     calls,
     failNext: (n) => void (failures = n),
+    limiter: kit.limiter,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -22,21 +22,36 @@ function redirect(shop: string, endpoint: string): void {
   }) as typeof abstractFetch);
 }
 
+/**
+ * The shop's cost bucket as this process sees it: points available now (refilled at
+ * restoreRate, capped at maximumAvailable, like Shopify's), minus what calls already sent have
+ * taken. Unknown (`known` false) until the first answer tells its size: meanwhile one call at a
+ * time goes out.
+ */
 interface Bucket {
   available: number;
+  maximum: number;
   restoreRate: number;
   at: number;
+  known: boolean;
 }
 
 /**
- * Admin GraphQL through @shopify/shopify-api, with Shopify's cost-based throttle honoured: a
- * local leaky bucket (resynced from every answer's `extensions.cost.throttleStatus`) makes a
- * call wait until its expected cost is available; a `THROTTLED` answer becomes
- * DELIVERY_RATE_LIMITED with the wait it needs. The bucket is per shop.
+ * Admin GraphQL through @shopify/shopify-api, with Shopify's cost-based throttle honoured: calls
+ * queue (first in, first out) for their expected cost in a local leaky bucket resynced from
+ * every answer's `extensions.cost.throttleStatus`, so a burst of calls drains at the shop's
+ * restore rate instead of being THROTTLED. A queue longer than the call's timeout, or a
+ * `THROTTLED` answer (another app spent the points), becomes DELIVERY_RATE_LIMITED with the wait
+ * the bucket needs: the pipeline paces it, it is no failure. The bucket is per shop.
  */
 export class ShopifyAdmin {
   readonly #client;
-  readonly #bucket: Bucket = { available: Number.POSITIVE_INFINITY, restoreRate: 50, at: Date.now() };
+  readonly #bucket: Bucket = { available: 0, maximum: Number.POSITIVE_INFINITY, restoreRate: 50, at: Date.now(), known: false };
+  /** Calls waiting for points, in order, and the timer that lets the head through. */
+  readonly #queue: Array<{ cost: number; go: () => void }> = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** Until the bucket is known: the first call in flight (the others wait for its answer). */
+  #probe: Promise<unknown> | undefined;
 
   constructor(shop: string, accessToken: string, endpoint?: string) {
     if (endpoint) redirect(shop, endpoint);
@@ -53,14 +68,63 @@ export class ShopifyAdmin {
   }
 
   async request<T>(query: string, variables: Record<string, unknown>, expectedCost: number, timeoutMs: number): Promise<T> {
-    const b = this.#bucket;
-    const refilled = Math.min(Number.MAX_SAFE_INTEGER, b.available + ((Date.now() - b.at) / 1000) * b.restoreRate);
-    if (refilled < expectedCost) {
-      const waitMs = Math.ceil(((expectedCost - refilled) / b.restoreRate) * 1000);
-      if (waitMs > timeoutMs) throw new DeliveryError('DELIVERY_RATE_LIMITED', `Shopify cost bucket needs ${waitMs} ms to cover ${expectedCost} points`, { retryAfterMs: waitMs });
-      await new Promise((r) => setTimeout(r, waitMs));
+    while (!this.#bucket.known) {
+      if (this.#probe) {
+        await this.#probe.catch(() => undefined);
+        continue;
+      }
+      const probe = this.#send<T>(query, variables, expectedCost);
+      this.#probe = probe;
+      try {
+        return await probe;
+      } finally {
+        this.#probe = undefined;
+      }
     }
-    let res: { data?: T; errors?: { message?: string; graphQLErrors?: Array<{ message?: string; extensions?: { code?: string } }>; networkStatusCode?: number }; extensions?: { cost?: { requestedQueryCost: number; throttleStatus: { currentlyAvailable: number; restoreRate: number } } } };
+    await this.#take(expectedCost, timeoutMs);
+    return this.#send<T>(query, variables, expectedCost);
+  }
+
+  /** Waits in line until the bucket covers `cost`, then takes it; refuses a wait longer than `timeoutMs`. */
+  async #take(cost: number, timeoutMs: number): Promise<void> {
+    this.#refill();
+    const ahead = this.#queue.reduce((sum, w) => sum + w.cost, 0);
+    const waitMs = Math.ceil(((ahead + cost - this.#bucket.available) / this.#bucket.restoreRate) * 1000);
+    if (waitMs > timeoutMs) throw new DeliveryError('DELIVERY_RATE_LIMITED', `Shopify cost bucket needs ${waitMs} ms to cover ${cost} points`, { retryAfterMs: waitMs });
+    await new Promise<void>((go) => {
+      this.#queue.push({ cost, go });
+      this.#pump();
+    });
+  }
+
+  /** Lets queued calls through while the bucket covers the head of the line; else sleeps until it will. */
+  #pump(): void {
+    if (this.#timer) return;
+    this.#refill();
+    const b = this.#bucket;
+    while (this.#queue.length > 0 && b.available >= this.#queue[0]!.cost) {
+      const w = this.#queue.shift()!;
+      b.available -= w.cost;
+      w.go();
+    }
+    if (this.#queue.length === 0) return;
+    const waitMs = Math.ceil(((this.#queue[0]!.cost - b.available) / b.restoreRate) * 1000);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#pump();
+    }, waitMs);
+  }
+
+  #refill(): void {
+    const b = this.#bucket;
+    const now = Date.now();
+    b.available = Math.min(b.maximum, b.available + ((now - b.at) / 1000) * b.restoreRate);
+    b.at = now;
+  }
+
+  async #send<T>(query: string, variables: Record<string, unknown>, expectedCost: number): Promise<T> {
+    const b = this.#bucket;
+    let res: { data?: T; errors?: { message?: string; graphQLErrors?: Array<{ message?: string; extensions?: { code?: string } }>; networkStatusCode?: number }; extensions?: { cost?: { requestedQueryCost: number; throttleStatus: { currentlyAvailable: number; restoreRate: number; maximumAvailable?: number } } } };
     try {
       res = (await this.#client.request(query, { variables, retries: 0 })) as typeof res;
     } catch (e) {
@@ -71,11 +135,18 @@ export class ShopifyAdmin {
       res = body;
     }
     const status = res.extensions?.cost?.throttleStatus;
-    if (status) Object.assign(b, { available: status.currentlyAvailable, restoreRate: status.restoreRate, at: Date.now() });
+    if (status) {
+      // The shop's figure counts what other apps spent; ours counts calls still in flight: keep the lower.
+      this.#refill();
+      b.available = b.known ? Math.min(b.available, status.currentlyAvailable) : status.currentlyAvailable;
+      b.restoreRate = status.restoreRate;
+      if (status.maximumAvailable) b.maximum = status.maximumAvailable;
+      b.known = true;
+    }
     const codes = (res.errors?.graphQLErrors ?? []).map((g) => g.extensions?.code);
     if (codes.includes('THROTTLED')) {
       const needed = res.extensions?.cost?.requestedQueryCost ?? expectedCost;
-      throw new DeliveryError('DELIVERY_RATE_LIMITED', 'Shopify answered THROTTLED', { retryAfterMs: Math.ceil(((needed - b.available) / b.restoreRate) * 1000) });
+      throw new DeliveryError('DELIVERY_RATE_LIMITED', 'Shopify answered THROTTLED', { retryAfterMs: Math.max(1, Math.ceil(((needed - b.available) / b.restoreRate) * 1000)) });
     }
     if (res.errors) throw classify(res.errors);
     return res.data as T;

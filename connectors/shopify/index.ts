@@ -1,4 +1,4 @@
-import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, type Action, type ActionResult, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, type Action, type ActionResult, type SecretRef } from '../../src/sdk';
 import { ShopifyAdmin } from './admin-client';
 
 interface ShopifyOptions {
@@ -68,13 +68,16 @@ export const shopifyConnector = defineConnector({
   },
   createPulls(raw, deps) {
     const admin = adminOf(raw as unknown as ShopifyOptions, deps.resolveSecret);
+    const pacer = new PullPacer(deps.pull);
     return {
       inventoryLevels: async function* (params = {}) {
-        const data = await admin().request<{ inventoryItem: { inventoryLevel: { quantities: unknown[] } | null } | null }>(
-          LEVELS,
-          { inventoryItemId: params.inventoryItemId, locationId: params.locationId, names: (params.names ?? 'available,reserved,on_hand').split(',') },
-          4,
-          10_000,
+        const data = await pacer.page(() =>
+          admin().request<{ inventoryItem: { inventoryLevel: { quantities: unknown[] } | null } | null }>(
+            LEVELS,
+            { inventoryItemId: params.inventoryItemId, locationId: params.locationId, names: (params.names ?? 'available,reserved,on_hand').split(',') },
+            4,
+            10_000,
+          ),
         );
         yield* data.inventoryItem?.inventoryLevel?.quantities ?? [];
       },

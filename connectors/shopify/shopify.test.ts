@@ -76,6 +76,17 @@ describe('Shopify connector against its GraphQL simulator (through @shopify/shop
     expect(sim.tags.get('gid://shopify/Customer/42')!.has('y')).toBe(true);
   });
 
+  it('a burst larger than the cost bucket drains at the restore rate: no call is THROTTLED (issue 10.7)', async () => {
+    await sim.close();
+    sim = await startShopifySimulator(0, { maximumAvailable: 50, restoreRate: 200 });
+    const a = shopifyConnector.createActions!(options(), deps);
+    // 40 mutations × 10 points = 400 points against a bucket of 50 refilling 200/s: about 1.75 s.
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => a.tagCustomer!({ customerId: `gid://shopify/Customer/${i}`, tags: ['burst'] }, ctx(`k${i}`, 10_000))));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { code: string; message: string });
+    expect(refused.map((e) => `${e.code}: ${e.message}`)).toEqual([]);
+    expect(sim.tags.size).toBe(40);
+  });
+
   it('tags and untags customers (blacklist and goodwill marks)', async () => {
     const a = shopifyConnector.createActions!(options(), deps);
     await a.tagCustomer!({ customerId: 'gid://shopify/Customer/42', tags: ['subhub:blacklist', 'subhub:goodwill'] }, ctx());

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 
 /**
  * A Shopify Admin GraphQL simulator for the operations the hub uses, at
@@ -15,6 +16,8 @@ export interface ShopifySimulatorOptions {
   maximumAvailable?: number;
   restoreRate?: number;
   now?: () => number;
+  /** Requests per second before THROTTLED, on top of the cost bucket (none by default). */
+  rateLimit?: SimulatorRateLimit;
 }
 
 export interface ShopifySimulator {
@@ -26,6 +29,8 @@ export interface ShopifySimulator {
   applied: number;
   /** Drains the cost bucket, for throttling tests. */
   drain(): void;
+  /** The request rate limit (and `failNext` for injected THROTTLED answers). */
+  limiter: SimulatorLimiter;
   close(): Promise<void>;
 }
 
@@ -86,6 +91,11 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
   };
 
   const app = express();
+  // Too many requests, Shopify's way: a 200 with a THROTTLED error and the bucket's state.
+  const kit = simulatorKit('shopify', options, (res) =>
+    void res.json({ errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: cost(QUERY_COST, 0) } }),
+  );
+  app.use(kit.handler);
   app.use(express.json({ limit: '1mb' }));
   app.post('/admin/api/:version/graphql.json', (req, res) => {
     if (req.header('x-shopify-access-token') !== token) return void res.status(401).json({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
@@ -136,6 +146,7 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
     get applied() {
       return state.applied;
     },
+    limiter: kit.limiter,
     drain: () => {
       refill();
       available = 0;

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { defineConnector, DeliveryError, outboundUrlCheck, SECRET_REF_SCHEMA, targetAgents, type ActionResult, type SecretRef } from '../../src/sdk';
+import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, targetAgents, type ActionResult, type SecretRef } from '../../src/sdk';
 
 interface StripeOptions {
   /** Needed for actions and pulls only (webhooks need the webhook secret). */
@@ -14,8 +14,9 @@ interface StripeOptions {
  * object. Outbound, through the official `stripe` SDK with the delivery's idempotency key:
  * createPortalSession (a payment-method update link), payLink (an invoice's hosted page),
  * pauseCollection / resumeCollection, cancel (now or at period end); payloads are checked before
- * they are sent. Enrichment: a failed invoice's PaymentIntent (see failedPaymentOf). Pull: subscriptions, with
- * the SDK's auto-pagination. Retries are the pipeline's (the SDK's own are off).
+ * they are sent. Enrichment: a failed invoice's PaymentIntent (see failedPaymentOf), a disputed
+ * charge. Pull: subscriptions, page by page through a PullPacer (config `pull`: rate, retries of a
+ * refused page). Retries of actions are the pipeline's (the SDK's own are off).
  */
 export const stripeConnector = defineConnector({
   type: 'stripe',
@@ -109,12 +110,20 @@ export const stripeConnector = defineConnector({
   },
   createPulls(raw, deps) {
     const client = clientOf(raw as unknown as StripeOptions, deps.resolveSecret);
+    const pacer = new PullPacer(deps.pull);
     return {
+      // Page by page at the pull's rate; a refused page (429, 5xx) is asked again from the same cursor.
       subscriptions: async function* () {
-        try {
-          yield* client().subscriptions.list({ limit: 100, status: 'all' });
-        } catch (e) {
-          throw classify(e);
+        let startingAfter: string | undefined;
+        for (;;) {
+          const page = await pacer.page(() =>
+            client()
+              .subscriptions.list({ limit: 100, status: 'all', ...(startingAfter ? { starting_after: startingAfter } : {}) })
+              .catch((e: unknown) => Promise.reject(classify(e))),
+          );
+          yield* page.data;
+          if (!page.has_more || page.data.length === 0) return;
+          startingAfter = page.data.at(-1)!.id;
         }
       },
     };

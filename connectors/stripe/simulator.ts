@@ -18,6 +18,7 @@ import {
   type PriceInput,
 } from './simulator-objects';
 import { checkParams, PARAMS } from './simulator-params';
+import { simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 
 /**
  * A stateful subset of the Stripe API for tests and demos, spoken like Stripe at the API version
@@ -43,6 +44,8 @@ export interface StripeSimulatorOptions {
   apiKey?: string;
   webhook?: { url: string; secret: string; retryDelaysMs?: number[] };
   now?: () => number;
+  /** Requests per second before 429 (none by default). */
+  rateLimit?: SimulatorRateLimit;
 }
 
 /** A bulk-loaded subscription (no invoice, no webhook). Prices not created through the API render as monthly prices without an amount. */
@@ -75,6 +78,8 @@ export interface StripeSimulator {
   deliveries: Array<{ eventId: string; type: string; attempts: number; status: number }>;
   /** Resolves when every webhook sent so far was delivered or given up. */
   settled(): Promise<void>;
+  /** The rate limit (and `failNext` for injected 429s). */
+  limiter: SimulatorLimiter;
   close(): Promise<void>;
 }
 
@@ -263,6 +268,11 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Stripe's answer to too many requests: 429 with its error object (no Retry-After).
+  const kit = simulatorKit('stripe', options, (res) =>
+    void res.status(429).set('stripe-rate-limited-reason', 'global-rate').json({ error: { type: 'invalid_request_error', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' } }),
+  );
+  app.use(kit.handler);
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.use((req, res, next) => {
     if (req.path.startsWith('/_sim/')) return next();
@@ -518,6 +528,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       return c;
     },
     deliveries,
+    limiter: kit.limiter,
     settled: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

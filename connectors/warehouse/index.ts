@@ -1,4 +1,4 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, DeliveryError, fillPath, getJson, outboundUrlCheck, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
+import { AUTH_SCHEMA, authHeaders, defineConnector, DeliveryError, fillPath, getJson, outboundUrlCheck, PullPacer, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
 
 interface WarehouseOptions {
   baseUrl: string;
@@ -14,7 +14,8 @@ const DEFAULT_PATHS = { reservation: '/reservations/{{reference}}', reservations
  * A REST warehouse (WMS). `reserve` PUTs the desired state of one reservation (the payload of
  * hub.subscription-demand.to.warehouse-reservation: reference, warehouse, status, lines) at a
  * path templated from the payload, idempotent by reference and Idempotency-Key; pulls stream
- * reservations and stock levels with cursor pagination. Base URL, auth and paths are options,
+ * reservations and stock levels with cursor pagination, paced (config `pull`) and resuming at
+ * the cursor after a 429. Base URL, auth and paths are options,
  * so the connector adapts to a real WMS; the simulator beside it speaks the default paths.
  */
 export const warehouseConnector = defineConnector({
@@ -62,13 +63,14 @@ export const warehouseConnector = defineConnector({
   createPulls(raw, deps) {
     const o = raw as unknown as WarehouseOptions;
     const agents = targetAgents(o.allowHosts);
+    const pacer = new PullPacer(deps.pull);
     const pages = (path: string): Pull =>
       async function* (params = {}) {
         let cursor: string | null = null;
         do {
           const q = new URLSearchParams({ ...params, limit: '100', ...(cursor ? { cursor } : {}) });
           const headers = authHeaders(o.auth, '', 'pull', Math.floor(Date.now() / 1000), deps.resolveSecret);
-          const page: { data: unknown[]; nextCursor: string | null } = await getJson({ url: `${join(o.baseUrl, path)}?${q}`, headers, timeoutMs: o.timeoutMs ?? 10_000, agents });
+          const page: { data: unknown[]; nextCursor: string | null } = await pacer.page(() => getJson({ url: `${join(o.baseUrl, path)}?${q}`, headers, timeoutMs: o.timeoutMs ?? 10_000, agents }));
           yield* page.data;
           cursor = page.nextCursor;
         } while (cursor);

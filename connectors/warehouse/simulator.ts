@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { restTooMany, simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 
 /**
  * A REST warehouse (WMS) simulator: reservations per reference (desired state, idempotent by
@@ -13,6 +14,8 @@ export interface WarehouseSimulatorOptions {
   token?: string;
   /** Refuse reservations beyond available stock with 409 insufficient_stock. */
   strictStock?: boolean;
+  /** Requests per second before 429 with Retry-After (none by default). */
+  rateLimit?: SimulatorRateLimit;
 }
 
 interface Line {
@@ -38,6 +41,8 @@ export interface WarehouseSimulator {
   /** Requests seen, for tests: method, path, idempotency key. */
   requests: Array<{ method: string; path: string; idempotencyKey?: string }>;
   setStock(warehouse: string, sku: string, onHand: number): void;
+  /** The rate limit (and `failNext` for injected 429s). */
+  limiter: SimulatorLimiter;
   close(): Promise<void>;
 }
 
@@ -139,12 +144,16 @@ function page<T>(req: Request, res: Response, rows: ReadonlyArray<readonly [stri
 
 export async function startWarehouseSimulator(port = 0, options: WarehouseSimulatorOptions = {}, host = '127.0.0.1'): Promise<WarehouseSimulator> {
   const state = { reservations: new Map<string, Reservation>(), stock: new Map<string, number>(), requests: [] as WarehouseSimulator['requests'] };
+  const kit = simulatorKit('warehouse', options, restTooMany);
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createWarehouseApp(state, options).listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
+    const s = express()
+      .use(kit.handler, createWarehouseApp(state, options))
+      .listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s))); // Express 5 passes a listen error (EADDRINUSE) here
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
     ...state,
+    limiter: kit.limiter,
     setStock: (warehouse, sku, onHand) => void state.stock.set(key(warehouse, sku), onHand),
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import { mapCommand } from './commands/map';
 import { privacyCommand, type PrivacyOptions } from './commands/privacy';
 import { reconcileCommand, type ReconcileCommandOptions } from './commands/reconcile';
 import { SCHEMA_NAMES, schemaCommand } from './commands/schema';
-import { simulateCommand } from './commands/simulate';
+import { simulateCommand, simulatorsCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
 import { testCommand } from './commands/test';
 import { validateCommand, type ValidateOptions } from './commands/validate';
@@ -145,6 +145,16 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       code = await simulateCommand(name, opts, io);
     });
 
+  program
+    .command('simulators', { hidden: true })
+    .description('the simulator process `start --with-simulators` runs (internal)')
+    .requiredOption('-c, --config <path>', 'config file')
+    .requiredOption('--ready-file <path>', 'written once the simulators listen')
+    .option('--hub-url <url>', 'where the Stripe simulator sends webhooks')
+    .action(async (opts: { config: string; readyFile: string; hubUrl?: string }) => {
+      code = await simulatorsCommand(opts, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -160,7 +170,7 @@ export function run(): void {
     (code) => {
       process.exitCode = code;
       // A stopped hub has nothing left to do: do not wait for sockets a target keeps open.
-      if (process.argv[2] === 'start' || process.argv[2] === 'simulate' || process.argv[2] === 'demo') process.exit(code);
+      if (['start', 'simulate', 'simulators', 'demo'].includes(process.argv[2] ?? '')) process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`subhub: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -121,6 +121,7 @@ export interface ConnectorConfig {
    * Connector-specific settings, checked against the connector type's own schema.
    */
   options?: {};
+  pull?: PullConfig;
   delivery?: DeliveryConfig;
 }
 /**
@@ -166,6 +167,23 @@ export interface InboundConfig {
   ignore?: {
     [k: string]: string;
   };
+}
+/**
+ * How the reconciliation's pulls (and other reads) treat this system: a request rate to stay under, and retries of a page that was refused (429 and Retry-After honoured, resuming at that page).
+ */
+export interface PullConfig {
+  /**
+   * Page requests per second at most (Stripe allows about 100 reads/s in live mode, 25 in test mode, shared with the merchant's other apps).
+   */
+  ratePerSec?: number;
+  /**
+   * Retries of one page (after a 429, THROTTLED, a 5xx or a timeout; an unreachable system fails at once) before the pull fails.
+   */
+  maxRetries?: number;
+  /**
+   * Longest wait between two tries of a page, in ms (Retry-After included).
+   */
+  maxDelayMs?: number;
 }
 /**
  * How the hub calls this connector as a target.
@@ -485,4 +503,8 @@ export interface ReconcileConfig {
    * Connector whose open orders are compared with the hub.
    */
   erp?: string;
+  /**
+   * Past days (today included) whose reserved deliveries must still be at the warehouse; one it lost is re-sent (drift reservation_lost).
+   */
+  lookbackDays?: number;
 }

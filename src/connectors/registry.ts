@@ -1,6 +1,6 @@
 import { BUILT_IN_CONNECTORS } from '../../connectors';
 import type { ConnectorConfig, HubConfig } from '../config/config.types';
-import { resolveSecret } from '../config/secrets';
+import { resolveSecret, type SecretRef } from '../config/secrets';
 import { kindOf } from '../errors/codes';
 import { LocatedError } from '../errors/located-error';
 import { createAjv } from '../json/ajv';
@@ -53,8 +53,9 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
     }
     if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-    const pulls = definition.createPulls?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};
-    const enrichers = definition.createEnrichers?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) });
+    const deps = { resolveSecret: (ref: SecretRef) => resolveSecret(ref, env) };
+    const pulls = definition.createPulls?.(options, { ...deps, ...(c.pull ? { pull: c.pull } : {}) }) ?? {};
+    const enrichers = definition.createEnrichers?.(options, deps);
     connectors.set(id, { id, config: c, definition, actions, pulls, ...(enrichers ? { enrichers } : {}) });
   }
   return { connectors, problems };

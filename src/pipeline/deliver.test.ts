@@ -76,6 +76,18 @@ describe('deliver: what each answer leads to (R4)', () => {
     expect(huge).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 60_000 });
   });
 
+  it('a rate limit (Shopify THROTTLED, 429) never opens the circuit and does not use up attempts (issue 10.7)', async () => {
+    const breaker = new CircuitBreaker(5, 30_000);
+    const throttled = failWith(new DeliveryError('DELIVERY_RATE_LIMITED', 'Shopify answered THROTTLED', { retryAfterMs: 150 }));
+    for (let i = 0; i < 20; i++) {
+      expect(await deliver(row({ attempts: 4 }), deps(throttled, {}, breaker))).toMatchObject({ status: 'retry', refund: true, nextAttemptAt: T0 + 150 });
+    }
+    expect(breaker.state).toBe('closed');
+    // Real failures still open it.
+    for (let i = 0; i < 5; i++) await deliver(row(), deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', '503')), {}, breaker));
+    expect(breaker.state).toBe('open');
+  });
+
   it('5xx: retry on the exponential schedule; exhausted attempts dead-letter with the last error', async () => {
     expect(await deliver(row({ attempts: 3 }), deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', '503'))))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 4000 });
     const out = await deliver(row({ attempts: 5 }), deps(failWith(new DeliveryError('DELIVERY_SERVER_ERROR', 'answered 503'))));

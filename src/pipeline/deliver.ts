@@ -102,10 +102,13 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
   } catch (e) {
     const err =
       e instanceof DeliveryError ? e : new DeliveryError('DELIVERY_NETWORK', e instanceof Error ? e.message : String(e), { cause: e });
-    if (err.kind === 'retryable') guards.breaker.failure(deps.now());
+    // A rate limit is an answer, not a failure: the target is up and says when to come back.
+    if (err.kind === 'retryable' && err.code !== 'DELIVERY_RATE_LIMITED') guards.breaker.failure(deps.now());
     else guards.breaker.success(); // a refusal is an answer: the target is up
     const at = deps.now();
     if (err.kind !== 'retryable') return dead('deliver', err.code, err.message);
+    const paced = rateLimitedRetry(deps.retry, row, err, at);
+    if (paced) return paced;
     if (err.code === 'DELIVERY_STOCK_OUT' && deps.stockOut) {
       const event = (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>;
       return stockOutOutcome(row, event, deps.stockOut, at, err.message) ?? dead('deliver', 'DELIVERY_EXHAUSTED', `gave up after ${row.attempts} attempt(s): the stock-out retry schedule ran out; last error ${err.code}: ${err.message}`);
@@ -122,4 +125,17 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     deps.metrics?.deliverySeconds.observe({ target: row.target }, Number(process.hrtime.bigint() - started) / 1e9);
     deps.metrics?.circuit.set({ target: row.target }, CIRCUIT_STATE[guards.breaker.state]);
   }
+}
+
+/**
+ * A rate limit that says how long to wait (Retry-After, Shopify's cost bucket) is pacing, not a
+ * failed attempt: the delivery waits that long (capped by the schedule's maxDelayMs) and the
+ * attempt is refunded, so a burst that outruns the target's budget drains at the target's pace
+ * instead of using up its attempts. The schedule's maxAgeMs still bounds it.
+ */
+function rateLimitedRetry(schedule: RetrySchedule, row: DeliveryRow, err: DeliveryError, at: number): DeliveryOutcome | undefined {
+  if (err.code !== 'DELIVERY_RATE_LIMITED' || err.retryAfterMs === undefined || !Number.isFinite(err.retryAfterMs)) return undefined;
+  const delayMs = Math.min(schedule.maxDelayMs, Math.max(0, err.retryAfterMs));
+  if (at + delayMs - (row.firstAttemptAt ?? at) > schedule.maxAgeMs) return undefined;
+  return { status: 'retry', at, nextAttemptAt: at + delayMs, error: `${err.code}: ${err.message}`, refund: true };
 }

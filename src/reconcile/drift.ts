@@ -53,6 +53,11 @@ export const DRIFT_KINDS = {
     repair: 're-sends the recorded demand',
     summary: 'the warehouse reservation differs from the recorded demand (status, SKUs or quantities)',
   },
+  reservation_lost: {
+    system: 'warehouse',
+    repair: 're-sends the recorded demand (the delivery is reserved again, to ship late)',
+    summary: 'a past delivery the hub reserved (within reconcile.lookbackDays) that the warehouse no longer has, shipped or not',
+  },
   reservation_orphan: {
     system: 'warehouse',
     repair: 'releases the reservation (when the hub knows the subscription)',

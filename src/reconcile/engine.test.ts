@@ -34,17 +34,20 @@ async function world(
   const warehouse = await startWarehouseSimulator();
   const odoo = o.erp ? await startOdooSimulator() : undefined;
   const dir = tempFiles({});
+  // The engine's tests, not the pacing's (test/reliability/rate-limited-reconcile.test.ts): fast pulls, one retry.
+  const pull = { ratePerSec: 10_000, maxRetries: 1, maxDelayMs: 10 };
   const config = {
     storage: { dataDir: join(dir, 'data') },
     log: { level: 'error' },
     mappings: { paths: [SHIPPED_MAPPINGS] },
     connectors: {
-      stripe: stripeSimConnector(stripe.url),
-      warehouse: { type: 'warehouse', options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] } },
+      stripe: { ...stripeSimConnector(stripe.url), pull },
+      warehouse: { type: 'warehouse', options: { baseUrl: warehouse.url, allowHosts: ['127.0.0.1'] }, pull },
       ...(odoo
         ? {
             odoo: {
               type: 'odoo',
+              pull,
               options: {
                 baseUrl: odoo.url,
                 db: 'subscriptions',
@@ -194,6 +197,33 @@ describe('reconcile: billing, hub and warehouse', () => {
     expect(r.drift).toEqual({ total: 0, repaired: 0, unrepaired: 0, byKind: {} });
     expect(r.checked).toMatchObject({ billingSubscriptions: 300, hubSubscriptions: 300, demandRecords: 300 });
     expect(r.checked.reservations).toBeGreaterThan(200);
+  });
+
+  it('notices past reservations the warehouse lost (a restarted warehouse) within reconcile.lookbackDays, and re-sends them (issue 10.8)', async () => {
+    w = await world({ size: 30, every: 1000, kinds: [] });
+    const past = (id: number, period: string) => ({
+      subscriptionId: `stripe:${subscriptionIdAt(id)}`,
+      customerId: `stripe:cus_${String(id).padStart(8, '0')}`,
+      period,
+      status: 'reserved' as const,
+      lines: [{ sku: 'COF-ESP-250', quantity: 1 }],
+      revision: 1,
+      eventId: 'seed',
+      reason: 'active: the delivery ships',
+    });
+    // Today's and a delivery two days ago were reserved and pushed; the warehouse lost the first,
+    // still has (or shipped) the second; one of twelve days ago is outside the window.
+    w.store.domain.seedDemand([past(1, '2026-03-02'), past(2, '2026-02-28'), past(3, '2026-02-18')]);
+    const kept = `subhub:stripe:${subscriptionIdAt(2)}:2026-02-28`;
+    w.warehouse.reservations.set(kept, { reference: kept, warehouse: 'NL-AMS-01', status: 'reserved', lines: [], version: 1, updatedAt: '' });
+    const r = await reconcile(w.deps());
+    expect(foundByKind(r)).toEqual({ reservation_lost: 1 });
+    const lost = r.drift.byKind.reservation_lost!.examples[0]!;
+    expect(lost).toMatchObject({ subject: `subhub:stripe:${subscriptionIdAt(1)}:2026-03-02`, detail: expect.stringContaining('the warehouse no longer has it') });
+    expect((await w.store.findEvent('hub', lost.repair!))?.inbox.eventType).toBe('stock.demand_changed');
+    // A longer window finds the older one too.
+    const wider = await reconcile(w.deps({ dryRun: true, config: { ...w.runtime.config, reconcile: { ...w.runtime.config.reconcile, lookbackDays: 30 } } }));
+    expect(foundByKind(wider)).toEqual({ reservation_lost: 2 });
   });
 
   it('fails naming the connector and the pull when a pull fails; a config naming no connector is a config error', async () => {

@@ -93,7 +93,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
 
   const billing = systems.billing && billingPlan(deps, systems.billing.connectorId, systems.billing);
   if (systems.warehouse) {
-    const r = await warehousePass(ctx, systems.warehouse.pulls.reservations!);
+    const r = await warehousePass(ctx, systems.warehouse.pulls.reservations!, deps.config.reconcile?.lookbackDays);
     checked.demandRecords = r.demand;
     checked.reservations = r.reservations;
   }

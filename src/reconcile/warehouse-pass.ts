@@ -7,6 +7,9 @@ import { FingerprintTable, hash53 } from './fingerprint-table';
 import type { PassContext } from './pass-context';
 import { yieldToLoop } from './pass-context';
 
+/** How many past days of deliveries are checked for reservations the warehouse lost (reconcile.lookbackDays). */
+export const DEFAULT_LOOKBACK_DAYS = 7;
+
 /** The reference the warehouse keeps a subscription delivery's reservation under (mappings/hub.subscription-demand.to.warehouse-reservation). */
 export const reservationReference = (subscriptionId: string, period: string): string => `subhub:${subscriptionId}:${period}`;
 
@@ -20,7 +23,11 @@ interface ReservationRow {
 }
 
 /**
- * Hub demand ↔ warehouse reservations, for deliveries after today. The warehouse side is read
+ * Hub demand ↔ warehouse reservations, for deliveries after today, and for the past
+ * `lookbackDays` (today included) whether the warehouse still has what the hub reserved: a
+ * reservation it lost (a WMS restored from a backup, a simulator restarted) is a delivery that
+ * will never ship, re-sent as `reservation_lost`. A past reservation is only looked for, never
+ * compared: the warehouse may have picked or shipped it since. The warehouse side is read
  * once into a FingerprintTable (reference hash → hash of status and lines: ~17 bytes a
  * reservation, so a million fit in ~34 MB); the hub's demand then streams past it page by page.
  * Reservations nobody matched and that still hold stock are orphans: a second pull, only when
@@ -28,11 +35,12 @@ interface ReservationRow {
  * `stock.demand_changed` hub event (the warehouse PUT is desired state, so a re-send is safe);
  * an orphan of a subscription the hub knows is released.
  */
-export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ demand: number; reservations: number }> {
+export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays = DEFAULT_LOOKBACK_DAYS): Promise<{ demand: number; reservations: number }> {
   const table = new FingerprintTable(1 << 16);
+  const from = new Date(Date.parse(`${ctx.today}T00:00:00Z`) - lookbackDays * 86_400_000).toISOString().slice(0, 10);
   let reservations = 0;
   for await (const r of pull({})) {
-    const ref = inScope(r as ReservationRow, ctx.today);
+    const ref = inScope(r as ReservationRow, from);
     if (!ref) continue;
     table.set(hash53(ref), digestOf(String((r as ReservationRow).status), linesOf((r as ReservationRow).lines)));
     if (++reservations % 10_000 === 0) {
@@ -42,7 +50,7 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
   }
 
   let demand = 0;
-  for (const page of ctx.domain.demandPages(ctx.today, 1000)) {
+  for (const page of ctx.domain.demandPages(from, 1000)) {
     const repairs: Array<{ record: DemandRecord; drift: Drift }> = [];
     for (const d of page) {
       demand++;
@@ -50,6 +58,12 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
       const key = hash53(ref);
       const have = table.get(key);
       const want = digestOf(d.status, d.lines);
+      if (d.period <= ctx.today) {
+        if (have === undefined && d.status === 'reserved')
+          repairs.push({ record: d, drift: { kind: 'reservation_lost', subject: ref, detail: `the hub reserved ${describe(d.lines)} for ${d.period}; the warehouse no longer has it` } });
+        if (have !== undefined) table.mark(key);
+        continue;
+      }
       if (have === undefined) {
         if (d.status === 'reserved')
           repairs.push({ record: d, drift: { kind: 'reservation_missing', subject: ref, detail: `reserved ${describe(d.lines)}` } });
@@ -106,7 +120,7 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
   return { demand, reservations };
 }
 
-/** Our reference of a delivery after today, else undefined (other systems' reservations, past deliveries). */
+/** Our reference of a delivery after `today` (a date), else undefined (other systems' reservations, earlier deliveries). */
 function inScope(r: ReservationRow, today: string): string | undefined {
   const ref = r?.reference;
   if (typeof ref !== 'string') return undefined;

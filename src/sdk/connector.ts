@@ -1,4 +1,5 @@
 import type { SecretRef } from '../config/secrets';
+import type { PullPolicy } from './pull-pacer';
 
 /** What a connector is for; shown in docs and used to pick defaults. */
 export type ConnectorKind = 'billing' | 'webshop' | 'erp' | 'warehouse' | 'generic';
@@ -42,6 +43,8 @@ export type Enricher = (event: unknown, ctx: ActionContext) => Promise<unknown>;
 
 export interface ConnectorDeps {
   resolveSecret(ref: SecretRef): string | undefined;
+  /** The connector's pull policy (config `connectors.<id>.pull`): give it to a PullPacer. */
+  pull?: PullPolicy;
 }
 
 /**

@@ -8,3 +8,5 @@ export { authHeaders, AUTH_SCHEMA, SECRET_REF_SCHEMA, type HttpAuth } from './ht
 export { outboundUrlCheck } from './http/outbound-check';
 export { fillPath } from './http/path-template';
 export { targetAgents } from './http/agents';
+export { PullPacer, DEFAULT_PULL_POLICY, type PullPolicy, type PullPacerClock } from './pull-pacer';
+export { simulatorKit, restTooMany, type SimulatorRateLimit, type SimulatorLimiter, type SimulatorIdentity } from './simulator-kit';

@@ -159,7 +159,7 @@ async function startOne(t: SimulatorTarget, env: NodeJS.ProcessEnv, tables: Seed
 }
 
 /** Refuses a port another process listens on, with the message a newcomer needs. */
-async function assertPortFree(t: SimulatorTarget): Promise<void> {
+export async function assertPortFree(t: SimulatorTarget): Promise<void> {
   if (t.port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();

@@ -3,6 +3,8 @@ import { startOdooSimulator } from '../../../connectors/odoo/simulator';
 import { startShopifySimulator } from '../../../connectors/shopify/simulator';
 import { startStripeSimulator } from '../../../connectors/stripe/simulator';
 import { startWarehouseSimulator } from '../../../connectors/warehouse/simulator';
+import { loadConfig } from '../../config/load-config';
+import { runSimulatorProcess } from '../../simulators/simulator-process';
 import type { CliIO } from '../io';
 
 /** The simulators that can run alone, for demos and benchmarks (Odoo's key: odoo-api-key). More arrive with their connectors. */
@@ -42,4 +44,16 @@ export async function simulateCommand(name: string, options: { port: string }, i
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/** `subhub simulators` (internal): the simulator process of `subhub start --with-simulators`, until SIGTERM/SIGINT. */
+export async function simulatorsCommand(options: { config: string; readyFile: string; hubUrl?: string }, io: CliIO): Promise<number> {
+  try {
+    const { config } = loadConfig({ path: options.config, env: io.env });
+    await runSimulatorProcess(config, options.readyFile, options.hubUrl);
+    return 0;
+  } catch (e) {
+    io.err(`subhub simulators: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
 }

@@ -25,7 +25,7 @@ describe('startHub', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${hub.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', workers: 'running', pipeline: 'ok', mappings: 1, inboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', workers: 'running', pipeline: 'ok', mappings: 1, inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 } });
     const missing = await fetch(`${hub.url}/nope`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');

@@ -73,6 +73,7 @@ describe('health, readiness and metrics (real hub, real HTTP)', () => {
         pipeline: 'ok',
         mappings: h.mappings.names().length,
         inboxPending: 0,
+        inboxDeferred: 0,
         deliveriesPending: 0,
         deadLettersOpen: 0,
       },

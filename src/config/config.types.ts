@@ -245,9 +245,17 @@ export interface AdminConfig {
  */
 export interface StockConfig {
   /**
-   * Hub location code proposals are made for (tables/locations.json).
+   * Hub location of tenants that tenantsFile does not list, and the only location planned without a locationsFile (tables/locations.json).
    */
   location?: string;
+  /**
+   * Tenants JSON ({"<tenant id>": {"location": "<location code>"}}), relative to the working directory like bomFile: a subscription ships from its tenant's location, so its demand counts there. Shared with the mappings' tables.
+   */
+  tenantsFile?: string;
+  /**
+   * Locations JSON ({"<location code>": {"wmsWarehouse": "...", "odooPickingTypeId": n}}), relative to the working directory: the reorder planner plans every location listed, each from its own warehouse's stock levels. Shared with the mappings' tables.
+   */
+  locationsFile?: string;
   /**
    * Bill of materials JSON (kit SKU → [{sku, qtyPer}]), relative to the config file's folder. Shared with the mappings' tables.
    */
@@ -301,6 +309,34 @@ export interface ReorderRule {
   leadTimeDays: number;
   /**
    * Forecast demand outside subscriptions within the horizon (units).
+   */
+  otherDemand?: number;
+  /**
+   * Per-location overrides of this rule, by location code; fields left out keep the SKU's values.
+   */
+  locations?: {
+    [k: string]: ReorderRuleOverride;
+  };
+}
+export interface ReorderRuleOverride {
+  /**
+   * Reorder point at this location (units).
+   */
+  min?: number;
+  /**
+   * Order-up-to level at this location (units).
+   */
+  max?: number;
+  /**
+   * Pack size at this location.
+   */
+  multiple?: number;
+  /**
+   * Supplier lead time to this location in days.
+   */
+  leadTimeDays?: number;
+  /**
+   * Forecast demand outside subscriptions at this location within the horizon (units).
    */
   otherDemand?: number;
 }

@@ -13,6 +13,8 @@ export interface DemandRecord {
   customerId: string;
   /** Date (YYYY-MM-DD) of the delivery the demand covers. */
   period: string;
+  /** Hub location the delivery ships from (its tenant's, tables/tenants.json); absent on rows recorded before locations: the default location. */
+  location?: string;
   status: 'reserved' | 'released';
   lines: DemandLine[];
   /** Bumped on every change; part of the derived event's dedupe key. */
@@ -115,24 +117,29 @@ export interface DomainReader {
   subscriptionsOfCustomer(customerId: string): SubscriptionState[];
 }
 
-export interface HorizonDemand {
+/** Units of one SKU at one location (absent: rows recorded before locations, the default location). */
+export interface LocatedQuantity {
   sku: string;
+  location?: string;
   quantity: number;
+}
+
+export interface HorizonDemand extends LocatedQuantity {
   subscriptions: string[];
 }
 
 /** Reads and writes outside event handling: the reorder planner, reconciliation, reports. */
 export interface DomainStore extends DomainReader {
-  /** Reserved demand per SKU for deliveries in (from, to] (dates, YYYY-MM-DD). */
+  /** Reserved demand per (SKU, location) for deliveries in (from, to] (dates, YYYY-MM-DD). */
   horizonDemand(from: string, to: string): HorizonDemand[];
-  /** Reserved demand per SKU for every delivery after `from` (what the hub has reserved at the warehouse). */
-  reservedAfter(from: string): Map<string, number>;
+  /** Reserved demand per (SKU, location) for every delivery after `from` (what the hub has reserved at the warehouses). */
+  reservedAfter(from: string): LocatedQuantity[];
   openProposals(): ProposalRecord[];
-  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the SKU. */
+  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the (SKU, location). */
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
   closeProposal(id: string, reason: string, at: string, confirmed?: boolean): void;
-  /** Units of confirmed proposals still on their way (neededBy after `today`), per SKU. */
-  incoming(today: string): Map<string, number>;
+  /** Units of confirmed proposals still on their way (neededBy after `today`), per (SKU, location). */
+  incoming(today: string): LocatedQuantity[];
   /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
   appendHubEvents(events: HubEvent[], now: number): number;
   addDecisions(d: DecisionRecord[]): void;

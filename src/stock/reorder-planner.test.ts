@@ -5,8 +5,8 @@ import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { planReorders, type PlannerDeps } from './reorder-planner';
 
 const NOW = Date.parse('2026-12-08T09:00:00Z');
-const demand = (sub: string, period: string, quantity: number, status: DemandRecord['status'] = 'reserved'): DemandRecord => ({
-  subscriptionId: sub, customerId: `c-${sub}`, period, status, lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity }] : [], revision: 1, eventId: 'e', reason: 'test',
+const demand = (sub: string, period: string, quantity: number, status: DemandRecord['status'] = 'reserved', location?: string): DemandRecord => ({
+  subscriptionId: sub, customerId: `c-${sub}`, period, ...(location ? { location } : {}), status, lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity }] : [], revision: 1, eventId: 'e', reason: 'test',
 });
 
 async function* rows<T>(items: T[]) {
@@ -74,10 +74,10 @@ describe('reorder planner (stock-demand.md §6) over the SQLite domain store', (
     expect(store.domain.openProposals()).toHaveLength(1);
     // Confirmed (no longer a draft): closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
     expect(await planReorders(deps({ draftOrigins: drafts([]) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60', 'closed']);
-    expect(store.domain.incoming('2026-12-11')).toEqual(new Map([['COF-FLT-250', 60]]));
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'closed for AMS1']);
+    expect(store.domain.incoming('2026-12-11')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // Past its need-by date the stock is on hand (or late): no longer counted as incoming; the shortfall is proposed again.
-    expect(store.domain.incoming('2026-12-18')).toEqual(new Map());
+    expect(store.domain.incoming('2026-12-18')).toEqual([]);
     expect(await planReorders(deps(), 'all', Date.parse('2026-12-19T09:00:00Z'))).toHaveLength(1);
   });
 
@@ -86,5 +86,55 @@ describe('reorder planner (stock-demand.md §6) over the SQLite domain store', (
     const levels = () => rows([{ sku: 'COF-FLT-250', onHand: '25', reserved: 2.7 }, { sku: 'COF-FLT-250', onHand: 'lots', reserved: null }, { onHand: 99 }]);
     // on hand 25, reserved 2 (all the hub's) → F = 25 − 0 − 2 = 23 ≥ 20: nothing to order.
     expect(await planReorders(deps({ stockLevels: levels }), 'all', NOW)).toEqual([]);
+  });
+
+  describe('per (SKU, location)', () => {
+    const locations = [
+      { code: 'AMS1', warehouse: 'NL-AMS-01' },
+      { code: 'DUS1', warehouse: 'DE-DUS-02' },
+    ];
+    // Plenty in Düsseldorf, little in Amsterdam: summed, 30 + 200 would hide Amsterdam's shortage.
+    const twoWarehouses = () =>
+      rows([
+        { warehouse: 'NL-AMS-01', sku: 'COF-FLT-250', onHand: 30, reserved: 14 },
+        { warehouse: 'DE-DUS-02', sku: 'COF-FLT-250', onHand: 200, reserved: 3 },
+        { warehouse: 'XX-OTHER', sku: 'COF-FLT-250', onHand: 1000, reserved: 0 },
+      ]);
+
+    it('plans each location from its own warehouse and its own subscriptions: stock in one location does not hide a shortage in the other', async () => {
+      store.domain.seedDemand([
+        demand('stripe:sub_a', '2026-12-15', 2, 'reserved', 'AMS1'),
+        demand('stripe:sub_b', '2026-12-22', 12, 'reserved', 'AMS1'),
+        demand('stripe:sub_de', '2026-12-16', 3, 'reserved', 'DUS1'),
+      ]);
+      const made = await planReorders(deps({ locations, stockLevels: twoWarehouses }), 'all', NOW);
+      // AMS1: F = 30 − (14 − 14) − 14 = 16 < 20 → 44 → 48, trail only Amsterdam's subscriptions. DUS1: F = 200 − 0 − 3 = 197: nothing.
+      expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, trail: ['stripe:sub_a', 'stripe:sub_b'] })]);
+      const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
+      expect(JSON.parse(event!).reorder).toMatchObject({ location: 'AMS1', inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16 } });
+    });
+
+    it('keeps one open proposal per (SKU, location), and applies a rule\'s per-location override', async () => {
+      const stock = {
+        location: 'AMS1',
+        reviewDays: 7,
+        rules: { 'COF-FLT-250': { min: 20, max: 60, multiple: 12, leadTimeDays: 10, locations: { DUS1: { min: 250, max: 300 } } } },
+      };
+      const made = await planReorders(deps({ locations, stock, stockLevels: twoWarehouses }), 'all', NOW);
+      // AMS1: F = 30 − 14 = 16 < 20 → 48. DUS1 with its own min 250: F = 200 − 3 = 197 < 250 → 300 − 197 = 103 → 108.
+      expect(made.map((p) => [p.location, p.quantity])).toEqual([
+        ['AMS1', 48],
+        ['DUS1', 108],
+      ]);
+      expect(await planReorders(deps({ locations, stock, stockLevels: twoWarehouses }), 'all', NOW + 3_600_000)).toEqual([]);
+      expect(store.domain.openProposals().map((p) => p.location).sort()).toEqual(['AMS1', 'DUS1']);
+    });
+
+    it('counts demand recorded before locations at the default location', async () => {
+      store.domain.seedDemand([demand('stripe:sub_old', '2026-12-15', 15)]);
+      const made = await planReorders(deps({ locations, stockLevels: twoWarehouses }), 'all', NOW);
+      // AMS1: F = 30 − 0 − 15 = 15 < 20 → 45 → 48; Düsseldorf untouched.
+      expect(made.map((p) => [p.location, p.quantity])).toEqual([['AMS1', 48]]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
+import { plannedLocations } from './locations';
 import { planReorders } from './reorder-planner';
 
 export interface ReorderScheduler {
@@ -13,7 +14,7 @@ export interface ReorderScheduler {
 
 /**
  * Runs the reorder planner a little after demand changed (`stock.checkMs`), for the SKUs whose
- * demand changed, one run at a time. Stock levels come from the `stock.warehouse` connector's
+ * demand changed (at every location of `stock.locationsFile`), one run at a time. Stock levels come from the `stock.warehouse` connector's
  * `stockLevels` pull; the nightly `runNow` also reads the `stock.erp` connector's `draftPurchaseOrders`
  * to close proposals the buyer confirmed.
  * A failed run (the warehouse is down) keeps its SKUs for the next one.
@@ -28,6 +29,7 @@ export function reorderScheduler(
   const stock = runtime.config.stock ?? {};
   const warehouse = stock.warehouse ? runtime.connectors.get(stock.warehouse) : undefined;
   const erp = stock.erp ? runtime.connectors.get(stock.erp) : undefined;
+  const locations = plannedLocations(stock);
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -44,6 +46,7 @@ export function reorderScheduler(
       {
         domain: store.domain,
         stock,
+        locations,
         stockLevels: () => warehouse!.pulls.stockLevels!(),
         draftOrigins:
           withDrafts && erp?.pulls.draftPurchaseOrders

@@ -26,12 +26,21 @@ describe('a month of a subscription business, end to end', () => {
     expect(result.summary.reservedAtWarehouse).toEqual(expected);
   });
 
-  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft, with its trail', () => {
-    expect(result.summary.proposals).toEqual([{ sku: 'COF-FLT-250', quantity: 48, status: 'open', odooState: 'draft', subscriptions: ['dirk', 'eva', 'finn'] }]);
+  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft to Amsterdam\'s receipts, with its trail', () => {
+    expect(result.summary.proposals).toEqual([
+      { sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, status: 'open', odooState: 'draft', pickingTypeId: 1, subscriptions: ['dirk', 'eva', 'finn'] },
+    ]);
     const pos = [...result.world.odoo.models.get('purchase.order')!.values()];
     expect(pos).toHaveLength(1);
     expect(pos[0]).toMatchObject({ partner_id: 88, origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08', state: 'draft' });
     expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
+  });
+
+  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', () => {
+    expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 30, 'DUS1 COF-FLT-250': 120 });
+    expect(Object.keys(result.summary.demandByLocation).every((k) => k.startsWith('AMS1 '))).toBe(true);
+    expect(result.summary.proposals.map((p) => p.location)).toEqual(['AMS1']);
+    expect(result.world.hub.store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
   });
 
   it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo, billing paused), Dirk recovered', () => {

@@ -180,4 +180,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX decisions_subject ON decisions (subject, seq);
     `,
   },
+  {
+    // Stock planned per (SKU, location): a delivery's demand counts at the location it ships
+    // from (NULL: recorded before, the default location), and one proposal is open per (SKU, location).
+    version: 7,
+    sql: `
+      ALTER TABLE demand ADD COLUMN location TEXT;
+      ALTER TABLE proposals ADD COLUMN location TEXT;
+      UPDATE proposals SET location = json_extract(record, '$.location');
+      DROP INDEX proposals_one_open;
+      CREATE UNIQUE INDEX proposals_one_open ON proposals (sku, location) WHERE status = 'open';
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import {
   type DomainStore,
   type DunningRecord,
   type HorizonDemand,
+  type LocatedQuantity,
   noChanges,
   type ProposalRecord,
 } from '../../domain/ports';
@@ -50,31 +51,31 @@ export class SqliteDomain implements DomainStore {
       demand: db.prepare('SELECT * FROM demand WHERE subscription_id = ? AND period = ?'),
       demandOfSub: db.prepare('SELECT * FROM demand WHERE subscription_id = ? ORDER BY period'),
       upsertDemand: db.prepare(
-        `INSERT INTO demand (subscription_id, period, customer_id, status, lines, revision, event_id, reason)
-         VALUES (@subscriptionId, @period, @customerId, @status, @lines, @revision, @eventId, @reason)
-         ON CONFLICT (subscription_id, period) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status,
+        `INSERT INTO demand (subscription_id, period, customer_id, location, status, lines, revision, event_id, reason)
+         VALUES (@subscriptionId, @period, @customerId, @location, @status, @lines, @revision, @eventId, @reason)
+         ON CONFLICT (subscription_id, period) DO UPDATE SET customer_id = excluded.customer_id, location = excluded.location, status = excluded.status,
            lines = excluded.lines, revision = excluded.revision, event_id = excluded.event_id, reason = excluded.reason`,
       ),
       deleteLines: db.prepare('DELETE FROM demand_lines WHERE subscription_id = ? AND period = ?'),
       insertLine: db.prepare('INSERT INTO demand_lines (subscription_id, period, sku, quantity) VALUES (?, ?, ?, ?)'),
       horizon: db.prepare(
-        `SELECT l.sku, SUM(l.quantity) AS quantity, GROUP_CONCAT(l.subscription_id) AS subs
+        `SELECT l.sku, d.location, SUM(l.quantity) AS quantity, GROUP_CONCAT(l.subscription_id) AS subs
          FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
-         WHERE l.period > ? AND l.period <= ? AND d.status = 'reserved' GROUP BY l.sku ORDER BY l.sku`,
+         WHERE l.period > ? AND l.period <= ? AND d.status = 'reserved' GROUP BY l.sku, d.location ORDER BY l.sku, d.location`,
       ),
       reservedAfter: db.prepare(
-        `SELECT l.sku, SUM(l.quantity) AS quantity FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
-         WHERE l.period > ? AND d.status = 'reserved' GROUP BY l.sku`,
+        `SELECT l.sku, d.location, SUM(l.quantity) AS quantity FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
+         WHERE l.period > ? AND d.status = 'reserved' GROUP BY l.sku, d.location ORDER BY l.sku, d.location`,
       ),
       demandPage: db.prepare(
         'SELECT * FROM demand WHERE period > @from AND (subscription_id, period) > (@sub, @period) ORDER BY subscription_id, period LIMIT @limit',
       ),
       openProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'open' ORDER BY sku`).pluck(),
-      insertProposal: db.prepare(`INSERT INTO proposals (id, sku, status, record) VALUES (?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
+      insertProposal: db.prepare(`INSERT INTO proposals (id, sku, location, status, record) VALUES (?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
       incoming: db.prepare(
-        `SELECT sku, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
-         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.neededBy') > ? GROUP BY sku`,
+        `SELECT sku, location, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
+         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.neededBy') > ? GROUP BY sku, location ORDER BY sku, location`,
       ),
       closeProposal: db.prepare(`UPDATE proposals SET status = 'closed', record = ? WHERE id = ?`),
       insertDecision: db.prepare(
@@ -130,14 +131,13 @@ export class SqliteDomain implements DomainStore {
 
   horizonDemand(from: string, to: string): HorizonDemand[] {
     return (this.#sql.horizon.all(from, to) as Row[]).map((r) => ({
-      sku: r.sku as string,
-      quantity: r.quantity as number,
+      ...located(r),
       subscriptions: [...new Set(String(r.subs).split(','))].sort(),
     }));
   }
 
-  reservedAfter(from: string): Map<string, number> {
-    return new Map((this.#sql.reservedAfter.all(from) as Row[]).map((r) => [r.sku as string, r.quantity as number]));
+  reservedAfter(from: string): LocatedQuantity[] {
+    return (this.#sql.reservedAfter.all(from) as Row[]).map(located);
   }
 
   *demandPages(from: string, pageSize: number): Iterable<DemandRecord[]> {
@@ -183,9 +183,9 @@ export class SqliteDomain implements DomainStore {
 
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean {
     return this.db.transaction(() => {
-      if (this.#sql.insertProposal.run(p.id, p.sku, JSON.stringify(p)).changes === 0) return false;
+      if (this.#sql.insertProposal.run(p.id, p.sku, p.location, JSON.stringify(p)).changes === 0) return false;
       this.#appendHubEvent(event, now);
-      this.#decision({ at: p.proposedAt, kind: 'reorder', subject: `sku:${p.sku}`, eventId: event.id, outcome: `proposed ${p.quantity}`, rule: p.reason, detail: event.reorder?.inputs });
+      this.#decision({ at: p.proposedAt, kind: 'reorder', subject: `sku:${p.sku}`, eventId: event.id, outcome: `proposed ${p.quantity} for ${p.location}`, rule: p.reason, detail: event.reorder?.inputs });
       return true;
     })();
   }
@@ -195,12 +195,12 @@ export class SqliteDomain implements DomainStore {
     if (!p || p.status === 'closed') return;
     this.db.transaction(() => {
       this.#sql.closeProposal.run(JSON.stringify({ ...p, status: 'closed', closedReason: reason, ...(confirmed ? { confirmed } : {}) }), id);
-      this.#decision({ at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: 'closed', rule: reason });
+      this.#decision({ at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `closed for ${p.location}`, rule: reason });
     })();
   }
 
-  incoming(today: string): Map<string, number> {
-    return new Map((this.#sql.incoming.all(today) as Row[]).map((r) => [r.sku as string, r.quantity as number]));
+  incoming(today: string): LocatedQuantity[] {
+    return (this.#sql.incoming.all(today) as Row[]).map(located);
   }
 
   appendHubEvents(events: HubEvent[], now: number): number {
@@ -240,7 +240,7 @@ export class SqliteDomain implements DomainStore {
   apply(c: DomainChanges, now: number): void {
     for (const s of c.subscriptions) this.#upsertSubscription(s);
     for (const d of c.demand) {
-      this.#sql.upsertDemand.run({ ...d, lines: JSON.stringify(d.lines) });
+      this.#sql.upsertDemand.run({ ...d, location: d.location ?? null, lines: JSON.stringify(d.lines) });
       this.#sql.deleteLines.run(d.subscriptionId, d.period);
       for (const l of d.lines) this.#sql.insertLine.run(d.subscriptionId, d.period, l.sku, l.quantity);
     }
@@ -277,11 +277,16 @@ function parse<T>(text: unknown): T | undefined {
   return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
 }
 
+function located(r: Row): LocatedQuantity {
+  return { sku: r.sku as string, ...(typeof r.location === 'string' ? { location: r.location } : {}), quantity: r.quantity as number };
+}
+
 function demandOf(r: Row): DemandRecord {
   return {
     subscriptionId: r.subscription_id as string,
     customerId: r.customer_id as string,
     period: r.period as string,
+    ...(typeof r.location === 'string' ? { location: r.location } : {}),
     status: r.status as DemandRecord['status'],
     lines: JSON.parse(r.lines as string) as DemandRecord['lines'],
     revision: r.revision as number,

@@ -109,7 +109,8 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     started.push(shopify);
     const odoo = await startOdooSimulator(0);
     started.push(odoo);
-    const warehouse = await startWarehouseSimulator(0, { strictStock: options.strictStock === true });
+    // The warehouse ships each delivery at the end of its day, by the demo's clock.
+    const warehouse = await startWarehouseSimulator(0, { strictStock: options.strictStock === true, now: clock.now });
     started.push(warehouse);
     const mailbox = await startMailboxSimulator(0);
     started.push(mailbox);

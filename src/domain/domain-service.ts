@@ -356,12 +356,14 @@ export class DomainService {
     const reason = ships ? `${s.status}: the delivery of ${period} ships` : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
     this.#record(state, customer, cause, c, now, { period, status, lines, reason }, ships);
     // A delivery date that moved without a renewal (a new billing anchor, a longer trial) leaves
-    // the old, still future, delivery reserved: release it, or it is counted twice.
+    // the old, still future, delivery reserved: release it, or it is counted twice. A hold stops
+    // every box the warehouse has not shipped yet, the one due today included (it ships at the
+    // end of its day); a box that already left is answered 409 already_shipped and recorded so.
     const today = new Date(now).toISOString().slice(0, 10);
     for (const other of this.#demandsOf(state.hubSubscriptionId)) {
-      if (other.period !== period && other.period > today && other.status === 'reserved') {
-        this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
-      }
+      if (other.period === period || other.status !== 'reserved') continue;
+      if (other.period > today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
+      else if (hold && other.period === today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `${hold}: the delivery due today is stopped unless it already shipped` }, false);
     }
   }
 

@@ -53,6 +53,16 @@ describe('deliver: what each answer leads to (R4)', () => {
     expect(await deliver(row(), deps(out409))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 1000 });
   });
 
+  it('a release the warehouse answers already_shipped: done, no retry, no dead letter, and the decision trail says the box left', async () => {
+    const body = JSON.stringify({ id: 'ev1', tenantId: 't', subscription: { hubSubscriptionId: 'stripe:sub_1' }, demand: { period: '2026-12-29', status: 'released', lines: [], reason: 'held' } });
+    const out = await deliver(row({ eventBody: body }), deps(failWith(new DeliveryError('DELIVERY_ALREADY_SHIPPED', '409 already_shipped', { status: 409 }))));
+    expect(out).toEqual({
+      status: 'done',
+      at: T0,
+      decisions: [expect.objectContaining({ kind: 'demand', subject: 'stripe:sub_1', eventId: 'ev1', outcome: 'already shipped: 2026-12-29', rule: expect.stringContaining('the hold applies from the next delivery') })],
+    });
+  });
+
   it('stock-out under skip_cycle: done, with a hub subscription.cycle_skipped that pauses billing until the next cycle', async () => {
     const sub = { hubSubscriptionId: 'stripe:sub_1', providerSubscriptionId: 'sub_1', status: 'active', providerStatus: 'active', items: [{ sku: 'A', quantity: 1 }], interval: { unit: 'week', count: 2 }, nextRenewalAt: '2026-12-15T08:00:00.000Z', entitlement: { deliver: true, blockChanges: false, blockedBy: [] } };
     const body = JSON.stringify({ id: 'ev1', tenantId: 't', customer: { hubCustomerId: 'stripe:cus_1' }, subscription: sub });

@@ -53,6 +53,11 @@ export const DRIFT_KINDS = {
     repair: 're-sends the recorded demand',
     summary: 'the warehouse reservation differs from the recorded demand (status, SKUs or quantities)',
   },
+  reservation_not_released: {
+    system: 'warehouse',
+    repair: 're-sends the release (a hold by dunning or the blacklist, a pause, a cancellation)',
+    summary: 'the hub released a delivery not shipped yet (today or later) that the warehouse still holds reserved',
+  },
   reservation_orphan: {
     system: 'warehouse',
     repair: 'releases the reservation (when the hub knows the subscription)',

@@ -12,6 +12,8 @@ export const reservationReference = (subscriptionId: string, period: string): st
 
 const REFERENCE = /^subhub:(.+):(\d{4}-\d{2}-\d{2})$/;
 const RELEASED = hash53('released');
+/** A delivery that left the warehouse: consumed, nothing to reserve or release any more. */
+const SHIPPED = hash53('shipped');
 
 interface ReservationRow {
   reference?: unknown;
@@ -20,7 +22,9 @@ interface ReservationRow {
 }
 
 /**
- * Hub demand ↔ warehouse reservations, for deliveries after today. The warehouse side is read
+ * Hub demand ↔ warehouse reservations, for deliveries from today on (today's box ships at the end
+ * of its day: a hold must have released it, and a box the warehouse still holds for a held
+ * customer is drift). A shipped reservation is settled whatever the hub recorded. The warehouse side is read
  * once into a FingerprintTable (reference hash → hash of status and lines: ~17 bytes a
  * reservation, so a million fit in ~34 MB); the hub's demand then streams past it page by page.
  * Reservations nobody matched and that still hold stock are orphans: a second pull, only when
@@ -42,7 +46,7 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
   }
 
   let demand = 0;
-  for (const page of ctx.domain.demandPages(ctx.today, 1000)) {
+  for (const page of ctx.domain.demandPages(dayBefore(ctx.today), 1000)) {
     const repairs: Array<{ record: DemandRecord; drift: Drift }> = [];
     for (const d of page) {
       demand++;
@@ -56,17 +60,20 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
         continue;
       }
       table.mark(key);
-      if (have !== want)
+      if (have !== want && have !== SHIPPED)
         repairs.push({
           record: d,
-          drift: { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
+          drift:
+            d.status === 'released' && have !== RELEASED
+              ? { kind: 'reservation_not_released', subject: ref, detail: `the hub released it (${d.reason}); the warehouse still holds it` }
+              : { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
         });
     }
     repairRecorded(ctx, repairs);
     ctx.progress('warehouse', reservations + demand);
   }
 
-  if (table.countUnmarked((v) => v !== RELEASED) > 0) {
+  if (table.countUnmarked((v) => v !== RELEASED && v !== SHIPPED) > 0) {
     const orphans: Array<{ record: DemandRecord; drift: Drift }> = [];
     const unrepairable: Drift[] = [];
     for await (const r of pull({})) {
@@ -74,7 +81,7 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
       if (!ref) continue;
       const key = hash53(ref);
       const v = table.get(key);
-      if (v === undefined || v === RELEASED || table.isMarked(key)) continue;
+      if (v === undefined || v === RELEASED || v === SHIPPED || table.isMarked(key)) continue;
       table.mark(key);
       const [, subscriptionId, period] = REFERENCE.exec(ref)!;
       const state = ctx.domain.subscription(subscriptionId!);
@@ -106,16 +113,21 @@ export async function warehousePass(ctx: PassContext, pull: Pull): Promise<{ dem
   return { demand, reservations };
 }
 
-/** Our reference of a delivery after today, else undefined (other systems' reservations, past deliveries). */
+/** Our reference of a delivery today or later, else undefined (other systems' reservations, past deliveries). */
 function inScope(r: ReservationRow, today: string): string | undefined {
   const ref = r?.reference;
   if (typeof ref !== 'string') return undefined;
   const m = REFERENCE.exec(ref);
-  return m && m[2]! > today ? ref : undefined;
+  return m && m[2]! >= today ? ref : undefined;
+}
+
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Status and lines (SKU → units, summed) as one hash; every released reservation is alike. */
 function digestOf(status: string, lines: DemandLine[]): number {
+  if (status === 'shipped') return SHIPPED;
   if (status !== 'reserved') return RELEASED;
   return hash53(`reserved|${normalised(lines)}`);
 }
@@ -186,7 +198,8 @@ function demandEvent(ctx: PassContext, d: DemandRecord): HubEvent | undefined {
     effectiveAt: at,
     actionType: 'effective',
     source: { provider: 'hub', eventId: key, eventType: 'reconcile', dedupeKey: `hub:${key}` },
-    tenantId: ctx.tenantId,
+    // The subscription's tenant picks the warehouse the repair goes to.
+    tenantId: state.tenantId ?? ctx.tenantId,
     customer: {
       hubCustomerId: state.hubCustomerId,
       ...(customer?.providerCustomerId ? { providerCustomerId: customer.providerCustomerId } : {}),

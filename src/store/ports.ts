@@ -8,7 +8,7 @@
  * at-least-once and effects rely on idempotency keys.
  */
 
-import type { DomainChanges, DomainStore } from '../domain/ports';
+import type { DecisionRecord, DomainChanges, DomainStore } from '../domain/ports';
 import type { HubEvent } from '../events';
 
 /** What a worker holds after a claim: the row and which attempt (lease) it is. */
@@ -111,8 +111,8 @@ export type InboxOutcome =
   | { status: 'failed'; deadLetter: DeadLetterEntry };
 
 export type DeliveryOutcome =
-  /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it. */
-  | { status: 'done'; at: number; followUp?: HubEvent[] }
+  /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it; `decisions`: recorded with it (a box that already shipped). */
+  | { status: 'done'; at: number; followUp?: HubEvent[]; decisions?: DecisionRecord[] }
   /** `refund`: the attempt was not made (open circuit): it does not count against the schedule. */
   | { status: 'retry'; at: number; nextAttemptAt: number; error: string; refund?: boolean }
   | { status: 'dead'; at: number; deadLetter: DeadLetterEntry };

@@ -37,7 +37,8 @@ describe('a month of a subscription business, end to end', () => {
   });
 
   it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', () => {
-    expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 30, 'DUS1 COF-FLT-250': 120 });
+    // Amsterdam opened with 30 and shipped 15 bags by the 31st; Düsseldorf shipped nothing.
+    expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 15, 'DUS1 COF-FLT-250': 120 });
     expect(Object.keys(result.summary.demandByLocation).every((k) => k.startsWith('AMS1 '))).toBe(true);
     expect(result.summary.proposals.map((p) => p.location)).toEqual(['AMS1']);
     expect(result.world.hub.store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
@@ -96,6 +97,25 @@ describe('a month of a subscription business, end to end', () => {
     expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(9);
     expect(lines).toContain('  Blacklisted customers: eva');
     expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48'))).toBe(true);
+  });
+
+  it("holds Eva's box of the 29th (suspended and blacklisted that morning): released at the warehouse before it ships, and never shipped", async () => {
+    const { world, ctx } = result;
+    const eva = `stripe:${ctx.subs.eva!}`;
+    const dirk = `stripe:${ctx.subs.dirk!}`;
+    expect(world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({ status: 'released', lines: [], reason: expect.stringContaining('due today is stopped') });
+    expect(world.hub.store.domain.decisions({ kind: 'demand', subject: eva }).map((d) => d.outcome)).toContain('released for 2026-12-29 (was 1×COF-FLT-250)');
+    // The warehouse's reservations pull, read after the 29th has passed: Dirk's box of that day shipped, Eva's did not.
+    const status = async (sub: string) => {
+      const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
+      for await (const r of runtime.connectors.get('warehouse')!.pulls.reservations!()) {
+        const x = r as { reference: string; status: string };
+        if (x.reference === `subhub:${sub}:2026-12-29`) return x.status;
+      }
+      return undefined;
+    };
+    expect(await status(eva)).toBe('released');
+    expect(await status(dirk)).toBe('shipped');
   });
 
   // Last: it changes the end state the tests above assert.

@@ -255,6 +255,7 @@ export class SqliteStore implements Store {
     if (outcome.status === 'done') {
       if (this.#sql.deliveryDone.run(id, attempts).changes !== 1) return false;
       if (outcome.followUp?.length) this.domain.appendHubEvents(outcome.followUp, outcome.at);
+      if (outcome.decisions?.length) this.domain.addDecisions(outcome.decisions);
       return this.#unblockNext(id);
     }
     if (outcome.status === 'retry')

@@ -22,9 +22,9 @@ export interface NightlyDeps {
  */
 export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number }> {
   const now = d.clock();
-  // A fresh service: the review reads committed state only, never a batch's overlay.
-  const review = new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now);
-  d.store.domain.applyChanges(review, now);
+  // A fresh service: the review reads committed state only, never a batch's overlay; read and
+  // write are one transaction that outdates any batch normalised meanwhile (it is recomputed).
+  const review = d.store.domain.commitOutsideEvents(() => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now), now)!;
   await d.planner.runNow();
   const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
   return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired };

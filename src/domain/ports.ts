@@ -153,8 +153,15 @@ export interface DomainStore extends DomainReader {
   demandPages(from: string, pageSize: number): Iterable<DemandRecord[]>;
   customers(filter: { blacklisted?: boolean }): CustomerRecord[];
   openDunning(): DunningRecord[];
-  /** Commits changes made outside event handling (the nightly dunning review) in one transaction. */
-  applyChanges(c: DomainChanges, now: number): void;
+  /**
+   * Domain writes outside event handling (the nightly dunning review, an operator's blacklist
+   * clear): `compute` reads committed state and returns the changes, and both run in one write
+   * transaction that also bumps `epoch()`, so nothing commits in between and a normalised batch
+   * computed before it is recomputed rather than committed over it. Returns what `compute` returned.
+   */
+  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined;
+  /** Increases with every `commitOutsideEvents` that changed something. */
+  epoch(): number;
   /** Bulk load for benchmarks and tests: inserts states without events. */
   seedSubscriptions(states: SubscriptionState[]): void;
   /** Bulk load for benchmarks and tests: inserts demand records without events. */

@@ -49,6 +49,11 @@ export interface NormalisedEvent {
   deliveries: DeliveryEntry[];
   /** What the event changes in the subscription domain: committed in the same transaction. */
   domain?: DomainChanges;
+  /**
+   * `DomainStore.epoch()` when the batch of this event was normalised: if a write outside event
+   * handling committed since, the outcome is not committed and the entry is handed out again at once.
+   */
+  domainEpoch?: number;
 }
 
 export interface DeliveryEntry {

@@ -190,6 +190,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       UPDATE proposals SET location = json_extract(record, '$.location');
       DROP INDEX proposals_one_open;
       CREATE UNIQUE INDEX proposals_one_open ON proposals (sku, location) WHERE status = 'open';
+
+      -- Bumped by every domain write outside event handling (the nightly review, an operator's
+      -- blacklist clear): a normalised batch computed at an older epoch is not committed.
+      CREATE TABLE domain_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);
+      INSERT INTO domain_epoch (id, epoch) VALUES (1, 0);
     `,
   },
 ];

@@ -7,6 +7,7 @@ import {
   type DomainStore,
   type DunningRecord,
   type HorizonDemand,
+  isEmpty,
   type LocatedQuantity,
   noChanges,
   type ProposalRecord,
@@ -88,6 +89,8 @@ export class SqliteDomain implements DomainStore {
         `SELECT * FROM decisions WHERE (@kind IS NULL OR kind = @kind) AND (@subject IS NULL OR subject = @subject) ORDER BY seq DESC LIMIT @limit`,
       ),
       subPage: db.prepare('SELECT provider_id, state FROM subscriptions WHERE provider_id > ? ORDER BY provider_id LIMIT ?'),
+      epoch: db.prepare('SELECT epoch FROM domain_epoch WHERE id = 1').pluck(),
+      bumpEpoch: db.prepare('UPDATE domain_epoch SET epoch = epoch + 1 WHERE id = 1'),
       insertHubEvent: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
          ON CONFLICT (source, source_event_id) DO NOTHING`,
@@ -228,8 +231,21 @@ export class SqliteDomain implements DomainStore {
     this.db.transaction(() => states.forEach((s) => this.#upsertSubscription(s)))();
   }
 
-  applyChanges(c: DomainChanges, now: number): void {
-    this.db.transaction(() => this.apply(c, now))();
+  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined {
+    // IMMEDIATE: the write lock is taken before `compute` reads, so no batch commits between the read and the write.
+    return this.db
+      .transaction(() => {
+        const c = compute();
+        if (!c || isEmpty(c)) return c;
+        this.apply(c, now);
+        this.#sql.bumpEpoch.run();
+        return c;
+      })
+      .immediate();
+  }
+
+  epoch(): number {
+    return this.#sql.epoch.get() as number;
   }
 
   seedDemand(records: DemandRecord[]): void {

@@ -62,6 +62,7 @@ export class SqliteStore implements Store {
          WHERE status = 'received' AND (lease_until IS NULL OR lease_until < ?) ORDER BY received_at, id LIMIT ?`,
       ),
       leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
+      releaseInbox: db.prepare(`UPDATE inbox SET lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`),
       finishInbox: db.prepare(
         `UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
       ),
@@ -195,6 +196,11 @@ export class SqliteStore implements Store {
 
   #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): boolean {
     const { id, attempts } = claim;
+    // Normalised against an older domain state than a review or clear committed since: hand it out again, recomputed.
+    if (outcome.status === 'normalised' && outcome.event.domainEpoch !== undefined && outcome.event.domainEpoch !== this.domain.epoch()) {
+      this.#sql.releaseInbox.run(id, attempts);
+      return false;
+    }
     const detail = outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : null;
     // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
     if (this.#sql.finishInbox.run(outcome.status, detail, id, attempts).changes === 0) return false;

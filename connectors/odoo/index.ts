@@ -16,7 +16,7 @@ interface OdooOptions {
  * for our reference first (`client_order_ref` of sale orders, `origin` of purchase orders) and
  * return the existing record: a retry after a lost answer finds the first attempt's order.
  * Actions: createSaleOrder (created and confirmed), createPurchaseProposal (a draft RFQ).
- * Pulls: openSaleOrders, draftPurchaseOrders, stockQuants.
+ * Pulls: openSaleOrders, draftPurchaseOrders, purchaseOrders (ours by origin, any state, with receipts), stockQuants.
  */
 export const odooConnector = defineConnector({
   type: 'odoo',
@@ -74,6 +74,12 @@ export const odooConnector = defineConnector({
     return {
       openSaleOrders: pages('sale.order', [['state', 'in', ['draft', 'sent', 'sale']]], ['name', 'client_order_ref', 'partner_id', 'state']),
       draftPurchaseOrders: pages('purchase.order', [['state', '=', 'draft']], ['name', 'origin', 'partner_id', 'state']),
+      // Our purchase orders in every state, with receipts where this Odoo tracks them (receipt_status: Odoo 16+ with purchase_stock).
+      purchaseOrders: async function* () {
+        const known = await client.executeKw<Record<string, unknown>>('purchase.order', 'fields_get', [['receipt_status']], { attributes: ['type'] });
+        const fields = ['name', 'origin', 'state', 'date_planned', ...('receipt_status' in known ? ['receipt_status'] : [])];
+        yield* pages('purchase.order', [['origin', '=like', 'subhub:reorder:%']], fields)();
+      },
       stockQuants: pages('stock.quant', [], ['product_id', 'location_id', 'quantity', 'reserved_quantity']),
     };
   },

@@ -46,6 +46,27 @@ describe('Odoo connector against its JSON-RPC simulator (real HTTP)', () => {
     expect([...sim.models.get('purchase.order')!.values()].map((p) => p.state)).toEqual(['draft']);
   });
 
+  it('purchaseOrders pulls ours in every state with their receipts; a draft the buyer deleted is gone from it', async () => {
+    const a = odooConnector.createActions!(options(), deps());
+    const po = (origin: string) => ({ partner_id: 4711, origin, date_planned: '2026-01-12 00:00:00', order_line: [[0, 0, { product_id: 301, product_qty: 12 }]] });
+    const kept = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02'), ctx)).externalId);
+    const confirmed = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-250:AMS1:2026-01-02'), ctx)).externalId);
+    const deleted = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-250:DUS1:2026-01-02'), ctx)).externalId);
+    await a.createPurchaseProposal!(po('PO-by-hand'), ctx);
+    // The buyer confirms one draft and deletes another in Odoo.
+    const rpc = (method: string, ids: number[]) =>
+      fetch(`${sim.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: ['subscriptions', 2, 'odoo-api-key', 'purchase.order', method, [ids]] } }) }).then((r) => r.json());
+    await rpc('button_confirm', [confirmed]);
+    await rpc('unlink', [deleted]);
+    expect(await rpc('unlink', [confirmed])).toMatchObject({ error: { data: { name: 'odoo.exceptions.UserError' } } });
+    const pulled: unknown[] = [];
+    for await (const o of odooConnector.createPulls!(options(), deps()).purchaseOrders!()) pulled.push(o);
+    expect(pulled).toEqual([
+      { id: kept, name: expect.any(String), origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02', state: 'draft', date_planned: '2026-01-12 00:00:00', receipt_status: false },
+      { id: confirmed, name: expect.any(String), origin: 'subhub:reorder:COF-ESP-250:AMS1:2026-01-02', state: 'purchase', date_planned: '2026-01-12 00:00:00', receipt_status: 'pending' },
+    ]);
+  });
+
   it('flags a partner with a write (idempotent), refuses a missing partner and a malformed payload', async () => {
     const a = odooConnector.createActions!(options(), deps());
     const flag = { id: 4711, vals: { comment: 'subhub: blacklisted' } };

@@ -5,8 +5,8 @@ import express from 'express';
 /**
  * An Odoo external-API simulator speaking the classic JSON-RPC envelope at POST /jsonrpc:
  * `common.version`, `common.authenticate`, `object.execute_kw` with search, search_read,
- * search_count, read, create (x2many `[0, 0, vals]` commands), write, action_confirm and
- * button_confirm, on in-memory res.partner, product.product, sale.order(.line),
+ * search_count, read, create (x2many `[0, 0, vals]` commands), write, unlink, fields_get, action_confirm and
+ * button_confirm (a purchase order then has receipt_status `pending`), on in-memory res.partner, product.product, sale.order(.line),
  * purchase.order(.line) and stock.quant. Errors use Odoo's shape: `{"error": {"code": 200,
  * "message": "Odoo Server Error", "data": {"name": "odoo.exceptions.…", "message": …}}}`.
  */
@@ -62,6 +62,8 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
       if (op === '!=') return v !== value;
       if (op === 'in') return Array.isArray(value) && value.includes(v);
       if (op === 'not in') return Array.isArray(value) && !value.includes(v);
+      // =like: SQL LIKE on the whole value (% any run, _ one character), case-sensitive.
+      if (op === '=like') return typeof v === 'string' && typeof value === 'string' && new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's').test(v);
       throw new OdooError('builtins.ValueError', `Invalid domain operator ${op}`);
     });
   const search = (model: string, domain: Domain, kw: Record<string, unknown>) => {
@@ -106,6 +108,21 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
         const vals = args[0];
         return Array.isArray(vals) ? vals.map((v) => create(model, v as Record<string, unknown>)) : create(model, vals as Record<string, unknown>);
       }
+      case 'fields_get': {
+        // Only what the hub asks: whether purchase.order tracks receipts (Odoo 16+ with purchase_stock).
+        const known: Record<string, Record<string, unknown>> = model === 'purchase.order' ? { receipt_status: { type: 'selection', string: 'Receipt Status' }, date_planned: { type: 'datetime', string: 'Expected Arrival' } } : {};
+        const wanted = Array.isArray(args[0]) ? (args[0] as string[]) : Object.keys(known);
+        return Object.fromEntries(wanted.filter((f) => known[f]).map((f) => [f, known[f]]));
+      }
+      case 'unlink': {
+        // Odoo deletes draft or cancelled purchase orders only.
+        for (const id of args[0] as number[]) {
+          const r = table(model).get(id);
+          if (model === 'purchase.order' && r && r.state !== 'draft' && r.state !== 'cancel') throw new OdooError('odoo.exceptions.UserError', 'In order to delete a purchase order, you must cancel it first.');
+          table(model).delete(id);
+        }
+        return true;
+      }
       case 'write': {
         const ids = args[0] as number[];
         const missing = ids.filter((id) => !table(model).has(id));
@@ -119,6 +136,8 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
           const r = table(model).get(id);
           if (!r) throw new OdooError('odoo.exceptions.MissingError', `Record ${model}(${id}) does not exist`);
           r.state = method === 'action_confirm' ? 'sale' : 'purchase';
+          // A confirmed purchase order waits for its receipt.
+          if (method === 'button_confirm') r.receipt_status = 'pending';
         }
         return true;
       default:

@@ -265,7 +265,7 @@ export interface StockConfig {
    */
   warehouse?: string;
   /**
-   * Connector whose `draftPurchaseOrders` pull tells which proposals are still open (by origin).
+   * Connector whose `purchaseOrders` pull (our orders by origin, with state and receipts; else its `draftPurchaseOrders`) tells which proposals are still drafts, confirmed (incoming until received or their planned date), or cancelled or deleted by the buyer (proposed again).
    */
   erp?: string;
   /**

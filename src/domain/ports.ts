@@ -81,8 +81,12 @@ export interface ProposalRecord {
   closedReason?: string;
   /** Today + lead time when proposed: a confirmed order counts as incoming stock until then. */
   neededBy?: string;
-  /** Set when the buyer confirmed the order: its quantity is incoming until `neededBy`. */
+  /** Set when the buyer confirmed the order: its quantity is incoming until `expectedAt`, else `neededBy`. */
   confirmed?: boolean;
+  /** The ERP's planned receipt date of the confirmed order (YYYY-MM-DD), when it has one. */
+  expectedAt?: string;
+  /** The ERP reports the receipt done (or the confirmed order cancelled): no longer incoming. */
+  received?: boolean;
 }
 
 /** Everything one canonical event changes in the domain: committed with the event, or not at all. */
@@ -137,8 +141,11 @@ export interface DomainStore extends DomainReader {
   openProposals(): ProposalRecord[];
   /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the (SKU, location). */
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
-  closeProposal(id: string, reason: string, at: string, confirmed?: boolean): void;
-  /** Units of confirmed proposals still on their way (neededBy after `today`), per (SKU, location). */
+  /** Confirmed proposals whose units are still on their way (not received). */
+  proposalsInTransit(): ProposalRecord[];
+  /** Replaces a proposal's record (its status follows) with a decision, in one transaction. */
+  updateProposal(p: ProposalRecord, decision: DecisionRecord): void;
+  /** Units of confirmed proposals still on their way (not received, expected or needed after `today`), per (SKU, location). */
   incoming(today: string): LocatedQuantity[];
   /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
   appendHubEvents(events: HubEvent[], now: number): number;

@@ -2,6 +2,7 @@ import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
 import type { DemandRecord } from '../domain/ports';
 import { validateHubEvent } from '../events';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
+import type { PurchaseOrderState } from './purchase-orders';
 import { planReorders, type PlannerDeps } from './reorder-planner';
 
 const NOW = Date.parse('2026-12-08T09:00:00Z');
@@ -65,20 +66,52 @@ describe('reorder planner (stock-demand.md §6) over the SQLite domain store', (
     }
   });
 
-  it('closes a proposal once its draft left the ERP (confirmed by the buyer); its units then count as incoming until they are due', async () => {
+  const ORIGIN = 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08';
+  const orders = (...o: PurchaseOrderState[]) => () => rows(o);
+
+  it('closes a proposal once the buyer confirmed its order; its units then count as incoming until they are due', async () => {
     store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     await planReorders(deps(), 'all', NOW);
-    const drafts = (origins: string[]) => () => rows(origins);
     // Still a draft the next day: stays open.
-    await planReorders(deps({ draftOrigins: drafts(['subhub:reorder:COF-FLT-250:AMS1:2026-12-08']) }), 'all', NOW + 2 * 86_400_000);
+    await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'draft' }) }), 'all', NOW + 2 * 86_400_000);
     expect(store.domain.openProposals()).toHaveLength(1);
-    // Confirmed (no longer a draft): closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
-    expect(await planReorders(deps({ draftOrigins: drafts([]) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'closed for AMS1']);
+    // Confirmed: closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
+    expect(await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase' }) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'confirmed for AMS1']);
     expect(store.domain.incoming('2026-12-11')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // Past its need-by date the stock is on hand (or late): no longer counted as incoming; the shortfall is proposed again.
     expect(store.domain.incoming('2026-12-18')).toEqual([]);
     expect(await planReorders(deps(), 'all', Date.parse('2026-12-19T09:00:00Z'))).toHaveLength(1);
+  });
+
+  it('a draft the buyer deleted (or cancelled) closes the proposal as cancelled: nothing incoming, and the planner proposes again', async () => {
+    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await planReorders(deps(), 'all', NOW);
+    // The same day the order may still be on its way to the ERP: an absent order is not taken as deleted yet.
+    expect(await planReorders(deps({ purchaseOrders: orders() }), 'all', NOW + 3_600_000)).toEqual([]);
+    expect(store.domain.openProposals()).toHaveLength(1);
+    const made = await planReorders(deps({ purchaseOrders: orders() }), 'all', NOW + 2 * 86_400_000);
+    expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 })]);
+    expect(store.domain.incoming('2026-12-11')).toEqual([]);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => [d.outcome, d.rule])).toContainEqual(['cancelled for AMS1', expect.stringContaining('deleted by the buyer')]);
+    // A cancelled order is the same.
+    const again = await planReorders(deps({ purchaseOrders: orders({ origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-10', state: 'cancel' }) }), 'all', NOW + 4 * 86_400_000);
+    expect(again).toHaveLength(1);
+  });
+
+  it("reads confirmed orders' receipts where the ERP has them: the planned date bounds the incoming units, a done receipt ends them", async () => {
+    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await planReorders(deps(), 'all', NOW);
+    await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'pending' }) }), 'all', NOW + 2 * 86_400_000);
+    expect(store.domain.incoming('2026-12-13')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
+    // The ERP's planned date, not the lead time (2026-12-18), ends the incoming units.
+    expect(store.domain.incoming('2026-12-14')).toEqual([]);
+    // Received in full before its date: on hand at the warehouse now (30 + 60), no longer incoming, so not counted twice.
+    const received = () => rows([{ warehouse: 'NL-AMS-01', sku: 'COF-FLT-250', onHand: 90, reserved: 20 }]);
+    expect(await planReorders(deps({ stockLevels: received, purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'full' }) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
+    expect(store.domain.incoming('2026-12-11')).toEqual([]);
+    expect(store.domain.proposalsInTransit()).toEqual([]);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'confirmed for AMS1', 'received for AMS1']);
   });
 
   it('reads warehouse numbers defensively: numeric strings count, fractions round down, junk counts as zero', async () => {

@@ -3,6 +3,7 @@ import type { DomainStore, LocatedQuantity, ProposalRecord } from '../domain/por
 import type { HubEvent } from '../events';
 import { ulid } from '../store/ids';
 import type { PlannedLocation } from './locations';
+import { followPurchaseOrders, type PurchaseOrderState } from './purchase-orders';
 import { forecast, horizonDays, quantityToOrder } from './reorder';
 
 /** One warehouse stock level row (the warehouse connector's `stockLevels` pull). */
@@ -20,8 +21,8 @@ export interface PlannerDeps {
   locations?: readonly PlannedLocation[];
   /** Stock levels, streamed; summed per SKU within each location's warehouse (rows of other warehouses are not counted). */
   stockLevels: () => AsyncIterable<unknown>;
-  /** Origins of purchase orders still in draft at the ERP; a proposal whose origin left the drafts is closed. */
-  draftOrigins?: () => AsyncIterable<string>;
+  /** Our purchase orders as the ERP has them (the nightly run): proposals follow them (`followPurchaseOrders`). */
+  purchaseOrders?: () => AsyncIterable<PurchaseOrderState>;
   tenantId?: string;
 }
 
@@ -44,7 +45,7 @@ const DAY = 86_400_000;
 export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 'all', now: number): Promise<ProposalRecord[]> {
   const rules = Object.entries(deps.stock.rules ?? {}).filter(([sku]) => skus === 'all' || skus.includes(sku));
   if (rules.length === 0) return [];
-  await closeConfirmed(deps, now);
+  if (deps.purchaseOrders) await followPurchaseOrders(deps.domain, deps.purchaseOrders, now);
   const fallback = deps.stock.location ?? 'AMS1';
   const locations = deps.locations ?? [{ code: fallback }];
   const locationOfWarehouse = new Map(locations.filter((l) => l.warehouse !== undefined).map((l) => [l.warehouse!, l.code]));
@@ -127,22 +128,6 @@ function propose(
     },
   };
   return { record, event };
-}
-
-/** Closes open proposals the ERP no longer holds as drafts (confirmed or cancelled by the buyer). */
-async function closeConfirmed(deps: PlannerDeps, now: number): Promise<void> {
-  if (!deps.draftOrigins) return;
-  const open = deps.domain.openProposals();
-  if (open.length === 0) return;
-  const drafts = new Set<string>();
-  for await (const origin of deps.draftOrigins()) drafts.add(origin);
-  for (const p of open) {
-    const origin = `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`;
-    // Only proposals already delivered can have left the drafts; a recent one may still be in the queue.
-    if (!drafts.has(origin) && now - Date.parse(p.proposedAt) > DAY) {
-      deps.domain.closeProposal(p.id, `purchase order ${origin} is no longer a draft in the ERP (confirmed): incoming until ${p.neededBy ?? 'its lead time'}`, new Date(now).toISOString(), true);
-    }
-  }
 }
 
 function key(sku: string, location: string): string {

@@ -76,9 +76,13 @@ export class SqliteDomain implements DomainStore {
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
       incoming: db.prepare(
         `SELECT sku, location, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
-         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.neededBy') > ? GROUP BY sku, location ORDER BY sku, location`,
+         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1
+           AND COALESCE(json_extract(record, '$.expectedAt'), json_extract(record, '$.neededBy')) > ? GROUP BY sku, location ORDER BY sku, location`,
       ),
-      closeProposal: db.prepare(`UPDATE proposals SET status = 'closed', record = ? WHERE id = ?`),
+      inTransit: db.prepare(
+        `SELECT record FROM proposals WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1 ORDER BY id`,
+      ).pluck(),
+      updateProposal: db.prepare(`UPDATE proposals SET status = ?, record = ? WHERE id = ?`),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
       ),
@@ -193,12 +197,14 @@ export class SqliteDomain implements DomainStore {
     })();
   }
 
-  closeProposal(id: string, reason: string, at: string, confirmed = false): void {
-    const p = parse<ProposalRecord>(this.#sql.proposal.get(id));
-    if (!p || p.status === 'closed') return;
+  proposalsInTransit(): ProposalRecord[] {
+    return (this.#sql.inTransit.all() as string[]).map((s) => JSON.parse(s) as ProposalRecord);
+  }
+
+  updateProposal(p: ProposalRecord, decision: DecisionRecord): void {
     this.db.transaction(() => {
-      this.#sql.closeProposal.run(JSON.stringify({ ...p, status: 'closed', closedReason: reason, ...(confirmed ? { confirmed } : {}) }), id);
-      this.#decision({ at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `closed for ${p.location}`, rule: reason });
+      this.#sql.updateProposal.run(p.status, JSON.stringify(p), p.id);
+      this.#decision(decision);
     })();
   }
 

@@ -36,6 +36,7 @@ export interface HubConfig {
   admin?: AdminConfig;
   stock?: StockConfig;
   dunning?: DunningConfig;
+  retention?: RetentionConfig;
   reconcile?: ReconcileConfig;
 }
 /**
@@ -464,6 +465,23 @@ export interface DunningStage {
    * Notification template sent when the stage is entered.
    */
   notify?: string;
+}
+/**
+ * How long the subscription domain keeps history; the nightly job deletes what is older (in batches, so the pipeline keeps going). 0 keeps it forever.
+ */
+export interface RetentionConfig {
+  /**
+   * Days the decision trail is kept (by decision date): two years covers the blacklist window and a year of disputes.
+   */
+  decisionsDays?: number;
+  /**
+   * Days past demand rows are kept after their delivery date (deliveries to come are never deleted).
+   */
+  demandDays?: number;
+  /**
+   * Days closed reorder proposals are kept after they were proposed (open ones are never deleted).
+   */
+  closedProposalsDays?: number;
 }
 /**
  * The nightly reconciliation between the billing provider, the hub, the warehouse and the ERP.

@@ -6,6 +6,8 @@ import type { Runtime } from '../runtime';
 import type { ReorderScheduler } from '../stock/reorder-scheduler';
 import type { Store } from '../store/ports';
 import { DomainService, type DomainSettings } from './domain-service';
+import type { PruneCounts } from './ports';
+import { applyRetention } from './retention';
 
 export interface NightlyDeps {
   runtime: Runtime;
@@ -18,16 +20,18 @@ export interface NightlyDeps {
 
 /**
  * The nightly job, in this order: the dunning review (stages move on with time alone), a reorder
- * check of every SKU with a rule, then the reconciliation. Returns a summary for the log.
+ * check of every SKU with a rule, the reconciliation, then the domain's retention (`retention`).
+ * Returns a summary for the log.
  */
-export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number }> {
+export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number; pruned: PruneCounts }> {
   const now = d.clock();
   // A fresh service: the review reads committed state only, never a batch's overlay; read and
   // write are one transaction that outdates any batch normalised meanwhile (it is recomputed).
   const review = d.store.domain.commitOutsideEvents(() => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now), now)!;
   await d.planner.runNow();
   const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
-  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired };
+  const pruned = applyRetention(d.store.domain, d.runtime.config.retention, now);
+  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired, pruned };
 }
 
 /** Runs `runNightly` on `reconcile.schedule` (node-cron) unless `reconcile.enabled` is false. */

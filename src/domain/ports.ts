@@ -128,6 +128,18 @@ export interface LocatedQuantity {
   quantity: number;
 }
 
+export interface PruneCutoffs {
+  decisionsBefore?: string;
+  demandBefore?: string;
+  closedProposalsBefore?: string;
+}
+
+export interface PruneCounts {
+  decisions: number;
+  demand: number;
+  proposals: number;
+}
+
 export interface HorizonDemand extends LocatedQuantity {
   subscriptions: string[];
 }
@@ -169,6 +181,13 @@ export interface DomainStore extends DomainReader {
   commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined;
   /** Increases with every `commitOutsideEvents` that changed something. */
   epoch(): number;
+  /**
+   * Deletes history older than the cutoffs (retention; an absent cutoff deletes nothing of its
+   * kind): decisions dated before `decisionsBefore`, demand of deliveries before `demandBefore`
+   * (a date), closed proposals proposed before `closedProposalsBefore`. At most `batch` rows per
+   * transaction, so event handling waits for one short transaction at a time. Returns rows deleted.
+   */
+  prune(cutoffs: PruneCutoffs, batch?: number): PruneCounts;
   /** Bulk load for benchmarks and tests: inserts states without events. */
   seedSubscriptions(states: SubscriptionState[]): void;
   /** Bulk load for benchmarks and tests: inserts demand records without events. */

@@ -195,6 +195,9 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       -- blacklist clear): a normalised batch computed at an older epoch is not committed.
       CREATE TABLE domain_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);
       INSERT INTO domain_epoch (id, epoch) VALUES (1, 0);
+
+      -- Retention deletes the decision trail by date.
+      CREATE INDEX decisions_at ON decisions (at);
     `,
   },
 ];

@@ -10,6 +10,8 @@ import {
   isEmpty,
   type LocatedQuantity,
   noChanges,
+  type PruneCounts,
+  type PruneCutoffs,
   type ProposalRecord,
 } from '../../domain/ports';
 import type { SubscriptionState } from '../../domain/subscription-projection';
@@ -94,6 +96,12 @@ export class SqliteDomain implements DomainStore {
       ),
       subPage: db.prepare('SELECT provider_id, state FROM subscriptions WHERE provider_id > ? ORDER BY provider_id LIMIT ?'),
       epoch: db.prepare('SELECT epoch FROM domain_epoch WHERE id = 1').pluck(),
+      pruneDecisions: db.prepare('DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE at < ? LIMIT ?)'),
+      pruneDemand: db.prepare('DELETE FROM demand WHERE rowid IN (SELECT rowid FROM demand WHERE period < ? LIMIT ?)'),
+      pruneDemandLines: db.prepare('DELETE FROM demand_lines WHERE rowid IN (SELECT rowid FROM demand_lines WHERE period < ? LIMIT ?)'),
+      pruneProposals: db.prepare(
+        `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals WHERE status = 'closed' AND json_extract(record, '$.proposedAt') < ? LIMIT ?)`,
+      ),
       bumpEpoch: db.prepare('UPDATE domain_epoch SET epoch = epoch + 1 WHERE id = 1'),
       insertHubEvent: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
@@ -248,6 +256,21 @@ export class SqliteDomain implements DomainStore {
         return c;
       })
       .immediate();
+  }
+
+  prune(cutoffs: PruneCutoffs, batch = 5000): PruneCounts {
+    const drain = (stmt: Statement<unknown[]>, cutoff: string | undefined): number => {
+      if (cutoff === undefined) return 0;
+      let total = 0;
+      for (let n = batch; n === batch; total += n) n = this.db.transaction(() => stmt.run(cutoff, batch).changes)();
+      return total;
+    };
+    drain(this.#sql.pruneDemandLines, cutoffs.demandBefore);
+    return {
+      decisions: drain(this.#sql.pruneDecisions, cutoffs.decisionsBefore),
+      demand: drain(this.#sql.pruneDemand, cutoffs.demandBefore),
+      proposals: drain(this.#sql.pruneProposals, cutoffs.closedProposalsBefore),
+    };
   }
 
   epoch(): number {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
+import { freshStore } from '../../test/helpers/temp-store';
 import type { HubEvent } from '../events';
 import type { InboxOutcome } from '../store/ports';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import type { SqliteStore } from '../store/sqlite/sqlite-store';
 import { DomainService } from './domain-service';
 import { noChanges } from './ports';
 
@@ -16,15 +16,10 @@ const NOW = Date.parse('2026-12-29T09:00:00Z');
  * them: its entries are handed out again and recomputed.
  */
 describe('domain writes outside event handling against a batch computed from older state', () => {
+  const current = freshStore();
   let store: SqliteStore;
-  let tmp: ReturnType<typeof tempSqliteFile>;
   beforeEach(() => {
-    tmp = tempSqliteFile();
-    store = new SqliteStore(tmp.file);
-  });
-  afterEach(async () => {
-    await store.close();
-    tmp.remove();
+    store = current();
   });
 
   it('a blacklist clear committed while a batch was normalised wins: the batch is not committed and its entry is handed out again', async () => {

@@ -1,5 +1,5 @@
-import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { freshStore } from '../../test/helpers/temp-store';
+import type { SqliteStore } from '../store/sqlite/sqlite-store';
 import type { DemandRecord, ProposalRecord } from './ports';
 import { applyRetention, retentionCutoffs } from './retention';
 
@@ -19,15 +19,10 @@ const demand = (sub: string, daysAgo: number): DemandRecord => ({
 const event = { id: 'e', type: 'stock.reorder_proposed', schemaVersion: 1, occurredAt: iso(0), receivedAt: iso(0), effectiveAt: iso(0), actionType: 'effective', tenantId: 'default' } as const;
 
 describe('domain retention (the nightly job)', () => {
+  const current = freshStore();
   let store: SqliteStore;
-  let tmp: ReturnType<typeof tempSqliteFile>;
   beforeEach(() => {
-    tmp = tempSqliteFile();
-    store = new SqliteStore(tmp.file);
-  });
-  afterEach(async () => {
-    await store.close();
-    tmp.remove();
+    store = current();
   });
 
   const proposal = (id: string, daysAgo: number, sku: string): ProposalRecord => ({ id, sku, location: 'AMS1', quantity: 12, status: 'open', proposedAt: iso(daysAgo), reason: 'r', trail: [] });

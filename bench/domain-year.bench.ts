@@ -58,7 +58,8 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
         if (n > 0 && (i * 31 + n) % 100 < 3) {
           handle({ ...eventOf(i, n, now, interval(i), 'invoice.payment_failed', failure), invoice: { ...failure.invoice!, id: `in_${i}_${n}` }, payment: failure.payment! }, now);
           const paid = now + 2 * DAY;
-          handle({ ...eventOf(i, n, paid, interval(i), 'invoice.paid', template), invoice: { ...failure.invoice!, id: `in_${i}_${n}`, status: 'paid', amountPaidMinor: failure.invoice!.amountDueMinor } }, paid);
+          // Paid late, for the same period.
+          handle({ ...eventOf(i, n, now, interval(i), 'invoice.paid', template, paid), invoice: { ...failure.invoice!, id: `in_${i}_${n}`, status: 'paid', amountPaidMinor: failure.invoice!.amountDueMinor } }, paid);
         } else handle(e, now);
       }
     }
@@ -77,8 +78,9 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
   }
 }
 
-function eventOf(i: number, n: number, now: number, days: number, type: HubEvent['type'], template: HubEvent): HubEvent {
-  const at = new Date(now).toISOString();
+/** The event of subscription i's n-th period, starting at `now`; it happens at `happened` (default: then). */
+function eventOf(i: number, n: number, now: number, days: number, type: HubEvent['type'], template: HubEvent, happened = now): HubEvent {
+  const at = new Date(happened).toISOString();
   const sub = template.subscription!;
   return {
     ...template,
@@ -96,7 +98,7 @@ function eventOf(i: number, n: number, now: number, days: number, type: HubEvent
       status: type === 'invoice.payment_failed' ? 'past_due' : 'active',
       items: i % 2 === 0 ? sub.items.slice(0, 1) : sub.items,
       interval: days === 14 ? { unit: 'week', count: 2 } : { unit: 'month', count: 1 },
-      currentPeriodStart: at,
+      currentPeriodStart: new Date(now).toISOString(),
       currentPeriodEnd: new Date(now + days * DAY).toISOString(),
       nextRenewalAt: new Date(now + days * DAY).toISOString(),
     },

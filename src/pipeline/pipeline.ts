@@ -113,14 +113,8 @@ export class Pipeline {
         // that order, so each entity's deliveries queue up in arrival order).
         const outcomes: InboxOutcome[] = [];
         let applied: boolean[];
-        // A review or blacklist clear that commits while this batch is computed outdates it (see NormalisedEvent.domainEpoch).
-        const domainEpoch = store.domain.epoch();
         try {
-          for (const row of rows) {
-            const outcome = await normalise(row, this.deps.normalise, Date.now());
-            if (outcome.status === 'normalised') outcome.event.domainEpoch = domainEpoch;
-            outcomes.push(outcome);
-          }
+          for (const row of rows) outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
           const now = Date.now();
           applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
         } finally {

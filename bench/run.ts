@@ -1,3 +1,4 @@
+import { domainYearBench } from './domain-year.bench';
 import { e2eBench } from './e2e.bench';
 import { ingestBench } from './ingest.bench';
 import { mappingBench } from './mapping.bench';
@@ -8,7 +9,8 @@ import { reconcileBench } from './reconcile.bench';
  * its progress and, last, one JSON line with its figures. SUBHUB_BENCH_BUDGET_MS sets each
  * mapping measurement round (default 2000 ms), SUBHUB_BENCH_SECONDS each HTTP load (default 10 s);
  * CI shortens both, as it only checks that the benchmarks run. SUBHUB_BENCH_SUBSCRIPTIONS sizes
- * the reconciliation (default 1,000,000; 10,000 when CI is set and it is not).
+ * the reconciliation (default 1,000,000; 10,000 when CI is set and it is not) and the domain's simulated year
+ * (`domain-year`: default 100,000; 5,000 under CI).
  */
 interface BenchOptions {
   budgetMs: number;
@@ -21,6 +23,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknow
   ingest: ingestBench,
   e2e: e2eBench,
   reconcile: reconcileBench,
+  'domain-year': domainYearBench,
 };
 
 async function main(argv: string[]): Promise<number> {

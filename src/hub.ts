@@ -104,9 +104,9 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             const now = (options.clock ?? Date.now)();
             // Reads committed state (a fresh service); its derived events join the inbox like any other.
             settings ??= domainSettings(config);
-            const changes = new DomainService(store.domain, settings).clearBlacklist(customerId, actor, now);
+            // One write transaction from read to commit; a batch normalised meanwhile is recomputed, not committed over it.
+            const changes = store.domain.commitOutsideEvents(() => new DomainService(store.domain, settings!).clearBlacklist(customerId, actor, now), now);
             if (!changes) return 'not_blacklisted';
-            store.domain.applyChanges(changes, now);
             pipeline.notify();
             return 'cleared';
           },

@@ -5,10 +5,19 @@ import type { Agent as HttpsAgent } from 'node:https';
 /** Odoo exceptions that mean "this request is wrong" (never retried); anything else from the server may pass. */
 const PERMANENT = /^odoo\.exceptions\.(AccessDenied|AccessError|ValidationError|UserError|MissingError|RedirectWarning)$|^builtins\.(ValueError|KeyError|AttributeError|TypeError)$/;
 
+/**
+ * One Odoo model method with named parameters, whatever the transport: `ids` are the records a
+ * record method runs on (absent for `@api.model` methods such as search_read or create), the rest
+ * the method's own parameters (`domain`, `fields`, `vals_list`, `vals`, …).
+ */
+export interface OdooCaller {
+  call<T>(model: string, method: string, params?: { ids?: number[] } & Record<string, unknown>): Promise<T>;
+}
+
 export interface OdooClientOptions {
   baseUrl: string;
   db: string;
-  login: string;
+  login?: string;
   apiKey: SecretRef;
   timeoutMs: number;
   agents: { http: HttpAgent; https: HttpsAgent };
@@ -18,12 +27,24 @@ export interface OdooClientOptions {
 /**
  * The classic external JSON-RPC API (`POST /jsonrpc`, services `common` and `object`): stateless,
  * so db, uid and key travel with every call; the uid is looked up once. Odoo reports errors
- * inside a 200 answer; their exception name says whether a retry can help.
+ * inside a 200 answer; their exception name says whether a retry can help. Deprecated from
+ * Odoo 19 (a warning on every call), to be removed later: `OdooJson2Client` replaces it.
  */
-export class OdooClient {
+export class OdooClient implements OdooCaller {
   #uid: number | undefined;
 
   constructor(private readonly o: OdooClientOptions) {}
+
+  /** Named parameters through execute_kw: the ids as its one positional argument, the rest as keyword arguments. */
+  call<T>(model: string, method: string, params: { ids?: number[] } & Record<string, unknown> = {}): Promise<T> {
+    const { ids, ...kwargs } = params;
+    return this.executeKw<T>(model, method, ids ? [ids] : [], kwargs);
+  }
+
+  /** The server's version (`common.version`, no login): `server_serie` such as "18.0". */
+  version(): Promise<{ server_serie?: string; server_version?: string }> {
+    return this.#call('common', 'version', []);
+  }
 
   async executeKw<T>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<T> {
     const uid = await this.#login();
@@ -32,15 +53,14 @@ export class OdooClient {
 
   async #login(): Promise<number> {
     if (this.#uid !== undefined) return this.#uid;
+    if (!this.o.login) throw new DeliveryError('CONFIG_SECRET_MISSING', 'the Odoo JSON-RPC API needs options.login (or use options.api "json2")');
     const uid = await this.#call<number | false>('common', 'authenticate', [this.o.db, this.o.login, this.#key(), {}]);
     if (uid === false) throw new DeliveryError('DELIVERY_REJECTED', `Odoo refused login ${this.o.login} on database ${this.o.db}`);
     return (this.#uid = uid);
   }
 
   #key(): string {
-    const key = this.o.resolveSecret(this.o.apiKey);
-    if (key === undefined) throw new DeliveryError('CONFIG_SECRET_MISSING', `the Odoo API key (${'env' in this.o.apiKey ? `env ${this.o.apiKey.env}` : `file ${this.o.apiKey.file}`}) is not set`);
-    return key;
+    return odooKey(this.o);
   }
 
   async #call<T>(service: string, method: string, args: unknown[]): Promise<T> {
@@ -61,4 +81,10 @@ export class OdooClient {
     }
     return answer.result as T;
   }
+}
+
+export function odooKey(o: Pick<OdooClientOptions, 'apiKey' | 'resolveSecret'>): string {
+  const key = o.resolveSecret(o.apiKey);
+  if (key === undefined) throw new DeliveryError('CONFIG_SECRET_MISSING', `the Odoo API key (${'env' in o.apiKey ? `env ${o.apiKey.env}` : `file ${o.apiKey.file}`}) is not set`);
+  return key;
 }

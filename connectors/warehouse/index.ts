@@ -13,9 +13,10 @@ const DEFAULT_PATHS = { reservation: '/reservations/{{reference}}', reservations
 /**
  * A REST warehouse (WMS). `reserve` PUTs the desired state of one reservation (the payload of
  * hub.subscription-demand.to.warehouse-reservation: reference, warehouse, status, lines) at a
- * path templated from the payload, idempotent by reference and Idempotency-Key; pulls stream
- * reservations and stock levels with cursor pagination, paced (config `pull`) and resuming at
- * the cursor after a 429. Base URL, auth and paths are options,
+ * path templated from the payload, idempotent by reference and Idempotency-Key; a delivery that
+ * already left answers 409 `already_shipped` (DELIVERY_ALREADY_SHIPPED), and the reservations
+ * pull reports it with status `shipped`; pulls stream reservations and stock levels with cursor
+ * pagination, paced (config `pull`) and resuming at the cursor after a 429. Base URL, auth and paths are options,
  * so the connector adapts to a real WMS; the simulator beside it speaks the default paths.
  */
 export const warehouseConnector = defineConnector({
@@ -55,6 +56,8 @@ export const warehouseConnector = defineConnector({
         } catch (e) {
           // A strict WMS refuses a reservation it cannot fill: the hub's stock-out policy decides what follows.
           if (e instanceof DeliveryError && e.status === 409 && e.message.includes('insufficient_stock')) throw new DeliveryError('DELIVERY_STOCK_OUT', e.message, { status: 409, cause: e });
+          // The delivery already left the warehouse: nothing to change there; the hub records it (no retry, no dead letter).
+          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('already_shipped')) throw new DeliveryError('DELIVERY_ALREADY_SHIPPED', e.message, { status: 409, cause: e });
           throw e;
         }
       },

@@ -16,6 +16,12 @@ export interface WarehouseSimulatorOptions {
   strictStock?: boolean;
   /** Requests per second before 429 with Retry-After (none by default). */
   rateLimit?: SimulatorRateLimit;
+  /**
+   * The warehouse's clock: with it, a reservation still reserved ships once its `deliveryDate`
+   * is past (at the end of that day): status `shipped`, `shippedAt`, its units leave the stock on
+   * hand, and a PUT to it answers 409 `already_shipped`. Without it nothing ships by itself.
+   */
+  now?: () => number;
 }
 
 interface Line {
@@ -27,7 +33,7 @@ interface Line {
 interface Reservation {
   reference: string;
   warehouse: string;
-  status: 'reserved' | 'released';
+  status: 'reserved' | 'released' | 'shipped';
   lines: Line[];
   version: number;
   updatedAt: string;
@@ -43,11 +49,23 @@ export interface WarehouseSimulator {
   setStock(warehouse: string, sku: string, onHand: number): void;
   /** The rate limit (and `failNext` for injected 429s). */
   limiter: SimulatorLimiter;
+  /** Ships every reserved delivery due before the simulator's today (runs before each request when `now` is set). */
+  shipDue(): void;
   close(): Promise<void>;
 }
 
 const key = (warehouse: string, sku: string) => `${warehouse}\u0000${sku}`;
 const fail = (res: Response, status: number, code: string, message: string) => void res.status(status).json({ error: { code, message } });
+
+/** Ships the reserved deliveries whose date is before today by `now`: their units leave the stock. */
+export function shipDue(state: Pick<WarehouseSimulator, 'reservations' | 'stock'>, now: number): void {
+  const today = new Date(now).toISOString().slice(0, 10);
+  for (const r of state.reservations.values()) {
+    if (r.status !== 'reserved' || typeof r.deliveryDate !== 'string' || r.deliveryDate.slice(0, 10) >= today) continue;
+    for (const l of r.lines) state.stock.set(key(r.warehouse, l.sku), (state.stock.get(key(r.warehouse, l.sku)) ?? 0) - l.quantity);
+    Object.assign(r, { status: 'shipped', shippedAt: new Date(now).toISOString(), version: r.version + 1 });
+  }
+}
 
 export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations' | 'stock' | 'requests'>, options: WarehouseSimulatorOptions = {}) {
   const app = express();
@@ -57,6 +75,7 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
   app.use((req, res, next) => {
     state.requests.push({ method: req.method, path: req.path, idempotencyKey: req.header('idempotency-key') });
     if (options.token && req.header('authorization') !== `Bearer ${options.token}`) return fail(res, 401, 'unauthorized', 'a valid bearer token is required');
+    if (options.now) shipDue(state, options.now());
     next();
   });
 
@@ -80,6 +99,9 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
     });
     if (problems.length > 0) return fail(res, 400, 'invalid_request', problems.join('; '));
     const reference = String(req.params.reference);
+    const shipped = state.reservations.get(reference);
+    // A delivery that left cannot be reserved or released any more: the caller learns it did.
+    if (shipped?.status === 'shipped') return fail(res, 409, 'already_shipped', `${reference} shipped at ${String(shipped.shippedAt)}`);
     if (options.strictStock && b.status === 'reserved') {
       for (const l of b.lines!) {
         const available = (state.stock.get(key(b.warehouse!, l.sku)) ?? 0) - reserved(b.warehouse!, l.sku, reference);
@@ -155,6 +177,7 @@ export async function startWarehouseSimulator(port = 0, options: WarehouseSimula
     ...state,
     limiter: kit.limiter,
     setStock: (warehouse, sku, onHand) => void state.stock.set(key(warehouse, sku), onHand),
+    shipDue: () => shipDue(state, options.now?.() ?? Date.now()),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -75,6 +75,26 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
     }
   });
 
+  it('ships a delivery at the end of its day: the pull says shipped, the stock is consumed, and a late release is 409 already_shipped (DELIVERY_ALREADY_SHIPPED)', async () => {
+    let now = Date.parse('2026-12-29T09:00:00Z');
+    await sim.close();
+    sim = await startWarehouseSimulator(0, { token: 'wms-token', now: () => now });
+    sim.setStock('NL-AMS-01', 'COF-ESP-1KG', 10);
+    const { actions, pulls } = connector();
+    const box = (ref: string, status = 'reserved') => ({ ...reservation(ref, 2, status), deliveryDate: '2026-12-29' });
+    await actions.reserve!(box('subhub:sub_held:2026-12-29'), ctx('a1'));
+    await actions.reserve!(box('subhub:sub_late:2026-12-29'), ctx('a2'));
+    // Released the same day, before it ships: the box stays.
+    expect(await actions.reserve!(box('subhub:sub_held:2026-12-29', 'released'), ctx('a3'))).toMatchObject({ status: 200 });
+    now = Date.parse('2026-12-30T07:00:00Z');
+    const statuses: Record<string, unknown> = {};
+    for await (const r of pulls.reservations!()) statuses[(r as { reference: string }).reference] = (r as { status: string }).status;
+    expect(statuses).toEqual({ 'subhub:sub_held:2026-12-29': 'released', 'subhub:sub_late:2026-12-29': 'shipped' });
+    expect(sim.stock.get('NL-AMS-01\u0000COF-ESP-1KG')).toBe(8);
+    await expect(actions.reserve!(box('subhub:sub_late:2026-12-29', 'released'), ctx('a4'))).rejects.toMatchObject({ code: 'DELIVERY_ALREADY_SHIPPED', status: 409 });
+    expect(sim.reservations.get('subhub:sub_late:2026-12-29')).toMatchObject({ status: 'shipped' });
+  });
+
   it('refuses a WMS URL on a private address unless allowed (SSRF guard)', () => {
     expect(warehouseConnector.checkOptions!({ baseUrl: 'http://10.1.2.3/wms' })).toHaveLength(1);
     expect(warehouseConnector.checkOptions!({ baseUrl: 'http://10.1.2.3/wms', allowHosts: ['10.1.2.3'] })).toEqual([]);

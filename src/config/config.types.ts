@@ -37,6 +37,7 @@ export interface HubConfig {
   admin?: AdminConfig;
   stock?: StockConfig;
   dunning?: DunningConfig;
+  retention?: RetentionConfig;
   reconcile?: ReconcileConfig;
 }
 /**
@@ -295,9 +296,17 @@ export interface AdminConfig {
  */
 export interface StockConfig {
   /**
-   * Hub location code proposals are made for (tables/locations.json).
+   * Hub location of tenants that tenantsFile does not list, and the only location planned without a locationsFile (tables/locations.json).
    */
   location?: string;
+  /**
+   * Tenants JSON ({"<tenant id>": {"location": "<location code>"}}), relative to the working directory like bomFile: a subscription ships from its tenant's location, so its demand counts there. Shared with the mappings' tables.
+   */
+  tenantsFile?: string;
+  /**
+   * Locations JSON ({"<location code>": {"wmsWarehouse": "...", "odooPickingTypeId": n}}), relative to the working directory: the reorder planner plans every location listed, each from its own warehouse's stock levels. Shared with the mappings' tables.
+   */
+  locationsFile?: string;
   /**
    * Bill of materials JSON (kit SKU → [{sku, qtyPer}]), relative to the config file's folder. Shared with the mappings' tables.
    */
@@ -307,7 +316,7 @@ export interface StockConfig {
    */
   warehouse?: string;
   /**
-   * Connector whose `draftPurchaseOrders` pull tells which proposals are still open (by origin).
+   * Connector whose `purchaseOrders` pull (our orders by origin, with state and receipts; else its `draftPurchaseOrders`) tells which proposals are still drafts, confirmed (incoming until received or their planned date), or cancelled or deleted by the buyer (proposed again).
    */
   erp?: string;
   /**
@@ -351,6 +360,34 @@ export interface ReorderRule {
   leadTimeDays: number;
   /**
    * Forecast demand outside subscriptions within the horizon (units).
+   */
+  otherDemand?: number;
+  /**
+   * Per-location overrides of this rule, by location code; fields left out keep the SKU's values.
+   */
+  locations?: {
+    [k: string]: ReorderRuleOverride;
+  };
+}
+export interface ReorderRuleOverride {
+  /**
+   * Reorder point at this location (units).
+   */
+  min?: number;
+  /**
+   * Order-up-to level at this location (units).
+   */
+  max?: number;
+  /**
+   * Pack size at this location.
+   */
+  multiple?: number;
+  /**
+   * Supplier lead time to this location in days.
+   */
+  leadTimeDays?: number;
+  /**
+   * Forecast demand outside subscriptions at this location within the horizon (units).
    */
   otherDemand?: number;
 }
@@ -478,6 +515,23 @@ export interface DunningStage {
    * Notification template sent when the stage is entered.
    */
   notify?: string;
+}
+/**
+ * How long the subscription domain keeps history; the nightly job deletes what is older (in batches, so the pipeline keeps going). 0 keeps it forever.
+ */
+export interface RetentionConfig {
+  /**
+   * Days the decision trail is kept (by decision date): two years covers the blacklist window and a year of disputes.
+   */
+  decisionsDays?: number;
+  /**
+   * Days past demand rows are kept after their delivery date (deliveries to come are never deleted).
+   */
+  demandDays?: number;
+  /**
+   * Days closed reorder proposals are kept after they were proposed (open ones are never deleted).
+   */
+  closedProposalsDays?: number;
 }
 /**
  * The nightly reconciliation between the billing provider, the hub, the warehouse and the ERP.

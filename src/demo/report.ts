@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { DecisionRecord } from '../domain/ports';
+import { plannedLocations } from '../stock/locations';
 import { CUSTOMERS, type MonthContext } from './month';
-import type { DemoWorld } from './world';
+import { PACKAGE_ROOT, type DemoWorld } from './world';
 
 /** Counters of what each system has seen, to tell a step's effects apart. */
 export interface SystemMarks {
@@ -90,7 +92,11 @@ function describe(d: DecisionRecord, name: (s: string) => string): string {
 export interface MonthSummary {
   /** Reserved units per SKU for the next delivery of every subscription. */
   demand: Record<string, number>;
-  proposals: Array<{ sku: string; quantity: number; status: string; odooState?: string; subscriptions: string[] }>;
+  /** The same per location ("AMS1 COF-FLT-250"): what each location's warehouse must ship. */
+  demandByLocation: Record<string, number>;
+  /** On hand per location and SKU at the warehouse ("DUS1 COF-FLT-250"). */
+  onHandByLocation: Record<string, number>;
+  proposals: Array<{ sku: string; location: string; quantity: number; status: string; odooState?: string; pickingTypeId?: number; subscriptions: string[] }>;
   dunning: Record<string, string>;
   blacklisted: string[];
   shopifyTags: Record<string, string[]>;
@@ -107,15 +113,26 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
   const name = namer(ctx);
   const domain = w.hub.store.domain;
   const today = new Date(w.clock.now()).toISOString().slice(0, 10);
-  const demand: Record<string, number> = Object.fromEntries([...domain.reservedAfter(today)].sort(([a], [b]) => a.localeCompare(b)));
+  const reserved = domain.reservedAfter(today);
+  const demand = total(reserved.map((r) => [r.sku, r.quantity]));
+  const demandByLocation = total(reserved.map((r) => [`${r.location ?? '?'} ${r.sku}`, r.quantity]));
+  const warehouses = new Map(plannedLocations({ locationsFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'locations.json') }).map((l) => [l.warehouse, l.code]));
+  const onHandByLocation = total(
+    [...w.warehouse.stock].map(([k, onHand]) => [k.split('\u0000'), onHand] as const).filter(([[wh]]) => warehouses.has(wh)).map(([[wh, sku], onHand]) => [`${warehouses.get(wh)} ${sku}`, onHand]),
+  );
   const pos = [...w.odoo.models.get('purchase.order')!.values()];
-  const proposals = domain.openProposals().map((p) => ({
-    sku: p.sku,
-    quantity: p.quantity,
-    status: p.status,
-    odooState: pos.find((o) => o.origin === `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`)?.state as string | undefined,
-    subscriptions: p.trail.map(name).sort(),
-  }));
+  const proposals = domain.openProposals().map((p) => {
+    const po = pos.find((o) => o.origin === `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`);
+    return {
+      sku: p.sku,
+      location: p.location,
+      quantity: p.quantity,
+      status: p.status,
+      odooState: po?.state as string | undefined,
+      pickingTypeId: po?.picking_type_id as number | undefined,
+      subscriptions: p.trail.map(name).sort(),
+    };
+  });
   const dunning = Object.fromEntries(domain.openDunning().map((d) => [name(d.subscriptionId), d.stage]).sort(([a], [b]) => a!.localeCompare(b!)));
   const blacklisted = domain.customers({ blacklisted: true }).map((c) => name(c.id)).sort();
   const shopifyTags = Object.fromEntries([...w.shopify.tags].filter(([, tags]) => tags.size > 0).map(([id, tags]) => [id, [...tags].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
@@ -125,6 +142,8 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
   for (const r of w.warehouse.reservations.values()) if (r.status === 'reserved' && String(r.deliveryDate) > today) for (const l of r.lines) reservedAtWarehouse[l.sku] = (reservedAtWarehouse[l.sku] ?? 0) + l.quantity;
   return {
     demand,
+    demandByLocation,
+    onHandByLocation,
     proposals,
     dunning,
     blacklisted,
@@ -137,14 +156,27 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
   };
 }
 
+/** Sums [key, units] pairs per key, keys sorted. */
+function total(pairs: Array<[string, number]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of pairs) out[k] = (out[k] ?? 0) + n;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 export function summaryTable(s: MonthSummary): string[] {
   const out = ['', 'Summary at the end of the month', ''];
   out.push('  Stock demand of the next deliveries (hub)   reserved at the warehouse');
   const skus = [...new Set([...Object.keys(s.demand), ...Object.keys(s.reservedAtWarehouse)])].sort();
   for (const sku of skus) out.push(`    ${sku.padEnd(18)} ${String(s.demand[sku] ?? 0).padStart(5)}                      ${String(s.reservedAtWarehouse[sku] ?? 0).padStart(5)}`);
+  out.push('', '  Per location (planned apart)              on hand   hub demand');
+  for (const k of [...new Set([...Object.keys(s.onHandByLocation), ...Object.keys(s.demandByLocation)])].sort()) {
+    out.push(`    ${k.padEnd(23)}                ${String(s.onHandByLocation[k] ?? 0).padStart(5)}        ${String(s.demandByLocation[k] ?? 0).padStart(5)}`);
+  }
   out.push('', '  Purchase proposals (Odoo drafts)');
   if (s.proposals.length === 0) out.push('    none');
-  for (const p of s.proposals) out.push(`    ${p.sku.padEnd(18)} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'}  driven by ${p.subscriptions.join(', ')}`);
+  for (const p of s.proposals) {
+    out.push(`    ${p.sku.padEnd(18)} ${p.location} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'} (receipt type ${p.pickingTypeId ?? '?'})  driven by ${p.subscriptions.join(', ')}`);
+  }
   out.push('', '  Billing (Stripe)');
   for (const [who, state] of Object.entries(s.billing)) out.push(`    ${who.padEnd(18)} ${state}`);
   out.push('', '  Dunning stages');

@@ -48,14 +48,28 @@ export interface DemoWorld {
 }
 
 export const WAREHOUSE = 'NL-AMS-01';
+/** The second location's warehouse (Düsseldorf, DUS1 in tables/locations.json). */
+export const SECOND_WAREHOUSE = 'DE-DUS-02';
 
-/** Opening stock of the demo warehouse (units on hand). */
+/** Opening stock of the demo's Amsterdam warehouse, where the shop's subscriptions ship from (units on hand). */
 export const OPENING_STOCK: Readonly<Record<string, number>> = {
   'COF-ESP-1KG': 40,
   'COF-ESP-250': 40,
   'COF-FLT-250': 30,
   'COF-ORIGIN-250': 30,
   'COF-DECAF-500': 20,
+};
+
+/**
+ * Opening stock in Düsseldorf: plenty of filter roast, which must not hide Amsterdam's shortage
+ * (the planner plans each location from its own warehouse).
+ */
+export const SECOND_STOCK: Readonly<Record<string, number>> = {
+  'COF-ESP-1KG': 30,
+  'COF-ESP-250': 40,
+  'COF-FLT-250': 120,
+  'COF-ORIGIN-250': 30,
+  'LENS-SOL-360': 96,
 };
 
 /**
@@ -78,6 +92,8 @@ export interface DemoWorldOptions {
   adminToken?: string;
   /** Opening stock instead of OPENING_STOCK. */
   stock?: Readonly<Record<string, number>>;
+  /** Opening stock in Düsseldorf instead of SECOND_STOCK. */
+  secondStock?: Readonly<Record<string, number>>;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
@@ -93,11 +109,12 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     started.push(shopify);
     const odoo = await startOdooSimulator(0);
     started.push(odoo);
-    const warehouse = await startWarehouseSimulator(0, { strictStock: options.strictStock === true });
+    // The warehouse ships each delivery at the end of its day, by the demo's clock.
+    const warehouse = await startWarehouseSimulator(0, { strictStock: options.strictStock === true, now: clock.now });
     started.push(warehouse);
     const mailbox = await startMailboxSimulator(0);
     started.push(mailbox);
-    seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK);
+    seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK, options.secondStock ?? SECOND_STOCK);
 
     const secrets = {
       STRIPE_WEBHOOK_SECRET: secret,
@@ -122,7 +139,13 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       storage: { kind: 'sqlite', dataDir: join(dataDir, 'data') },
       log: { level: 'error' },
       mappings: { paths: [join(PACKAGE_ROOT, 'mappings')] },
-      stock: { ...shipped.stock, bomFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'bom.json'), checkMs: 20 },
+      stock: {
+        ...shipped.stock,
+        bomFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'bom.json'),
+        tenantsFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'tenants.json'),
+        locationsFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'locations.json'),
+        checkMs: 20,
+      },
       pipeline: { pollMs: 10 },
       retry: { ...shipped.retry, initialDelayMs: 100, maxDelayMs: 2000 },
       reconcile: { ...shipped.reconcile, enabled: false },
@@ -191,9 +214,10 @@ function dueDeliveries(hub: RunningHub): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?)`).get(Date.now() + 5_000) as { n: number }).n;
 }
 
-function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator, stock: Readonly<Record<string, number>>): void {
+function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator, stock: Readonly<Record<string, number>>, second: Readonly<Record<string, number>>): void {
   const tables = loadSeedTables(join(PACKAGE_ROOT, 'mappings', 'tables'));
   seedStripe(stripe, tables);
   seedOdoo(odoo, tables);
   seedWarehouse(warehouse, { ...tables, locations: tables.locations.filter((l) => l.wmsWarehouse === WAREHOUSE) }, stock);
+  seedWarehouse(warehouse, { ...tables, locations: tables.locations.filter((l) => l.wmsWarehouse === SECOND_WAREHOUSE) }, second);
 }

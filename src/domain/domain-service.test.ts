@@ -106,6 +106,25 @@ describe('domain service: stock demand', () => {
   });
 });
 
+describe('domain service: the location a delivery ships from', () => {
+  it("records a subscription's demand at its tenant's location, and addresses its reservations to that tenant also when the hub's own review moves them", () => {
+    const store = new MemoryDomain();
+    const locationOf = (t: string | undefined) => (t === 'lenses-de' ? 'DUS1' : 'AMS1');
+    const service = new DomainService(store, { bom, policy, overrides: {}, locationOf });
+    const commit = (c: DomainChanges) => (store.commit(c), service.settle(), c);
+    commit(service.handle({ ...created, tenantId: 'lenses-de' }, Date.parse('2026-01-01T00:00:00Z')));
+    const period = created.subscription!.nextRenewalAt!.slice(0, 10);
+    expect(store.demand(subId, period)).toMatchObject({ location: 'DUS1', status: 'reserved' });
+    expect(store.derived.at(-1)).toMatchObject({ type: 'stock.demand_changed', tenantId: 'lenses-de' });
+    // A failure, then 14 days on the nightly review holds the shipment: the release goes to the same tenant's warehouse.
+    commit(service.handle({ ...failed, tenantId: 'lenses-de' }, Date.parse(failed.occurredAt)));
+    const c = commit(service.reviewDunning([...store.dunnings.values()], Date.parse(failed.occurredAt) + 15 * 86_400_000));
+    const release = c.derived.find((e) => e.type === 'stock.demand_changed');
+    expect(release).toMatchObject({ tenantId: 'lenses-de', demand: { status: 'released' } });
+    expect(c.demand.every((d) => d.location === 'DUS1')).toBe(true);
+  });
+});
+
 describe('domain service: a moved delivery date', () => {
   it('releases the old, still future, delivery when the date moves without a renewal', () => {
     const { store, run } = setup();

@@ -17,6 +17,8 @@ export interface DomainSettings {
    * emitted (the domain tables and the decision trail still record everything); default: all.
    */
   routed?: (type: string) => boolean;
+  /** The hub location a tenant's subscriptions ship from (tables/tenants.json); without it demand records no location (the default one). */
+  locationOf?: (tenantId: string | undefined) => string;
 }
 
 /** Events that count as a default by themselves (a written-off invoice, a chargeback). */
@@ -390,12 +392,14 @@ export class DomainService {
     const reason = ships ? `${s.status}: the delivery of ${period} ships` : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
     this.#record(state, customer, cause, c, now, { period, status, lines, reason }, ships);
     // A delivery date that moved without a renewal (a new billing anchor, a longer trial) leaves
-    // the old, still future, delivery reserved: release it, or it is counted twice.
+    // the old, still future, delivery reserved: release it, or it is counted twice. A hold stops
+    // every box the warehouse has not shipped yet, the one due today included (it ships at the
+    // end of its day); a box that already left is answered 409 already_shipped and recorded so.
     const today = new Date(now).toISOString().slice(0, 10);
     for (const other of this.#demandsOf(state.hubSubscriptionId)) {
-      if (other.period !== period && other.period > today && other.status === 'reserved') {
-        this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
-      }
+      if (other.period === period || other.status !== 'reserved') continue;
+      if (other.period > today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
+      else if (hold && other.period === today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `${hold}: the delivery due today is stopped unless it already shipped` }, false);
     }
   }
 
@@ -411,8 +415,9 @@ export class DomainService {
   ): void {
     const { period, status, lines, reason } = d;
     const before = this.#demandOf(state.hubSubscriptionId, period);
-    if (before && before.status === status && sameLines(before.lines, lines)) return;
-    const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
+    if (before && before.status === status && sameLines(before.lines, lines) && (before.location ?? undefined) === this.settings.locationOf?.(state.tenantId)) return;
+    const location = this.settings.locationOf?.(state.tenantId);
+    const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, ...(location ? { location } : {}), status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
     this.#put(c, 'demand', `${record.subscriptionId}|${period}`, record);
     for (const l of [...lines, ...(before?.lines ?? [])]) this.#dirty.add(l.sku);
     const units = (ls: DemandLine[]) => ls.map((l) => `${l.quantity}×${l.sku}`).join(', ');
@@ -422,6 +427,8 @@ export class DomainService {
     if (!before && status === 'released') return;
     c.derived.push({
       ...this.#derivedBase(cause, now, `demand:${state.hubSubscriptionId}:${period}:r${record.revision}`),
+      // The reservation goes to the warehouse of the subscription's tenant, also when the cause is the hub's own (a review).
+      tenantId: state.tenantId ?? cause.tenantId,
       type: 'stock.demand_changed',
       customer: { ...cause.customer!, ...idsOf(customer) },
       subscription: withDelivery(state.snapshot, ships, state.snapshot.entitlement.blockChanges),

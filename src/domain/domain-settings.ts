@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { HubConfig } from '../config/config.types';
 import type { DunningPolicy } from '../dunning/policy';
 import { HubError } from '../errors/hub-error';
 import { routeMatches } from '../pipeline/routes';
 import type { BillOfMaterials } from '../stock/demand';
+import { readJsonObject, tenantLocations } from '../stock/locations';
 import type { DomainSettings } from './domain-service';
 
 /** The domain's settings from validated config; the BoM file is read once (relative to the working directory, like mappings.paths). */
@@ -28,19 +28,14 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
     overrides: config.dunning?.customers ?? {},
     paymentUpdateUrl: p?.paymentUpdateUrl,
     routed: routedTypes(config),
+    locationOf: tenantLocations(config.stock ?? {}, cwd),
   };
 }
 
 /** A BoM file: { "<kit SKU>": [{ "sku": "...", "qtyPer": n }] }; anything else is refused with the file named. */
 export function readBom(file: string): BillOfMaterials {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: ${(e as Error).message}`);
-  }
+  const raw = readJsonObject(file, 'stock.bomFile');
   const bom = new Map<string, Array<{ sku: string; qtyPer: number }>>();
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: expected an object of kit SKU → components`);
   for (const [kit, parts] of Object.entries(raw)) {
     const ok = Array.isArray(parts) && parts.every((x: { sku?: unknown; qtyPer?: unknown }) => typeof x?.sku === 'string' && Number.isInteger(x.qtyPer) && (x.qtyPer as number) > 0);
     if (!ok) throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: kit ${kit} needs [{ "sku": string, "qtyPer": positive integer }]`);

@@ -6,6 +6,8 @@ import type { Runtime } from '../runtime';
 import type { ReorderScheduler } from '../stock/reorder-scheduler';
 import type { Store } from '../store/ports';
 import { DomainService, type DomainSettings } from './domain-service';
+import type { PruneCounts } from './ports';
+import { applyRetention } from './retention';
 
 export interface NightlyDeps {
   runtime: Runtime;
@@ -18,18 +20,22 @@ export interface NightlyDeps {
 
 /**
  * The nightly job, in this order: the dunning review (stages move on with time alone), raw-body
- * retention, a reorder check of every SKU with a rule, then the reconciliation. Returns a summary for the log.
+ * retention, a reorder check of every SKU with a rule, the reconciliation, then the domain's
+ * retention (`retention`). Returns a summary for the log.
  */
-export async function runNightly(d: NightlyDeps): Promise<{ dunningChanged: number; drift: number; repaired: number; rawBodiesPruned: number }> {
+export async function runNightly(
+  d: NightlyDeps,
+): Promise<{ dunningChanged: number; drift: number; repaired: number; rawBodiesPruned: number; pruned: PruneCounts }> {
   const now = d.clock();
-  // A fresh service: the review reads committed state only, never a batch's overlay.
-  const review = new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now);
-  d.store.domain.applyChanges(review, now);
+  // A fresh service: the review reads committed state only, never a batch's overlay; read and
+  // write are one transaction.
+  const review = d.store.domain.commitOutsideEvents(() => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now), now)!;
   // Before the reconciliation, which may be skipped (another run holds its lock).
   const rawBodiesPruned = await pruneRawBodies(d.store, d.runtime.config.storage?.rawBodyRetentionDays, Date.now());
   await d.planner.runNow();
   const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
-  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned };
+  const pruned = applyRetention(d.store.domain, d.runtime.config.retention, now);
+  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned, pruned };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface DemandRecord {
   customerId: string;
   /** Date (YYYY-MM-DD) of the delivery the demand covers. */
   period: string;
+  /** Hub location the delivery ships from (its tenant's, tables/tenants.json); absent on rows recorded before locations: the default location. */
+  location?: string;
   status: 'reserved' | 'released';
   lines: DemandLine[];
   /** Bumped on every change; part of the derived event's dedupe key. */
@@ -84,8 +86,12 @@ export interface ProposalRecord {
   closedReason?: string;
   /** Today + lead time when proposed: a confirmed order counts as incoming stock until then. */
   neededBy?: string;
-  /** Set when the buyer confirmed the order: its quantity is incoming until `neededBy`. */
+  /** Set when the buyer confirmed the order: its quantity is incoming until `expectedAt`, else `neededBy`. */
   confirmed?: boolean;
+  /** The ERP's planned receipt date of the confirmed order (YYYY-MM-DD), when it has one. */
+  expectedAt?: string;
+  /** The ERP reports the receipt done (or the confirmed order cancelled): no longer incoming. */
+  received?: boolean;
 }
 
 /** Everything one canonical event changes in the domain: committed with the event, or not at all. */
@@ -120,24 +126,44 @@ export interface DomainReader {
   subscriptionsOfCustomer(customerId: string): SubscriptionState[];
 }
 
-export interface HorizonDemand {
+/** Units of one SKU at one location (absent: rows recorded before locations, the default location). */
+export interface LocatedQuantity {
   sku: string;
+  location?: string;
   quantity: number;
+}
+
+export interface PruneCutoffs {
+  decisionsBefore?: string;
+  demandBefore?: string;
+  closedProposalsBefore?: string;
+}
+
+export interface PruneCounts {
+  decisions: number;
+  demand: number;
+  proposals: number;
+}
+
+export interface HorizonDemand extends LocatedQuantity {
   subscriptions: string[];
 }
 
 /** Reads and writes outside event handling: the reorder planner, reconciliation, reports. */
 export interface DomainStore extends DomainReader {
-  /** Reserved demand per SKU for deliveries in (from, to] (dates, YYYY-MM-DD). */
+  /** Reserved demand per (SKU, location) for deliveries in (from, to] (dates, YYYY-MM-DD). */
   horizonDemand(from: string, to: string): HorizonDemand[];
-  /** Reserved demand per SKU for every delivery after `from` (what the hub has reserved at the warehouse). */
-  reservedAfter(from: string): Map<string, number>;
+  /** Reserved demand per (SKU, location) for every delivery after `from` (what the hub has reserved at the warehouses). */
+  reservedAfter(from: string): LocatedQuantity[];
   openProposals(): ProposalRecord[];
-  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the SKU. */
+  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the (SKU, location). */
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
-  closeProposal(id: string, reason: string, at: string, confirmed?: boolean): void;
-  /** Units of confirmed proposals still on their way (neededBy after `today`), per SKU. */
-  incoming(today: string): Map<string, number>;
+  /** Confirmed proposals whose units are still on their way (not received). */
+  proposalsInTransit(): ProposalRecord[];
+  /** Replaces a proposal's record (its status follows) with a decision, in one transaction. */
+  updateProposal(p: ProposalRecord, decision: DecisionRecord): void;
+  /** Units of confirmed proposals still on their way (not received, expected or needed after `today`), per (SKU, location). */
+  incoming(today: string): LocatedQuantity[];
   /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
   appendHubEvents(events: HubEvent[], now: number): number;
   addDecisions(d: DecisionRecord[]): void;
@@ -151,8 +177,22 @@ export interface DomainStore extends DomainReader {
   demandPages(from: string, pageSize: number): Iterable<DemandRecord[]>;
   customers(filter: { blacklisted?: boolean }): CustomerRecord[];
   openDunning(): DunningRecord[];
-  /** Commits changes made outside event handling (the nightly dunning review) in one transaction. */
-  applyChanges(c: DomainChanges, now: number): void;
+  /**
+   * Domain writes outside event handling (the nightly dunning review, an operator's blacklist
+   * clear): `compute` reads committed state and returns the changes, and both run in one write
+   * transaction that also bumps `epoch()`, so nothing commits in between and a normalised batch
+   * computed before it is recomputed rather than committed over it. Returns what `compute` returned.
+   */
+  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined;
+  /** Increases with every `commitOutsideEvents` that changed something. */
+  epoch(): number;
+  /**
+   * Deletes history older than the cutoffs (retention; an absent cutoff deletes nothing of its
+   * kind): decisions dated before `decisionsBefore`, demand of deliveries before `demandBefore`
+   * (a date), closed proposals proposed before `closedProposalsBefore`. At most `batch` rows per
+   * transaction, so event handling waits for one short transaction at a time. Returns rows deleted.
+   */
+  prune(cutoffs: PruneCutoffs, batch?: number): PruneCounts;
   /** Bulk load for benchmarks and tests: inserts states without events. */
   seedSubscriptions(states: SubscriptionState[]): void;
   /** Bulk load for benchmarks and tests: inserts demand records without events. */

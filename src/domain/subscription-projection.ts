@@ -4,6 +4,8 @@ import type { HubEvent, SubscriptionSnapshot } from '../events';
 export interface SubscriptionState {
   hubSubscriptionId: string;
   hubCustomerId: string;
+  /** Tenant of the newest provider event applied: the subscription ships from its location (tables/tenants.json). */
+  tenantId?: string;
   snapshot: SubscriptionSnapshot;
   dunningStage?: string;
   /** Provider time of the newest event applied: older events never roll the state back. */
@@ -78,6 +80,7 @@ function bump(state: SubscriptionState, event: Readonly<HubEvent>, change: Parti
   return {
     ...state,
     ...change,
+    tenantId: event.tenantId,
     occurredAt: event.occurredAt,
     lastEventType: event.type,
     applied: [...state.applied, event.source.dedupeKey].slice(-REMEMBERED),

@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   DELIVERY_SERVER_ERROR: { kind: 'retryable', summary: 'The target answered 5xx or 408.' },
   DELIVERY_RATE_LIMITED: { kind: 'retryable', summary: 'The target answered 429; Retry-After is honoured, clamped.' },
   DELIVERY_STOCK_OUT: { kind: 'retryable', summary: 'The warehouse cannot fill the reservation (insufficient stock); stock.stockOut decides: retry on the inventory schedule, skip the cycle, or pause.' },
+  DELIVERY_ALREADY_SHIPPED: { kind: 'permanent', summary: 'The warehouse already shipped the delivery a reservation change was for (409 already_shipped): the delivery completes without a retry or dead letter, and the decision trail records that the box left.' },
   DELIVERY_REJECTED: { kind: 'permanent', summary: 'The target refused the request (4xx other than 408/429).' },
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },

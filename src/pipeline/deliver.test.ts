@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { warehouseConnector } from '../../connectors/warehouse';
+import { startWarehouseSimulator } from '../../connectors/warehouse/simulator';
 import { tempFiles } from '../../test/helpers/temp-files';
 import type { ConnectorRuntime } from '../connectors/registry';
 import { MappingSet } from '../mapping/mapping-set';
@@ -51,6 +54,16 @@ describe('deliver: what each answer leads to (R4)', () => {
     expect(await deliver(row({ attempts: 3 }), deps(out409, { stockOut }))).toMatchObject({ status: 'dead', deadLetter: { errorCode: 'DELIVERY_EXHAUSTED', errorMessage: expect.stringContaining('stock-out retry schedule ran out') } });
     // Without a policy a stock-out is one more retryable error.
     expect(await deliver(row(), deps(out409))).toMatchObject({ status: 'retry', nextAttemptAt: T0 + 1000 });
+  });
+
+  it('a release the warehouse answers already_shipped: done, no retry, no dead letter, and the decision trail says the box left', async () => {
+    const body = JSON.stringify({ id: 'ev1', tenantId: 't', subscription: { hubSubscriptionId: 'stripe:sub_1' }, demand: { period: '2026-12-29', status: 'released', lines: [], reason: 'held' } });
+    const out = await deliver(row({ eventBody: body }), deps(failWith(new DeliveryError('DELIVERY_ALREADY_SHIPPED', '409 already_shipped', { status: 409 }))));
+    expect(out).toEqual({
+      status: 'done',
+      at: T0,
+      decisions: [expect.objectContaining({ kind: 'demand', subject: 'stripe:sub_1', eventId: 'ev1', outcome: 'already shipped: 2026-12-29', rule: expect.stringContaining('the hold applies from the next delivery') })],
+    });
   });
 
   it('stock-out under skip_cycle: done, with a hub subscription.cycle_skipped that pauses billing until the next cycle', async () => {
@@ -138,6 +151,38 @@ describe('a restart in the middle of a backoff (R4)', () => {
     const [again] = await reopened.claimDeliveries(1, 60_000, T0 + 1002);
     expect(again).toMatchObject({ id: d!.id, attempts: 2, idempotencyKey: 'k' });
     await reopened.close();
+  });
+});
+
+describe('a hold that comes after the box left (real warehouse simulator, shipped mapping, SQLite store)', () => {
+  it('the release is answered 409 already_shipped: the delivery completes, nothing is dead-lettered, the decision trail says the box left', async () => {
+    let now = Date.parse('2026-12-29T09:00:00Z');
+    const sim = await startWarehouseSimulator(0, { now: () => now });
+    const dir = tempFiles({});
+    const store = new SqliteStore(join(dir, 'subhub.db'));
+    try {
+      const warehouse = { id: 'warehouse', config: { type: 'warehouse' }, definition: warehouseConnector, pulls: {}, actions: warehouseConnector.createActions!({ baseUrl: sim.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined } as never) } as unknown as ConnectorRuntime;
+      const shipped = MappingSet.fromPaths([join(__dirname, '..', '..', 'mappings')]);
+      const created = JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'hub-subscription-created-coffee.json'), 'utf8')) as { subscription: { hubSubscriptionId: string } };
+      const demandEvent = (status: 'reserved' | 'released') => ({ ...created, type: 'stock.demand_changed', demand: { period: '2026-12-29', status, lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity: 1 }] : [], reason: status === 'released' ? 'the customer is blacklisted' : 'active' } });
+      const attempt = async (event: unknown, key: string) => {
+        await store.append({ source: 'hub', sourceEventId: key, receivedAt: now, headers: {}, body: '{}' });
+        const [entry] = await store.claimInbox(1, 60_000, now);
+        await store.completeInbox(entry!, { status: 'normalised', event: { eventId: key, type: 'stock.demand_changed', entityKey: created.subscription.hubSubscriptionId, body: JSON.stringify(event), deliveries: [{ route: 'shipment-reservation', target: 'warehouse', action: 'reserve', mapping: 'hub.subscription-demand.to.warehouse-reservation', idempotencyKey: key }] } }, now);
+        const [d] = await store.claimDeliveries(1, 60_000, now);
+        const out = await deliver(d!, { ...deps(async () => ({})), connectors: new Map([['warehouse', warehouse]]), mappings: shipped, now: () => now });
+        await store.completeDelivery(d!, out);
+        return out;
+      };
+      expect(await attempt(demandEvent('reserved'), 'k-reserve')).toMatchObject({ status: 'done' });
+      now = Date.parse('2026-12-30T09:00:00Z'); // the box of the 29th left last night
+      expect(await attempt(demandEvent('released'), 'k-release')).toMatchObject({ status: 'done', decisions: [expect.objectContaining({ outcome: 'already shipped: 2026-12-29' })] });
+      expect(await store.counts()).toMatchObject({ deliveriesPending: 0, deadLettersOpen: 0 });
+      expect(store.domain.decisions({ subject: created.subscription.hubSubscriptionId }).map((d) => d.outcome)).toEqual(['already shipped: 2026-12-29']);
+    } finally {
+      await store.close();
+      await sim.close();
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { DeliveryError } from '../sdk';
 import type { DeadLetterEntry, DeliveryOutcome, DeliveryRow } from '../store/ports';
 import type { CircuitBreaker } from './circuit-breaker';
 import { nextRetry, type RetrySchedule } from './retry-policy';
-import { stockOutOutcome, type StockOutSettings } from './stock-out';
+import { alreadyShipped, stockOutOutcome, type StockOutSettings } from './stock-out';
 import type { HubEvent } from '../events';
 
 export interface TargetGuards {
@@ -106,6 +106,7 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     if (err.kind === 'retryable' && err.code !== 'DELIVERY_RATE_LIMITED') guards.breaker.failure(deps.now());
     else guards.breaker.success(); // a refusal is an answer: the target is up
     const at = deps.now();
+    if (err.code === 'DELIVERY_ALREADY_SHIPPED') return alreadyShipped(row, (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>, at, err.message);
     if (err.kind !== 'retryable') return dead('deliver', err.code, err.message);
     const paced = rateLimitedRetry(deps.retry, row, err, at);
     if (paced) return paced;

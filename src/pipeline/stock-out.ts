@@ -50,6 +50,22 @@ export function stockOutOutcome(row: DeliveryRow, event: Partial<HubEvent>, sett
   return { status: 'done', at, followUp: [followUp] };
 }
 
+/**
+ * The warehouse answered that the delivery already left (409 already_shipped): nothing to retry
+ * and nothing for an operator to fix. The delivery completes and the decision trail says what
+ * happened to the box, e.g. a hold that came after it shipped applies from the next delivery.
+ */
+export function alreadyShipped(row: DeliveryRow, event: Partial<HubEvent>, at: number, message: string): DeliveryOutcome {
+  const sub = event.subscription?.hubSubscriptionId ?? row.entityKey;
+  const period = event.demand?.period ?? event.subscription?.nextRenewalAt?.slice(0, 10) ?? 'its delivery';
+  const wanted = event.demand?.status === 'released' ? 'the release (hold) came too late: the hold applies from the next delivery' : 'the reservation change came too late';
+  return {
+    status: 'done',
+    at,
+    decisions: [{ at: new Date(at).toISOString(), kind: 'demand', subject: sub, eventId: row.eventId, outcome: `already shipped: ${period}`, rule: `the warehouse (${row.target}) shipped the delivery of ${period} before the hub's change: ${wanted} (${message})` }],
+  };
+}
+
 export function addInterval(iso: string, unit: 'day' | 'week' | 'month' | 'year', count: number): string {
   const d = new Date(iso);
   if (unit === 'day') d.setUTCDate(d.getUTCDate() + count);

@@ -58,6 +58,11 @@ export const DRIFT_KINDS = {
     repair: 're-sends the recorded demand (the delivery is reserved again, to ship late)',
     summary: 'a past delivery the hub reserved (within reconcile.lookbackDays) that the warehouse no longer has, shipped or not',
   },
+  reservation_not_released: {
+    system: 'warehouse',
+    repair: 're-sends the release (a hold by dunning or the blacklist, a pause, a cancellation)',
+    summary: 'the hub released a delivery not shipped yet (today or later) that the warehouse still holds reserved',
+  },
   reservation_orphan: {
     system: 'warehouse',
     repair: 'releases the reservation (when the hub knows the subscription)',

@@ -7,14 +7,15 @@ import { FingerprintTable, hash53 } from './fingerprint-table';
 import type { PassContext } from './pass-context';
 import { yieldToLoop } from './pass-context';
 
-/** How many past days of deliveries are checked for reservations the warehouse lost (reconcile.lookbackDays). */
-export const DEFAULT_LOOKBACK_DAYS = 7;
-
 /** The reference the warehouse keeps a subscription delivery's reservation under (mappings/hub.subscription-demand.to.warehouse-reservation). */
 export const reservationReference = (subscriptionId: string, period: string): string => `subhub:${subscriptionId}:${period}`;
 
 const REFERENCE = /^subhub:(.+):(\d{4}-\d{2}-\d{2})$/;
 const RELEASED = hash53('released');
+/** How many past days of deliveries are checked for reservations the warehouse lost (reconcile.lookbackDays). */
+export const DEFAULT_LOOKBACK_DAYS = 7;
+/** A delivery that left the warehouse: consumed, nothing to reserve or release any more. */
+const SHIPPED = hash53('shipped');
 
 interface ReservationRow {
   reference?: unknown;
@@ -23,11 +24,13 @@ interface ReservationRow {
 }
 
 /**
- * Hub demand ↔ warehouse reservations, for deliveries after today, and for the past
- * `lookbackDays` (today included) whether the warehouse still has what the hub reserved: a
- * reservation it lost (a WMS restored from a backup, a simulator restarted) is a delivery that
- * will never ship, re-sent as `reservation_lost`. A past reservation is only looked for, never
- * compared: the warehouse may have picked or shipped it since. The warehouse side is read
+ * Hub demand ↔ warehouse reservations, for deliveries from today on (today's box ships at the end
+ * of its day: a hold must have released it, and a box the warehouse still holds for a held
+ * customer is drift). A shipped reservation is settled whatever the hub recorded. For the past
+ * `lookbackDays` only whether the warehouse still has what the hub reserved: a reservation it
+ * lost (a WMS restored from a backup, a simulator restarted) is a delivery that will never ship,
+ * re-sent as `reservation_lost`; a past reservation is never compared (it may have been picked
+ * or shipped since). The warehouse side is read
  * once into a FingerprintTable (reference hash → hash of status and lines: ~17 bytes a
  * reservation, so a million fit in ~34 MB); the hub's demand then streams past it page by page.
  * Reservations nobody matched and that still hold stock are orphans: a second pull, only when
@@ -58,7 +61,7 @@ export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays =
       const key = hash53(ref);
       const have = table.get(key);
       const want = digestOf(d.status, d.lines);
-      if (d.period <= ctx.today) {
+      if (d.period < ctx.today) {
         if (have === undefined && d.status === 'reserved')
           repairs.push({ record: d, drift: { kind: 'reservation_lost', subject: ref, detail: `the hub reserved ${describe(d.lines)} for ${d.period}; the warehouse no longer has it` } });
         if (have !== undefined) table.mark(key);
@@ -70,25 +73,28 @@ export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays =
         continue;
       }
       table.mark(key);
-      if (have !== want)
+      if (have !== want && have !== SHIPPED)
         repairs.push({
           record: d,
-          drift: { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
+          drift:
+            d.status === 'released' && have !== RELEASED
+              ? { kind: 'reservation_not_released', subject: ref, detail: `the hub released it (${d.reason}); the warehouse still holds it` }
+              : { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
         });
     }
     repairRecorded(ctx, repairs);
     ctx.progress('warehouse', reservations + demand);
   }
 
-  if (table.countUnmarked((v) => v !== RELEASED) > 0) {
+  if (table.countUnmarked((v) => v !== RELEASED && v !== SHIPPED) > 0) {
     const orphans: Array<{ record: DemandRecord; drift: Drift }> = [];
     const unrepairable: Drift[] = [];
     for await (const r of pull({})) {
-      const ref = inScope(r as ReservationRow, ctx.today);
+      const ref = inScope(r as ReservationRow, dayBefore(ctx.today));
       if (!ref) continue;
       const key = hash53(ref);
       const v = table.get(key);
-      if (v === undefined || v === RELEASED || table.isMarked(key)) continue;
+      if (v === undefined || v === RELEASED || v === SHIPPED || table.isMarked(key)) continue;
       table.mark(key);
       const [, subscriptionId, period] = REFERENCE.exec(ref)!;
       const state = ctx.domain.subscription(subscriptionId!);
@@ -120,16 +126,21 @@ export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays =
   return { demand, reservations };
 }
 
-/** Our reference of a delivery after `today` (a date), else undefined (other systems' reservations, earlier deliveries). */
-function inScope(r: ReservationRow, today: string): string | undefined {
+/** Our reference of a delivery after `after` (a date), else undefined (other systems' reservations, earlier deliveries). */
+function inScope(r: ReservationRow, after: string): string | undefined {
   const ref = r?.reference;
   if (typeof ref !== 'string') return undefined;
   const m = REFERENCE.exec(ref);
-  return m && m[2]! > today ? ref : undefined;
+  return m && m[2]! > after ? ref : undefined;
+}
+
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Status and lines (SKU → units, summed) as one hash; every released reservation is alike. */
 function digestOf(status: string, lines: DemandLine[]): number {
+  if (status === 'shipped') return SHIPPED;
   if (status !== 'reserved') return RELEASED;
   return hash53(`reserved|${normalised(lines)}`);
 }
@@ -200,7 +211,8 @@ function demandEvent(ctx: PassContext, d: DemandRecord): HubEvent | undefined {
     effectiveAt: at,
     actionType: 'effective',
     source: { provider: 'hub', eventId: key, eventType: 'reconcile', dedupeKey: `hub:${key}` },
-    tenantId: ctx.tenantId,
+    // The subscription's tenant picks the warehouse the repair goes to.
+    tenantId: state.tenantId ?? ctx.tenantId,
     customer: {
       hubCustomerId: state.hubCustomerId,
       ...(customer?.providerCustomerId ? { providerCustomerId: customer.providerCustomerId } : {}),

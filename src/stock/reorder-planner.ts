@@ -1,7 +1,9 @@
 import type { ReorderRule as RuleConfig, StockConfig } from '../config/config.types';
-import type { DomainStore, ProposalRecord } from '../domain/ports';
+import type { DomainStore, LocatedQuantity, ProposalRecord } from '../domain/ports';
 import type { HubEvent } from '../events';
 import { ulid } from '../store/ids';
+import type { PlannedLocation } from './locations';
+import { followPurchaseOrders, type PurchaseOrderState } from './purchase-orders';
 import { forecast, horizonDays, quantityToOrder } from './reorder';
 
 /** One warehouse stock level row (the warehouse connector's `stockLevels` pull). */
@@ -15,57 +17,83 @@ export interface StockLevel {
 export interface PlannerDeps {
   domain: DomainStore;
   stock: Readonly<StockConfig>;
-  /** Stock levels, streamed; summed per SKU across warehouses. */
+  /** The locations planned, each with its warehouse (`plannedLocations`); default: `stock.location`, counting every warehouse. */
+  locations?: readonly PlannedLocation[];
+  /** Stock levels, streamed; summed per SKU within each location's warehouse (rows of other warehouses are not counted). */
   stockLevels: () => AsyncIterable<unknown>;
-  /** Origins of purchase orders still in draft at the ERP; a proposal whose origin left the drafts is closed. */
-  draftOrigins?: () => AsyncIterable<string>;
+  /** Our purchase orders as the ERP has them (the nightly run): proposals follow them (`followPurchaseOrders`). */
+  purchaseOrders?: () => AsyncIterable<PurchaseOrderState>;
   tenantId?: string;
 }
 
 const DAY = 86_400_000;
 
 /**
- * The reorder planner (docs/stock-demand.md §5): for each SKU with a rule, the forecast at the end of
- * the horizon (lead time + review days) from the warehouse's stock and the hub's recorded
- * subscription demand; below min, a purchase proposal up to max rounded up to the multiple,
- * at most one open per SKU, carrying the subscriptions that drove it. A proposal is a hub event
+ * The reorder planner (docs/stock-demand.md §5), per (SKU, location): for each SKU with a rule and each
+ * location, the forecast at the end of the horizon (lead time + review days) from that location's
+ * warehouse stock and the hub's demand of the subscriptions that ship from it; below min, a
+ * purchase proposal up to max rounded up to the multiple, at most one open per (SKU, location),
+ * addressed to that location (the ERP mapping picks its receiving), carrying the subscriptions
+ * that drove it. Stock elsewhere never hides a shortage here. A proposal is a hub event
  * (`stock.reorder_proposed`), delivered to the ERP by a route like everything else.
  *
- * Stock counted: on hand + confirmed proposals still on their way (until their need-by date) −
- * units reserved at the warehouse by others (its reserved minus what the hub reserved there) −
- * the hub's demand within the horizon − other demand.
+ * Stock counted per location: on hand + confirmed proposals still on their way (until their
+ * need-by date) − units reserved at its warehouse by others (its reserved minus what the hub
+ * reserved there) − the hub's demand within the horizon − other demand. A rule's
+ * `locations.<code>` overrides its fields at that location.
  */
 export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 'all', now: number): Promise<ProposalRecord[]> {
   const rules = Object.entries(deps.stock.rules ?? {}).filter(([sku]) => skus === 'all' || skus.includes(sku));
   if (rules.length === 0) return [];
-  await closeConfirmed(deps, now);
-  const open = new Set(deps.domain.openProposals().map((p) => p.sku));
+  if (deps.purchaseOrders) await followPurchaseOrders(deps.domain, deps.purchaseOrders, now);
+  const fallback = deps.stock.location ?? 'AMS1';
+  const locations = deps.locations ?? [{ code: fallback }];
+  const locationOfWarehouse = new Map(locations.filter((l) => l.warehouse !== undefined).map((l) => [l.warehouse!, l.code]));
+  const open = new Set(deps.domain.openProposals().map((p) => key(p.sku, p.location)));
   const levels = new Map<string, { onHand: number; reserved: number }>();
   for await (const raw of deps.stockLevels()) {
     const l = raw as Partial<Record<keyof StockLevel, unknown>>;
     if (typeof l?.sku !== 'string') continue;
+    // A row belongs to the location whose warehouse it names; with one location and no warehouse codes, every row does.
+    const code = locationOfWarehouse.size === 0 ? locations[0]!.code : typeof l.warehouse === 'string' ? locationOfWarehouse.get(l.warehouse) : undefined;
+    if (code === undefined) continue;
     // Units are counted as whole numbers; anything that is not a finite number counts as 0.
     const units = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0);
-    const t = levels.get(l.sku) ?? { onHand: 0, reserved: 0 };
-    levels.set(l.sku, { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
+    const t = levels.get(key(l.sku, code)) ?? { onHand: 0, reserved: 0 };
+    levels.set(key(l.sku, code), { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
   }
   const today = isoDate(now);
-  const hubReserved = deps.domain.reservedAfter(today);
-  const incoming = deps.domain.incoming(today);
+  const hubReserved = sumBy(deps.domain.reservedAfter(today), fallback);
+  const incoming = sumBy(deps.domain.incoming(today), fallback);
+  // The hub's demand within a horizon, read once per horizon end (lead times may differ per SKU and location).
+  const horizons = new Map<string, ReturnType<DomainStore['horizonDemand']>>();
+  const horizonDemand = (end: string) => horizons.get(end) ?? horizons.set(end, deps.domain.horizonDemand(today, end)).get(end)!;
   const made: ProposalRecord[] = [];
-  for (const [sku, rule] of rules) {
-    if (open.has(sku)) continue;
-    const p = propose(sku, rule, deps, levels.get(sku) ?? { onHand: 0, reserved: 0 }, hubReserved.get(sku) ?? 0, incoming.get(sku) ?? 0, now);
-    if (p && deps.domain.addProposal(p.record, p.event, now)) made.push(p.record);
+  for (const [sku, base] of rules) {
+    for (const { code } of locations) {
+      const k = key(sku, code);
+      if (open.has(k)) continue;
+      const { locations: overrides, ...rule } = base;
+      const p = propose(sku, code, { ...rule, ...overrides?.[code] }, deps, horizonDemand, levels.get(k) ?? { onHand: 0, reserved: 0 }, hubReserved.get(k) ?? 0, incoming.get(k) ?? 0, now);
+      if (p && deps.domain.addProposal(p.record, p.event, now)) made.push(p.record);
+    }
   }
   return made;
 }
 
-function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHand: number; reserved: number }, hubReserved: number, incoming: number, now: number) {
+function propose(
+  sku: string,
+  location: string,
+  rule: RuleConfig,
+  deps: PlannerDeps,
+  horizonDemand: (end: string) => ReturnType<DomainStore['horizonDemand']>,
+  level: { onHand: number; reserved: number }, hubReserved: number, incoming: number, now: number) {
   const today = isoDate(now);
   const h = horizonDays(rule.leadTimeDays, deps.stock.reviewDays ?? 7);
   const horizonEnd = isoDate(now + h * DAY);
-  const demand = deps.domain.horizonDemand(today, horizonEnd).find((d) => d.sku === sku) ?? { quantity: 0, subscriptions: [] };
+  const fallback = deps.stock.location ?? 'AMS1';
+  const rows = horizonDemand(horizonEnd).filter((d) => d.sku === sku && (d.location ?? fallback) === location);
+  const demand = { quantity: rows.reduce((n, r) => n + r.quantity, 0), subscriptions: [...new Set(rows.flatMap((r) => r.subscriptions))].sort() };
   const outgoing = Math.max(0, level.reserved - hubReserved);
   const inputs = { onHand: level.onHand, incoming, outgoing, inProgress: 0, subscriptionDemand: demand.quantity, otherDemand: rule.otherDemand ?? 0 };
   const f = forecast(inputs);
@@ -73,8 +101,7 @@ function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHa
   const multiple = rule.multiple ?? 1;
   const quantity = quantityToOrder(f, { type: 'up-to-max', min, max, multiple });
   if (quantity <= 0) return undefined;
-  const location = deps.stock.location ?? 'AMS1';
-  const reason = `forecast ${f} below min ${min} within the ${h}-day horizon: order up to max ${max}${multiple > 1 ? `, rounded up to a multiple of ${multiple}` : ''}`;
+  const reason = `${location}: forecast ${f} below min ${min} within the ${h}-day horizon: order up to max ${max}${multiple > 1 ? `, rounded up to a multiple of ${multiple}` : ''}`;
   const proposedAt = new Date(now).toISOString();
   const dedupeKey = `hub:reorder:${sku}:${location}:${today}`;
   const neededBy = isoDate(now + rule.leadTimeDays * DAY);
@@ -103,20 +130,15 @@ function propose(sku: string, rule: RuleConfig, deps: PlannerDeps, level: { onHa
   return { record, event };
 }
 
-/** Closes open proposals the ERP no longer holds as drafts (confirmed or cancelled by the buyer). */
-async function closeConfirmed(deps: PlannerDeps, now: number): Promise<void> {
-  if (!deps.draftOrigins) return;
-  const open = deps.domain.openProposals();
-  if (open.length === 0) return;
-  const drafts = new Set<string>();
-  for await (const origin of deps.draftOrigins()) drafts.add(origin);
-  for (const p of open) {
-    const origin = `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`;
-    // Only proposals already delivered can have left the drafts; a recent one may still be in the queue.
-    if (!drafts.has(origin) && now - Date.parse(p.proposedAt) > DAY) {
-      deps.domain.closeProposal(p.id, `purchase order ${origin} is no longer a draft in the ERP (confirmed): incoming until ${p.neededBy ?? 'its lead time'}`, new Date(now).toISOString(), true);
-    }
-  }
+function key(sku: string, location: string): string {
+  return `${sku}\u0000${location}`;
+}
+
+/** Quantities per (SKU, location); rows recorded before locations count at the default one. */
+function sumBy(rows: LocatedQuantity[], fallback: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) out.set(key(r.sku, r.location ?? fallback), (out.get(key(r.sku, r.location ?? fallback)) ?? 0) + r.quantity);
+  return out;
 }
 
 function isoDate(ms: number): string {

@@ -1,7 +1,10 @@
 import type { Logger } from '../observability/logger';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
+import { plannedLocations } from './locations';
+import { fromDraftOrigins, type PurchaseOrderState } from './purchase-orders';
 import { planReorders } from './reorder-planner';
+import type { ConnectorRuntime } from '../connectors/registry';
 
 export interface ReorderScheduler {
   poke(): void;
@@ -13,9 +16,9 @@ export interface ReorderScheduler {
 
 /**
  * Runs the reorder planner a little after demand changed (`stock.checkMs`), for the SKUs whose
- * demand changed, one run at a time. Stock levels come from the `stock.warehouse` connector's
- * `stockLevels` pull; the nightly `runNow` also reads the `stock.erp` connector's `draftPurchaseOrders`
- * to close proposals the buyer confirmed.
+ * demand changed (at every location of `stock.locationsFile`), one run at a time. Stock levels come from the `stock.warehouse` connector's
+ * `stockLevels` pull; the nightly `runNow` also reads the `stock.erp` connector's `purchaseOrders`
+ * (else its `draftPurchaseOrders`) to follow proposals the buyer confirmed, cancelled or deleted.
  * A failed run (the warehouse is down) keeps its SKUs for the next one.
  */
 export function reorderScheduler(
@@ -28,6 +31,7 @@ export function reorderScheduler(
   const stock = runtime.config.stock ?? {};
   const warehouse = stock.warehouse ? runtime.connectors.get(stock.warehouse) : undefined;
   const erp = stock.erp ? runtime.connectors.get(stock.erp) : undefined;
+  const locations = plannedLocations(stock);
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -44,16 +48,9 @@ export function reorderScheduler(
       {
         domain: store.domain,
         stock,
+        locations,
         stockLevels: () => warehouse!.pulls.stockLevels!(),
-        draftOrigins:
-          withDrafts && erp?.pulls.draftPurchaseOrders
-            ? async function* () {
-                for await (const o of erp.pulls.draftPurchaseOrders!()) {
-                  const origin = (o as { origin?: unknown }).origin;
-                  if (typeof origin === 'string') yield origin;
-                }
-              }
-            : undefined,
+        purchaseOrders: withDrafts ? purchaseOrdersOf(erp, store) : undefined,
       },
       skus,
       clock(),
@@ -101,4 +98,24 @@ export function reorderScheduler(
       if (enabled) await run(true);
     },
   };
+}
+
+/** The ERP's view of our purchase orders: its `purchaseOrders` pull (states and receipts), else its draft origins. */
+function purchaseOrdersOf(erp: ConnectorRuntime | undefined, store: Store): (() => AsyncIterable<PurchaseOrderState>) | undefined {
+  const pulls = erp?.pulls;
+  if (pulls?.purchaseOrders)
+    return async function* () {
+      for await (const raw of pulls.purchaseOrders!()) {
+        const o = raw as { origin?: unknown; state?: unknown; date_planned?: unknown; receipt_status?: unknown };
+        if (typeof o.origin !== 'string' || typeof o.state !== 'string') continue;
+        yield {
+          origin: o.origin,
+          state: o.state,
+          ...(typeof o.date_planned === 'string' ? { datePlanned: o.date_planned } : {}),
+          ...(typeof o.receipt_status === 'string' ? { receiptStatus: o.receipt_status } : {}),
+        };
+      }
+    };
+  if (pulls?.draftPurchaseOrders) return () => fromDraftOrigins(pulls.draftPurchaseOrders!(), store.domain.openProposals());
+  return undefined;
 }

@@ -8,7 +8,7 @@
  * at-least-once and effects rely on idempotency keys.
  */
 
-import type { DomainChanges, DomainStore } from '../domain/ports';
+import type { DecisionRecord, DomainChanges, DomainStore } from '../domain/ports';
 import type { HubEvent } from '../events';
 import type { PrivacyRequest, PrivacyStore } from './privacy-ports';
 
@@ -52,6 +52,11 @@ export interface NormalisedEvent {
   deliveries: DeliveryEntry[];
   /** What the event changes in the subscription domain: committed in the same transaction. */
   domain?: DomainChanges;
+  /**
+   * `DomainStore.epoch()` when the batch of this event was normalised: if a write outside event
+   * handling committed since, the outcome is not committed and the entry is handed out again at once.
+   */
+  domainEpoch?: number;
 }
 
 export interface DeliveryEntry {
@@ -137,8 +142,8 @@ export interface IgnoredSummary {
 }
 
 export type DeliveryOutcome =
-  /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it. */
-  | { status: 'done'; at: number; followUp?: HubEvent[] }
+  /** `followUp`: hub events the outcome leads to (e.g. a stock-out skipping a cycle), appended with it; `decisions`: recorded with it (a box that already shipped). */
+  | { status: 'done'; at: number; followUp?: HubEvent[]; decisions?: DecisionRecord[] }
   /** `refund`: the attempt was not made (open circuit): it does not count against the schedule. */
   | { status: 'retry'; at: number; nextAttemptAt: number; error: string; refund?: boolean }
   | { status: 'dead'; at: number; deadLetter: DeadLetterEntry };

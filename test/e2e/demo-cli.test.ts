@@ -10,7 +10,9 @@ it('subhub demo tells the month, prints the summary and exits 0 because the end 
   const out = io.stdout();
   expect(out).toMatch(/^Day {2}1 \(2026-12-01\): Five customers sign up/m);
   expect(out).toContain('Summary at the end of the month');
-  expect(out).toMatch(/COF-FLT-250 +48 units {2}open\/draft {2}driven by dirk, eva, finn/);
+  expect(out).toMatch(/COF-FLT-250 +AMS1 +48 units {2}open\/draft \(receipt type 1\) {2}driven by dirk, eva, finn/);
+  expect(out).toMatch(/DUS1 COF-FLT-250 +120 +0/);
+  expect(out).toContain('eva: released for 2026-12-29 (was 1×COF-FLT-250)');
   expect(out).toContain('Blacklisted customers: eva');
   expect(out).toMatch(/Nightly reconciliation of the demo state \(dry run\):[\s\S]*no drift/);
 });

@@ -26,12 +26,22 @@ describe('a month of a subscription business, end to end', () => {
     expect(result.summary.reservedAtWarehouse).toEqual(expected);
   });
 
-  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft, with its trail', () => {
-    expect(result.summary.proposals).toEqual([{ sku: 'COF-FLT-250', quantity: 48, status: 'open', odooState: 'draft', subscriptions: ['dirk', 'eva', 'finn'] }]);
+  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft to Amsterdam\'s receipts, with its trail', () => {
+    expect(result.summary.proposals).toEqual([
+      { sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, status: 'open', odooState: 'draft', pickingTypeId: 1, subscriptions: ['dirk', 'eva', 'finn'] },
+    ]);
     const pos = [...result.world.odoo.models.get('purchase.order')!.values()];
     expect(pos).toHaveLength(1);
     expect(pos[0]).toMatchObject({ partner_id: 88, origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08', state: 'draft' });
     expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
+  });
+
+  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', () => {
+    // Amsterdam opened with 30 and shipped 15 bags by the 31st; Düsseldorf shipped nothing.
+    expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 15, 'DUS1 COF-FLT-250': 120 });
+    expect(Object.keys(result.summary.demandByLocation).every((k) => k.startsWith('AMS1 '))).toBe(true);
+    expect(result.summary.proposals.map((p) => p.location)).toEqual(['AMS1']);
+    expect(result.world.hub.store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
   });
 
   it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo, billing paused), Dirk recovered', () => {
@@ -87,6 +97,25 @@ describe('a month of a subscription business, end to end', () => {
     expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(9);
     expect(lines).toContain('  Blacklisted customers: eva');
     expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48'))).toBe(true);
+  });
+
+  it("holds Eva's box of the 29th (suspended and blacklisted that morning): released at the warehouse before it ships, and never shipped", async () => {
+    const { world, ctx } = result;
+    const eva = `stripe:${ctx.subs.eva!}`;
+    const dirk = `stripe:${ctx.subs.dirk!}`;
+    expect(world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({ status: 'released', lines: [], reason: expect.stringContaining('due today is stopped') });
+    expect(world.hub.store.domain.decisions({ kind: 'demand', subject: eva }).map((d) => d.outcome)).toContain('released for 2026-12-29 (was 1×COF-FLT-250)');
+    // The warehouse's reservations pull, read after the 29th has passed: Dirk's box of that day shipped, Eva's did not.
+    const status = async (sub: string) => {
+      const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
+      for await (const r of runtime.connectors.get('warehouse')!.pulls.reservations!()) {
+        const x = r as { reference: string; status: string };
+        if (x.reference === `subhub:${sub}:2026-12-29`) return x.status;
+      }
+      return undefined;
+    };
+    expect(await status(eva)).toBe('released');
+    expect(await status(dirk)).toBe('shipped');
   });
 
   // Last: it changes the end state the tests above assert.

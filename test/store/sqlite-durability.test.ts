@@ -116,7 +116,7 @@ describe('migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all() as string[];
-    expect(tables).toEqual(['audit', 'customers', 'dead_letters', 'decisions', 'deliveries', 'demand', 'demand_lines', 'dunning', 'events', 'inbox', 'privacy_requests', 'proposals', 'schema_migrations', 'subscriptions']);
+    expect(tables).toEqual(['audit', 'customers', 'dead_letters', 'decisions', 'deliveries', 'demand', 'demand_lines', 'domain_epoch', 'dunning', 'events', 'inbox', 'privacy_requests', 'proposals', 'schema_migrations', 'subscriptions']);
     db.close();
   });
 

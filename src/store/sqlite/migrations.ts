@@ -211,4 +211,24 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX inbox_ignored ON inbox (source, event_type, received_at) WHERE status = 'ignored';
     `,
   },
+  {
+    // Stock planned per (SKU, location): a delivery's demand counts at the location it ships
+    // from (NULL: recorded before, the default location), and one proposal is open per (SKU, location).
+    version: 8,
+    sql: `
+      ALTER TABLE demand ADD COLUMN location TEXT;
+      ALTER TABLE proposals ADD COLUMN location TEXT;
+      UPDATE proposals SET location = json_extract(record, '$.location');
+      DROP INDEX proposals_one_open;
+      CREATE UNIQUE INDEX proposals_one_open ON proposals (sku, location) WHERE status = 'open';
+
+      -- Bumped by every domain write outside event handling (the nightly review, an operator's
+      -- blacklist clear): a normalised batch computed at an older epoch is not committed.
+      CREATE TABLE domain_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);
+      INSERT INTO domain_epoch (id, epoch) VALUES (1, 0);
+
+      -- Retention deletes the decision trail by date.
+      CREATE INDEX decisions_at ON decisions (at);
+    `,
+  },
 ];

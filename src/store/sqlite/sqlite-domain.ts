@@ -7,7 +7,11 @@ import {
   type DomainStore,
   type DunningRecord,
   type HorizonDemand,
+  isEmpty,
+  type LocatedQuantity,
   noChanges,
+  type PruneCounts,
+  type PruneCutoffs,
   type ProposalRecord,
 } from '../../domain/ports';
 import type { SubscriptionState } from '../../domain/subscription-projection';
@@ -50,33 +54,37 @@ export class SqliteDomain implements DomainStore {
       demand: db.prepare('SELECT * FROM demand WHERE subscription_id = ? AND period = ?'),
       demandOfSub: db.prepare('SELECT * FROM demand WHERE subscription_id = ? ORDER BY period'),
       upsertDemand: db.prepare(
-        `INSERT INTO demand (subscription_id, period, customer_id, status, lines, revision, event_id, reason)
-         VALUES (@subscriptionId, @period, @customerId, @status, @lines, @revision, @eventId, @reason)
-         ON CONFLICT (subscription_id, period) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status,
+        `INSERT INTO demand (subscription_id, period, customer_id, location, status, lines, revision, event_id, reason)
+         VALUES (@subscriptionId, @period, @customerId, @location, @status, @lines, @revision, @eventId, @reason)
+         ON CONFLICT (subscription_id, period) DO UPDATE SET customer_id = excluded.customer_id, location = excluded.location, status = excluded.status,
            lines = excluded.lines, revision = excluded.revision, event_id = excluded.event_id, reason = excluded.reason`,
       ),
       deleteLines: db.prepare('DELETE FROM demand_lines WHERE subscription_id = ? AND period = ?'),
       insertLine: db.prepare('INSERT INTO demand_lines (subscription_id, period, sku, quantity) VALUES (?, ?, ?, ?)'),
       horizon: db.prepare(
-        `SELECT l.sku, SUM(l.quantity) AS quantity, GROUP_CONCAT(l.subscription_id) AS subs
+        `SELECT l.sku, d.location, SUM(l.quantity) AS quantity, GROUP_CONCAT(l.subscription_id) AS subs
          FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
-         WHERE l.period > ? AND l.period <= ? AND d.status = 'reserved' GROUP BY l.sku ORDER BY l.sku`,
+         WHERE l.period > ? AND l.period <= ? AND d.status = 'reserved' GROUP BY l.sku, d.location ORDER BY l.sku, d.location`,
       ),
       reservedAfter: db.prepare(
-        `SELECT l.sku, SUM(l.quantity) AS quantity FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
-         WHERE l.period > ? AND d.status = 'reserved' GROUP BY l.sku`,
+        `SELECT l.sku, d.location, SUM(l.quantity) AS quantity FROM demand_lines l JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
+         WHERE l.period > ? AND d.status = 'reserved' GROUP BY l.sku, d.location ORDER BY l.sku, d.location`,
       ),
       demandPage: db.prepare(
         'SELECT * FROM demand WHERE period > @from AND (subscription_id, period) > (@sub, @period) ORDER BY subscription_id, period LIMIT @limit',
       ),
       openProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'open' ORDER BY sku`).pluck(),
-      insertProposal: db.prepare(`INSERT INTO proposals (id, sku, status, record) VALUES (?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
+      insertProposal: db.prepare(`INSERT INTO proposals (id, sku, location, status, record) VALUES (?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
       incoming: db.prepare(
-        `SELECT sku, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
-         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.neededBy') > ? GROUP BY sku`,
+        `SELECT sku, location, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
+         WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1
+           AND COALESCE(json_extract(record, '$.expectedAt'), json_extract(record, '$.neededBy')) > ? GROUP BY sku, location ORDER BY sku, location`,
       ),
-      closeProposal: db.prepare(`UPDATE proposals SET status = 'closed', record = ? WHERE id = ?`),
+      inTransit: db.prepare(
+        `SELECT record FROM proposals WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1 ORDER BY id`,
+      ).pluck(),
+      updateProposal: db.prepare(`UPDATE proposals SET status = ?, record = ? WHERE id = ?`),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
       ),
@@ -87,6 +95,14 @@ export class SqliteDomain implements DomainStore {
         `SELECT * FROM decisions WHERE (@kind IS NULL OR kind = @kind) AND (@subject IS NULL OR subject = @subject) ORDER BY seq DESC LIMIT @limit`,
       ),
       subPage: db.prepare('SELECT provider_id, state FROM subscriptions WHERE provider_id > ? ORDER BY provider_id LIMIT ?'),
+      epoch: db.prepare('SELECT epoch FROM domain_epoch WHERE id = 1').pluck(),
+      pruneDecisions: db.prepare('DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE at < ? LIMIT ?)'),
+      pruneDemand: db.prepare('DELETE FROM demand WHERE rowid IN (SELECT rowid FROM demand WHERE period < ? LIMIT ?)'),
+      pruneDemandLines: db.prepare('DELETE FROM demand_lines WHERE rowid IN (SELECT rowid FROM demand_lines WHERE period < ? LIMIT ?)'),
+      pruneProposals: db.prepare(
+        `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals WHERE status = 'closed' AND json_extract(record, '$.proposedAt') < ? LIMIT ?)`,
+      ),
+      bumpEpoch: db.prepare('UPDATE domain_epoch SET epoch = epoch + 1 WHERE id = 1'),
       insertHubEvent: db.prepare(
         `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
          ON CONFLICT (source, source_event_id) DO NOTHING`,
@@ -130,14 +146,13 @@ export class SqliteDomain implements DomainStore {
 
   horizonDemand(from: string, to: string): HorizonDemand[] {
     return (this.#sql.horizon.all(from, to) as Row[]).map((r) => ({
-      sku: r.sku as string,
-      quantity: r.quantity as number,
+      ...located(r),
       subscriptions: [...new Set(String(r.subs).split(','))].sort(),
     }));
   }
 
-  reservedAfter(from: string): Map<string, number> {
-    return new Map((this.#sql.reservedAfter.all(from) as Row[]).map((r) => [r.sku as string, r.quantity as number]));
+  reservedAfter(from: string): LocatedQuantity[] {
+    return (this.#sql.reservedAfter.all(from) as Row[]).map(located);
   }
 
   *demandPages(from: string, pageSize: number): Iterable<DemandRecord[]> {
@@ -183,24 +198,26 @@ export class SqliteDomain implements DomainStore {
 
   addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean {
     return this.db.transaction(() => {
-      if (this.#sql.insertProposal.run(p.id, p.sku, JSON.stringify(p)).changes === 0) return false;
+      if (this.#sql.insertProposal.run(p.id, p.sku, p.location, JSON.stringify(p)).changes === 0) return false;
       this.#appendHubEvent(event, now);
-      this.#decision({ at: p.proposedAt, kind: 'reorder', subject: `sku:${p.sku}`, eventId: event.id, outcome: `proposed ${p.quantity}`, rule: p.reason, detail: event.reorder?.inputs });
+      this.#decision({ at: p.proposedAt, kind: 'reorder', subject: `sku:${p.sku}`, eventId: event.id, outcome: `proposed ${p.quantity} for ${p.location}`, rule: p.reason, detail: event.reorder?.inputs });
       return true;
     })();
   }
 
-  closeProposal(id: string, reason: string, at: string, confirmed = false): void {
-    const p = parse<ProposalRecord>(this.#sql.proposal.get(id));
-    if (!p || p.status === 'closed') return;
+  proposalsInTransit(): ProposalRecord[] {
+    return (this.#sql.inTransit.all() as string[]).map((s) => JSON.parse(s) as ProposalRecord);
+  }
+
+  updateProposal(p: ProposalRecord, decision: DecisionRecord): void {
     this.db.transaction(() => {
-      this.#sql.closeProposal.run(JSON.stringify({ ...p, status: 'closed', closedReason: reason, ...(confirmed ? { confirmed } : {}) }), id);
-      this.#decision({ at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: 'closed', rule: reason });
+      this.#sql.updateProposal.run(p.status, JSON.stringify(p), p.id);
+      this.#decision(decision);
     })();
   }
 
-  incoming(today: string): Map<string, number> {
-    return new Map((this.#sql.incoming.all(today) as Row[]).map((r) => [r.sku as string, r.quantity as number]));
+  incoming(today: string): LocatedQuantity[] {
+    return (this.#sql.incoming.all(today) as Row[]).map(located);
   }
 
   appendHubEvents(events: HubEvent[], now: number): number {
@@ -228,8 +245,36 @@ export class SqliteDomain implements DomainStore {
     this.db.transaction(() => states.forEach((s) => this.#upsertSubscription(s)))();
   }
 
-  applyChanges(c: DomainChanges, now: number): void {
-    this.db.transaction(() => this.apply(c, now))();
+  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined {
+    // IMMEDIATE: the write lock is taken before `compute` reads, so no batch commits between the read and the write.
+    return this.db
+      .transaction(() => {
+        const c = compute();
+        if (!c || isEmpty(c)) return c;
+        this.apply(c, now);
+        this.#sql.bumpEpoch.run();
+        return c;
+      })
+      .immediate();
+  }
+
+  prune(cutoffs: PruneCutoffs, batch = 5000): PruneCounts {
+    const drain = (stmt: Statement<unknown[]>, cutoff: string | undefined): number => {
+      if (cutoff === undefined) return 0;
+      let total = 0;
+      for (let n = batch; n === batch; total += n) n = this.db.transaction(() => stmt.run(cutoff, batch).changes)();
+      return total;
+    };
+    drain(this.#sql.pruneDemandLines, cutoffs.demandBefore);
+    return {
+      decisions: drain(this.#sql.pruneDecisions, cutoffs.decisionsBefore),
+      demand: drain(this.#sql.pruneDemand, cutoffs.demandBefore),
+      proposals: drain(this.#sql.pruneProposals, cutoffs.closedProposalsBefore),
+    };
+  }
+
+  epoch(): number {
+    return this.#sql.epoch.get() as number;
   }
 
   seedDemand(records: DemandRecord[]): void {
@@ -240,7 +285,7 @@ export class SqliteDomain implements DomainStore {
   apply(c: DomainChanges, now: number): void {
     for (const s of c.subscriptions) this.#upsertSubscription(s);
     for (const d of c.demand) {
-      this.#sql.upsertDemand.run({ ...d, lines: JSON.stringify(d.lines) });
+      this.#sql.upsertDemand.run({ ...d, location: d.location ?? null, lines: JSON.stringify(d.lines) });
       this.#sql.deleteLines.run(d.subscriptionId, d.period);
       for (const l of d.lines) this.#sql.insertLine.run(d.subscriptionId, d.period, l.sku, l.quantity);
     }
@@ -277,11 +322,16 @@ function parse<T>(text: unknown): T | undefined {
   return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
 }
 
+function located(r: Row): LocatedQuantity {
+  return { sku: r.sku as string, ...(typeof r.location === 'string' ? { location: r.location } : {}), quantity: r.quantity as number };
+}
+
 function demandOf(r: Row): DemandRecord {
   return {
     subscriptionId: r.subscription_id as string,
     customerId: r.customer_id as string,
     period: r.period as string,
+    ...(typeof r.location === 'string' ? { location: r.location } : {}),
     status: r.status as DemandRecord['status'],
     lines: JSON.parse(r.lines as string) as DemandRecord['lines'],
     revision: r.revision as number,

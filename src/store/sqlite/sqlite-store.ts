@@ -85,6 +85,7 @@ export class SqliteStore implements Store {
          ORDER BY received_at, id LIMIT @limit`,
       ),
       leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
+      releaseInbox: db.prepare(`UPDATE inbox SET lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`),
       finishInbox: db.prepare(
         `UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
       ),
@@ -239,6 +240,11 @@ export class SqliteStore implements Store {
 
   #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): boolean {
     const { id, attempts } = claim;
+    // Normalised against an older domain state than a review or clear committed since: hand it out again, recomputed.
+    if (outcome.status === 'normalised' && outcome.event.domainEpoch !== undefined && outcome.event.domainEpoch !== this.domain.epoch()) {
+      this.#sql.releaseInbox.run(id, attempts);
+      return false;
+    }
     const detail =
       outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : outcome.status === 'privacy' ? `privacy request ${outcome.request.kind}` : null;
     // A privacy request is processed, like a normalised entry (the inbox statuses predate it).
@@ -310,6 +316,7 @@ export class SqliteStore implements Store {
     if (outcome.status === 'done') {
       if (this.#sql.deliveryDone.run(id, attempts).changes !== 1) return false;
       if (outcome.followUp?.length) this.domain.appendHubEvents(outcome.followUp, outcome.at);
+      if (outcome.decisions?.length) this.domain.addDecisions(outcome.decisions);
       return this.#unblockNext(id);
     }
     if (outcome.status === 'retry')

@@ -8,7 +8,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-eval': 'error',
@@ -21,7 +23,10 @@ export default tseslint.config(
     // Tests may reach into the core to check a connector end to end.
     ignores: ['connectors/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../src/*', '../../src/*', '!../src/sdk', '!../../src/sdk'], message: 'connectors import only src/sdk' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../src/*', '../../src/*', '!../src/sdk', '!../../src/sdk'], message: 'connectors import only src/sdk' }] },
+      ],
     },
   },
   {

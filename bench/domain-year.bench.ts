@@ -31,8 +31,12 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
   try {
     const config = JSON.parse(readFileSync(join(ROOT, 'config', 'hub.json'), 'utf8')) as HubConfig;
     const service = new DomainService(store.domain, domainSettings(config, ROOT));
-    const template = JSON.parse(readFileSync(join(ROOT, 'mappings', 'fixtures', 'hub-subscription-renewed-coffee.json'), 'utf8')) as HubEvent;
-    const failure = JSON.parse(readFileSync(join(ROOT, 'mappings', 'fixtures', 'hub-invoice-payment-failed-coffee.json'), 'utf8')) as HubEvent;
+    const template = JSON.parse(
+      readFileSync(join(ROOT, 'mappings', 'fixtures', 'hub-subscription-renewed-coffee.json'), 'utf8'),
+    ) as HubEvent;
+    const failure = JSON.parse(
+      readFileSync(join(ROOT, 'mappings', 'fixtures', 'hub-invoice-payment-failed-coffee.json'), 'utf8'),
+    ) as HubEvent;
     const started = Date.now();
     let events = 0;
     let pending: Array<{ c: DomainChanges; now: number }> = [];
@@ -56,10 +60,23 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
         const n = (day - first) / interval(i);
         const e = eventOf(i, n, now, interval(i), n === 0 ? 'subscription.created' : 'subscription.renewed', template);
         if (n > 0 && (i * 31 + n) % 100 < 3) {
-          handle({ ...eventOf(i, n, now, interval(i), 'invoice.payment_failed', failure), invoice: { ...failure.invoice!, id: `in_${i}_${n}` }, payment: failure.payment! }, now);
+          handle(
+            {
+              ...eventOf(i, n, now, interval(i), 'invoice.payment_failed', failure),
+              invoice: { ...failure.invoice!, id: `in_${i}_${n}` },
+              payment: failure.payment!,
+            },
+            now,
+          );
           const paid = now + 2 * DAY;
           // Paid late, for the same period.
-          handle({ ...eventOf(i, n, now, interval(i), 'invoice.paid', template, paid), invoice: { ...failure.invoice!, id: `in_${i}_${n}`, status: 'paid', amountPaidMinor: failure.invoice!.amountDueMinor } }, paid);
+          handle(
+            {
+              ...eventOf(i, n, now, interval(i), 'invoice.paid', template, paid),
+              invoice: { ...failure.invoice!, id: `in_${i}_${n}`, status: 'paid', amountPaidMinor: failure.invoice!.amountDueMinor },
+            },
+            paid,
+          );
         } else handle(e, now);
       }
     }
@@ -70,7 +87,10 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
     store.db.exec('VACUUM');
     const afterRetention = sizes(store);
     console.log(`${size} subscriptions, ${events} events in ${seconds.toFixed(0)} s`);
-    for (const t of TABLES) console.log(`  ${t.padEnd(14)} ${String(afterYear[t]!.rows).padStart(10)} rows ${mb(afterYear[t]!.bytes)}  → after retention ${String(afterRetention[t]!.rows).padStart(10)} rows ${mb(afterRetention[t]!.bytes)}`);
+    for (const t of TABLES)
+      console.log(
+        `  ${t.padEnd(14)} ${String(afterYear[t]!.rows).padStart(10)} rows ${mb(afterYear[t]!.bytes)}  → after retention ${String(afterRetention[t]!.rows).padStart(10)} rows ${mb(afterRetention[t]!.bytes)}`,
+      );
     return { bench: 'domain-year', subscriptions: size, events, seconds: Math.round(seconds), afterYear, pruned, afterRetention };
   } finally {
     await store.close();
@@ -106,8 +126,16 @@ function eventOf(i: number, n: number, now: number, days: number, type: HubEvent
 }
 
 function sizes(store: SqliteStore): Record<string, { rows: number; bytes: number }> {
-  const bytes = new Map((store.db.prepare('SELECT tbl_name AS t, SUM(d.pgsize) AS b FROM dbstat d JOIN sqlite_schema s ON s.name = d.name GROUP BY tbl_name').all() as Array<{ t: string; b: number }>).map((r) => [r.t, r.b]));
-  return Object.fromEntries(TABLES.map((t) => [t, { rows: store.db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number, bytes: bytes.get(t) ?? 0 }]));
+  const bytes = new Map(
+    (
+      store.db
+        .prepare('SELECT tbl_name AS t, SUM(d.pgsize) AS b FROM dbstat d JOIN sqlite_schema s ON s.name = d.name GROUP BY tbl_name')
+        .all() as Array<{ t: string; b: number }>
+    ).map((r) => [r.t, r.b]),
+  );
+  return Object.fromEntries(
+    TABLES.map((t) => [t, { rows: store.db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number, bytes: bytes.get(t) ?? 0 }]),
+  );
 }
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1).padStart(7)} MB`;

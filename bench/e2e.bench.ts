@@ -16,11 +16,14 @@ const ROUTES = 3;
  */
 export async function e2eBench(o: { seconds: number }): Promise<Record<string, unknown>> {
   const target = await startServer([join(ROOT, 'dist', 'bench', 'servers', 'count-target.js'), '0']);
-  const hub = await startServer([join(ROOT, 'bin', 'subhub.js'), 'start', '--config', benchHubConfig(ROOT, { url: target.url, routes: ROUTES })], {
-    STRIPE_WEBHOOK_SECRET: BENCH_SECRET,
-    PORT: '0',
-    SUBHUB_LOG_LEVEL: 'error',
-  });
+  const hub = await startServer(
+    [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', benchHubConfig(ROOT, { url: target.url, routes: ROUTES })],
+    {
+      STRIPE_WEBHOOK_SECRET: BENCH_SECRET,
+      PORT: '0',
+      SUBHUB_LOG_LEVEL: 'error',
+    },
+  );
   try {
     const started = Date.now();
     const result = await load(`${hub.url}/webhooks/stripe`, o.seconds, signedEventFactory(ROOT));
@@ -37,8 +40,15 @@ export async function e2eBench(o: { seconds: number }): Promise<Record<string, u
     const allDelivered = (Date.now() - started) / 1000;
     const ingestRps = accepted / ingestSeconds;
     const deliveredPerS = accepted / allDelivered;
-    console.log(`accepted ${accepted} events in ${ingestSeconds.toFixed(1)} s; all ${expected} deliveries done after ${allDelivered.toFixed(1)} s`);
-    return { bench: 'e2e', ingest_rps: Math.round(ingestRps), delivered_per_s: Math.round(deliveredPerS), ratio: round(deliveredPerS / ingestRps, 3) };
+    console.log(
+      `accepted ${accepted} events in ${ingestSeconds.toFixed(1)} s; all ${expected} deliveries done after ${allDelivered.toFixed(1)} s`,
+    );
+    return {
+      bench: 'e2e',
+      ingest_rps: Math.round(ingestRps),
+      delivered_per_s: Math.round(deliveredPerS),
+      ratio: round(deliveredPerS / ingestRps, 3),
+    };
   } finally {
     await hub.stop();
     await target.stop();

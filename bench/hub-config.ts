@@ -7,7 +7,12 @@ export const BENCH_SECRET = 'whsec_bench';
 /** Writes a temp hub config for benchmarks: a Stripe source and, with a target, `routes` routes to it. */
 export function benchHubConfig(root: string, target?: { url: string; routes: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'subhub-bench-'));
-  writeFileSync(join(dir, 'bench.payload.json'), JSON.stringify({ output: { eventId: { $path: 'id' }, type: { $path: 'type' }, subscription: { $path: 'subscription.hubSubscriptionId' } } }));
+  writeFileSync(
+    join(dir, 'bench.payload.json'),
+    JSON.stringify({
+      output: { eventId: { $path: 'id' }, type: { $path: 'type' }, subscription: { $path: 'subscription.hubSubscriptionId' } },
+    }),
+  );
   const config = {
     server: { host: '127.0.0.1', port: 0 },
     storage: { dataDir: join(dir, 'data') },
@@ -27,7 +32,15 @@ export function benchHubConfig(root: string, target?: { url: string; routes: num
         },
       }),
     },
-    routes: target ? Array.from({ length: target.routes }, (_, i) => ({ name: `r${i}`, on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'bench.payload' })) : [],
+    routes: target
+      ? Array.from({ length: target.routes }, (_, i) => ({
+          name: `r${i}`,
+          on: ['subscription.*'],
+          to: 'target',
+          action: 'notify',
+          mapping: 'bench.payload',
+        }))
+      : [],
   };
   writeFileSync(join(dir, 'hub.json'), JSON.stringify(config));
   return join(dir, 'hub.json');

@@ -37,10 +37,16 @@ export async function ingestBench(o: { seconds: number }): Promise<Record<string
   await express.stop();
   console.log(`express hello: ${Math.round(hello.requests.average)} req/s, p99 ${hello.latency.p99} ms, non-2xx ${hello.non2xx}`);
 
-  const hub = await startServer([join(ROOT, 'bin', 'subhub.js'), 'start', '--config', benchHubConfig(ROOT)], { STRIPE_WEBHOOK_SECRET: BENCH_SECRET, PORT: '0', SUBHUB_LOG_LEVEL: 'error' });
+  const hub = await startServer([join(ROOT, 'bin', 'subhub.js'), 'start', '--config', benchHubConfig(ROOT)], {
+    STRIPE_WEBHOOK_SECRET: BENCH_SECRET,
+    PORT: '0',
+    SUBHUB_LOG_LEVEL: 'error',
+  });
   const webhook = await load(`${hub.url}/webhooks/stripe`, o.seconds, signedEventFactory(ROOT));
   await hub.stop();
-  console.log(`webhook (verify + durable commit): ${Math.round(webhook.requests.average)} req/s, p99 ${webhook.latency.p99} ms, non-2xx ${webhook.non2xx}, errors ${webhook.errors}`);
+  console.log(
+    `webhook (verify + durable commit): ${Math.round(webhook.requests.average)} req/s, p99 ${webhook.latency.p99} ms, non-2xx ${webhook.non2xx}, errors ${webhook.errors}`,
+  );
   if (webhook.non2xx > 0 || webhook.errors > 0) throw new Error('the hub answered non-2xx or failed during the benchmark');
   return {
     bench: 'ingest',

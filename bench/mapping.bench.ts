@@ -23,7 +23,10 @@ export async function mappingBench(options: { budgetMs: number; rounds: number }
   if (ours.dropped) throw new Error('benchmark mapping dropped the event');
   const theirs: unknown = JSON.parse(JSON.stringify(await expr.evaluate(event, bindings)));
   const hand = handwrittenErpOrder(event);
-  for (const [name, other] of [['jsonata', theirs], ['handwritten', hand]] as const) {
+  for (const [name, other] of [
+    ['jsonata', theirs],
+    ['handwritten', hand],
+  ] as const) {
     const diffs = jsonDiff(ours.output, other);
     if (diffs.length > 0) throw new Error(`outputs differ (subhub vs ${name}):\n${formatDiff(diffs).join('\n')}`);
   }

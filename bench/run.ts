@@ -33,7 +33,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
     return 2;
   }
-  const options = { budgetMs: Number(process.env.SUBHUB_BENCH_BUDGET_MS ?? 2000), rounds: 3, seconds: Number(process.env.SUBHUB_BENCH_SECONDS ?? 10) };
+  const options = {
+    budgetMs: Number(process.env.SUBHUB_BENCH_BUDGET_MS ?? 2000),
+    rounds: 3,
+    seconds: Number(process.env.SUBHUB_BENCH_SECONDS ?? 10),
+  };
   for (const name of names) console.log(JSON.stringify(await BENCHES[name]!(options)));
   return 0;
 }

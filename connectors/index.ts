@@ -6,4 +6,10 @@ import { stripeConnector } from './stripe';
 import { warehouseConnector } from './warehouse';
 
 /** Every connector that ships with subhub. The one list that says what exists. */
-export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [stripeConnector, shopifyConnector, odooConnector, warehouseConnector, httpConnector];
+export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
+  stripeConnector,
+  shopifyConnector,
+  odooConnector,
+  warehouseConnector,
+  httpConnector,
+];

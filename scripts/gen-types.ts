@@ -96,8 +96,7 @@ function compileInChildProcess(schema: JSONSchema, name: string, options: Partia
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolvePromise(Buffer.concat(stdout).toString('utf8'));
-      else
-        reject(new Error(`json-schema-to-typescript failed (exit ${code}): ${Buffer.concat(stderr).toString('utf8')}`));
+      else reject(new Error(`json-schema-to-typescript failed (exit ${code}): ${Buffer.concat(stderr).toString('utf8')}`));
     });
   });
 }

@@ -105,7 +105,10 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             // Reads committed state (a fresh service); its derived events join the inbox like any other.
             settings ??= domainSettings(config);
             // One write transaction from read to commit; a batch normalised meanwhile is recomputed, not committed over it.
-            const changes = store.domain.commitOutsideEvents(() => new DomainService(store.domain, settings!).clearBlacklist(customerId, actor, now), now);
+            const changes = store.domain.commitOutsideEvents(
+              () => new DomainService(store.domain, settings!).clearBlacklist(customerId, actor, now),
+              now,
+            );
             if (!changes) return 'not_blacklisted';
             pipeline.notify();
             return 'cleared';
@@ -125,7 +128,14 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         metrics.queueDepth.set({ queue: 'deliveries' }, counts.deliveriesPending);
         metrics.deadLetters.set(counts.deadLettersOpen);
       }
-      const stalled = counts && stallReason(pipeline.progress, counts.inboxPending - counts.inboxDeferred, Date.now(), config.pipeline?.stallAfterMs ?? PIPELINE_DEFAULTS.stallAfterMs);
+      const stalled =
+        counts &&
+        stallReason(
+          pipeline.progress,
+          counts.inboxPending - counts.inboxDeferred,
+          Date.now(),
+          config.pipeline?.stallAfterMs ?? PIPELINE_DEFAULTS.stallAfterMs,
+        );
       return {
         ready: storeOk && pipeline.running && accepting && !stalled,
         checks: {

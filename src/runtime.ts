@@ -42,8 +42,16 @@ export function loadRuntime(options: LoadConfigOptions & { env: NodeJS.ProcessEn
 }
 
 /** What the start-up log and `subhub validate` say is active: enabled routes, compiled mappings, built (enabled) connectors. */
-export function activeCounts(runtime: Pick<Runtime, 'config' | 'mappings' | 'connectors'>): { routes: number; mappings: number; connectors: number } {
-  return { routes: (runtime.config.routes ?? []).filter((r) => r.enabled !== false).length, mappings: runtime.mappings.names().length, connectors: runtime.connectors.size };
+export function activeCounts(runtime: Pick<Runtime, 'config' | 'mappings' | 'connectors'>): {
+  routes: number;
+  mappings: number;
+  connectors: number;
+} {
+  return {
+    routes: (runtime.config.routes ?? []).filter((r) => r.enabled !== false).length,
+    mappings: runtime.mappings.names().length,
+    connectors: runtime.connectors.size,
+  };
 }
 
 /** The database file of a data folder. */

@@ -5,7 +5,9 @@ import { captureIO } from './helpers/capture-io';
 import { eventually, startTarget } from './helpers/target-server';
 import { startTestHub } from './helpers/test-hub';
 
-const event = JSON.parse(readFileSync(join(__dirname, '..', 'mappings', 'fixtures', 'stripe-subscription-created.json'), 'utf8')) as { id: string };
+const event = JSON.parse(readFileSync(join(__dirname, '..', 'mappings', 'fixtures', 'stripe-subscription-created.json'), 'utf8')) as {
+  id: string;
+};
 
 describe('subhub dlq', () => {
   it('lists, shows, replays once (audited) and discards dead letters of the configured data folder', async () => {
@@ -32,7 +34,12 @@ describe('subhub dlq', () => {
 
     const show = captureIO();
     expect(await main(['dlq', 'show', dl!.id, '--config', cfg], show)).toBe(0);
-    expect(JSON.parse(show.stdout())).toMatchObject({ id: dl!.id, target: 'target', route: 'to-target', payload: { type: 'subscription.created' } });
+    expect(JSON.parse(show.stdout())).toMatchObject({
+      id: dl!.id,
+      target: 'target',
+      route: 'to-target',
+      payload: { type: 'subscription.created' },
+    });
 
     const replay = captureIO();
     expect(await main(['dlq', 'replay', dl!.id, '--config', cfg, '--actor', 'ana'], replay)).toBe(0);

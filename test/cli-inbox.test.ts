@@ -10,7 +10,14 @@ describe('subhub inbox', () => {
     const ids: string[] = [];
     try {
       for (const [i, id] of ['evt_stuck', 'evt_test'].entries()) {
-        const r = await seeded.append({ source: 'stripe', sourceEventId: id, eventType: 'invoice.paid', receivedAt: 1_700_000_000_000 + i, headers: {}, body: `{"id":"${id}"}` });
+        const r = await seeded.append({
+          source: 'stripe',
+          sourceEventId: id,
+          eventType: 'invoice.paid',
+          receivedAt: 1_700_000_000_000 + i,
+          headers: {},
+          body: `{"id":"${id}"}`,
+        });
         ids.push(r.id);
       }
       await seeded.claimInbox(1, 60_000, Date.now()); // evt_stuck is held by a (stuck) worker
@@ -22,7 +29,9 @@ describe('subhub inbox', () => {
     expect(await main(['inbox', 'list', '--config', cfg], list)).toBe(0);
     const lines = list.stdout().trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^${ids[0]}  2023-11-14T22:13:20.000Z  stripe/evt_stuck  invoice.paid  attempts 1  claimed until `));
+    expect(lines[0]).toMatch(
+      new RegExp(`^${ids[0]}  2023-11-14T22:13:20.000Z  stripe/evt_stuck  invoice.paid  attempts 1  claimed until `),
+    );
     expect(lines[1]).toBe(`${ids[1]}  2023-11-14T22:13:20.001Z  stripe/evt_test  invoice.paid  attempts 0`);
     expect(list.stderr()).toContain('2 pending inbox entries');
 
@@ -47,8 +56,16 @@ describe('subhub inbox', () => {
 
     const store = new SqliteStore(dbFile);
     try {
-      expect(await store.getDeadLetter(dlId!)).toMatchObject({ stage: 'map', errorCode: 'INBOX_SET_ASIDE', inboxId: ids[0], payload: '{"id":"evt_stuck"}' });
-      expect((await store.findEvent('stripe', 'evt_test'))?.inbox).toMatchObject({ status: 'ignored', detail: 'skipped by ana: test event' });
+      expect(await store.getDeadLetter(dlId!)).toMatchObject({
+        stage: 'map',
+        errorCode: 'INBOX_SET_ASIDE',
+        inboxId: ids[0],
+        payload: '{"id":"evt_stuck"}',
+      });
+      expect((await store.findEvent('stripe', 'evt_test'))?.inbox).toMatchObject({
+        status: 'ignored',
+        detail: 'skipped by ana: test event',
+      });
       expect(store.db.prepare('SELECT actor, action, subject FROM audit ORDER BY rowid').all()).toEqual([
         { actor: 'ana', action: 'inbox.dead_letter', subject: ids[0] },
         { actor: 'ana', action: 'inbox.skip', subject: ids[1] },

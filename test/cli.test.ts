@@ -13,7 +13,12 @@ describe('subhub validate', () => {
     const dir = tempFiles({ 'm.json': '{\n  "output": {\n    "id": { "$path": "id", "requird": true }\n  }\n}\n' });
     const io = captureIO();
     expect(await main(['validate', join(dir, 'm.json')], io)).toBe(1);
-    expect(io.stdout()).toMatch(new RegExp(`^${join(dir, 'm.json')}:3:28: unknown key "requird" \\(at /output/id/requird\\); hint: did you mean "required"\\? \\[SCHEMA_INVALID\\]$`, 'm'));
+    expect(io.stdout()).toMatch(
+      new RegExp(
+        `^${join(dir, 'm.json')}:3:28: unknown key "requird" \\(at /output/id/requird\\); hint: did you mean "required"\\? \\[SCHEMA_INVALID\\]$`,
+        'm',
+      ),
+    );
   });
 
   it('prints file:line:col for a JSON syntax error and exits 1', async () => {
@@ -70,7 +75,9 @@ describe('subhub map', () => {
     const dir = tempFiles({ 'm.json': upperMapping });
     const io = captureIO('{"name": "x"}');
     expect(await main(['map', join(dir, 'm.json'), '-'], io)).toBe(1);
-    expect(io.stderr()).toMatch(/m\.json:3:11: mapping m at \/output\/id: \$path: required value is missing \(input id\) \[MAPPING_REQUIRED_MISSING\]/);
+    expect(io.stderr()).toMatch(
+      /m\.json:3:11: mapping m at \/output\/id: \$path: required value is missing \(input id\) \[MAPPING_REQUIRED_MISSING\]/,
+    );
   });
 
   it('rejects malformed input JSON with its position, and prints drops as JSON', async () => {
@@ -132,7 +139,7 @@ describe('subhub schema', () => {
 });
 
 describe('subhub validate: connector options', () => {
-  it('reports connector options that break the connector type\'s rules (SSRF guard) against the config file', async () => {
+  it("reports connector options that break the connector type's rules (SSRF guard) against the config file", async () => {
     const dir = tempFiles({ 'hub.json': { connectors: { wms: { type: 'warehouse', options: { baseUrl: 'http://169.254.169.254/' } } } } });
     const io = captureIO();
     expect(await main(['validate', join(dir, 'hub.json')], io)).toBe(1);

@@ -32,7 +32,13 @@ function problems(fn: () => unknown) {
   throw new Error('expected the config to be rejected');
 }
 
-const extraRoute = { name: 'renewal-mail', on: ['subscription.renewed'], to: 'mailer', action: 'send', mapping: 'hub.dunning.to.mail-message' };
+const extraRoute = {
+  name: 'renewal-mail',
+  on: ['subscription.renewed'],
+  to: 'mailer',
+  action: 'send',
+  mapping: 'hub.dunning.to.mail-message',
+};
 
 describe('config overlays: routes merge by name', () => {
   it('a route added in local.json joins the shipped routes instead of replacing them', () => {
@@ -42,7 +48,14 @@ describe('config overlays: routes merge by name', () => {
   });
 
   it('a route with a shipped name replaces that route whole, in its place', () => {
-    const replaced = { name: 'dunning-cancel', on: ['dunning.stage_changed'], to: 'mailer', action: 'send', mapping: 'hub.dunning.to.mail-message', enabled: false };
+    const replaced = {
+      name: 'dunning-cancel',
+      on: ['dunning.stage_changed'],
+      to: 'mailer',
+      action: 'send',
+      mapping: 'hub.dunning.to.mail-message',
+      enabled: false,
+    };
     const { hub } = withOverlay({ routes: [replaced] });
     const routes = loadConfig({ path: hub, env: {} }).config.routes!;
     expect(routes.map((r) => r.name)).toEqual(shippedRoutes);
@@ -51,7 +64,9 @@ describe('config overlays: routes merge by name', () => {
 
   it('"$remove" drops named routes; naming one that no layer below has is CONFIG_OVERLAY_INVALID at its line', () => {
     const ok = withOverlay({ $remove: { routes: ['dunning-cancel', 'stock-out-billing'] } });
-    expect(loadConfig({ path: ok.hub, env: {} }).config.routes!.map((r) => r.name)).toEqual(shippedRoutes.filter((n) => n !== 'dunning-cancel' && n !== 'stock-out-billing'));
+    expect(loadConfig({ path: ok.hub, env: {} }).config.routes!.map((r) => r.name)).toEqual(
+      shippedRoutes.filter((n) => n !== 'dunning-cancel' && n !== 'stock-out-billing'),
+    );
     expect(loadConfig({ path: ok.hub, env: {} }).config).not.toHaveProperty('$remove');
 
     const typo = withOverlay('{\n  "$remove": {\n    "routes": ["dunning-cancle"]\n  }\n}\n');
@@ -70,7 +85,11 @@ describe('config overlays: routes merge by name', () => {
 
   it('dunning stages merge by name too; other arrays still replace', () => {
     const stage = { name: 'REMINDER', when: { daysSinceEarliestUnpaid: 1 }, deliver: true };
-    const { hub } = withOverlay({ dunning: { policy: { stages: [stage] } }, $remove: { dunningStages: ['SUSPENDED'] }, mappings: { paths: [join(ROOT, 'mappings')] } });
+    const { hub } = withOverlay({
+      dunning: { policy: { stages: [stage] } },
+      $remove: { dunningStages: ['SUSPENDED'] },
+      mappings: { paths: [join(ROOT, 'mappings')] },
+    });
     const { config } = loadConfig({ path: hub, env: {} });
     expect(config.dunning!.policy!.stages!.map((s) => s.name)).toEqual(['CANCELLATION', 'WARNING', 'REMINDER']);
     expect(config.mappings!.paths).toEqual([join(ROOT, 'mappings')]);
@@ -155,7 +174,11 @@ describe('start-up log', () => {
     const cfg = JSON.parse(readFileSync(hub, 'utf8')) as HubConfig;
     cfg.storage = { kind: 'sqlite', dataDir: join(dir, 'data') };
     writeFileSync(hub, JSON.stringify(cfg));
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', hub], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', hub], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const line = await new Promise<string>((resolve, reject) => {

@@ -26,7 +26,11 @@ describe('loadConfig', () => {
       path: join(__dirname, '..', 'config', 'hub.json'),
       localPath: false,
       env: {},
-      catalog: { mappingNames: set.names(), eventTypes: HUB_EVENT_TYPES, connectorTypes: ['stripe', 'shopify', 'odoo', 'warehouse', 'http'] },
+      catalog: {
+        mappingNames: set.names(),
+        eventTypes: HUB_EVENT_TYPES,
+        connectorTypes: ['stripe', 'shopify', 'odoo', 'warehouse', 'http'],
+      },
     });
     expect(Object.keys(config.connectors ?? {})).toEqual(['stripe', 'shopify', 'odoo', 'warehouse', 'mailer']);
     expect(config.routes?.length).toBeGreaterThan(0);
@@ -93,7 +97,9 @@ describe('loadConfig', () => {
         routes: [{ on: ['subscription.renewd', 'invoice.*', 'bogus.*'], to: 'odo', action: 'createSaleOrder', mapping: 'missing' }],
       },
     });
-    const errs = problems(() => loadConfig({ path: join(dir, 'hub.json'), env: {}, catalog: { mappingNames: ['hub.x'], eventTypes: HUB_EVENT_TYPES } }));
+    const errs = problems(() =>
+      loadConfig({ path: join(dir, 'hub.json'), env: {}, catalog: { mappingNames: ['hub.x'], eventTypes: HUB_EVENT_TYPES } }),
+    );
     expect(errs.map((e) => [e.code, e.location.pointer, e.hint])).toEqual([
       ['CONFIG_UNKNOWN_REF', '/routes/0/to', 'did you mean "odoo"?'],
       ['CONFIG_UNKNOWN_REF', '/routes/0/mapping', expect.any(String)],
@@ -171,7 +177,9 @@ describe('secrets', () => {
   });
 
   it('requireSecret fails closed with CONFIG_SECRET_MISSING and never prints a value', () => {
-    expect(() => requireSecret({ env: 'STRIPE_WEBHOOK_SECRET' }, {})).toThrow(expect.objectContaining({ code: 'CONFIG_SECRET_MISSING', kind: 'config' }));
+    expect(() => requireSecret({ env: 'STRIPE_WEBHOOK_SECRET' }, {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_SECRET_MISSING', kind: 'config' }),
+    );
     const dir = tempFiles({});
     writeFileSync(join(dir, 's'), 'value');
     expect(requireSecret({ file: join(dir, 's') })).toBe('value');

@@ -26,25 +26,28 @@ test('the reference has examples to check', () => {
   expect(examples.length).toBeGreaterThanOrEqual(100);
 });
 
-describe.each(examples.map(({ line, m, tables }) => [`README line ${line}: ${m[1]!.slice(0, 60)}`, m, tables] as const))('%s', (_title, m, tables) => {
-  it('gives what the reference says', () => {
-    const [, node, input, output, code, word] = m;
-    const value = { ...(tables === undefined ? {} : { tables }), output: { v: JSON.parse(node!) } };
-    const mapping = compileMapping({ name: 'example', value });
-    const run = () => mapping.runSync(JSON.parse(input!));
-    if (code !== undefined) {
-      expect(run).toThrow(MappingError);
-      expect(() => run()).toThrow(expect.objectContaining({ code }));
-      return;
-    }
-    const result = run();
-    if (word === 'dropped') {
-      expect(result.dropped).toBe(true);
-      return;
-    }
-    expect(result.dropped).toBe(false);
-    const v = (result as { output: { v?: unknown } }).output.v;
-    if (word === 'missing') expect(v).toBeUndefined();
-    else expect(v).toEqual(JSON.parse(output!));
-  });
-});
+describe.each(examples.map(({ line, m, tables }) => [`README line ${line}: ${m[1]!.slice(0, 60)}`, m, tables] as const))(
+  '%s',
+  (_title, m, tables) => {
+    it('gives what the reference says', () => {
+      const [, node, input, output, code, word] = m;
+      const value = { ...(tables === undefined ? {} : { tables }), output: { v: JSON.parse(node!) } };
+      const mapping = compileMapping({ name: 'example', value });
+      const run = () => mapping.runSync(JSON.parse(input!));
+      if (code !== undefined) {
+        expect(run).toThrow(MappingError);
+        expect(() => run()).toThrow(expect.objectContaining({ code }));
+        return;
+      }
+      const result = run();
+      if (word === 'dropped') {
+        expect(result.dropped).toBe(true);
+        return;
+      }
+      expect(result.dropped).toBe(false);
+      const v = (result as { output: { v?: unknown } }).output.v;
+      if (word === 'missing') expect(v).toBeUndefined();
+      else expect(v).toEqual(JSON.parse(output!));
+    });
+  },
+);

@@ -103,7 +103,9 @@ function unknownSections(file: string): string[] {
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((line, i) => {
-      for (const m of line.matchAll(/([\w./-]*[\w-]\.md)\]?(?:\([^)]*\))?((?:(?:\s*,\s*|\s*\/\s*|\s+)(?:§\s*|section\s+)\d+(?:\.\d+)*)+)/g)) {
+      for (const m of line.matchAll(
+        /([\w./-]*[\w-]\.md)\]?(?:\([^)]*\))?((?:(?:\s*,\s*|\s*\/\s*|\s+)(?:§\s*|section\s+)\d+(?:\.\d+)*)+)/g,
+      )) {
         const target = [resolve(dirname(file), m[1]!), resolve(ROOT, m[1]!)].find((p) => existsSync(p));
         if (!target) continue; // reported by the name check
         const known = sectionNumbers(readFileSync(target, 'utf8'));
@@ -134,16 +136,20 @@ describe('the documentation stands alone', () => {
   });
 
   test('no file points at a folder outside the repository', () => {
-    const hits = files.filter((f) => f !== __filename).flatMap((f) =>
-      readFileSync(f, 'utf8')
-        .split('\n')
-        .flatMap((line, i) => (OUTSIDE.some((s) => line.includes(s)) ? [`${rel(f)}:${i + 1}`] : [])),
-    );
+    const hits = files
+      .filter((f) => f !== __filename)
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (OUTSIDE.some((s) => line.includes(s)) ? [`${rel(f)}:${i + 1}`] : [])),
+      );
     expect(hits).toEqual([]);
   });
 
   test('the link checker itself catches a broken link, a bad anchor and an unknown name', () => {
-    expect(links('see [x](docs/nope.md#a) and `[y](z.md)` and [w](https://example.com/a.md)')).toEqual([{ target: 'docs/nope.md#a', line: 1 }]);
+    expect(links('see [x](docs/nope.md#a) and `[y](z.md)` and [w](https://example.com/a.md)')).toEqual([
+      { target: 'docs/nope.md#a', line: 1 },
+    ]);
     expect(sectionNumbers('## 4. The policy\n### 4.6 Defaults\n## Sources')).toEqual(new Set(['4', '4.6']));
     expect(anchors('# Dunning: the policy\n## 3. Failure categories\n## 3. Failure categories\n```\n# not a heading\n```')).toEqual(
       new Set(['dunning-the-policy', '3-failure-categories', '3-failure-categories-1']),

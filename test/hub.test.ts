@@ -17,15 +17,36 @@ describe('startHub', () => {
 
   it('serves /healthz and /readyz on loopback and answers unknown paths with a JSON 404', async () => {
     const mappingsDir = tempFiles({ 'a.json': { output: { x: 1 } } });
-    const dir = tempFiles({ 'hub.json': { server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: 'PLACEHOLDER' } } });
-    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
+    const dir = tempFiles({
+      'hub.json': { server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: 'PLACEHOLDER' } },
+    });
+    writeFileSync(
+      join(dir, 'hub.json'),
+      JSON.stringify({
+        server: { host: '127.0.0.1', port: 0 },
+        mappings: { paths: [mappingsDir] },
+        storage: { dataDir: join(dir, 'data') },
+      }),
+    );
     const cfg = join(dir, 'hub.json');
     hub = await startHub({ path: cfg, env: {}, silent: true });
     const health = await fetch(`${hub.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${hub.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', workers: 'running', pipeline: 'ok', mappings: 1, inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: {
+        store: 'ok',
+        workers: 'running',
+        pipeline: 'ok',
+        mappings: 1,
+        inboxPending: 0,
+        inboxDeferred: 0,
+        deliveriesPending: 0,
+        deadLettersOpen: 0,
+      },
+    });
     const missing = await fetch(`${hub.url}/nope`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
@@ -35,7 +56,14 @@ describe('startHub', () => {
   it('refuses to start a second hub on the same data folder (STORE_LOCKED)', async () => {
     const mappingsDir = tempFiles({ 'a.json': { output: { x: 1 } } });
     const dir = tempFiles({});
-    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
+    writeFileSync(
+      join(dir, 'hub.json'),
+      JSON.stringify({
+        server: { host: '127.0.0.1', port: 0 },
+        mappings: { paths: [mappingsDir] },
+        storage: { dataDir: join(dir, 'data') },
+      }),
+    );
     hub = await startHub({ path: join(dir, 'hub.json'), env: {}, silent: true });
     // A lock held by this live process: a second hub in another process would be refused.
     writeFileSync(join(dir, 'data', 'subhub.pid'), String(process.ppid));
@@ -45,7 +73,10 @@ describe('startHub', () => {
   it('refuses to start when a mapping does not compile', async () => {
     const mappingsDir = tempFiles({ 'bad.json': { output: { $nope: 1 } } });
     const dir = tempFiles({});
-    writeFileSync(join(dir, 'hub.json'), JSON.stringify({ server: { port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }));
+    writeFileSync(
+      join(dir, 'hub.json'),
+      JSON.stringify({ server: { port: 0 }, mappings: { paths: [mappingsDir] }, storage: { dataDir: join(dir, 'data') } }),
+    );
     await expect(startHub({ path: join(dir, 'hub.json'), env: {}, silent: true })).rejects.toBeInstanceOf(LocatedErrors);
   });
 });

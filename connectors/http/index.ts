@@ -1,4 +1,14 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, fillPath, outboundUrlCheck, sendJson, targetAgents, type Action, type HttpAuth } from '../../src/sdk';
+import {
+  AUTH_SCHEMA,
+  authHeaders,
+  defineConnector,
+  fillPath,
+  outboundUrlCheck,
+  sendJson,
+  targetAgents,
+  type Action,
+  type HttpAuth,
+} from '../../src/sdk';
 
 interface HttpTargetOptions {
   baseUrl: string;
@@ -7,7 +17,6 @@ interface HttpTargetOptions {
   auth?: HttpAuth;
   actions: Record<string, { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
 }
-
 
 /**
  * Any REST target: each action is a method and a path under `baseUrl` (with `{{field}}`
@@ -23,7 +32,11 @@ export const httpConnector = defineConnector({
     type: 'object',
     properties: {
       baseUrl: { type: 'string', pattern: '^https?://' },
-      allowHosts: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Hosts or addresses allowed although local or private (simulators, an on-premises WMS).' },
+      allowHosts: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Hosts or addresses allowed although local or private (simulators, an on-premises WMS).',
+      },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
       auth: AUTH_SCHEMA,
       actions: {

@@ -9,7 +9,13 @@ describe('mailbox simulator (real HTTP on loopback)', () => {
 
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${sim.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const message = (n: number) => JSON.stringify({ to: `customer${n}@example.com`, template: 'dunning-first-notice', subject: 'Your payment failed', variables: { payUrl: `https://pay.test/${n}` } });
+  const message = (n: number) =>
+    JSON.stringify({
+      to: `customer${n}@example.com`,
+      template: 'dunning-first-notice',
+      subject: 'Your payment failed',
+      variables: { payUrl: `https://pay.test/${n}` },
+    });
 
   it('accepts a message with 202 and its id, and stores it', async () => {
     const r = await post(message(1));
@@ -17,7 +23,13 @@ describe('mailbox simulator (real HTTP on loopback)', () => {
     const { id } = (await r.json()) as { id: string };
     expect(id).toMatch(/^msg_/);
     expect(sim.messages()).toEqual([
-      expect.objectContaining({ id, to: 'customer1@example.com', template: 'dunning-first-notice', subject: 'Your payment failed', variables: { payUrl: 'https://pay.test/1' } }),
+      expect.objectContaining({
+        id,
+        to: 'customer1@example.com',
+        template: 'dunning-first-notice',
+        subject: 'Your payment failed',
+        variables: { payUrl: 'https://pay.test/1' },
+      }),
     ]);
   });
 
@@ -51,7 +63,8 @@ describe('mailbox simulator (real HTTP on loopback)', () => {
     expect(body.error.message).toContain('to is a non-empty string');
     expect(body.error.message).toContain('template is a non-empty string');
     expect(body.error.message).toContain('subject is a string');
-    for (const bad of ['[]', '"text"', JSON.stringify({ to: 'a@example.com', template: 't', variables: [1] })]) expect((await post(bad)).status).toBe(400);
+    for (const bad of ['[]', '"text"', JSON.stringify({ to: 'a@example.com', template: 't', variables: [1] })])
+      expect((await post(bad)).status).toBe(400);
     // A rejected request is not remembered: the corrected retry may reuse its key.
     expect((await post(message(1), { 'idempotency-key': 'k-bad' })).status).toBe(202);
     expect(sim.messages()).toHaveLength(1);
@@ -74,7 +87,10 @@ describe('mailbox simulator (real HTTP on loopback)', () => {
     let pages = 0;
     do {
       const q: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-      const page = (await (await fetch(`${sim.url}/messages?limit=3${q}`)).json()) as { data: Array<{ to: string }>; nextCursor: string | null };
+      const page = (await (await fetch(`${sim.url}/messages?limit=3${q}`)).json()) as {
+        data: Array<{ to: string }>;
+        nextCursor: string | null;
+      };
       seen.push(...page.data.map((m) => m.to));
       cursor = page.nextCursor;
       pages++;
@@ -88,7 +104,15 @@ describe('mailbox simulator (real HTTP on loopback)', () => {
     try {
       const headers = { 'content-type': 'application/json' };
       expect((await fetch(`${locked.url}/messages`, { method: 'POST', headers, body: message(1) })).status).toBe(401);
-      expect((await fetch(`${locked.url}/messages`, { method: 'POST', headers: { ...headers, authorization: 'Bearer mail-token' }, body: message(1) })).status).toBe(202);
+      expect(
+        (
+          await fetch(`${locked.url}/messages`, {
+            method: 'POST',
+            headers: { ...headers, authorization: 'Bearer mail-token' },
+            body: message(1),
+          })
+        ).status,
+      ).toBe(202);
     } finally {
       await locked.close();
     }

@@ -53,7 +53,8 @@ function problemsOf(body: unknown): string[] {
   if (typeof b.to !== 'string' || b.to.trim() === '') problems.push('to is a non-empty string');
   if (typeof b.template !== 'string' || b.template.trim() === '') problems.push('template is a non-empty string');
   if (b.subject !== undefined && typeof b.subject !== 'string') problems.push('subject is a string');
-  if (b.variables !== undefined && (b.variables === null || typeof b.variables !== 'object' || Array.isArray(b.variables))) problems.push('variables is an object');
+  if (b.variables !== undefined && (b.variables === null || typeof b.variables !== 'object' || Array.isArray(b.variables)))
+    problems.push('variables is an object');
   return problems;
 }
 
@@ -62,7 +63,8 @@ export function createMailboxApp(store: MailboxMessage[], options: MailboxSimula
   const replies = new Map<string, { id: string }>();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
-    if (options.token && req.header('authorization') !== `Bearer ${options.token}`) return fail(res, 401, 'unauthorized', 'a valid bearer token is required');
+    if (options.token && req.header('authorization') !== `Bearer ${options.token}`)
+      return fail(res, 401, 'unauthorized', 'a valid bearer token is required');
     next();
   });
   app.use(express.json({ limit: `${options.maxBodyKb ?? 64}kb` }));
@@ -77,7 +79,15 @@ export function createMailboxApp(store: MailboxMessage[], options: MailboxSimula
     const b = req.body as { to: string; template: string; subject?: string; variables?: Record<string, unknown> };
     // Zero-padded, so the id order is the arrival order (the pagination cursor compares ids).
     const id = `msg_${String(store.length + 1).padStart(8, '0')}`;
-    store.push({ id, to: b.to, template: b.template, subject: b.subject, variables: b.variables, idempotencyKey: key, receivedAt: new Date().toISOString() });
+    store.push({
+      id,
+      to: b.to,
+      template: b.template,
+      subject: b.subject,
+      variables: b.variables,
+      idempotencyKey: key,
+      receivedAt: new Date().toISOString(),
+    });
     if (key !== undefined) replies.set(key, { id });
     res.status(202).json({ id });
   });
@@ -95,7 +105,8 @@ export function createMailboxApp(store: MailboxMessage[], options: MailboxSimula
   // body-parser marks its errors with `type`; anything else is a bug of the simulator.
   app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.parse.failed') return fail(res, 400, 'invalid_json', 'the body is not valid JSON');
-    if (err.type === 'entity.too.large') return fail(res, 413, 'payload_too_large', `the body is larger than ${options.maxBodyKb ?? 64} KB`);
+    if (err.type === 'entity.too.large')
+      return fail(res, 413, 'payload_too_large', `the body is larger than ${options.maxBodyKb ?? 64} KB`);
     if (err.status && err.status >= 400 && err.status < 500) return fail(res, err.status, 'invalid_request', err.message ?? 'bad request');
     fail(res, 500, 'internal', err.message ?? 'error');
   });
@@ -103,11 +114,17 @@ export function createMailboxApp(store: MailboxMessage[], options: MailboxSimula
 }
 
 /** Starts the mailbox on `host:port` (0: any free port); rejects when the port cannot be bound. */
-export async function startMailboxSimulator(port = 0, options: MailboxSimulatorOptions = {}, host = '127.0.0.1'): Promise<MailboxSimulator> {
+export async function startMailboxSimulator(
+  port = 0,
+  options: MailboxSimulatorOptions = {},
+  host = '127.0.0.1',
+): Promise<MailboxSimulator> {
   const store: MailboxMessage[] = [];
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 passes a listen error (EADDRINUSE) to this callback.
-    const s = express().use(simulatorKit('mailbox', {}, restTooMany).handler, createMailboxApp(store, options)).listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = express()
+      .use(simulatorKit('mailbox', {}, restTooMany).handler, createMailboxApp(store, options))
+      .listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,

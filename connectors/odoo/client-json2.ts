@@ -12,11 +12,21 @@ export class OdooJson2Client implements OdooCaller {
   constructor(private readonly o: Omit<OdooClientOptions, 'login'>) {}
 
   async call<T>(model: string, method: string, params: { ids?: number[] } & Record<string, unknown> = {}): Promise<T> {
-    const url = new URL(`json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`, this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`).toString();
+    const url = new URL(
+      `json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
+      this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`,
+    ).toString();
     const headers = { authorization: `bearer ${odooKey(this.o)}`, 'x-odoo-database': this.o.db, 'user-agent': 'subhub' };
     let res;
     try {
-      res = await sendJson({ method: 'POST', url, headers, body: JSON.stringify(params), timeoutMs: this.o.timeoutMs, agents: this.o.agents });
+      res = await sendJson({
+        method: 'POST',
+        url,
+        headers,
+        body: JSON.stringify(params),
+        timeoutMs: this.o.timeoutMs,
+        agents: this.o.agents,
+      });
     } catch (e) {
       throw explained(e);
     }
@@ -36,5 +46,8 @@ function explained(e: unknown): unknown {
   const message = /"message":\s*"((?:[^"\\]|\\.)*)"/.exec(json)?.[1];
   if (!name) return e;
   const text = `Odoo ${name}: ${message ?? ''} (HTTP ${e.status})`;
-  return new DeliveryError(e.status < 500 && e.status !== 408 ? 'DELIVERY_REJECTED' : 'DELIVERY_SERVER_ERROR', text, { status: e.status, cause: e });
+  return new DeliveryError(e.status < 500 && e.status !== 408 ? 'DELIVERY_REJECTED' : 'DELIVERY_SERVER_ERROR', text, {
+    status: e.status,
+    cause: e,
+  });
 }

@@ -3,7 +3,8 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 
 /** Odoo exceptions that mean "this request is wrong" (never retried); anything else from the server may pass. */
-const PERMANENT = /^odoo\.exceptions\.(AccessDenied|AccessError|ValidationError|UserError|MissingError|RedirectWarning)$|^builtins\.(ValueError|KeyError|AttributeError|TypeError)$/;
+const PERMANENT =
+  /^odoo\.exceptions\.(AccessDenied|AccessError|ValidationError|UserError|MissingError|RedirectWarning)$|^builtins\.(ValueError|KeyError|AttributeError|TypeError)$/;
 
 /**
  * One Odoo model method with named parameters, whatever the transport: `ids` are the records a
@@ -53,7 +54,8 @@ export class OdooClient implements OdooCaller {
 
   async #login(): Promise<number> {
     if (this.#uid !== undefined) return this.#uid;
-    if (!this.o.login) throw new DeliveryError('CONFIG_SECRET_MISSING', 'the Odoo JSON-RPC API needs options.login (or use options.api "json2")');
+    if (!this.o.login)
+      throw new DeliveryError('CONFIG_SECRET_MISSING', 'the Odoo JSON-RPC API needs options.login (or use options.api "json2")');
     const uid = await this.#call<number | false>('common', 'authenticate', [this.o.db, this.o.login, this.#key(), {}]);
     if (uid === false) throw new DeliveryError('DELIVERY_REJECTED', `Odoo refused login ${this.o.login} on database ${this.o.db}`);
     return (this.#uid = uid);
@@ -85,6 +87,10 @@ export class OdooClient implements OdooCaller {
 
 export function odooKey(o: Pick<OdooClientOptions, 'apiKey' | 'resolveSecret'>): string {
   const key = o.resolveSecret(o.apiKey);
-  if (key === undefined) throw new DeliveryError('CONFIG_SECRET_MISSING', `the Odoo API key (${'env' in o.apiKey ? `env ${o.apiKey.env}` : `file ${o.apiKey.file}`}) is not set`);
+  if (key === undefined)
+    throw new DeliveryError(
+      'CONFIG_SECRET_MISSING',
+      `the Odoo API key (${'env' in o.apiKey ? `env ${o.apiKey.env}` : `file ${o.apiKey.file}`}) is not set`,
+    );
   return key;
 }

@@ -1,4 +1,13 @@
-import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, targetAgents, type Pull, type SecretRef } from '../../src/sdk';
+import {
+  defineConnector,
+  DeliveryError,
+  outboundUrlCheck,
+  PullPacer,
+  SECRET_REF_SCHEMA,
+  targetAgents,
+  type Pull,
+  type SecretRef,
+} from '../../src/sdk';
 import { OdooClient, type OdooCaller } from './client';
 import { OdooJson2Client } from './client-json2';
 
@@ -12,7 +21,6 @@ interface OdooOptions {
   allowHosts?: string[];
   timeoutMs?: number;
 }
-
 
 /**
  * Odoo (ERP) through its External JSON-2 API (Odoo 19+, bearer API key) or the classic JSON-RPC
@@ -52,7 +60,8 @@ export const odooConnector = defineConnector({
     const client = clientOf(raw, deps.resolveSecret);
     const createOnce = async (model: string, refField: string, vals: Record<string, unknown>, confirm?: string) => {
       const ref = vals[refField];
-      if (typeof ref !== 'string' || ref === '') throw new DeliveryError('MAPPING_REQUIRED_MISSING', `the ${model} payload needs "${refField}" (the idempotency reference)`);
+      if (typeof ref !== 'string' || ref === '')
+        throw new DeliveryError('MAPPING_REQUIRED_MISSING', `the ${model} payload needs "${refField}" (the idempotency reference)`);
       const [existing] = await client.call<number[]>(model, 'search', { domain: [[refField, '=', ref]], limit: 1 });
       const id = existing ?? (await client.call<number[]>(model, 'create', { vals_list: [vals] }))[0]!;
       if (confirm) await client.call(model, confirm, { ids: [id] });
@@ -64,7 +73,8 @@ export const odooConnector = defineConnector({
       // A write of the same values is idempotent by nature: a retry changes nothing more.
       flagPartner: async (payload) => {
         const { id, vals } = (payload ?? {}) as { id?: unknown; vals?: unknown };
-        if (!Number.isInteger(id) || typeof vals !== 'object' || vals === null) throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the flagPartner payload needs "id" (res.partner id) and "vals"');
+        if (!Number.isInteger(id) || typeof vals !== 'object' || vals === null)
+          throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the flagPartner payload needs "id" (res.partner id) and "vals"');
         await client.call('res.partner', 'write', { ids: [id as number], vals });
         return { externalId: String(id) };
       },
@@ -82,11 +92,18 @@ export const odooConnector = defineConnector({
         }
       };
     return {
-      openSaleOrders: pages('sale.order', [['state', 'in', ['draft', 'sent', 'sale']]], ['name', 'client_order_ref', 'partner_id', 'state']),
+      openSaleOrders: pages(
+        'sale.order',
+        [['state', 'in', ['draft', 'sent', 'sale']]],
+        ['name', 'client_order_ref', 'partner_id', 'state'],
+      ),
       draftPurchaseOrders: pages('purchase.order', [['state', '=', 'draft']], ['name', 'origin', 'partner_id', 'state']),
       // Our purchase orders in every state, with receipts where this Odoo tracks them (receipt_status: Odoo 16+ with purchase_stock).
       purchaseOrders: async function* () {
-        const known = await client.call<Record<string, unknown>>('purchase.order', 'fields_get', { allfields: ['receipt_status'], attributes: ['type'] });
+        const known = await client.call<Record<string, unknown>>('purchase.order', 'fields_get', {
+          allfields: ['receipt_status'],
+          attributes: ['type'],
+        });
         const fields = ['name', 'origin', 'state', 'date_planned', ...('receipt_status' in known ? ['receipt_status'] : [])];
         yield* pages('purchase.order', [['origin', '=like', 'subhub:reorder:%']], fields)();
       },

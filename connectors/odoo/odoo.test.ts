@@ -16,9 +16,17 @@ describe.each(['json2', 'jsonrpc'] as const)('Odoo connector against its simulat
   });
   afterEach(() => sim.close());
 
-  const deps = (key = 'odoo-api-key'): ConnectorDeps => ({ resolveSecret: (ref) => ('env' in ref && ref.env === 'ODOO_API_KEY' ? key : undefined) });
+  const deps = (key = 'odoo-api-key'): ConnectorDeps => ({
+    resolveSecret: (ref) => ('env' in ref && ref.env === 'ODOO_API_KEY' ? key : undefined),
+  });
   // No `api`: auto, which picks JSON-2 on the 19.0 simulator and JSON-RPC on the 18.0 one.
-  const options = () => ({ baseUrl: sim.url, db: 'subscriptions', login: 'hub-bot', apiKey: { env: 'ODOO_API_KEY' }, allowHosts: ['127.0.0.1'] });
+  const options = () => ({
+    baseUrl: sim.url,
+    db: 'subscriptions',
+    login: 'hub-bot',
+    apiKey: { env: 'ODOO_API_KEY' },
+    allowHosts: ['127.0.0.1'],
+  });
   const order = (ref = 'subhub:stripe:sub_1:2025-12-24') => ({
     partner_id: 4711,
     client_order_ref: ref,
@@ -44,7 +52,11 @@ describe.each(['json2', 'jsonrpc'] as const)('Odoo connector against its simulat
 
   it('a draft purchase proposal is created once per origin and left unconfirmed', async () => {
     const a = odooConnector.createActions!(options(), deps());
-    const po = { partner_id: 4711, origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02', order_line: [[0, 0, { product_id: 301, product_qty: 216 }]] };
+    const po = {
+      partner_id: 4711,
+      origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02',
+      order_line: [[0, 0, { product_id: 301, product_qty: 216 }]],
+    };
     await a.createPurchaseProposal!(po, ctx);
     await a.createPurchaseProposal!(po, ctx);
     expect([...sim.models.get('purchase.order')!.values()].map((p) => p.state)).toEqual(['draft']);
@@ -52,22 +64,49 @@ describe.each(['json2', 'jsonrpc'] as const)('Odoo connector against its simulat
 
   it('purchaseOrders pulls ours in every state with their receipts; a draft the buyer deleted is gone from it', async () => {
     const a = odooConnector.createActions!(options(), deps());
-    const po = (origin: string) => ({ partner_id: 4711, origin, date_planned: '2026-01-12 00:00:00', order_line: [[0, 0, { product_id: 301, product_qty: 12 }]] });
+    const po = (origin: string) => ({
+      partner_id: 4711,
+      origin,
+      date_planned: '2026-01-12 00:00:00',
+      order_line: [[0, 0, { product_id: 301, product_qty: 12 }]],
+    });
     const kept = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02'), ctx)).externalId);
     const confirmed = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-250:AMS1:2026-01-02'), ctx)).externalId);
     const deleted = Number((await a.createPurchaseProposal!(po('subhub:reorder:COF-ESP-250:DUS1:2026-01-02'), ctx)).externalId);
     await a.createPurchaseProposal!(po('PO-by-hand'), ctx);
     // The buyer confirms one draft and deletes another in Odoo.
     const rpc = (method: string, ids: number[]) =>
-      fetch(`${sim.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: ['subscriptions', 2, 'odoo-api-key', 'purchase.order', method, [ids]] } }) }).then((r) => r.json());
+      fetch(`${sim.url}/jsonrpc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'call',
+          params: { service: 'object', method: 'execute_kw', args: ['subscriptions', 2, 'odoo-api-key', 'purchase.order', method, [ids]] },
+        }),
+      }).then((r) => r.json());
     await rpc('button_confirm', [confirmed]);
     await rpc('unlink', [deleted]);
     expect(await rpc('unlink', [confirmed])).toMatchObject({ error: { data: { name: 'odoo.exceptions.UserError' } } });
     const pulled: unknown[] = [];
     for await (const o of odooConnector.createPulls!(options(), deps()).purchaseOrders!()) pulled.push(o);
     expect(pulled).toEqual([
-      { id: kept, name: expect.any(String), origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02', state: 'draft', date_planned: '2026-01-12 00:00:00', receipt_status: false },
-      { id: confirmed, name: expect.any(String), origin: 'subhub:reorder:COF-ESP-250:AMS1:2026-01-02', state: 'purchase', date_planned: '2026-01-12 00:00:00', receipt_status: 'pending' },
+      {
+        id: kept,
+        name: expect.any(String),
+        origin: 'subhub:reorder:COF-ESP-1KG:AMS1:2026-01-02',
+        state: 'draft',
+        date_planned: '2026-01-12 00:00:00',
+        receipt_status: false,
+      },
+      {
+        id: confirmed,
+        name: expect.any(String),
+        origin: 'subhub:reorder:COF-ESP-250:AMS1:2026-01-02',
+        state: 'purchase',
+        date_planned: '2026-01-12 00:00:00',
+        receipt_status: 'pending',
+      },
     ]);
   });
 
@@ -77,18 +116,31 @@ describe.each(['json2', 'jsonrpc'] as const)('Odoo connector against its simulat
     expect(await a.flagPartner!(flag, ctx)).toEqual({ externalId: '4711' });
     await a.flagPartner!(flag, ctx);
     expect(sim.models.get('res.partner')!.get(4711)).toEqual({ id: 4711, name: 'Ana de Vries', comment: 'subhub: blacklisted' });
-    await expect(a.flagPartner!({ ...flag, id: 999 }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', message: expect.stringContaining('MissingError') });
+    await expect(a.flagPartner!({ ...flag, id: 999 }, ctx)).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+      message: expect.stringContaining('MissingError'),
+    });
     await expect(a.flagPartner!({ id: '4711', vals: {} }, ctx)).rejects.toMatchObject({ code: 'MAPPING_REQUIRED_MISSING' });
   });
 
   it('classifies Odoo errors: validation and access are permanent, server conflicts retryable', async () => {
     const a = odooConnector.createActions!(options(), deps());
-    await expect(a.createSaleOrder!({ ...order(), partner_id: 999 }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', message: expect.stringContaining('ValidationError') });
-    await expect(odooConnector.createActions!(options(), deps('wrong-key')).createSaleOrder!(order(), ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED' });
+    await expect(a.createSaleOrder!({ ...order(), partner_id: 999 }, ctx)).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+      message: expect.stringContaining('ValidationError'),
+    });
+    await expect(odooConnector.createActions!(options(), deps('wrong-key')).createSaleOrder!(order(), ctx)).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+    });
     sim.failNext(1);
     await expect(a.createSaleOrder!(order('other'), ctx)).rejects.toMatchObject({ code: 'DELIVERY_SERVER_ERROR', kind: 'retryable' });
-    await expect(a.createSaleOrder!({ ...order(), client_order_ref: '' }, ctx)).rejects.toMatchObject({ code: 'MAPPING_REQUIRED_MISSING', kind: 'bad_input' });
-    await expect(odooConnector.createActions!(options(), { resolveSecret: () => undefined }).createSaleOrder!(order(), ctx)).rejects.toMatchObject({ code: 'CONFIG_SECRET_MISSING' });
+    await expect(a.createSaleOrder!({ ...order(), client_order_ref: '' }, ctx)).rejects.toMatchObject({
+      code: 'MAPPING_REQUIRED_MISSING',
+      kind: 'bad_input',
+    });
+    await expect(
+      odooConnector.createActions!(options(), { resolveSecret: () => undefined }).createSaleOrder!(order(), ctx),
+    ).rejects.toMatchObject({ code: 'CONFIG_SECRET_MISSING' });
   });
 
   it('pulls stream open sale orders page by page', async () => {
@@ -113,7 +165,9 @@ describe('Odoo JSON-2 API on the wire', () => {
     sim.models.get('res.partner')!.set(4711, { id: 4711, name: 'Ana de Vries' });
   });
   afterEach(() => sim.close());
-  const deps = (key = 'odoo-api-key'): ConnectorDeps => ({ resolveSecret: (ref) => ('env' in ref && ref.env === 'ODOO_API_KEY' ? key : undefined) });
+  const deps = (key = 'odoo-api-key'): ConnectorDeps => ({
+    resolveSecret: (ref) => ('env' in ref && ref.env === 'ODOO_API_KEY' ? key : undefined),
+  });
 
   it('needs no login with api "json2" (JSON-RPC does), and carries every call over /json/2', async () => {
     const base = { baseUrl: sim.url, db: 'subscriptions', apiKey: { env: 'ODOO_API_KEY' }, allowHosts: ['127.0.0.1'] };
@@ -131,10 +185,22 @@ describe('Odoo JSON-2 API on the wire', () => {
     ]);
   });
 
-  it('reads Odoo\'s error bodies: a wrong key is 401 and a missing record 404 (permanent, no traceback in the message), a server conflict retryable', async () => {
-    const a = (key?: string) => odooConnector.createActions!({ baseUrl: sim.url, db: 'subscriptions', apiKey: { env: 'ODOO_API_KEY' }, api: 'json2', allowHosts: ['127.0.0.1'] }, deps(key));
-    await expect(a('wrong').flagPartner!({ id: 4711, vals: {} }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 401, message: 'Odoo werkzeug.exceptions.Unauthorized: Invalid apikey (HTTP 401)' });
-    await expect(a().flagPartner!({ id: 999, vals: {} }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 404, message: expect.stringContaining('odoo.exceptions.MissingError') });
+  it("reads Odoo's error bodies: a wrong key is 401 and a missing record 404 (permanent, no traceback in the message), a server conflict retryable", async () => {
+    const a = (key?: string) =>
+      odooConnector.createActions!(
+        { baseUrl: sim.url, db: 'subscriptions', apiKey: { env: 'ODOO_API_KEY' }, api: 'json2', allowHosts: ['127.0.0.1'] },
+        deps(key),
+      );
+    await expect(a('wrong').flagPartner!({ id: 4711, vals: {} }, ctx)).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+      status: 401,
+      message: 'Odoo werkzeug.exceptions.Unauthorized: Invalid apikey (HTTP 401)',
+    });
+    await expect(a().flagPartner!({ id: 999, vals: {} }, ctx)).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+      status: 404,
+      message: expect.stringContaining('odoo.exceptions.MissingError'),
+    });
     sim.failNext(1);
     await expect(a().flagPartner!({ id: 4711, vals: {} }, ctx)).rejects.toMatchObject({ code: 'DELIVERY_SERVER_ERROR', kind: 'retryable' });
     // The raw wire format: named parameters, bearer key, database header.

@@ -74,7 +74,18 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
       if (op === 'in') return Array.isArray(value) && value.includes(v);
       if (op === 'not in') return Array.isArray(value) && !value.includes(v);
       // =like: SQL LIKE on the whole value (% any run, _ one character), case-sensitive.
-      if (op === '=like') return typeof v === 'string' && typeof value === 'string' && new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's').test(v);
+      if (op === '=like')
+        return (
+          typeof v === 'string' &&
+          typeof value === 'string' &&
+          new RegExp(
+            `^${value
+              .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+              .replace(/%/g, '.*')
+              .replace(/_/g, '.')}$`,
+            's',
+          ).test(v)
+        );
       throw new OdooError('builtins.ValueError', `Invalid domain operator ${op}`);
     });
   const search = (model: string, domain: Domain, kw: Record<string, unknown>) => {
@@ -83,21 +94,27 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
     const limit = kw.limit === undefined || kw.limit === false ? rows.length : Number(kw.limit);
     return rows.slice(offset, offset + limit);
   };
-  const pick = (row: Row, fields?: unknown) => (Array.isArray(fields) && fields.length > 0 ? Object.fromEntries([['id', row.id], ...fields.map((f) => [f, row[f] ?? false])]) : { ...row });
+  const pick = (row: Row, fields?: unknown) =>
+    Array.isArray(fields) && fields.length > 0
+      ? Object.fromEntries([['id', row.id], ...fields.map((f) => [f, row[f] ?? false])])
+      : { ...row };
   const create = (model: string, vals: Record<string, unknown>): number => {
     const id = nextId++;
     const row: Row = { ...vals, id };
     if (model === 'sale.order' || model === 'purchase.order') {
       const partner = vals.partner_id;
-      if (typeof partner !== 'number' || !table('res.partner').has(partner)) throw new OdooError('odoo.exceptions.ValidationError', `The partner ${String(partner)} does not exist.`);
+      if (typeof partner !== 'number' || !table('res.partner').has(partner))
+        throw new OdooError('odoo.exceptions.ValidationError', `The partner ${String(partner)} does not exist.`);
       row.state = 'draft';
       row.name = `${model === 'sale.order' ? 'S' : 'P'}${String(id).padStart(5, '0')}`;
       const lineModel = `${model}.line`;
       const lines = Array.isArray(vals.order_line) ? (vals.order_line as unknown[]) : [];
       row.order_line = lines.map((cmd) => {
-        if (!Array.isArray(cmd) || cmd[0] !== 0) throw new OdooError('odoo.exceptions.ValidationError', 'Only [0, 0, values] line commands are simulated');
+        if (!Array.isArray(cmd) || cmd[0] !== 0)
+          throw new OdooError('odoo.exceptions.ValidationError', 'Only [0, 0, values] line commands are simulated');
         const lv = cmd[2] as Record<string, unknown>;
-        if (typeof lv.product_id !== 'number' || !table('product.product').has(lv.product_id)) throw new OdooError('odoo.exceptions.ValidationError', `The product ${String(lv.product_id)} does not exist.`);
+        if (typeof lv.product_id !== 'number' || !table('product.product').has(lv.product_id))
+          throw new OdooError('odoo.exceptions.ValidationError', `The product ${String(lv.product_id)} does not exist.`);
         return create(lineModel, { ...lv, order_id: id });
       });
     }
@@ -106,8 +123,19 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
   };
   /** JSON-RPC's execute_kw (positional arguments, then keyword arguments) as the named parameters of JSON-2. */
   const named = (method: string, args: unknown[], kw: Record<string, unknown>): Record<string, unknown> => {
-    const first: Record<string, string> = { search: 'domain', search_count: 'domain', search_read: 'domain', create: 'vals_list', fields_get: 'allfields' };
-    if (first[method]) return { ...(args.length > 0 ? { [first[method]]: args[0] } : {}), ...(args.length > 1 && method === 'search_read' ? { fields: args[1] } : {}), ...kw };
+    const first: Record<string, string> = {
+      search: 'domain',
+      search_count: 'domain',
+      search_read: 'domain',
+      create: 'vals_list',
+      fields_get: 'allfields',
+    };
+    if (first[method])
+      return {
+        ...(args.length > 0 ? { [first[method]]: args[0] } : {}),
+        ...(args.length > 1 && method === 'search_read' ? { fields: args[1] } : {}),
+        ...kw,
+      };
     return { ids: args[0], ...(args.length > 1 ? { [method === 'read' ? 'fields' : 'vals']: args[1] } : {}), ...kw };
   };
   const execute = (model: string, method: string, p: Record<string, unknown>, api: 'jsonrpc' | 'json2'): unknown => {
@@ -120,14 +148,24 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
       case 'search_read':
         return search(model, (p.domain ?? []) as Domain, p).map((r) => pick(r, p.fields));
       case 'read':
-        return (p.ids as number[]).map((id) => table(model).get(id)).filter(Boolean).map((r) => pick(r!, p.fields));
+        return (p.ids as number[])
+          .map((id) => table(model).get(id))
+          .filter(Boolean)
+          .map((r) => pick(r!, p.fields));
       case 'create': {
         const vals = p.vals_list;
-        return Array.isArray(vals) ? vals.map((v) => create(model, v as Record<string, unknown>)) : create(model, vals as Record<string, unknown>);
+        return Array.isArray(vals)
+          ? vals.map((v) => create(model, v as Record<string, unknown>))
+          : create(model, vals as Record<string, unknown>);
       }
       case 'fields_get': {
         // Only what the hub asks: whether purchase.order tracks receipts (Odoo 16+ with purchase_stock).
-        const known: Record<string, Record<string, unknown>> = model === 'purchase.order' ? { receipt_status: { type: 'selection', string: 'Receipt Status' }, date_planned: { type: 'datetime', string: 'Expected Arrival' } } : {};
+        const known: Record<string, Record<string, unknown>> = model === 'purchase.order'
+          ? {
+              receipt_status: { type: 'selection', string: 'Receipt Status' },
+              date_planned: { type: 'datetime', string: 'Expected Arrival' },
+            }
+          : {};
         const wanted = Array.isArray(p.allfields) ? (p.allfields as string[]) : Object.keys(known);
         return Object.fromEntries(wanted.filter((f) => known[f]).map((f) => [f, known[f]]));
       }
@@ -135,7 +173,8 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
         // Odoo deletes draft or cancelled purchase orders only.
         for (const id of (p.ids ?? []) as number[]) {
           const r = table(model).get(id);
-          if (model === 'purchase.order' && r && r.state !== 'draft' && r.state !== 'cancel') throw new OdooError('odoo.exceptions.UserError', 'In order to delete a purchase order, you must cancel it first.');
+          if (model === 'purchase.order' && r && r.state !== 'draft' && r.state !== 'cancel')
+            throw new OdooError('odoo.exceptions.UserError', 'In order to delete a purchase order, you must cancel it first.');
           table(model).delete(id);
         }
         return true;
@@ -143,7 +182,11 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
       case 'write': {
         const ids = (p.ids ?? []) as number[];
         const missing = ids.filter((id) => !table(model).has(id));
-        if (missing.length > 0) throw new OdooError('odoo.exceptions.MissingError', `Record does not exist or has been deleted.\n(Record: ${model}(${missing.join(', ')}), User: 2)`);
+        if (missing.length > 0)
+          throw new OdooError(
+            'odoo.exceptions.MissingError',
+            `Record does not exist or has been deleted.\n(Record: ${model}(${missing.join(', ')}), User: 2)`,
+          );
         for (const id of ids) Object.assign(table(model).get(id)!, p.vals);
         return true;
       }
@@ -175,26 +218,46 @@ export async function startOdooSimulator(port = 0, options: OdooSimulatorOptions
         throw new OdooError('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update');
       }
       const args = params?.args ?? [];
-      if (params?.service === 'common' && params.method === 'version') return reply({ server_version: serie, server_serie: serie, protocol_version: 1 });
-      if (params?.service === 'common' && params.method === 'authenticate') return reply(args[0] === db && args[1] === login && args[2] === apiKey ? UID : false);
+      if (params?.service === 'common' && params.method === 'version')
+        return reply({ server_version: serie, server_serie: serie, protocol_version: 1 });
+      if (params?.service === 'common' && params.method === 'authenticate')
+        return reply(args[0] === db && args[1] === login && args[2] === apiKey ? UID : false);
       if (params?.service === 'object' && params.method === 'execute_kw') {
-        const [d, uid, key, model, method, positional, kw] = args as [string, number, string, string, string, unknown[], Record<string, unknown>?];
+        const [d, uid, key, model, method, positional, kw] = args as [
+          string,
+          number,
+          string,
+          string,
+          string,
+          unknown[],
+          Record<string, unknown>?,
+        ];
         if (d !== db || uid !== UID || key !== apiKey) throw new OdooError('odoo.exceptions.AccessDenied', 'Access Denied');
         return reply(execute(model, method, named(method, positional ?? [], kw ?? {}), 'jsonrpc'));
       }
       throw new OdooError('werkzeug.exceptions.NotFound', `unknown service ${params?.service}.${params?.method}`);
     } catch (e) {
       const err = e instanceof OdooError ? e : new OdooError('builtins.Exception', String(e));
-      res.json({ jsonrpc: '2.0', id, error: { code: 200, message: 'Odoo Server Error', data: { name: err.odooName, message: err.message, arguments: [err.message], debug: '' } } });
+      res.json({
+        jsonrpc: '2.0',
+        id,
+        error: {
+          code: 200,
+          message: 'Odoo Server Error',
+          data: { name: err.odooName, message: err.message, arguments: [err.message], debug: '' },
+        },
+      });
     }
   });
   // JSON-2: one model method per request, named parameters in the body, the API key as bearer token.
   app.post('/json/2/:model/:method', (req, res) => {
-    const fail = (status: number, err: OdooError) => res.status(status).json({ name: err.odooName, message: err.message, arguments: [err.message, status], context: {}, debug: '' });
+    const fail = (status: number, err: OdooError) =>
+      res.status(status).json({ name: err.odooName, message: err.message, arguments: [err.message, status], context: {}, debug: '' });
     const auth = /^bearer (.+)$/i.exec(req.header('authorization') ?? '')?.[1];
     if (auth !== apiKey) return void fail(401, new OdooError('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
     const database = req.header('x-odoo-database');
-    if (database !== undefined && database !== db) return void fail(404, new OdooError('werkzeug.exceptions.NotFound', `database ${database} not found`));
+    if (database !== undefined && database !== db)
+      return void fail(404, new OdooError('werkzeug.exceptions.NotFound', `database ${database} not found`));
     try {
       if (failures > 0) {
         failures--;

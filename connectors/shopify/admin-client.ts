@@ -90,7 +90,10 @@ export class ShopifyAdmin {
     this.#refill();
     const ahead = this.#queue.reduce((sum, w) => sum + w.cost, 0);
     const waitMs = Math.ceil(((ahead + cost - this.#bucket.available) / this.#bucket.restoreRate) * 1000);
-    if (waitMs > timeoutMs) throw new DeliveryError('DELIVERY_RATE_LIMITED', `Shopify cost bucket needs ${waitMs} ms to cover ${cost} points`, { retryAfterMs: waitMs });
+    if (waitMs > timeoutMs)
+      throw new DeliveryError('DELIVERY_RATE_LIMITED', `Shopify cost bucket needs ${waitMs} ms to cover ${cost} points`, {
+        retryAfterMs: waitMs,
+      });
     await new Promise<void>((go) => {
       this.#queue.push({ cost, go });
       this.#pump();
@@ -124,7 +127,20 @@ export class ShopifyAdmin {
 
   async #send<T>(query: string, variables: Record<string, unknown>, expectedCost: number): Promise<T> {
     const b = this.#bucket;
-    let res: { data?: T; errors?: { message?: string; graphQLErrors?: Array<{ message?: string; extensions?: { code?: string } }>; networkStatusCode?: number }; extensions?: { cost?: { requestedQueryCost: number; throttleStatus: { currentlyAvailable: number; restoreRate: number; maximumAvailable?: number } } } };
+    let res: {
+      data?: T;
+      errors?: {
+        message?: string;
+        graphQLErrors?: Array<{ message?: string; extensions?: { code?: string } }>;
+        networkStatusCode?: number;
+      };
+      extensions?: {
+        cost?: {
+          requestedQueryCost: number;
+          throttleStatus: { currentlyAvailable: number; restoreRate: number; maximumAvailable?: number };
+        };
+      };
+    };
     try {
       res = (await this.#client.request(query, { variables, retries: 0 })) as typeof res;
     } catch (e) {
@@ -146,7 +162,9 @@ export class ShopifyAdmin {
     const codes = (res.errors?.graphQLErrors ?? []).map((g) => g.extensions?.code);
     if (codes.includes('THROTTLED')) {
       const needed = res.extensions?.cost?.requestedQueryCost ?? expectedCost;
-      throw new DeliveryError('DELIVERY_RATE_LIMITED', 'Shopify answered THROTTLED', { retryAfterMs: Math.max(1, Math.ceil(((needed - b.available) / b.restoreRate) * 1000)) });
+      throw new DeliveryError('DELIVERY_RATE_LIMITED', 'Shopify answered THROTTLED', {
+        retryAfterMs: Math.max(1, Math.ceil(((needed - b.available) / b.restoreRate) * 1000)),
+      });
     }
     if (res.errors) throw classify(res.errors);
     return res.data as T;
@@ -160,6 +178,7 @@ function classify(e: unknown): DeliveryError {
   if (status === 429) return new DeliveryError('DELIVERY_RATE_LIMITED', message, { status });
   if (status !== undefined && status >= 500) return new DeliveryError('DELIVERY_SERVER_ERROR', message, { status });
   if (status !== undefined && status >= 400) return new DeliveryError('DELIVERY_REJECTED', message, { status });
-  if (status === undefined && !(e as { graphQLErrors?: unknown }).graphQLErrors) return new DeliveryError('DELIVERY_NETWORK', message, { cause: e });
+  if (status === undefined && !(e as { graphQLErrors?: unknown }).graphQLErrors)
+    return new DeliveryError('DELIVERY_NETWORK', message, { cause: e });
   return new DeliveryError('DELIVERY_REJECTED', message, { status });
 }

@@ -1,4 +1,13 @@
-import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, type Action, type ActionResult, type SecretRef } from '../../src/sdk';
+import {
+  defineConnector,
+  DeliveryError,
+  outboundUrlCheck,
+  PullPacer,
+  SECRET_REF_SCHEMA,
+  type Action,
+  type ActionResult,
+  type SecretRef,
+} from '../../src/sdk';
 import { ShopifyAdmin } from './admin-client';
 
 interface ShopifyOptions {
@@ -49,17 +58,30 @@ export const shopifyConnector = defineConnector({
   },
   createActions(raw, deps) {
     const admin = adminOf(raw as unknown as ShopifyOptions, deps.resolveSecret);
-    const tag = (query: string, field: string): Action => async (p, ctx) => {
-      const { customerId, tags } = (p ?? {}) as { customerId?: string; tags?: string[] };
-      if (typeof customerId !== 'string' || !Array.isArray(tags)) throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "customerId" and "tags"');
-      const data = await admin().request<Record<string, { userErrors: Array<{ message: string }> }>>(query, { id: customerId, tags }, 10, ctx.timeoutMs);
-      return userErrorsOrOk(data[field]?.userErrors ?? [], customerId);
-    };
+    const tag =
+      (query: string, field: string): Action =>
+      async (p, ctx) => {
+        const { customerId, tags } = (p ?? {}) as { customerId?: string; tags?: string[] };
+        if (typeof customerId !== 'string' || !Array.isArray(tags))
+          throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "customerId" and "tags"');
+        const data = await admin().request<Record<string, { userErrors: Array<{ message: string }> }>>(
+          query,
+          { id: customerId, tags },
+          10,
+          ctx.timeoutMs,
+        );
+        return userErrorsOrOk(data[field]?.userErrors ?? [], customerId);
+      };
     return {
       moveInventoryQuantities: async (p, ctx) => {
         const { input, idempotencyKey } = (p ?? {}) as { input?: unknown; idempotencyKey?: string };
         if (!input) throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "input"');
-        const data = await admin().request<{ inventoryMoveQuantities: { userErrors: Array<{ message: string; code?: string }> } }>(MOVE, { input, idempotencyKey: idempotencyKey ?? ctx.idempotencyKey }, 10, ctx.timeoutMs);
+        const data = await admin().request<{ inventoryMoveQuantities: { userErrors: Array<{ message: string; code?: string }> } }>(
+          MOVE,
+          { input, idempotencyKey: idempotencyKey ?? ctx.idempotencyKey },
+          10,
+          ctx.timeoutMs,
+        );
         return userErrorsOrOk(data.inventoryMoveQuantities.userErrors, undefined);
       },
       tagCustomer: tag(TAGS_ADD, 'tagsAdd'),
@@ -74,7 +96,11 @@ export const shopifyConnector = defineConnector({
         const data = await pacer.page(() =>
           admin().request<{ inventoryItem: { inventoryLevel: { quantities: unknown[] } | null } | null }>(
             LEVELS,
-            { inventoryItemId: params.inventoryItemId, locationId: params.locationId, names: (params.names ?? 'available,reserved,on_hand').split(',') },
+            {
+              inventoryItemId: params.inventoryItemId,
+              locationId: params.locationId,
+              names: (params.names ?? 'available,reserved,on_hand').split(','),
+            },
             4,
             10_000,
           ),
@@ -86,7 +112,11 @@ export const shopifyConnector = defineConnector({
 });
 
 function userErrorsOrOk(errors: Array<{ message: string; code?: string }>, externalId: string | undefined): ActionResult {
-  if (errors.length > 0) throw new DeliveryError('DELIVERY_REJECTED', `Shopify user errors: ${errors.map((e) => `${e.code ?? ''} ${e.message}`.trim()).join('; ')}`);
+  if (errors.length > 0)
+    throw new DeliveryError(
+      'DELIVERY_REJECTED',
+      `Shopify user errors: ${errors.map((e) => `${e.code ?? ''} ${e.message}`.trim()).join('; ')}`,
+    );
   return externalId ? { externalId } : {};
 }
 
@@ -95,7 +125,11 @@ function adminOf(o: ShopifyOptions, resolveSecret: (ref: SecretRef) => string | 
   return () => {
     if (admin) return admin;
     const token = o.accessToken ? resolveSecret(o.accessToken) : undefined;
-    if (!o.shop || token === undefined) throw new DeliveryError('CONFIG_SECRET_MISSING', 'the Shopify connector needs options.shop and a set options.accessToken for Admin API actions');
+    if (!o.shop || token === undefined)
+      throw new DeliveryError(
+        'CONFIG_SECRET_MISSING',
+        'the Shopify connector needs options.shop and a set options.accessToken for Admin API actions',
+      );
     return (admin = new ShopifyAdmin(o.shop, token, o.endpoint));
   };
 }

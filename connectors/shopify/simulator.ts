@@ -37,7 +37,11 @@ export interface ShopifySimulator {
 const MUTATION_COST = 10;
 const QUERY_COST = 4;
 
-export async function startShopifySimulator(port = 0, options: ShopifySimulatorOptions = {}, host = '127.0.0.1'): Promise<ShopifySimulator> {
+export async function startShopifySimulator(
+  port = 0,
+  options: ShopifySimulatorOptions = {},
+  host = '127.0.0.1',
+): Promise<ShopifySimulator> {
   const token = options.accessToken ?? 'shpat_simulator';
   const max = options.maximumAvailable ?? 1000;
   const rate = options.restoreRate ?? 100;
@@ -63,16 +67,32 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
   const moveQuantities = (input: { reason?: string; referenceDocumentUri?: string; changes?: Array<Record<string, unknown>> }) => {
     const userErrors: Array<{ field: string[]; message: string; code: string }> = [];
     const changes = input.changes ?? [];
-    if (!input.referenceDocumentUri) userErrors.push({ field: ['input', 'referenceDocumentUri'], message: 'is required', code: 'INVALID_REFERENCE_DOCUMENT' });
+    if (!input.referenceDocumentUri)
+      userErrors.push({ field: ['input', 'referenceDocumentUri'], message: 'is required', code: 'INVALID_REFERENCE_DOCUMENT' });
     changes.forEach((c, i) => {
       for (const side of ['from', 'to'] as const) {
-        const t = c[side] as { name?: string; ledgerDocumentUri?: string | null; locationId?: string; changeFromQuantity?: number | null } | undefined;
+        const t = c[side] as
+          { name?: string; ledgerDocumentUri?: string | null; locationId?: string; changeFromQuantity?: number | null } | undefined;
         if (!t) continue;
-        if (t.name === 'available' && t.ledgerDocumentUri) userErrors.push({ field: ['input', 'changes', String(i), side, 'ledgerDocumentUri'], message: 'is not allowed for available', code: 'INVALID_QUANTITY_DOCUMENT' });
-        if (t.name !== 'available' && !t.ledgerDocumentUri) userErrors.push({ field: ['input', 'changes', String(i), side, 'ledgerDocumentUri'], message: 'is required', code: 'INVALID_QUANTITY_DOCUMENT' });
+        if (t.name === 'available' && t.ledgerDocumentUri)
+          userErrors.push({
+            field: ['input', 'changes', String(i), side, 'ledgerDocumentUri'],
+            message: 'is not allowed for available',
+            code: 'INVALID_QUANTITY_DOCUMENT',
+          });
+        if (t.name !== 'available' && !t.ledgerDocumentUri)
+          userErrors.push({
+            field: ['input', 'changes', String(i), side, 'ledgerDocumentUri'],
+            message: 'is required',
+            code: 'INVALID_QUANTITY_DOCUMENT',
+          });
         const k = `${String(c.inventoryItemId)}|${t.locationId}|${t.name}`;
         if (t.changeFromQuantity !== null && t.changeFromQuantity !== undefined && t.changeFromQuantity !== (quantities.get(k) ?? 0)) {
-          userErrors.push({ field: ['input', 'changes', String(i), side, 'changeFromQuantity'], message: 'The quantity changed', code: 'CHANGE_FROM_QUANTITY_STALE' });
+          userErrors.push({
+            field: ['input', 'changes', String(i), side, 'changeFromQuantity'],
+            message: 'The quantity changed',
+            code: 'CHANGE_FROM_QUANTITY_STALE',
+          });
         }
       }
     });
@@ -87,24 +107,41 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
       quantities.set(tk, (quantities.get(tk) ?? 0) + q);
     }
     state.applied++;
-    return { inventoryAdjustmentGroup: { reason: input.reason, referenceDocumentUri: input.referenceDocumentUri, changes: changes.map((c) => ({ quantityAfterChange: null, delta: c.quantity })) }, userErrors: [] };
+    return {
+      inventoryAdjustmentGroup: {
+        reason: input.reason,
+        referenceDocumentUri: input.referenceDocumentUri,
+        changes: changes.map((c) => ({ quantityAfterChange: null, delta: c.quantity })),
+      },
+      userErrors: [],
+    };
   };
 
   const app = express();
   // Too many requests, Shopify's way: a 200 with a THROTTLED error and the bucket's state.
-  const kit = simulatorKit('shopify', options, (res) =>
-    void res.json({ errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: cost(QUERY_COST, 0) } }),
+  const kit = simulatorKit(
+    'shopify',
+    options,
+    (res) =>
+      void res.json({
+        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        extensions: { cost: cost(QUERY_COST, 0) },
+      }),
   );
   app.use(kit.handler);
   app.use(express.json({ limit: '1mb' }));
   app.post('/admin/api/:version/graphql.json', (req, res) => {
-    if (req.header('x-shopify-access-token') !== token) return void res.status(401).json({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+    if (req.header('x-shopify-access-token') !== token)
+      return void res.status(401).json({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
     const { query = '', variables = {} } = req.body as { query?: string; variables?: Record<string, unknown> };
     const isMutation = /^\s*mutation\b/.test(query);
     const requested = isMutation ? MUTATION_COST : QUERY_COST;
     refill();
     if (available < requested) {
-      return void res.json({ errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: cost(requested, 0) } });
+      return void res.json({
+        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        extensions: { cost: cost(requested, 0) },
+      });
     }
     available -= requested;
     const key = /@idempotent\(key:\s*\$(\w+)\)/.exec(query)?.[1];
@@ -130,9 +167,17 @@ export async function startShopifySimulator(port = 0, options: ShopifySimulatorO
       const item = String(variables.inventoryItemId);
       const location = String(variables.locationId);
       const names = (variables.names as string[]) ?? ['available', 'reserved', 'on_hand'];
-      data = { inventoryItem: { id: item, inventoryLevel: { quantities: names.map((name) => ({ name, quantity: quantities.get(`${item}|${location}|${name}`) ?? 0 })) } } };
+      data = {
+        inventoryItem: {
+          id: item,
+          inventoryLevel: { quantities: names.map((name) => ({ name, quantity: quantities.get(`${item}|${location}|${name}`) ?? 0 })) },
+        },
+      };
     } else {
-      return void res.json({ errors: [{ message: 'The simulator does not know this operation', extensions: { code: 'UNKNOWN_OPERATION' } }], extensions: { cost: cost(requested, requested) } });
+      return void res.json({
+        errors: [{ message: 'The simulator does not know this operation', extensions: { code: 'UNKNOWN_OPERATION' } }],
+        extensions: { cost: cost(requested, requested) },
+      });
     }
     res.json({ data, extensions: { cost: cost(requested, requested) } });
   });

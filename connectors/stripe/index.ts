@@ -1,5 +1,14 @@
 import Stripe from 'stripe';
-import { defineConnector, DeliveryError, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA, targetAgents, type ActionResult, type SecretRef } from '../../src/sdk';
+import {
+  defineConnector,
+  DeliveryError,
+  outboundUrlCheck,
+  PullPacer,
+  SECRET_REF_SCHEMA,
+  targetAgents,
+  type ActionResult,
+  type SecretRef,
+} from '../../src/sdk';
 
 interface StripeOptions {
   /** Needed for actions and pulls only (webhooks need the webhook secret). */
@@ -29,7 +38,11 @@ export const stripeConnector = defineConnector({
       apiKey: SECRET_REF_SCHEMA,
       api: {
         type: 'object',
-        properties: { host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, protocol: { enum: ['http', 'https'] } },
+        properties: {
+          host: { type: 'string', minLength: 1 },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+          protocol: { enum: ['http', 'https'] },
+        },
         required: ['host'],
         additionalProperties: false,
       },
@@ -49,7 +62,9 @@ export const stripeConnector = defineConnector({
       if (typeof v !== 'string' || v === '') throw new DeliveryError('MAPPING_REQUIRED_MISSING', `the payload needs "${name}"`);
       return v;
     };
-    const call = async (fn: (s: Stripe) => Promise<{ id: string; url?: string | null; hosted_invoice_url?: string | null }>): Promise<ActionResult> => {
+    const call = async (
+      fn: (s: Stripe) => Promise<{ id: string; url?: string | null; hosted_invoice_url?: string | null }>,
+    ): Promise<ActionResult> => {
       try {
         const r = await fn(client());
         return { externalId: r.url ?? r.hosted_invoice_url ?? r.id };
@@ -61,7 +76,11 @@ export const stripeConnector = defineConnector({
       createPortalSession: (p, ctx) =>
         call((s) =>
           s.billingPortal.sessions.create(
-            { customer: field(p, 'customer'), return_url: (p as { returnUrl?: string }).returnUrl, flow_data: { type: 'payment_method_update' } },
+            {
+              customer: field(p, 'customer'),
+              return_url: (p as { returnUrl?: string }).returnUrl,
+              flow_data: { type: 'payment_method_update' },
+            },
             { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
           ),
         ),
@@ -69,19 +88,36 @@ export const stripeConnector = defineConnector({
         const invoice = field(p, 'invoice');
         const r = await call((s) => s.invoices.retrieve(invoice, {}, { timeout: ctx.timeoutMs }));
         // A draft, or an invoice paid out of band, has no hosted page: no link to send.
-        if (!r.externalId?.startsWith('https://')) throw new DeliveryError('DELIVERY_NO_RESULT', `Stripe invoice ${invoice} has no hosted_invoice_url: no pay link to send`);
+        if (!r.externalId?.startsWith('https://'))
+          throw new DeliveryError('DELIVERY_NO_RESULT', `Stripe invoice ${invoice} has no hosted_invoice_url: no pay link to send`);
         return r;
       },
       pauseCollection: async (p, ctx) => {
         const pause = pauseCollectionOf(p);
-        return call((s) => s.subscriptions.update(field(p, 'subscription'), { pause_collection: pause }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs }));
+        return call((s) =>
+          s.subscriptions.update(
+            field(p, 'subscription'),
+            { pause_collection: pause },
+            { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
+          ),
+        );
       },
       resumeCollection: (p, ctx) =>
-        call((s) => s.subscriptions.update(field(p, 'subscription'), { pause_collection: '' }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs })),
+        call((s) =>
+          s.subscriptions.update(
+            field(p, 'subscription'),
+            { pause_collection: '' },
+            { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
+          ),
+        ),
       cancel: (p, ctx) =>
         call((s) =>
           (p as { atPeriodEnd?: boolean }).atPeriodEnd
-            ? s.subscriptions.update(field(p, 'subscription'), { cancel_at_period_end: true }, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs })
+            ? s.subscriptions.update(
+                field(p, 'subscription'),
+                { cancel_at_period_end: true },
+                { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs },
+              )
             : s.subscriptions.cancel(field(p, 'subscription'), {}, { idempotencyKey: ctx.idempotencyKey, timeout: ctx.timeoutMs }),
         ),
     };
@@ -136,11 +172,15 @@ const PAUSE_BEHAVIORS = ['keep_as_draft', 'mark_uncollectible', 'void'] as const
 function pauseCollectionOf(p: unknown): Stripe.SubscriptionUpdateParams.PauseCollection {
   const { behavior = 'void', resumesAt } = (p ?? {}) as { behavior?: unknown; resumesAt?: unknown };
   if (!PAUSE_BEHAVIORS.includes(behavior as 'void')) {
-    throw new DeliveryError('DELIVERY_INPUT_INVALID', `pause_collection.behavior must be one of ${PAUSE_BEHAVIORS.join(', ')}; got ${JSON.stringify(behavior)}`);
+    throw new DeliveryError(
+      'DELIVERY_INPUT_INVALID',
+      `pause_collection.behavior must be one of ${PAUSE_BEHAVIORS.join(', ')}; got ${JSON.stringify(behavior)}`,
+    );
   }
   if (resumesAt === undefined || resumesAt === null) return { behavior: behavior as 'void' };
   const at = typeof resumesAt === 'string' ? Date.parse(resumesAt) : NaN;
-  if (!Number.isFinite(at)) throw new DeliveryError('DELIVERY_INPUT_INVALID', `resumesAt must be an ISO 8601 time; got ${JSON.stringify(resumesAt)}`);
+  if (!Number.isFinite(at))
+    throw new DeliveryError('DELIVERY_INPUT_INVALID', `resumesAt must be an ISO 8601 time; got ${JSON.stringify(resumesAt)}`);
   return { behavior: behavior as 'void', resumes_at: Math.floor(at / 1000) };
 }
 
@@ -158,16 +198,24 @@ const BASIL = '2025-03-31';
  * error, else the newest); before, the PaymentIntent whose id the invoice carries. `undefined` when
  * the event already carries it expanded, or has no invoice (then no client is made: no API key is needed). Mappings read `enrichment.payment_intent`.
  */
-async function failedPaymentOf(event: StripeEvent, client: () => Stripe, timeout: number): Promise<{ payment_intent: Stripe.PaymentIntent | null } | undefined> {
+async function failedPaymentOf(
+  event: StripeEvent,
+  client: () => Stripe,
+  timeout: number,
+): Promise<{ payment_intent: Stripe.PaymentIntent | null } | undefined> {
   const inv = event.data?.object;
   if (!inv?.id) return undefined;
-  if (typeof inv.payment_intent === 'string') return { payment_intent: await client().paymentIntents.retrieve(inv.payment_intent, {}, { timeout }) };
+  if (typeof inv.payment_intent === 'string')
+    return { payment_intent: await client().paymentIntents.retrieve(inv.payment_intent, {}, { timeout }) };
   const listed = (inv.payments as { data?: Array<{ payment?: { payment_intent?: unknown } }> } | undefined)?.data ?? [];
-  if (inv.payment_intent != null || listed.some((x) => typeof x.payment?.payment_intent === 'object' && x.payment.payment_intent !== null)) return undefined;
+  if (inv.payment_intent != null || listed.some((x) => typeof x.payment?.payment_intent === 'object' && x.payment.payment_intent !== null))
+    return undefined;
   // Before basil an invoice without a PaymentIntent id has none to read.
   if ((event.api_version ?? '') < BASIL && 'payment_intent' in inv) return undefined;
   const full = await client().invoices.retrieve(inv.id, { expand: ['payments.data.payment.payment_intent'] }, { timeout });
-  const intents = (full.payments?.data ?? []).map((x) => x.payment.payment_intent).filter((pi): pi is Stripe.PaymentIntent => typeof pi === 'object' && pi !== null);
+  const intents = (full.payments?.data ?? [])
+    .map((x) => x.payment.payment_intent)
+    .filter((pi): pi is Stripe.PaymentIntent => typeof pi === 'object' && pi !== null);
   return { payment_intent: intents.find((pi) => pi.last_payment_error) ?? intents[0] ?? null };
 }
 
@@ -202,8 +250,13 @@ function classify(e: unknown): DeliveryError {
   if (err.type === 'StripeConnectionError') return new DeliveryError('DELIVERY_NETWORK', message, { cause: e });
   if (err.statusCode === 429 || err.type === 'StripeRateLimitError') {
     const after = Number(err.headers?.['retry-after']);
-    return new DeliveryError('DELIVERY_RATE_LIMITED', message, { status: 429, retryAfterMs: Number.isFinite(after) ? after * 1000 : undefined, cause: e });
+    return new DeliveryError('DELIVERY_RATE_LIMITED', message, {
+      status: 429,
+      retryAfterMs: Number.isFinite(after) ? after * 1000 : undefined,
+      cause: e,
+    });
   }
-  if ((err.statusCode ?? 0) >= 500 || err.type === 'StripeAPIError') return new DeliveryError('DELIVERY_SERVER_ERROR', message, { status: err.statusCode, cause: e });
+  if ((err.statusCode ?? 0) >= 500 || err.type === 'StripeAPIError')
+    return new DeliveryError('DELIVERY_SERVER_ERROR', message, { status: err.statusCode, cause: e });
   return new DeliveryError('DELIVERY_REJECTED', message, { status: err.statusCode, cause: e });
 }

@@ -13,7 +13,11 @@ export const SIM_API_VERSION: string = Stripe.API_VERSION;
 
 export type Obj = Record<string, unknown> & { id: string };
 
-export function renderCustomer(id: string, created: number, p: { email?: unknown; name?: unknown; description?: unknown; metadata?: unknown; phone?: unknown }): Obj {
+export function renderCustomer(
+  id: string,
+  created: number,
+  p: { email?: unknown; name?: unknown; description?: unknown; metadata?: unknown; phone?: unknown },
+): Obj {
   return {
     id,
     object: 'customer',
@@ -64,7 +68,14 @@ export function renderPrice(id: string, created: number, p: PriceInput): Obj {
     metadata: p.metadata ?? {},
     nickname: p.nickname ?? null,
     product: p.product,
-    recurring: p.recurring ? { interval: p.recurring.interval, interval_count: p.recurring.interval_count, meter: null, usage_type: p.recurring.usage_type ?? 'licensed' } : null,
+    recurring: p.recurring
+      ? {
+          interval: p.recurring.interval,
+          interval_count: p.recurring.interval_count,
+          meter: null,
+          usage_type: p.recurring.usage_type ?? 'licensed',
+        }
+      : null,
     tax_behavior: 'unspecified',
     tiers_mode: null,
     transform_quantity: null,
@@ -173,7 +184,11 @@ export function setPeriod(sub: Obj, start: number, end: number): void {
   }
 }
 
-export function cancellation(reason: string | null, feedback: string | null = null, comment: string | null = null): Record<string, unknown> {
+export function cancellation(
+  reason: string | null,
+  feedback: string | null = null,
+  comment: string | null = null,
+): Record<string, unknown> {
   return { comment, feedback, reason };
 }
 
@@ -257,12 +272,22 @@ export function renderInvoice(i: InvoiceInput): Obj {
         metadata: {},
         parent: {
           invoice_item_details: null,
-          subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: i.subscription.id, subscription_item: it.id },
+          subscription_item_details: {
+            invoice_item: null,
+            proration: false,
+            proration_details: { credited_items: null },
+            subscription: i.subscription.id,
+            subscription_item: it.id,
+          },
           type: 'subscription_item_details',
         },
         period: { end: period.end, start: period.start },
         pretax_credit_amounts: [],
-        pricing: { price_details: { price: it.price.id, product: it.price.product }, type: 'price_details', unit_amount_decimal: it.price.unit_amount_decimal ?? null },
+        pricing: {
+          price_details: { price: it.price.id, product: it.price.product },
+          type: 'price_details',
+          unit_amount_decimal: it.price.unit_amount_decimal ?? null,
+        },
         quantity: it.quantity,
         subscription: i.subscription.id,
         taxes: [],
@@ -355,18 +380,31 @@ export function renderInvoicePayment(id: string, inv: Obj, paymentIntent: string
 }
 
 /** Period boundary number `k` from the anchor: calendar months and years keep the anchor's day, clamped to the month's last day (Stripe's rule: Jan 31 → Feb 28/29 → Mar 31). Unix seconds. */
-export function periodBoundary(anchor: number, recurring: { interval?: string; interval_count?: number } | null | undefined, k: number): number {
+export function periodBoundary(
+  anchor: number,
+  recurring: { interval?: string; interval_count?: number } | null | undefined,
+  k: number,
+): number {
   const count = recurring?.interval_count ?? 1;
   const interval = recurring?.interval ?? 'month';
   if (interval === 'day' || interval === 'week') return anchor + k * count * (interval === 'day' ? 1 : 7) * 86_400;
   const a = new Date(anchor * 1000);
   const month = a.getUTCMonth() + k * count * (interval === 'year' ? 12 : 1);
   const lastDay = new Date(Date.UTC(a.getUTCFullYear(), month + 1, 0)).getUTCDate();
-  return Date.UTC(a.getUTCFullYear(), month, Math.min(a.getUTCDate(), lastDay), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds()) / 1000;
+  return (
+    Date.UTC(a.getUTCFullYear(), month, Math.min(a.getUTCDate(), lastDay), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds()) / 1000
+  );
 }
 
 /** A webhook event claiming the version its object is shaped as. */
-export function renderEvent(id: string, type: string, created: number, object: Obj, previous?: Record<string, unknown>, request: string | null = null): Record<string, unknown> {
+export function renderEvent(
+  id: string,
+  type: string,
+  created: number,
+  object: Obj,
+  previous?: Record<string, unknown>,
+  request: string | null = null,
+): Record<string, unknown> {
   return {
     id,
     object: 'event',

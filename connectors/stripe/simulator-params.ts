@@ -57,13 +57,33 @@ export const PARAMS: Record<string, Record<string, ParamSpec>> = {
     ...PAGE,
     customer: 'string',
     price: 'string',
-    status: { enum: ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'] },
+    status: {
+      enum: ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'],
+    },
   },
   'GET /v1/subscriptions/:id': { expand: 'expand' },
   'POST /v1/subscriptions/:id': {
-    pause_collection: { oneOf: [EMPTY, { object: { behavior: { enum: ['keep_as_draft', 'mark_uncollectible', 'void'] }, resumes_at: 'timestamp' } }] },
+    pause_collection: {
+      oneOf: [EMPTY, { object: { behavior: { enum: ['keep_as_draft', 'mark_uncollectible', 'void'] }, resumes_at: 'timestamp' } }],
+    },
     cancel_at_period_end: 'boolean',
-    cancellation_details: { object: { comment: 'string', feedback: { enum: ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] } } },
+    cancellation_details: {
+      object: {
+        comment: 'string',
+        feedback: {
+          enum: [
+            'customer_service',
+            'low_quality',
+            'missing_features',
+            'other',
+            'switched_service',
+            'too_complex',
+            'too_expensive',
+            'unused',
+          ],
+        },
+      },
+    },
     proration_behavior: { enum: ['always_invoice', 'create_prorations', 'none'] },
     metadata: 'map',
     expand: 'expand',
@@ -71,10 +91,32 @@ export const PARAMS: Record<string, Record<string, ParamSpec>> = {
   'DELETE /v1/subscriptions/:id': {
     invoice_now: 'boolean',
     prorate: 'boolean',
-    cancellation_details: { object: { comment: 'string', feedback: { enum: ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] } } },
+    cancellation_details: {
+      object: {
+        comment: 'string',
+        feedback: {
+          enum: [
+            'customer_service',
+            'low_quality',
+            'missing_features',
+            'other',
+            'switched_service',
+            'too_complex',
+            'too_expensive',
+            'unused',
+          ],
+        },
+      },
+    },
     expand: 'expand',
   },
-  'GET /v1/invoices': { ...PAGE, customer: 'string', subscription: 'string', status: { enum: ['draft', 'open', 'paid', 'uncollectible', 'void'] }, collection_method: { enum: ['charge_automatically', 'send_invoice'] } },
+  'GET /v1/invoices': {
+    ...PAGE,
+    customer: 'string',
+    subscription: 'string',
+    status: { enum: ['draft', 'open', 'paid', 'uncollectible', 'void'] },
+    collection_method: { enum: ['charge_automatically', 'send_invoice'] },
+  },
   'GET /v1/invoices/:id': { expand: 'expand' },
   'GET /v1/payment_intents/:id': { expand: 'expand', client_secret: 'string' },
   'POST /v1/billing_portal/sessions': {
@@ -85,7 +127,13 @@ export const PARAMS: Record<string, Record<string, ParamSpec>> = {
     flow_data: {
       object: {
         type: { enum: ['payment_method_update', 'subscription_cancel', 'subscription_update', 'subscription_update_confirm'] },
-        after_completion: { object: { type: { enum: ['hosted_confirmation', 'portal_homepage', 'redirect'] }, redirect: { object: { return_url: 'string' } }, hosted_confirmation: { object: { custom_message: 'string' } } } },
+        after_completion: {
+          object: {
+            type: { enum: ['hosted_confirmation', 'portal_homepage', 'redirect'] },
+            redirect: { object: { return_url: 'string' } },
+            hosted_confirmation: { object: { custom_message: 'string' } },
+          },
+        },
         subscription_cancel: { object: { subscription: 'string' } },
       },
     },
@@ -111,15 +159,21 @@ function check(value: unknown, spec: ParamSpec, param: string, out: ParamProblem
       case 'string':
         return typeof value === 'string' ? undefined : bad(`Invalid string: ${param} must be a string`);
       case 'integer':
-        return typeof value === 'string' && /^-?\d+$/.test(value) ? undefined : bad(`Invalid integer: ${String(value)}`, 'parameter_invalid_integer');
+        return typeof value === 'string' && /^-?\d+$/.test(value)
+          ? undefined
+          : bad(`Invalid integer: ${String(value)}`, 'parameter_invalid_integer');
       case 'boolean':
         return value === 'true' || value === 'false' ? undefined : bad(`Invalid boolean: ${String(value)}`);
       case 'timestamp':
-        return typeof value === 'string' && /^\d+$/.test(value) ? undefined : bad(`Invalid timestamp: must be an integer Unix timestamp in the future (got ${String(value)})`, 'parameter_invalid_integer');
+        return typeof value === 'string' && /^\d+$/.test(value)
+          ? undefined
+          : bad(`Invalid timestamp: must be an integer Unix timestamp in the future (got ${String(value)})`, 'parameter_invalid_integer');
       case 'map':
         if (value === '') return undefined;
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`Invalid object: ${param} must be a hash`);
-        for (const [k, v] of Object.entries(value)) if (typeof v !== 'string') out.push({ param: `${param}[${k}]`, message: `Invalid string: ${param}[${k}]`, code: 'parameter_invalid' });
+        for (const [k, v] of Object.entries(value))
+          if (typeof v !== 'string')
+            out.push({ param: `${param}[${k}]`, message: `Invalid string: ${param}[${k}]`, code: 'parameter_invalid' });
         return;
       case 'expand': {
         const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [value];
@@ -127,7 +181,10 @@ function check(value: unknown, spec: ParamSpec, param: string, out: ParamProblem
       }
     }
   }
-  if ('enum' in spec) return typeof value === 'string' && spec.enum.includes(value) ? undefined : bad(`Invalid ${param}: must be one of ${spec.enum.join(', ')}`);
+  if ('enum' in spec)
+    return typeof value === 'string' && spec.enum.includes(value)
+      ? undefined
+      : bad(`Invalid ${param}: must be one of ${spec.enum.join(', ')}`);
   if ('oneOf' in spec) {
     for (const option of spec.oneOf) {
       const probe: ParamProblem[] = [];
@@ -138,7 +195,11 @@ function check(value: unknown, spec: ParamSpec, param: string, out: ParamProblem
     return bad(`Invalid ${param}: ${JSON.stringify(value)} is not an accepted value`);
   }
   if ('array' in spec) {
-    const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null && Object.keys(value).every((k) => /^\d+$/.test(k)) ? Object.values(value) : undefined;
+    const list = Array.isArray(value)
+      ? value
+      : typeof value === 'object' && value !== null && Object.keys(value).every((k) => /^\d+$/.test(k))
+        ? Object.values(value)
+        : undefined;
     if (!list) return bad(`Invalid array: ${param} must be an array`);
     list.forEach((v, i) => check(v, spec.array, `${param}[${i}]`, out));
     return;

@@ -97,7 +97,14 @@ export function renderSeedSubscription(s: SeedSubscription, price: (id: string) 
     periodEnd: s.currentPeriodEnd,
     items: s.items.map((it, i) => ({
       id: `si_${s.id.replace(/^sub_/, '')}_${i}`,
-      price: price(it.price) ?? renderPrice(it.price, s.currentPeriodStart, { currency, unit_amount: null, product: `prod_${it.price.replace(/^price_/, '')}`, recurring: { interval: 'month', interval_count: 1 } }),
+      price:
+        price(it.price) ??
+        renderPrice(it.price, s.currentPeriodStart, {
+          currency,
+          unit_amount: null,
+          product: `prod_${it.price.replace(/^price_/, '')}`,
+          recurring: { interval: 'month', interval_count: 1 },
+        }),
       quantity: it.quantity,
     })),
     cancelAtPeriodEnd: s.cancelAtPeriodEnd,
@@ -146,7 +153,8 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
 
   const err = (res: Response, status: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
     void res.status(status).json({ error: { type, message, ...extra } });
-  const missing = (res: Response, id: string, param = 'id') => err(res, 404, 'invalid_request_error', `No such object: '${id}'`, { code: 'resource_missing', param });
+  const missing = (res: Response, id: string, param = 'id') =>
+    err(res, 404, 'invalid_request_error', `No such object: '${id}'`, { code: 'resource_missing', param });
   const get = (id: string, object: string) => {
     const o = objects.get(id) ?? materialise(id);
     return o && o.object === object ? o : undefined;
@@ -173,7 +181,15 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
         const t = Math.floor(Date.now() / 1000);
         const sig = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
         try {
-          const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${sig}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' }, body: payload });
+          const r = await fetch(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'stripe-signature': `t=${t},v1=${sig}`,
+              'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+            },
+            body: payload,
+          });
           record.status = r.status;
           await r.arrayBuffer();
           if (r.ok) return;
@@ -187,7 +203,8 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     inFlight.add(p);
   };
 
-  const recurringOf = (sub: Obj) => ((sub.items as { data: Array<{ price: Obj }> }).data[0]!.price.recurring as { interval?: string; interval_count?: number } | null);
+  const recurringOf = (sub: Obj) =>
+    (sub.items as { data: Array<{ price: Obj }> }).data[0]!.price.recurring as { interval?: string; interval_count?: number } | null;
   /** The end of the period after the current one: the next boundary counted from the billing cycle anchor (calendar months). */
   const nextBoundary = (sub: Obj, after: number) => {
     const anchor = sub.billing_cycle_anchor as number;
@@ -269,8 +286,19 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   // Stripe's answer to too many requests: 429 with its error object (no Retry-After).
-  const kit = simulatorKit('stripe', options, (res) =>
-    void res.status(429).set('stripe-rate-limited-reason', 'global-rate').json({ error: { type: 'invalid_request_error', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' } }),
+  const kit = simulatorKit(
+    'stripe',
+    options,
+    (res) =>
+      void res
+        .status(429)
+        .set('stripe-rate-limited-reason', 'global-rate')
+        .json({
+          error: {
+            type: 'invalid_request_error',
+            message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+          },
+        }),
   );
   app.use(kit.handler);
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
@@ -289,7 +317,13 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     if (req.method === 'POST' && key) {
       const params = JSON.stringify([req.path, req.body]);
       const earlier = replies.get(key);
-      if (earlier && earlier.params !== params) return err(res, 400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters they were first used with.');
+      if (earlier && earlier.params !== params)
+        return err(
+          res,
+          400,
+          'idempotency_error',
+          'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+        );
       if (earlier) return void res.status(earlier.status).set('idempotent-replayed', 'true').json(earlier.body);
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
@@ -310,10 +344,22 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     return c ? res.json(c) : missing(res, req.params.id);
   });
   app.post('/v1/prices', (req, res) => {
-    const b = req.body as Record<string, unknown> & { recurring?: { interval?: string; interval_count?: string; usage_type?: string }; metadata?: Record<string, string> };
-    if (typeof b.currency !== 'string') return err(res, 400, 'invalid_request_error', 'Missing required param: currency.', { param: 'currency', code: 'parameter_missing' });
-    if (b.unit_amount === undefined) return err(res, 400, 'invalid_request_error', 'Missing required param: unit_amount.', { param: 'unit_amount', code: 'parameter_missing' });
-    if (b.recurring && !b.recurring.interval) return err(res, 400, 'invalid_request_error', 'Missing required param: recurring[interval].', { param: 'recurring[interval]', code: 'parameter_missing' });
+    const b = req.body as Record<string, unknown> & {
+      recurring?: { interval?: string; interval_count?: string; usage_type?: string };
+      metadata?: Record<string, string>;
+    };
+    if (typeof b.currency !== 'string')
+      return err(res, 400, 'invalid_request_error', 'Missing required param: currency.', { param: 'currency', code: 'parameter_missing' });
+    if (b.unit_amount === undefined)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: unit_amount.', {
+        param: 'unit_amount',
+        code: 'parameter_missing',
+      });
+    if (b.recurring && !b.recurring.interval)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: recurring[interval].', {
+        param: 'recurring[interval]',
+        code: 'parameter_missing',
+      });
     const p = renderPrice(newId('price'), now(), {
       currency: b.currency,
       unit_amount: Number(b.unit_amount),
@@ -321,27 +367,47 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       nickname: (b.nickname as string | undefined) ?? null,
       lookup_key: (b.lookup_key as string | undefined) ?? null,
       metadata: b.metadata,
-      recurring: b.recurring ? { interval: b.recurring.interval!, interval_count: Number(b.recurring.interval_count ?? 1), usage_type: b.recurring.usage_type } : null,
+      recurring: b.recurring
+        ? { interval: b.recurring.interval!, interval_count: Number(b.recurring.interval_count ?? 1), usage_type: b.recurring.usage_type }
+        : null,
     });
     objects.set(p.id, p);
     res.json(p);
   });
   app.post('/v1/subscriptions', (req, res) => {
-    const b = req.body as { customer?: string; items?: Array<{ price?: string; quantity?: string }>; metadata?: Record<string, string>; trial_end?: string; cancel_at_period_end?: string };
-    if (!b.customer) return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
+    const b = req.body as {
+      customer?: string;
+      items?: Array<{ price?: string; quantity?: string }>;
+      metadata?: Record<string, string>;
+      trial_end?: string;
+      cancel_at_period_end?: string;
+    };
+    if (!b.customer)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
     if (!get(b.customer, 'customer')) return missing(res, String(b.customer), 'customer');
     const itemsIn = (Array.isArray(b.items) ? b.items : Object.values(b.items ?? {})) as Array<{ price?: string; quantity?: string }>;
-    if (itemsIn.length === 0) return err(res, 400, 'invalid_request_error', 'Missing required param: items.', { param: 'items', code: 'parameter_missing' });
+    if (itemsIn.length === 0)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: items.', { param: 'items', code: 'parameter_missing' });
     const items = [];
     for (const [i, it] of itemsIn.entries()) {
       const price = it.price ? get(it.price, 'price') : undefined;
       if (!price) return missing(res, String(it.price), `items[${i}][price]`);
-      if (!price.recurring) return err(res, 400, 'invalid_request_error', `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, { param: `items[${i}][price]` });
+      if (!price.recurring)
+        return err(
+          res,
+          400,
+          'invalid_request_error',
+          `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`,
+          { param: `items[${i}][price]` },
+        );
       items.push({ id: newId('si'), price, quantity: Number(it.quantity ?? 1) });
     }
     const start = now();
     const trialEnd = b.trial_end === undefined ? undefined : b.trial_end === 'now' ? start : Number(b.trial_end);
-    if (trialEnd !== undefined && trialEnd < start) return err(res, 400, 'invalid_request_error', 'Invalid timestamp: must be an integer Unix timestamp in the future.', { param: 'trial_end' });
+    if (trialEnd !== undefined && trialEnd < start)
+      return err(res, 400, 'invalid_request_error', 'Invalid timestamp: must be an integer Unix timestamp in the future.', {
+        param: 'trial_end',
+      });
     const trialing = trialEnd !== undefined && trialEnd > start;
     const sub = renderSubscription({
       id: newId('sub'),
@@ -363,7 +429,19 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     objects.set(sub.id, sub);
     addSubscription(sub.id);
     // A trial's first invoice is for nothing: Stripe marks it paid at once.
-    const inv = trialing ? invoiceFor({ ...sub, items: { ...(sub.items as object), data: items.map((it) => ({ ...it, price: { ...it.price, unit_amount: 0, unit_amount_decimal: '0' } })) } }, 'subscription_create', true) : invoiceFor(sub, 'subscription_create', true);
+    const inv = trialing
+      ? invoiceFor(
+          {
+            ...sub,
+            items: {
+              ...(sub.items as object),
+              data: items.map((it) => ({ ...it, price: { ...it.price, unit_amount: 0, unit_amount_decimal: '0' } })),
+            },
+          },
+          'subscription_create',
+          true,
+        )
+      : invoiceFor(sub, 'subscription_create', true);
     sub.latest_invoice = inv.id;
     res.json(sub);
     emit('customer.subscription.created', structuredClone(sub));
@@ -378,7 +456,12 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     let hasMore = false;
     for (let pos = after === undefined ? 0 : after + 1; pos < subOrder.length; pos++) {
       const o = subscriptionAt(pos);
-      if (!o || (status !== undefined && o.status !== status) || (status === undefined && req.query.status !== 'all' && o.status === 'canceled')) continue;
+      if (
+        !o ||
+        (status !== undefined && o.status !== status) ||
+        (status === undefined && req.query.status !== 'all' && o.status === 'canceled')
+      )
+        continue;
       if (data.length === limit) {
         hasMore = true;
         break;
@@ -394,13 +477,31 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.post('/v1/subscriptions/:id', (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    const b = req.body as { pause_collection?: string | { behavior?: string; resumes_at?: string }; cancel_at_period_end?: string; cancellation_details?: { comment?: string; feedback?: string }; metadata?: Record<string, string> };
-    if (typeof b.pause_collection === 'object' && !b.pause_collection.behavior) return err(res, 400, 'invalid_request_error', 'Missing required param: pause_collection[behavior].', { param: 'pause_collection[behavior]', code: 'parameter_missing' });
-    if (s.status === 'canceled') return err(res, 400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.', { param: Object.keys(b)[0] });
+    const b = req.body as {
+      pause_collection?: string | { behavior?: string; resumes_at?: string };
+      cancel_at_period_end?: string;
+      cancellation_details?: { comment?: string; feedback?: string };
+      metadata?: Record<string, string>;
+    };
+    if (typeof b.pause_collection === 'object' && !b.pause_collection.behavior)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: pause_collection[behavior].', {
+        param: 'pause_collection[behavior]',
+        code: 'parameter_missing',
+      });
+    if (s.status === 'canceled')
+      return err(res, 400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.', {
+        param: Object.keys(b)[0],
+      });
     const previous: Record<string, unknown> = {};
     if (b.pause_collection !== undefined) {
       previous.pause_collection = s.pause_collection;
-      s.pause_collection = typeof b.pause_collection === 'string' ? null : { behavior: b.pause_collection.behavior, resumes_at: b.pause_collection.resumes_at ? Number(b.pause_collection.resumes_at) : null };
+      s.pause_collection =
+        typeof b.pause_collection === 'string'
+          ? null
+          : {
+              behavior: b.pause_collection.behavior,
+              resumes_at: b.pause_collection.resumes_at ? Number(b.pause_collection.resumes_at) : null,
+            };
     }
     if (b.cancel_at_period_end !== undefined) {
       previous.cancel_at_period_end = s.cancel_at_period_end;
@@ -408,7 +509,9 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
       previous.cancellation_details = s.cancellation_details;
       s.cancel_at_period_end = b.cancel_at_period_end === 'true';
       s.cancel_at = s.cancel_at_period_end ? periodOf(s).end : null;
-      s.cancellation_details = s.cancel_at_period_end ? cancellation('cancellation_requested', b.cancellation_details?.feedback ?? null, b.cancellation_details?.comment ?? null) : cancellation(null);
+      s.cancellation_details = s.cancel_at_period_end
+        ? cancellation('cancellation_requested', b.cancellation_details?.feedback ?? null, b.cancellation_details?.comment ?? null)
+        : cancellation(null);
     } else if (b.cancellation_details) {
       previous.cancellation_details = s.cancellation_details;
       s.cancellation_details = { ...(s.cancellation_details as object), ...b.cancellation_details };
@@ -423,9 +526,19 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.delete('/v1/subscriptions/:id', (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    if (s.status === 'canceled') return err(res, 400, 'invalid_request_error', `No such subscription: '${s.id}'; it is already canceled.`, { param: 'id' });
-    const details = ({ ...(req.query as object), ...((req.body as object | undefined) ?? {}) } as { cancellation_details?: { comment?: string; feedback?: string } }).cancellation_details;
-    Object.assign(s, { status: 'canceled', canceled_at: now(), ended_at: now(), cancellation_details: cancellation('cancellation_requested', details?.feedback ?? null, details?.comment ?? null) });
+    if (s.status === 'canceled')
+      return err(res, 400, 'invalid_request_error', `No such subscription: '${s.id}'; it is already canceled.`, { param: 'id' });
+    const details = (
+      { ...(req.query as object), ...((req.body as object | undefined) ?? {}) } as {
+        cancellation_details?: { comment?: string; feedback?: string };
+      }
+    ).cancellation_details;
+    Object.assign(s, {
+      status: 'canceled',
+      canceled_at: now(),
+      ended_at: now(),
+      cancellation_details: cancellation('cancellation_requested', details?.feedback ?? null, details?.comment ?? null),
+    });
     res.json(s);
     emit('customer.subscription.deleted', structuredClone(s));
   });
@@ -434,8 +547,11 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     return i ? res.json(renderForRead(i, expandOf(req))) : missing(res, req.params.id);
   });
   app.get('/v1/invoices', (req, res) => {
-    const subscriptionOf = (o: Obj) => (o.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription;
-    const all = [...objects.values()].filter((o) => o.object === 'invoice' && (typeof req.query.subscription !== 'string' || subscriptionOf(o) === req.query.subscription));
+    const subscriptionOf = (o: Obj) =>
+      (o.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription;
+    const all = [...objects.values()].filter(
+      (o) => o.object === 'invoice' && (typeof req.query.subscription !== 'string' || subscriptionOf(o) === req.query.subscription),
+    );
     res.json(list(req, all, '/v1/invoices'));
   });
   app.get('/v1/payment_intents/:id', (req, res) => {
@@ -444,9 +560,22 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   });
   app.post('/v1/billing_portal/sessions', (req, res) => {
     const customer = req.body.customer as string | undefined;
-    if (!customer) return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
+    if (!customer)
+      return err(res, 400, 'invalid_request_error', 'Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
     if (!get(customer, 'customer')) return missing(res, String(customer), 'customer');
-    res.json({ id: newId('bps'), object: 'billing_portal.session', configuration: 'bpc_sim', created: now(), customer, flow: req.body.flow_data ?? null, livemode: false, locale: req.body.locale ?? null, on_behalf_of: null, return_url: req.body.return_url ?? null, url: `https://billing.stripe.test/p/session/${newId('live')}` });
+    res.json({
+      id: newId('bps'),
+      object: 'billing_portal.session',
+      configuration: 'bpc_sim',
+      created: now(),
+      customer,
+      flow: req.body.flow_data ?? null,
+      livemode: false,
+      locale: req.body.locale ?? null,
+      on_behalf_of: null,
+      return_url: req.body.return_url ?? null,
+      url: `https://billing.stripe.test/p/session/${newId('live')}`,
+    });
   });
   // Simulation controls (not Stripe endpoints): what Stripe's billing engine does on its own.
   app.post('/_sim/subscriptions/:id/fail_payment', express.json(), (req, res) => {
@@ -476,7 +605,13 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   app.post('/_sim/subscriptions/:id/renew', (req, res) => {
     const s = get(req.params.id, 'subscription');
     if (!s) return missing(res, req.params.id);
-    if (s.status === 'canceled' || s.pause_collection) return err(res, 400, 'invalid_request_error', `Subscription ${s.id} does not renew (${s.status === 'canceled' ? 'canceled' : 'collection paused'}).`);
+    if (s.status === 'canceled' || s.pause_collection)
+      return err(
+        res,
+        400,
+        'invalid_request_error',
+        `Subscription ${s.id} does not renew (${s.status === 'canceled' ? 'canceled' : 'collection paused'}).`,
+      );
     const previous: Record<string, unknown> = renewPeriod(s);
     if (s.status === 'trialing') {
       previous.status = 'trialing';
@@ -492,7 +627,14 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const inv = get(req.params.id, 'invoice');
     if (!inv) return missing(res, req.params.id);
     if (inv.status === 'paid') return err(res, 400, 'invalid_request_error', 'Invoice is already paid.');
-    Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null, attempt_count: (inv.attempt_count as number) + 1, auto_advance: false });
+    Object.assign(inv, {
+      status: 'paid',
+      amount_paid: inv.amount_due,
+      amount_remaining: 0,
+      next_payment_attempt: null,
+      attempt_count: (inv.attempt_count as number) + 1,
+      auto_advance: false,
+    });
     inv.status_transitions = { ...(inv.status_transitions as object), paid_at: now() };
     attempt(inv, 'card');
     const s = get((inv.parent as { subscription_details: { subscription: string } }).subscription_details.subscription, 'subscription');

@@ -19,13 +19,22 @@ describe('Stripe: the official SDK against the simulator (real HTTP)', () => {
 
   const subscription = async () => {
     const customer = await stripe.customers.create({ email: 'ana@example.com', name: 'Ana de Vries' });
-    const price = await stripe.prices.create({ unit_amount: 2490, currency: 'eur', recurring: { interval: 'month' }, product: 'prod_coffee' });
+    const price = await stripe.prices.create({
+      unit_amount: 2490,
+      currency: 'eur',
+      recurring: { interval: 'month' },
+      product: 'prod_coffee',
+    });
     return stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 2 }] });
   };
 
   it('creates a customer and a subscription and lists it back', async () => {
     const sub = await subscription();
-    expect(sub).toMatchObject({ object: 'subscription', status: 'active', items: { data: [{ quantity: 2, price: { unit_amount: 2490 } }] } });
+    expect(sub).toMatchObject({
+      object: 'subscription',
+      status: 'active',
+      items: { data: [{ quantity: 2, price: { unit_amount: 2490 } }] },
+    });
     const listed = await stripe.subscriptions.list({ limit: 10 });
     expect(listed.data.map((s) => s.id)).toEqual([sub.id]);
   });
@@ -41,14 +50,25 @@ describe('Stripe: the official SDK against the simulator (real HTTP)', () => {
     expect(new Set(ids).size).toBe(125);
   });
 
-  it('answers errors in Stripe\'s shape: 401 wrong key, 404 resource_missing, idempotency conflicts', async () => {
-    const wrong = new Stripe('sk_test_wrong', { host: '127.0.0.1', port: Number(new URL(sim.url).port), protocol: 'http', maxNetworkRetries: 0 });
+  it("answers errors in Stripe's shape: 401 wrong key, 404 resource_missing, idempotency conflicts", async () => {
+    const wrong = new Stripe('sk_test_wrong', {
+      host: '127.0.0.1',
+      port: Number(new URL(sim.url).port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
     await expect(wrong.customers.create({})).rejects.toMatchObject({ type: 'StripeAuthenticationError', statusCode: 401 });
-    await expect(stripe.subscriptions.retrieve('sub_nope')).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'resource_missing', statusCode: 404 });
+    await expect(stripe.subscriptions.retrieve('sub_nope')).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      code: 'resource_missing',
+      statusCode: 404,
+    });
     const a = await stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'same' });
     const b = await stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'same' });
     expect(b.id).toBe(a.id);
-    await expect(stripe.customers.create({ email: 'other@example.com' }, { idempotencyKey: 'same' })).rejects.toMatchObject({ type: 'StripeIdempotencyError' });
+    await expect(stripe.customers.create({ email: 'other@example.com' }, { idempotencyKey: 'same' })).rejects.toMatchObject({
+      type: 'StripeIdempotencyError',
+    });
   });
 });
 
@@ -60,7 +80,11 @@ describe('Stripe connector actions and pulls', () => {
   afterEach(() => sim.close());
 
   const deps: ConnectorDeps = { resolveSecret: () => KEY };
-  const options = () => ({ apiKey: { env: 'STRIPE_API_KEY' }, api: { host: '127.0.0.1', port: Number(new URL(sim.url).port), protocol: 'http' }, allowHosts: ['127.0.0.1'] });
+  const options = () => ({
+    apiKey: { env: 'STRIPE_API_KEY' },
+    api: { host: '127.0.0.1', port: Number(new URL(sim.url).port), protocol: 'http' },
+    allowHosts: ['127.0.0.1'],
+  });
   const seed = async () => {
     const u = new URL(sim.url);
     const s = new Stripe(KEY, { host: u.hostname, port: Number(u.port), protocol: 'http' });
@@ -72,15 +96,22 @@ describe('Stripe connector actions and pulls', () => {
   it('payment-method update link, one-off payment link, pause and resume collection, cancel at period end and now', async () => {
     const { customer, sub } = await seed();
     const a = stripeConnector.createActions!(options(), deps);
-    expect((await a.createPortalSession!({ customer: customer.id, returnUrl: 'https://shop.example/account' }, ctx('k1'))).externalId).toMatch(/^https:\/\/billing\.stripe\.test\//);
-    const failed = (await (await fetch(`${sim.url}/_sim/subscriptions/${sub.id}/fail_payment`, { method: 'POST' })).json()) as { id: string };
+    expect(
+      (await a.createPortalSession!({ customer: customer.id, returnUrl: 'https://shop.example/account' }, ctx('k1'))).externalId,
+    ).toMatch(/^https:\/\/billing\.stripe\.test\//);
+    const failed = (await (await fetch(`${sim.url}/_sim/subscriptions/${sub.id}/fail_payment`, { method: 'POST' })).json()) as {
+      id: string;
+    };
     expect((await a.payLink!({ invoice: failed.id }, ctx('k2'))).externalId).toMatch(/^https:\/\/invoice\.stripe\.test\//);
     await a.pauseCollection!({ subscription: sub.id, behavior: 'keep_as_draft' }, ctx('k3'));
     expect(sim.objects.get(sub.id)!.pause_collection).toEqual({ behavior: 'keep_as_draft', resumes_at: null });
     await a.resumeCollection!({ subscription: sub.id }, ctx('k4'));
     expect(sim.objects.get(sub.id)!.pause_collection).toBeNull();
     await a.pauseCollection!({ subscription: sub.id, resumesAt: '2027-01-15T08:00:00.000Z' }, ctx('k4b'));
-    expect(sim.objects.get(sub.id)!.pause_collection).toEqual({ behavior: 'void', resumes_at: Date.parse('2027-01-15T08:00:00.000Z') / 1000 });
+    expect(sim.objects.get(sub.id)!.pause_collection).toEqual({
+      behavior: 'void',
+      resumes_at: Date.parse('2027-01-15T08:00:00.000Z') / 1000,
+    });
     await a.cancel!({ subscription: sub.id, atPeriodEnd: true }, ctx('k5'));
     expect(sim.objects.get(sub.id)).toMatchObject({ status: 'past_due', cancel_at_period_end: true });
     await a.cancel!({ subscription: sub.id }, ctx('k6'));
@@ -91,7 +122,9 @@ describe('Stripe connector actions and pulls', () => {
     const a = stripeConnector.createActions!(options(), deps);
     await expect(a.cancel!({ subscription: 'sub_nope' }, ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 404 });
     await expect(a.cancel!({}, ctx('k'))).rejects.toMatchObject({ code: 'MAPPING_REQUIRED_MISSING' });
-    await expect(stripeConnector.createActions!(options(), { resolveSecret: () => undefined }).cancel!({ subscription: 's' }, ctx('k'))).rejects.toMatchObject({ code: 'CONFIG_SECRET_MISSING' });
+    await expect(
+      stripeConnector.createActions!(options(), { resolveSecret: () => undefined }).cancel!({ subscription: 's' }, ctx('k')),
+    ).rejects.toMatchObject({ code: 'CONFIG_SECRET_MISSING' });
     const down = stripeConnector.createActions!({ ...options(), api: { host: '127.0.0.1', port: 9, protocol: 'http' } }, deps);
     await expect(down.cancel!({ subscription: 's' }, ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_NETWORK', kind: 'retryable' });
   });
@@ -108,12 +141,17 @@ describe('Stripe connector actions and pulls', () => {
 describe('the simulator sends signed webhooks and retries non-2xx answers', () => {
   it('retries a failing receiver until it answers 2xx', async () => {
     const receiver = await startTarget((_r, n) => ({ status: n === 1 ? 500 : 200 }));
-    const sim = await startStripeSimulator(0, { webhook: { url: `${receiver.url}/webhooks/stripe`, secret: 'whsec_sim', retryDelaysMs: [10, 10] } });
+    const sim = await startStripeSimulator(0, {
+      webhook: { url: `${receiver.url}/webhooks/stripe`, secret: 'whsec_sim', retryDelaysMs: [10, 10] },
+    });
     try {
       const u = new URL(sim.url);
       const s = new Stripe(KEY, { host: u.hostname, port: Number(u.port), protocol: 'http' });
       await s.customers.create({});
-      await s.subscriptions.create({ customer: [...sim.objects.values()].find((o) => o.object === 'customer')!.id, items: [{ price: (await s.prices.create({ unit_amount: 1, currency: 'eur', product: 'p', recurring: { interval: 'month' } })).id }] });
+      await s.subscriptions.create({
+        customer: [...sim.objects.values()].find((o) => o.object === 'customer')!.id,
+        items: [{ price: (await s.prices.create({ unit_amount: 1, currency: 'eur', product: 'p', recurring: { interval: 'month' } })).id }],
+      });
       await sim.settled();
       expect(sim.deliveries.map((d) => [d.type, d.status])).toEqual([
         ['customer.subscription.created', 200],

@@ -1,4 +1,17 @@
-import { AUTH_SCHEMA, authHeaders, defineConnector, DeliveryError, fillPath, getJson, outboundUrlCheck, PullPacer, sendJson, targetAgents, type HttpAuth, type Pull } from '../../src/sdk';
+import {
+  AUTH_SCHEMA,
+  authHeaders,
+  defineConnector,
+  DeliveryError,
+  fillPath,
+  getJson,
+  outboundUrlCheck,
+  PullPacer,
+  sendJson,
+  targetAgents,
+  type HttpAuth,
+  type Pull,
+} from '../../src/sdk';
 
 interface WarehouseOptions {
   baseUrl: string;
@@ -32,7 +45,11 @@ export const warehouseConnector = defineConnector({
       timeoutMs: { type: 'integer', minimum: 1, maximum: 300_000 },
       paths: {
         type: 'object',
-        properties: { reservation: { type: 'string', pattern: '^/' }, reservations: { type: 'string', pattern: '^/' }, stock: { type: 'string', pattern: '^/' } },
+        properties: {
+          reservation: { type: 'string', pattern: '^/' },
+          reservations: { type: 'string', pattern: '^/' },
+          stock: { type: 'string', pattern: '^/' },
+        },
         additionalProperties: false,
       },
     },
@@ -50,14 +67,27 @@ export const warehouseConnector = defineConnector({
     return {
       reserve: async (payload, ctx) => {
         const body = JSON.stringify(payload);
-        const headers = { 'idempotency-key': ctx.idempotencyKey, ...authHeaders(o.auth, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret) };
+        const headers = {
+          'idempotency-key': ctx.idempotencyKey,
+          ...authHeaders(o.auth, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret),
+        };
         try {
-          return await sendJson({ method: 'PUT', url: join(o.baseUrl, fillPath(path, payload)), headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+          return await sendJson({
+            method: 'PUT',
+            url: join(o.baseUrl, fillPath(path, payload)),
+            headers,
+            body,
+            timeoutMs: ctx.timeoutMs,
+            signal: ctx.signal,
+            agents,
+          });
         } catch (e) {
           // A strict WMS refuses a reservation it cannot fill: the hub's stock-out policy decides what follows.
-          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('insufficient_stock')) throw new DeliveryError('DELIVERY_STOCK_OUT', e.message, { status: 409, cause: e });
+          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('insufficient_stock'))
+            throw new DeliveryError('DELIVERY_STOCK_OUT', e.message, { status: 409, cause: e });
           // The delivery already left the warehouse: nothing to change there; the hub records it (no retry, no dead letter).
-          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('already_shipped')) throw new DeliveryError('DELIVERY_ALREADY_SHIPPED', e.message, { status: 409, cause: e });
+          if (e instanceof DeliveryError && e.status === 409 && e.message.includes('already_shipped'))
+            throw new DeliveryError('DELIVERY_ALREADY_SHIPPED', e.message, { status: 409, cause: e });
           throw e;
         }
       },
@@ -73,12 +103,17 @@ export const warehouseConnector = defineConnector({
         do {
           const q = new URLSearchParams({ ...params, limit: '100', ...(cursor ? { cursor } : {}) });
           const headers = authHeaders(o.auth, '', 'pull', Math.floor(Date.now() / 1000), deps.resolveSecret);
-          const page: { data: unknown[]; nextCursor: string | null } = await pacer.page(() => getJson({ url: `${join(o.baseUrl, path)}?${q}`, headers, timeoutMs: o.timeoutMs ?? 10_000, agents }));
+          const page: { data: unknown[]; nextCursor: string | null } = await pacer.page(() =>
+            getJson({ url: `${join(o.baseUrl, path)}?${q}`, headers, timeoutMs: o.timeoutMs ?? 10_000, agents }),
+          );
           yield* page.data;
           cursor = page.nextCursor;
         } while (cursor);
       };
-    return { reservations: pages(o.paths?.reservations ?? DEFAULT_PATHS.reservations), stockLevels: pages(o.paths?.stock ?? DEFAULT_PATHS.stock) };
+    return {
+      reservations: pages(o.paths?.reservations ?? DEFAULT_PATHS.reservations),
+      stockLevels: pages(o.paths?.stock ?? DEFAULT_PATHS.stock),
+    };
   },
 });
 

@@ -67,14 +67,18 @@ export function shipDue(state: Pick<WarehouseSimulator, 'reservations' | 'stock'
   }
 }
 
-export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations' | 'stock' | 'requests'>, options: WarehouseSimulatorOptions = {}) {
+export function createWarehouseApp(
+  state: Pick<WarehouseSimulator, 'reservations' | 'stock' | 'requests'>,
+  options: WarehouseSimulatorOptions = {},
+) {
   const app = express();
   const replies = new Map<string, { status: number; body: unknown }>();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
   app.use((req, res, next) => {
     state.requests.push({ method: req.method, path: req.path, idempotencyKey: req.header('idempotency-key') });
-    if (options.token && req.header('authorization') !== `Bearer ${options.token}`) return fail(res, 401, 'unauthorized', 'a valid bearer token is required');
+    if (options.token && req.header('authorization') !== `Bearer ${options.token}`)
+      return fail(res, 401, 'unauthorized', 'a valid bearer token is required');
     if (options.now) shipDue(state, options.now());
     next();
   });
@@ -93,10 +97,11 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
     if (typeof b.warehouse !== 'string' || !b.warehouse) problems.push('warehouse is required');
     if (b.status !== 'reserved' && b.status !== 'released') problems.push('status is reserved or released');
     if (!Array.isArray(b.lines)) problems.push('lines is an array');
-    else b.lines.forEach((l, i) => {
-      if (typeof l?.sku !== 'string' || !l.sku) problems.push(`lines[${i}].sku is required`);
-      if (!Number.isInteger(l?.quantity) || l.quantity <= 0) problems.push(`lines[${i}].quantity is a positive integer`);
-    });
+    else
+      b.lines.forEach((l, i) => {
+        if (typeof l?.sku !== 'string' || !l.sku) problems.push(`lines[${i}].sku is required`);
+        if (!Number.isInteger(l?.quantity) || l.quantity <= 0) problems.push(`lines[${i}].quantity is a positive integer`);
+      });
     if (problems.length > 0) return fail(res, 400, 'invalid_request', problems.join('; '));
     const reference = String(req.params.reference);
     const shipped = state.reservations.get(reference);
@@ -105,7 +110,8 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
     if (options.strictStock && b.status === 'reserved') {
       for (const l of b.lines!) {
         const available = (state.stock.get(key(b.warehouse!, l.sku)) ?? 0) - reserved(b.warehouse!, l.sku, reference);
-        if (l.quantity > available) return fail(res, 409, 'insufficient_stock', `${l.sku}: ${available} available, ${l.quantity} requested`);
+        if (l.quantity > available)
+          return fail(res, 409, 'insufficient_stock', `${l.sku}: ${available} available, ${l.quantity} requested`);
       }
     }
     const prev = state.reservations.get(reference);
@@ -124,7 +130,11 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
 
   app.get('/reservations', (req, res) => {
     const all = [...state.reservations.values()].sort((a, b) => (a.reference < b.reference ? -1 : 1));
-    page(req, res, all.map((r) => [r.reference, r] as const));
+    page(
+      req,
+      res,
+      all.map((r) => [r.reference, r] as const),
+    );
   });
 
   app.get('/stock', (req, res) => {
@@ -137,7 +147,11 @@ export function createWarehouseApp(state: Pick<WarehouseSimulator, 'reservations
       })
       .filter((r) => !warehouse || r.warehouse === warehouse)
       .sort((a, b) => (`${a.warehouse}/${a.sku}` < `${b.warehouse}/${b.sku}` ? -1 : 1));
-    page(req, res, rows.map((r) => [`${r.warehouse}/${r.sku}`, r] as const));
+    page(
+      req,
+      res,
+      rows.map((r) => [`${r.warehouse}/${r.sku}`, r] as const),
+    );
   });
 
   app.put('/stock/:warehouse/:sku', (req, res) => {
@@ -164,8 +178,16 @@ function page<T>(req: Request, res: Response, rows: ReadonlyArray<readonly [stri
   res.json({ data: slice.map(([, r]) => r), nextCursor: more ? slice.at(-1)![0] : null });
 }
 
-export async function startWarehouseSimulator(port = 0, options: WarehouseSimulatorOptions = {}, host = '127.0.0.1'): Promise<WarehouseSimulator> {
-  const state = { reservations: new Map<string, Reservation>(), stock: new Map<string, number>(), requests: [] as WarehouseSimulator['requests'] };
+export async function startWarehouseSimulator(
+  port = 0,
+  options: WarehouseSimulatorOptions = {},
+  host = '127.0.0.1',
+): Promise<WarehouseSimulator> {
+  const state = {
+    reservations: new Map<string, Reservation>(),
+    stock: new Map<string, number>(),
+    requests: [] as WarehouseSimulator['requests'],
+  };
   const kit = simulatorKit('warehouse', options, restTooMany);
   const server: Server = await new Promise((resolve, reject) => {
     const s = express()

@@ -28,7 +28,10 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
   const connector = (extra: Record<string, unknown> = {}) => {
     const options = { baseUrl: sim.url, allowHosts: ['127.0.0.1'], auth: { bearer: { env: 'WMS_TOKEN' } }, ...extra };
     const deps = { resolveSecret: (ref: { env?: string }) => (ref.env === 'WMS_TOKEN' ? 'wms-token' : undefined) };
-    return { actions: warehouseConnector.createActions!(options, deps as never), pulls: warehouseConnector.createPulls!(options, deps as never) };
+    return {
+      actions: warehouseConnector.createActions!(options, deps as never),
+      pulls: warehouseConnector.createPulls!(options, deps as never),
+    };
   };
 
   it('reserve puts the desired state by reference, idempotently', async () => {
@@ -62,14 +65,21 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
     const wrong = warehouseConnector.createActions!({ baseUrl: sim.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined });
     await expect(wrong.reserve!(reservation('r1'), ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED', status: 401 });
     const { actions } = connector();
-    await expect(actions.reserve!({ reference: 'r2', warehouse: 'NL-AMS-01', status: 'reserved', lines: [{ sku: 'X', quantity: 0 }] }, ctx('k'))).rejects.toMatchObject({
+    await expect(
+      actions.reserve!({ reference: 'r2', warehouse: 'NL-AMS-01', status: 'reserved', lines: [{ sku: 'X', quantity: 0 }] }, ctx('k')),
+    ).rejects.toMatchObject({
       code: 'DELIVERY_REJECTED',
       status: 400,
     });
     const strict = await startWarehouseSimulator(0, { strictStock: true });
     try {
       const a = warehouseConnector.createActions!({ baseUrl: strict.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined });
-      await expect(a.reserve!(reservation('r3', 5), ctx('k'))).rejects.toMatchObject({ code: 'DELIVERY_STOCK_OUT', kind: 'retryable', status: 409, message: expect.stringContaining('insufficient_stock') });
+      await expect(a.reserve!(reservation('r3', 5), ctx('k'))).rejects.toMatchObject({
+        code: 'DELIVERY_STOCK_OUT',
+        kind: 'retryable',
+        status: 409,
+        message: expect.stringContaining('insufficient_stock'),
+      });
     } finally {
       await strict.close();
     }
@@ -91,7 +101,10 @@ describe('warehouse connector against its simulator (real HTTP)', () => {
     for await (const r of pulls.reservations!()) statuses[(r as { reference: string }).reference] = (r as { status: string }).status;
     expect(statuses).toEqual({ 'subhub:sub_held:2026-12-29': 'released', 'subhub:sub_late:2026-12-29': 'shipped' });
     expect(sim.stock.get('NL-AMS-01\u0000COF-ESP-1KG')).toBe(8);
-    await expect(actions.reserve!(box('subhub:sub_late:2026-12-29', 'released'), ctx('a4'))).rejects.toMatchObject({ code: 'DELIVERY_ALREADY_SHIPPED', status: 409 });
+    await expect(actions.reserve!(box('subhub:sub_late:2026-12-29', 'released'), ctx('a4'))).rejects.toMatchObject({
+      code: 'DELIVERY_ALREADY_SHIPPED',
+      status: 409,
+    });
     expect(sim.reservations.get('subhub:sub_late:2026-12-29')).toMatchObject({ status: 'shipped' });
   });
 
@@ -119,16 +132,32 @@ describe('a Stripe subscription reaches the warehouse through the shipped mappin
         storage: { dataDir: join(dir, 'data') },
         mappings: { paths: [join(__dirname, '..', '..', 'mappings')] },
         connectors: {
-          stripe: { type: 'stripe', webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] }, inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } } },
+          stripe: {
+            type: 'stripe',
+            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+            inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
+          },
           warehouse: { type: 'warehouse', options: { baseUrl: sim.url, allowHosts: ['127.0.0.1'] } },
         },
-        routes: [{ name: 'shipment-reservation', on: ['subscription.created'], to: 'warehouse', action: 'reserve', mapping: 'hub.subscription-demand.to.warehouse-reservation' }],
+        routes: [
+          {
+            name: 'shipment-reservation',
+            on: ['subscription.created'],
+            to: 'warehouse',
+            action: 'reserve',
+            mapping: 'hub.subscription-demand.to.warehouse-reservation',
+          },
+        ],
       }),
     );
     hub = await startHub({ path: join(dir, 'hub.json'), localPath: false, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET }, silent: true });
     const payload = fixtureText('stripe-subscription-created.json');
     const header = new Stripe('sk_test').webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
-    const res = await fetch(`${hub.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+    const res = await fetch(`${hub.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      body: payload,
+    });
     expect(res.status).toBe(202);
     await eventually(() => sim!.reservations.size === 1);
     const [r] = [...sim.reservations.values()];

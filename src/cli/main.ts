@@ -27,16 +27,27 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command('start')
     .description('run the hub (webhooks, pipeline, health) on the configured port')
     .option('-c, --config <path>', 'config file', 'config/hub.json')
-    .option('--with-simulators', 'also run the local simulators the config points at (127.0.0.1), with development credentials and webhook secrets')
+    .option(
+      '--with-simulators',
+      'also run the local simulators the config points at (127.0.0.1), with development credentials and webhook secrets',
+    )
     .action(async (opts: { config: string; withSimulators?: boolean }) => {
       code = await startCommand(opts, io);
     });
   program
     .command('validate')
     .description('check config, mapping and cases files; one file:line:col line per problem')
-    .argument('[paths...]', 'files or folders (default: config/hub.json and mappings/); a config file is checked with every layer (local.json beside it, environment overrides)')
+    .argument(
+      '[paths...]',
+      'files or folders (default: config/hub.json and mappings/); a config file is checked with every layer (local.json beside it, environment overrides)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--overlay <file>', 'check this file as an overlay merged on the base config (repeatable; local*.json files are overlays by name)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--overlay <file>',
+      'check this file as an overlay merged on the base config (repeatable; local*.json files are overlays by name)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('-c, --config <path>', 'the base config overlays are merged on (default: hub.json beside the overlay, else config/hub.json)')
     .action((paths: string[], opts: ValidateOptions) => {
       code = validateCommand(paths, opts, io);
@@ -122,7 +133,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--dry-run', 'report drift only: emit and record nothing')
     .option('--json', 'print the report as JSON')
     .option('--examples <n>', 'examples kept per drift kind (default 10)')
-    .addHelpText('after', '\nExit codes: 0 no drift, or all of it repaired; 1 drift left (dry run, or kinds an operator settles); 2 bad usage; 3 another reconciliation holds the lock; 4 config, pull or store failure.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no drift, or all of it repaired; 1 drift left (dry run, or kinds an operator settles); 2 bad usage; 3 another reconciliation holds the lock; 4 config, pull or store failure.',
+    )
     .action(async (opts: ReconcileCommandOptions) => {
       code = await reconcileCommand(opts, io);
     });

@@ -28,7 +28,22 @@ export function classify(file: string): FileKind | undefined {
 }
 
 /** Top-level keys only a hub config has (hub.schema.json's properties, less "$schema"). */
-const CONFIG_KEYS = new Set(['server', 'storage', 'log', 'mappings', 'connectors', 'connectorPaths', 'routes', 'retry', 'pipeline', 'admin', 'stock', 'dunning', 'reconcile', '$remove']);
+const CONFIG_KEYS = new Set([
+  'server',
+  'storage',
+  'log',
+  'mappings',
+  'connectors',
+  'connectorPaths',
+  'routes',
+  'retry',
+  'pipeline',
+  'admin',
+  'stock',
+  'dunning',
+  'reconcile',
+  '$remove',
+]);
 
 /**
  * The kind of a .json file (not *.schema.json): from its "$schema" (hub.schema.json, mapping.schema.json,

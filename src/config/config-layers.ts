@@ -24,7 +24,11 @@ export interface KeyedList {
 
 export const KEYED_LISTS: readonly KeyedList[] = [
   { name: 'routes', pointer: '/routes', key: (r) => (isPlainObject(r) ? routeKey(r) : undefined) },
-  { name: 'dunningStages', pointer: '/dunning/policy/stages', key: (s) => (isPlainObject(s) && typeof s.name === 'string' ? s.name : undefined) },
+  {
+    name: 'dunningStages',
+    pointer: '/dunning/policy/stages',
+    key: (s) => (isPlainObject(s) && typeof s.name === 'string' ? s.name : undefined),
+  },
 ];
 
 /** A route's key, as logs and dead letters name it: its "name", else `<to>.<action>`. */
@@ -47,7 +51,14 @@ export function mergeLayers(docs: readonly LocatedJson[]): { merged: unknown; pr
     const over = doc.value;
     const removals = isPlainObject(over) && isPlainObject(over[REMOVE]) ? over[REMOVE] : {};
     if (layer === 0 && isPlainObject(over) && over[REMOVE] !== undefined) {
-      problems.push(overlayProblem(doc, `/${REMOVE}`, `"${REMOVE}" removes entries of the layers below; the base file ${doc.file} has none`, 'move it to config/local.json (or another overlay)'));
+      problems.push(
+        overlayProblem(
+          doc,
+          `/${REMOVE}`,
+          `"${REMOVE}" removes entries of the layers below; the base file ${doc.file} has none`,
+          'move it to config/local.json (or another overlay)',
+        ),
+      );
     }
     const next = deepMerge(merged, over, '', layer > 0);
     for (const list of KEYED_LISTS) {
@@ -59,7 +70,14 @@ export function mergeLayers(docs: readonly LocatedJson[]): { merged: unknown; pr
         if (typeof k !== 'string') return; // the schema reports it
         if (!present.has(k)) {
           const known = [...present].filter((x): x is string => x !== undefined);
-          problems.push(overlayProblem(doc, joinPointer(`/${REMOVE}`, list.name, i), `${list.name}: no entry "${k}" to remove in the layers below`, known.length > 0 ? `known: ${known.join(', ')}` : 'the list below is empty'));
+          problems.push(
+            overlayProblem(
+              doc,
+              joinPointer(`/${REMOVE}`, list.name, i),
+              `${list.name}: no entry "${k}" to remove in the layers below`,
+              known.length > 0 ? `known: ${known.join(', ')}` : 'the list below is empty',
+            ),
+          );
         }
       });
       const drop = new Set(keys.filter((k): k is string => typeof k === 'string'));
@@ -148,7 +166,13 @@ function setList(root: unknown, pointer: string, value: unknown[]): void {
 }
 
 function overlayProblem(doc: LocatedJson, pointer: string, message: string, hint: string): LocatedError {
-  return new LocatedError('CONFIG_OVERLAY_INVALID', kindOf('CONFIG_OVERLAY_INVALID'), message, { file: doc.file, pointer, ...doc.locate(pointer) }, { hint });
+  return new LocatedError(
+    'CONFIG_OVERLAY_INVALID',
+    kindOf('CONFIG_OVERLAY_INVALID'),
+    message,
+    { file: doc.file, pointer, ...doc.locate(pointer) },
+    { hint },
+  );
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -19,19 +19,31 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
   const report = (pointer: string, what: string, value: string, known: readonly string[], hint?: string) => {
     const guess = closest(value, known);
     problems.push(
-      new LocatedError('CONFIG_UNKNOWN_REF', kindOf('CONFIG_UNKNOWN_REF'), `unknown ${what} "${value}"`, { file: origin.fileOf(pointer), pointer, ...origin.locate(pointer) }, {
-        hint: guess ? `did you mean "${guess}"?` : (hint ?? (known.length > 0 ? `known: ${known.slice(0, 12).join(', ')}` : undefined)),
-      }),
+      new LocatedError(
+        'CONFIG_UNKNOWN_REF',
+        kindOf('CONFIG_UNKNOWN_REF'),
+        `unknown ${what} "${value}"`,
+        { file: origin.fileOf(pointer), pointer, ...origin.locate(pointer) },
+        {
+          hint: guess ? `did you mean "${guess}"?` : (hint ?? (known.length > 0 ? `known: ${known.slice(0, 12).join(', ')}` : undefined)),
+        },
+      ),
     );
   };
   const connectors = config.connectors ?? {};
   const connectorIds = Object.keys(connectors);
   for (const id of connectorIds) {
     const c = connectors[id]!;
-    if (catalog.connectorTypes && !catalog.connectorTypes.includes(c.type)) report(`/connectors/${id}/type`, 'connector type', c.type, catalog.connectorTypes);
+    if (catalog.connectorTypes && !catalog.connectorTypes.includes(c.type))
+      report(`/connectors/${id}/type`, 'connector type', c.type, catalog.connectorTypes);
     for (const [eventType, mapping] of Object.entries(c.inbound?.mappings ?? {})) {
       if (catalog.mappingNames && !catalog.mappingNames.includes(mapping)) {
-        report(`/connectors/${id}/inbound/mappings/${eventType.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'mapping', mapping, catalog.mappingNames);
+        report(
+          `/connectors/${id}/inbound/mappings/${eventType.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          'mapping',
+          mapping,
+          catalog.mappingNames,
+        );
       }
     }
   }
@@ -39,7 +51,8 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
   const routeNames = new Map<string, number>();
   (config.routes ?? []).forEach((r, i) => {
     if (!connectorIds.includes(r.to)) report(`/routes/${i}/to`, 'connector', r.to, connectorIds, 'declare it under "connectors"');
-    if (catalog.mappingNames && !catalog.mappingNames.includes(r.mapping)) report(`/routes/${i}/mapping`, 'mapping', r.mapping, catalog.mappingNames);
+    if (catalog.mappingNames && !catalog.mappingNames.includes(r.mapping))
+      report(`/routes/${i}/mapping`, 'mapping', r.mapping, catalog.mappingNames);
     if (catalog.eventTypes) {
       r.on.forEach((t, j) => {
         const [family, name] = t.split('.');
@@ -52,7 +65,13 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
     if (prev !== undefined) {
       const pointer = `/routes/${i}`;
       problems.push(
-        new LocatedError('CONFIG_UNKNOWN_REF', kindOf('CONFIG_UNKNOWN_REF'), `route name "${name}" is already used by /routes/${prev}`, { file: origin.fileOf(pointer), pointer, ...origin.locate(pointer) }, { hint: 'give one of them a distinct "name"' }),
+        new LocatedError(
+          'CONFIG_UNKNOWN_REF',
+          kindOf('CONFIG_UNKNOWN_REF'),
+          `route name "${name}" is already used by /routes/${prev}`,
+          { file: origin.fileOf(pointer), pointer, ...origin.locate(pointer) },
+          { hint: 'give one of them a distinct "name"' },
+        ),
       );
     } else routeNames.set(name, i);
   });
@@ -64,6 +83,7 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
     ['/reconcile/warehouse', config.reconcile?.warehouse],
     ['/reconcile/erp', config.reconcile?.erp],
   ];
-  for (const [pointer, id] of named) if (id !== undefined && !connectorIds.includes(id)) report(pointer, 'connector', id, connectorIds, 'declare it under "connectors"');
+  for (const [pointer, id] of named)
+    if (id !== undefined && !connectorIds.includes(id)) report(pointer, 'connector', id, connectorIds, 'declare it under "connectors"');
   return problems;
 }

@@ -73,7 +73,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (o.type === 'port') {
       value = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
       if (Number.isNaN(value) || (value as number) > 65535) {
-        envProblems.push(new LocatedError('CONFIG_ENV_INVALID', kindOf('CONFIG_ENV_INVALID'), `${o.env}=${JSON.stringify(raw)} is not a port number`, { file: `env ${o.env}`, pointer: o.pointer }));
+        envProblems.push(
+          new LocatedError('CONFIG_ENV_INVALID', kindOf('CONFIG_ENV_INVALID'), `${o.env}=${JSON.stringify(raw)} is not a port number`, {
+            file: `env ${o.env}`,
+            pointer: o.pointer,
+          }),
+        );
         continue;
       }
     }
@@ -92,11 +97,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const catalog = typeof options.catalog === 'function' ? options.catalog(config) : (options.catalog ?? {});
   const refProblems = checkConfigReferences(config, catalog, origin);
   if (overlayProblems.length + refProblems.length > 0) throw new LocatedErrors([...overlayProblems, ...refProblems]);
-  return { config: deepFreeze(config), files: docs.map((d) => d.file), envOverrides: ENV_OVERRIDES.filter((o) => envOrigins.has(o.pointer)).map((o) => o.env) };
+  return {
+    config: deepFreeze(config),
+    files: docs.map((d) => d.file),
+    envOverrides: ENV_OVERRIDES.filter((o) => envOrigins.has(o.pointer)).map((o) => o.env),
+  };
 }
 
 /** Locates a pointer in the layer that last set it (env, local file, main file). */
-function originLocator(docs: LocatedJson[], merged: unknown, envOrigins: Map<string, string>): Pick<LocatedJson, 'file' | 'locate'> & { fileOf(pointer: string): string } {
+function originLocator(
+  docs: LocatedJson[],
+  merged: unknown,
+  envOrigins: Map<string, string>,
+): Pick<LocatedJson, 'file' | 'locate'> & { fileOf(pointer: string): string } {
   return {
     file: docs[0]!.file,
     fileOf: (pointer) => envOrigins.get(pointer) ?? layerOf(docs, merged, pointer).doc.file,
@@ -128,7 +141,6 @@ function setAt(root: unknown, pointer: string, value: unknown): unknown {
   });
   return out;
 }
-
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {

@@ -12,11 +12,16 @@ const KINDS = new Set(['billing', 'webshop', 'erp', 'warehouse', 'generic']);
  * are JavaScript (compile TypeScript first); they run with the hub's rights, like any code you
  * install. Problems are reported, not thrown, so validation shows them all.
  */
-export function loadPluginConnectors(paths: readonly string[], builtInTypes: readonly string[]): { definitions: ConnectorDefinition[]; problems: LocatedError[] } {
+export function loadPluginConnectors(
+  paths: readonly string[],
+  builtInTypes: readonly string[],
+): { definitions: ConnectorDefinition[]; problems: LocatedError[] } {
   const definitions: ConnectorDefinition[] = [];
   const problems: LocatedError[] = [];
   const report = (file: string, message: string, hint?: string) =>
-    problems.push(new LocatedError('CONFIG_PLUGIN_INVALID', kindOf('CONFIG_PLUGIN_INVALID'), message, { file, pointer: '' }, hint ? { hint } : {}));
+    problems.push(
+      new LocatedError('CONFIG_PLUGIN_INVALID', kindOf('CONFIG_PLUGIN_INVALID'), message, { file, pointer: '' }, hint ? { hint } : {}),
+    );
   paths.forEach((p) => {
     const dir = resolve(p);
     if (!existsSync(dir)) return report(p, 'connector folder not found');
@@ -38,7 +43,8 @@ export function loadPluginConnectors(paths: readonly string[], builtInTypes: rea
         continue;
       }
       if (!KINDS.has(String(d.kind))) report(file, `connector ${d.type}: kind must be one of ${[...KINDS].join(', ')}`);
-      else if (builtInTypes.includes(d.type) || definitions.some((x) => x.type === d.type)) report(file, `connector type "${d.type}" is already defined`);
+      else if (builtInTypes.includes(d.type) || definitions.some((x) => x.type === d.type))
+        report(file, `connector type "${d.type}" is already defined`);
       else definitions.push(d as ConnectorDefinition);
     }
   });

@@ -25,7 +25,11 @@ export const CONNECTOR_TYPES = BUILT_IN_CONNECTORS.map((c) => c.type);
  * Builds every enabled connector of the config: checks its `options` against the connector
  * type's own schema (problems located at /connectors/<id>/options) and creates its actions.
  */
-export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.ProcessEnv, definitions = BUILT_IN_CONNECTORS): { connectors: Map<string, ConnectorRuntime>; problems: LocatedError[] } {
+export function buildConnectors(
+  config: Readonly<HubConfig>,
+  env: NodeJS.ProcessEnv,
+  definitions = BUILT_IN_CONNECTORS,
+): { connectors: Map<string, ConnectorRuntime>; problems: LocatedError[] } {
   const byType = new Map(definitions.map((d) => [d.type, d]));
   const connectors = new Map<string, ConnectorRuntime>();
   const problems: LocatedError[] = [];
@@ -34,7 +38,11 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
     if (c.enabled === false) continue;
     const definition = byType.get(c.type);
     if (!definition) {
-      problems.push(new LocatedError('CONFIG_UNKNOWN_REF', kindOf('CONFIG_UNKNOWN_REF'), `unknown connector type "${c.type}"`, { pointer: `/connectors/${id}/type` }));
+      problems.push(
+        new LocatedError('CONFIG_UNKNOWN_REF', kindOf('CONFIG_UNKNOWN_REF'), `unknown connector type "${c.type}"`, {
+          pointer: `/connectors/${id}/type`,
+        }),
+      );
       continue;
     }
     const options = (c.options ?? {}) as Record<string, unknown>;
@@ -42,14 +50,30 @@ export function buildConnectors(config: Readonly<HubConfig>, env: NodeJS.Process
       const validate = ajv.compile(definition.optionsSchema);
       if (!validate(options)) {
         for (const p of schemaErrorsToLocated(validate.errors ?? [], undefined)) {
-          problems.push(new LocatedError(p.code, p.kind, p.message, { pointer: `/connectors/${id}/options${p.location.pointer}` }, p.hint ? { hint: p.hint } : {}));
+          problems.push(
+            new LocatedError(
+              p.code,
+              p.kind,
+              p.message,
+              { pointer: `/connectors/${id}/options${p.location.pointer}` },
+              p.hint ? { hint: p.hint } : {},
+            ),
+          );
         }
         continue;
       }
     }
     const checks = definition.checkOptions?.(options) ?? [];
     for (const c of checks) {
-      problems.push(new LocatedError('CONFIG_OUTBOUND_BLOCKED', kindOf('CONFIG_OUTBOUND_BLOCKED'), c.message, { pointer: `/connectors/${id}/options${c.pointer}` }, c.hint ? { hint: c.hint } : {}));
+      problems.push(
+        new LocatedError(
+          'CONFIG_OUTBOUND_BLOCKED',
+          kindOf('CONFIG_OUTBOUND_BLOCKED'),
+          c.message,
+          { pointer: `/connectors/${id}/options${c.pointer}` },
+          c.hint ? { hint: c.hint } : {},
+        ),
+      );
     }
     if (checks.length > 0) continue;
     const actions = definition.createActions?.(options, { resolveSecret: (ref) => resolveSecret(ref, env) }) ?? {};

@@ -32,7 +32,11 @@ export interface DemoStep {
 }
 
 async function sim(world: DemoWorld, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
-  const r = await fetch(`${world.stripe.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${world.stripe.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await r.json()) as Record<string, unknown>;
   if (!r.ok) throw new Error(`Stripe simulator ${path}: ${r.status} ${JSON.stringify(json)}`);
   return json;
@@ -44,7 +48,10 @@ const signUp = async (ctx: MonthContext, who: CustomerName, price: string, quant
 };
 const renew = (world: DemoWorld, ctx: MonthContext, who: CustomerName) => sim(world, `/_sim/subscriptions/${ctx.subs[who]}/renew`);
 const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, failure: Record<string, unknown>) => {
-  const inv = await sim(world, `/_sim/subscriptions/${ctx.subs[who]}/fail_payment`, { ...failure, ...(failure.retry ? { invoice: ctx.openInvoice[who] } : {}) });
+  const inv = await sim(world, `/_sim/subscriptions/${ctx.subs[who]}/fail_payment`, {
+    ...failure,
+    ...(failure.retry ? { invoice: ctx.openInvoice[who] } : {}),
+  });
   ctx.openInvoice[who] = inv.id as string;
 };
 
@@ -58,7 +65,8 @@ const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, fail
 export const MONTH: readonly DemoStep[] = [
   {
     day: 1,
-    title: 'Five customers sign up (Anna: discovery box; Bram: 2 × espresso 1 kg; Cleo: 2 × filter roast every two weeks; Dirk and Eva: 1 × filter roast, Eva pays by SEPA direct debit)',
+    title:
+      'Five customers sign up (Anna: discovery box; Bram: 2 × espresso 1 kg; Cleo: 2 × filter roast every two weeks; Dirk and Eva: 1 × filter roast, Eva pays by SEPA direct debit)',
     run: async (_w, ctx) => {
       await signUp(ctx, 'anna', PRICE.discoveryKitMonthly, 1);
       await signUp(ctx, 'bram', PRICE.espresso1kgMonthly, 2);
@@ -97,8 +105,16 @@ export const MONTH: readonly DemoStep[] = [
   },
   {
     day: 20,
-    title: "Eva's direct debit is retried and bounces again; SEPA retries are capped, so Stripe gives up on that invoice (her first default)",
-    run: (w, ctx) => fail(w, ctx, 'eva', { payment_method_type: 'sepa_debit', code: 'AM04', message: 'Insufficient funds (AM04).', retry: true, final: true }),
+    title:
+      "Eva's direct debit is retried and bounces again; SEPA retries are capped, so Stripe gives up on that invoice (her first default)",
+    run: (w, ctx) =>
+      fail(w, ctx, 'eva', {
+        payment_method_type: 'sepa_debit',
+        code: 'AM04',
+        message: 'Insufficient funds (AM04).',
+        retry: true,
+        final: true,
+      }),
   },
   {
     day: 22,
@@ -125,6 +141,12 @@ export const MONTH: readonly DemoStep[] = [
 
 export function monthContext(world: DemoWorld): MonthContext {
   const url = new URL(world.stripe.url);
-  const stripe = new Stripe(world.env.STRIPE_API_KEY!, { host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  const stripe = new Stripe(world.env.STRIPE_API_KEY!, {
+    host: url.hostname,
+    port: Number(url.port),
+    protocol: 'http',
+    maxNetworkRetries: 0,
+    telemetry: false,
+  });
   return { stripe, subs: {}, openInvoice: {} };
 }

@@ -61,7 +61,8 @@ export function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string)
   const odoo = w.odoo.calls.slice(before.odooCalls);
   const count = (model: string, method: string) => odoo.filter((c) => c.model === model && c.method === method).length;
   if (count('sale.order', 'create')) lines.push(`  odoo       ${count('sale.order', 'create')} sale order(s) created and confirmed`);
-  if (count('purchase.order', 'create')) lines.push(`  odoo       ${count('purchase.order', 'create')} draft purchase order(s) (reorder proposal)`);
+  if (count('purchase.order', 'create'))
+    lines.push(`  odoo       ${count('purchase.order', 'create')} draft purchase order(s) (reorder proposal)`);
   if (count('res.partner', 'write')) lines.push(`  odoo       ${count('res.partner', 'write')} partner(s) flagged`);
   const moves = w.shopify.applied - before.shopifyApplied;
   if (moves) lines.push(`  shopify    ${moves} mutation(s) applied (reserved stock, tags)`);
@@ -96,7 +97,15 @@ export interface MonthSummary {
   demandByLocation: Record<string, number>;
   /** On hand per location and SKU at the warehouse ("DUS1 COF-FLT-250"). */
   onHandByLocation: Record<string, number>;
-  proposals: Array<{ sku: string; location: string; quantity: number; status: string; odooState?: string; pickingTypeId?: number; subscriptions: string[] }>;
+  proposals: Array<{
+    sku: string;
+    location: string;
+    quantity: number;
+    status: string;
+    odooState?: string;
+    pickingTypeId?: number;
+    subscriptions: string[];
+  }>;
   dunning: Record<string, string>;
   blacklisted: string[];
   shopifyTags: Record<string, string[]>;
@@ -116,9 +125,14 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
   const reserved = domain.reservedAfter(today);
   const demand = total(reserved.map((r) => [r.sku, r.quantity]));
   const demandByLocation = total(reserved.map((r) => [`${r.location ?? '?'} ${r.sku}`, r.quantity]));
-  const warehouses = new Map(plannedLocations({ locationsFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'locations.json') }).map((l) => [l.warehouse, l.code]));
+  const warehouses = new Map(
+    plannedLocations({ locationsFile: join(PACKAGE_ROOT, 'mappings', 'tables', 'locations.json') }).map((l) => [l.warehouse, l.code]),
+  );
   const onHandByLocation = total(
-    [...w.warehouse.stock].map(([k, onHand]) => [k.split('\u0000'), onHand] as const).filter(([[wh]]) => warehouses.has(wh)).map(([[wh, sku], onHand]) => [`${warehouses.get(wh)} ${sku}`, onHand]),
+    [...w.warehouse.stock]
+      .map(([k, onHand]) => [k.split('\u0000'), onHand] as const)
+      .filter(([[wh]]) => warehouses.has(wh))
+      .map(([[wh, sku], onHand]) => [`${warehouses.get(wh)} ${sku}`, onHand]),
   );
   const pos = [...w.odoo.models.get('purchase.order')!.values()];
   const proposals = domain.openProposals().map((p) => {
@@ -133,13 +147,31 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
       subscriptions: p.trail.map(name).sort(),
     };
   });
-  const dunning = Object.fromEntries(domain.openDunning().map((d) => [name(d.subscriptionId), d.stage]).sort(([a], [b]) => a!.localeCompare(b!)));
-  const blacklisted = domain.customers({ blacklisted: true }).map((c) => name(c.id)).sort();
-  const shopifyTags = Object.fromEntries([...w.shopify.tags].filter(([, tags]) => tags.size > 0).map(([id, tags]) => [id, [...tags].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
-  const odooFlagged = [...w.odoo.models.get('res.partner')!.values()].filter((p) => typeof p.comment === 'string' && p.comment.includes('blacklisted')).map((p) => String(p.email ?? p.id)).sort();
+  const dunning = Object.fromEntries(
+    domain
+      .openDunning()
+      .map((d) => [name(d.subscriptionId), d.stage])
+      .sort(([a], [b]) => a!.localeCompare(b!)),
+  );
+  const blacklisted = domain
+    .customers({ blacklisted: true })
+    .map((c) => name(c.id))
+    .sort();
+  const shopifyTags = Object.fromEntries(
+    [...w.shopify.tags]
+      .filter(([, tags]) => tags.size > 0)
+      .map(([id, tags]) => [id, [...tags].sort()])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
+  const odooFlagged = [...w.odoo.models.get('res.partner')!.values()]
+    .filter((p) => typeof p.comment === 'string' && p.comment.includes('blacklisted'))
+    .map((p) => String(p.email ?? p.id))
+    .sort();
   const reservedAtWarehouse: Record<string, number> = {};
   // Deliveries still to come: a past delivery's reservation was consumed when it shipped.
-  for (const r of w.warehouse.reservations.values()) if (r.status === 'reserved' && String(r.deliveryDate) > today) for (const l of r.lines) reservedAtWarehouse[l.sku] = (reservedAtWarehouse[l.sku] ?? 0) + l.quantity;
+  for (const r of w.warehouse.reservations.values())
+    if (r.status === 'reserved' && String(r.deliveryDate) > today)
+      for (const l of r.lines) reservedAtWarehouse[l.sku] = (reservedAtWarehouse[l.sku] ?? 0) + l.quantity;
   return {
     demand,
     demandByLocation,
@@ -152,7 +184,11 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
     saleOrders: w.odoo.models.get('sale.order')!.size,
     mails: w.mailbox.messages().length,
     reservedAtWarehouse: Object.fromEntries(Object.entries(reservedAtWarehouse).sort(([a], [b]) => a.localeCompare(b))),
-    billing: Object.fromEntries(Object.entries(ctx.subs).map(([who, id]) => [who, billingState(w.stripe.subscription(id!))]).sort(([a], [b]) => a!.localeCompare(b!))),
+    billing: Object.fromEntries(
+      Object.entries(ctx.subs)
+        .map(([who, id]) => [who, billingState(w.stripe.subscription(id!))])
+        .sort(([a], [b]) => a!.localeCompare(b!)),
+    ),
   };
 }
 
@@ -167,15 +203,22 @@ export function summaryTable(s: MonthSummary): string[] {
   const out = ['', 'Summary at the end of the month', ''];
   out.push('  Stock demand of the next deliveries (hub)   reserved at the warehouse');
   const skus = [...new Set([...Object.keys(s.demand), ...Object.keys(s.reservedAtWarehouse)])].sort();
-  for (const sku of skus) out.push(`    ${sku.padEnd(18)} ${String(s.demand[sku] ?? 0).padStart(5)}                      ${String(s.reservedAtWarehouse[sku] ?? 0).padStart(5)}`);
+  for (const sku of skus)
+    out.push(
+      `    ${sku.padEnd(18)} ${String(s.demand[sku] ?? 0).padStart(5)}                      ${String(s.reservedAtWarehouse[sku] ?? 0).padStart(5)}`,
+    );
   out.push('', '  Per location (planned apart)              on hand   hub demand');
   for (const k of [...new Set([...Object.keys(s.onHandByLocation), ...Object.keys(s.demandByLocation)])].sort()) {
-    out.push(`    ${k.padEnd(23)}                ${String(s.onHandByLocation[k] ?? 0).padStart(5)}        ${String(s.demandByLocation[k] ?? 0).padStart(5)}`);
+    out.push(
+      `    ${k.padEnd(23)}                ${String(s.onHandByLocation[k] ?? 0).padStart(5)}        ${String(s.demandByLocation[k] ?? 0).padStart(5)}`,
+    );
   }
   out.push('', '  Purchase proposals (Odoo drafts)');
   if (s.proposals.length === 0) out.push('    none');
   for (const p of s.proposals) {
-    out.push(`    ${p.sku.padEnd(18)} ${p.location} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'} (receipt type ${p.pickingTypeId ?? '?'})  driven by ${p.subscriptions.join(', ')}`);
+    out.push(
+      `    ${p.sku.padEnd(18)} ${p.location} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'} (receipt type ${p.pickingTypeId ?? '?'})  driven by ${p.subscriptions.join(', ')}`,
+    );
   }
   out.push('', '  Billing (Stripe)');
   for (const [who, state] of Object.entries(s.billing)) out.push(`    ${who.padEnd(18)} ${state}`);
@@ -183,7 +226,13 @@ export function summaryTable(s: MonthSummary): string[] {
   if (Object.keys(s.dunning).length === 0) out.push('    none');
   for (const [who, stage] of Object.entries(s.dunning)) out.push(`    ${who.padEnd(18)} ${stage}`);
   out.push('', `  Blacklisted customers: ${s.blacklisted.join(', ') || 'none'}`);
-  out.push(`  Shopify tags: ${Object.entries(s.shopifyTags).map(([id, t]) => `${id} [${t.join(', ')}]`).join('; ') || 'none'}`);
+  out.push(
+    `  Shopify tags: ${
+      Object.entries(s.shopifyTags)
+        .map(([id, t]) => `${id} [${t.join(', ')}]`)
+        .join('; ') || 'none'
+    }`,
+  );
   out.push(`  Odoo partners flagged: ${s.odooFlagged.join(', ') || 'none'}`);
   out.push(`  Odoo sale orders: ${s.saleOrders}    e-mails sent: ${s.mails}`);
   return out;

@@ -13,12 +13,17 @@ export interface DemoResult {
  * every system, then the summary table. The world stays up for the caller (reconcile, asserts):
  * close it with `result.world.close()`.
  */
-export async function playMonth(print: (line: string) => void, options: Pick<DemoWorldOptions, 'dataDir' | 'adminToken'> = {}): Promise<DemoResult> {
+export async function playMonth(
+  print: (line: string) => void,
+  options: Pick<DemoWorldOptions, 'dataDir' | 'adminToken'> = {},
+): Promise<DemoResult> {
   const world = await startDemoWorld(options);
   try {
     const ctx = monthContext(world);
     print(`subhub demo: hub ${world.hub.url}, data in ${world.dataDir}`);
-    print(`simulators: stripe ${world.stripe.url}, shopify ${world.shopify.url}, odoo ${world.odoo.url}, warehouse ${world.warehouse.url}, mail ${world.mailbox.url}`);
+    print(
+      `simulators: stripe ${world.stripe.url}, shopify ${world.shopify.url}, odoo ${world.odoo.url}, warehouse ${world.warehouse.url}, mail ${world.mailbox.url}`,
+    );
     for (const step of MONTH) {
       world.clock.at(step.day);
       const before = marks(world, ctx);

@@ -167,13 +167,21 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     config.connectors!.shopify!.webhook = { ...config.connectors!.shopify!.webhook, secrets: [fileRef('SHOPIFY_API_SECRET')] };
     const configPath = join(dataDir, 'hub.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const hub = await startHub({ path: configPath, localPath: false, env, silent: options.silent ?? true, pipeline: 'inline', clock: clock.now });
+    const hub = await startHub({
+      path: configPath,
+      localPath: false,
+      env,
+      silent: options.silent ?? true,
+      pipeline: 'inline',
+      clock: clock.now,
+    });
     webhook.url = `${hub.url}/webhooks/stripe`;
 
     const settle = async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
-      for (let quiet = 0; quiet < 2; ) {
-        if (Date.now() > deadline) throw new Error(`the hub did not settle within ${timeoutMs} ms: ${JSON.stringify(await hub.store.counts())}`);
+      for (let quiet = 0; quiet < 2;) {
+        if (Date.now() > deadline)
+          throw new Error(`the hub did not settle within ${timeoutMs} ms: ${JSON.stringify(await hub.store.counts())}`);
         await stripe.settled();
         await hub.pipeline.backgroundIdle?.();
         const n = await hub.store.counts();
@@ -211,10 +219,20 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
 
 function dueDeliveries(hub: RunningHub): number {
   const db = (hub.store as SqliteStore).db;
-  return (db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?)`).get(Date.now() + 5_000) as { n: number }).n;
+  return (
+    db
+      .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?)`)
+      .get(Date.now() + 5_000) as { n: number }
+  ).n;
 }
 
-function seed(stripe: StripeSimulator, odoo: OdooSimulator, warehouse: WarehouseSimulator, stock: Readonly<Record<string, number>>, second: Readonly<Record<string, number>>): void {
+function seed(
+  stripe: StripeSimulator,
+  odoo: OdooSimulator,
+  warehouse: WarehouseSimulator,
+  stock: Readonly<Record<string, number>>,
+  second: Readonly<Record<string, number>>,
+): void {
   const tables = loadSeedTables(join(PACKAGE_ROOT, 'mappings', 'tables'));
   seedStripe(stripe, tables);
   seedOdoo(odoo, tables);

@@ -41,7 +41,16 @@ const policy: DunningPolicy = {
   providerRetries: false,
   blacklist: { defaults: 2, windowDays: 365 },
 };
-const bom = new Map([['COF-DISCOVERY-KIT', [{ sku: 'COF-ESP-250', qtyPer: 1 }, { sku: 'COF-FLT-250', qtyPer: 1 }, { sku: 'COF-ORIGIN-250', qtyPer: 1 }]]]);
+const bom = new Map([
+  [
+    'COF-DISCOVERY-KIT',
+    [
+      { sku: 'COF-ESP-250', qtyPer: 1 },
+      { sku: 'COF-FLT-250', qtyPer: 1 },
+      { sku: 'COF-ORIGIN-250', qtyPer: 1 },
+    ],
+  ],
+]);
 
 function setup() {
   const store = new MemoryDomain();
@@ -65,7 +74,11 @@ const created = fixture('hub-subscription-created-coffee.json');
 const renewed = fixture('hub-subscription-renewed-coffee.json');
 const failed = fixture('hub-invoice-payment-failed-coffee.json');
 const subId = created.subscription!.hubSubscriptionId;
-const key = (e: HubEvent, dedupeKey: string, occurredAt = e.occurredAt): HubEvent => ({ ...e, occurredAt, source: { ...e.source, dedupeKey } });
+const key = (e: HubEvent, dedupeKey: string, occurredAt = e.occurredAt): HubEvent => ({
+  ...e,
+  occurredAt,
+  source: { ...e.source, dedupeKey },
+});
 
 describe('domain service: stock demand', () => {
   it('records the exploded demand of the next delivery once and derives one stock.demand_changed', () => {
@@ -75,7 +88,12 @@ describe('domain service: stock demand', () => {
     expect(store.demand(subId, period)).toMatchObject({
       status: 'reserved',
       revision: 1,
-      lines: [{ sku: 'COF-ESP-1KG', quantity: 2 }, { sku: 'COF-ESP-250', quantity: 1 }, { sku: 'COF-FLT-250', quantity: 1 }, { sku: 'COF-ORIGIN-250', quantity: 1 }],
+      lines: [
+        { sku: 'COF-ESP-1KG', quantity: 2 },
+        { sku: 'COF-ESP-250', quantity: 1 },
+        { sku: 'COF-FLT-250', quantity: 1 },
+        { sku: 'COF-ORIGIN-250', quantity: 1 },
+      ],
     });
     expect(c.derived.map((e) => e.type)).toEqual(['stock.demand_changed']);
     for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
@@ -101,7 +119,11 @@ describe('domain service: stock demand', () => {
     paused.subscription = { ...created.subscription!, pause: { startsAt: '2025-11-25T00:00:00.000Z', reason: 'customer_request' } };
     const c = run(paused);
     expect(c.demand[0]).toMatchObject({ status: 'released', lines: [], revision: 2, reason: expect.stringContaining('paused') });
-    expect(c.derived[0]).toMatchObject({ type: 'stock.demand_changed', demand: { status: 'released' }, subscription: { entitlement: { deliver: false } } });
+    expect(c.derived[0]).toMatchObject({
+      type: 'stock.demand_changed',
+      demand: { status: 'released' },
+      subscription: { entitlement: { deliver: false } },
+    });
     expect(store.demands.size).toBe(1);
   });
 });
@@ -128,7 +150,10 @@ describe('domain service: the location a delivery ships from', () => {
 describe('domain service: a moved delivery date', () => {
   it('releases the old, still future, delivery when the date moves without a renewal', () => {
     const { store, run } = setup();
-    const at = (e: HubEvent, k: string, occurredAt: string, next: string): HubEvent => ({ ...key(e, k, occurredAt), subscription: { ...e.subscription!, nextRenewalAt: next, currentPeriodEnd: next } });
+    const at = (e: HubEvent, k: string, occurredAt: string, next: string): HubEvent => ({
+      ...key(e, k, occurredAt),
+      subscription: { ...e.subscription!, nextRenewalAt: next, currentPeriodEnd: next },
+    });
     run(at(created, 'k1', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'));
     const moved = run({ ...at(created, 'k2', '2026-01-02T00:00:00.000Z', '2026-02-10T00:00:00.000Z'), type: 'subscription.changed' });
     expect(moved.demand.map((d) => [d.period, d.status, d.reason])).toEqual([
@@ -160,10 +185,15 @@ describe('domain service: dunning and the blacklist', () => {
     expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: true, attempts: 1 });
     const later = run(failure('k2', '2026-01-08T17:00:00.000Z', 'in_1'));
     expect(store.dunning(subId)).toMatchObject({ stage: 'SUSPENDED', deliver: false, attempts: 2 });
-    expect(later.decisions.find((d) => d.kind === 'dunning')).toMatchObject({ outcome: 'SUSPENDED (shipments held)', rule: expect.stringContaining('≥ 14 days') });
+    expect(later.decisions.find((d) => d.kind === 'dunning')).toMatchObject({
+      outcome: 'SUSPENDED (shipments held)',
+      rule: expect.stringContaining('≥ 14 days'),
+    });
     const stage = later.derived.find((e) => e.type === 'dunning.stage_changed')!;
     expect(stage.dunning?.decision).toMatchObject({ deliver: false, pauseBilling: true, notify: 'dunning_suspended' });
-    expect(later.derived.find((e) => e.type === 'stock.demand_changed')).toMatchObject({ demand: { status: 'released', reason: expect.stringContaining('SUSPENDED') } });
+    expect(later.derived.find((e) => e.type === 'stock.demand_changed')).toMatchObject({
+      demand: { status: 'released', reason: expect.stringContaining('SUSPENDED') },
+    });
     for (const e of later.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
   });
 
@@ -175,7 +205,10 @@ describe('domain service: dunning and the blacklist', () => {
     expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual([]);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
     const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
-    expect(store.customer(created.customer!.hubCustomerId)).toMatchObject({ blacklisted: true, defaults: ['2025-12-24T17:00:00.000Z', '2025-12-30T17:00:00.000Z'] });
+    expect(store.customer(created.customer!.hubCustomerId)).toMatchObject({
+      blacklisted: true,
+      defaults: ['2025-12-24T17:00:00.000Z', '2025-12-30T17:00:00.000Z'],
+    });
     expect(second.derived.filter((e) => e.type === 'customer.risk_changed')).toHaveLength(1);
     expect(second.decisions.find((d) => d.kind === 'blacklist')?.rule).toMatch(/2 defaults within 365 days/);
     const third = run(failure('k3', '2025-12-31T17:00:00.000Z', 'in_2', true));
@@ -188,7 +221,13 @@ describe('domain service: dunning and the blacklist', () => {
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
     run(failure('k2', '2026-01-08T17:00:00.000Z', 'in_1'));
-    const paid = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid' as const, customer: created.customer, invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' as const }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const } };
+    const paid = {
+      ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'),
+      type: 'invoice.paid' as const,
+      customer: created.customer,
+      invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' as const },
+      subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' as const },
+    };
     const c = run(paid);
     expect(store.dunning(subId)).toBeUndefined();
     expect(c.derived.map((e) => e.type)).toEqual(['dunning.resolved', 'stock.demand_changed']);
@@ -200,7 +239,13 @@ describe('domain service: dunning and the blacklist', () => {
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
     run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
-    const paid = (id: string, dedupeKey: string): HubEvent => ({ ...key(renewed, dedupeKey, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
+    const paid = (id: string, dedupeKey: string): HubEvent => ({
+      ...key(renewed, dedupeKey, '2026-01-02T10:00:00.000Z'),
+      type: 'invoice.paid',
+      customer: created.customer,
+      invoice: { ...renewed.invoice!, id, status: 'paid' },
+      subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' },
+    });
     // One of two unpaid invoices paid: the cycle goes on with the other.
     expect(run(paid('in_2', 'k-paid-2')).derived.map((e) => e.type)).not.toContain('dunning.resolved');
     expect(store.dunning(subId)?.unpaid).toEqual({ in_1: expect.anything() });
@@ -217,7 +262,11 @@ describe('domain service: dunning and the blacklist', () => {
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
     const later = review('2026-01-08T03:00:00.000Z');
     expect(store.dunning(subId)).toMatchObject({ stage: 'SUSPENDED', deliver: false });
-    expect(later.decisions[0]).toMatchObject({ kind: 'dunning', outcome: 'SUSPENDED (shipments held)', rule: expect.stringMatching(/^nightly review: stage SUSPENDED/) });
+    expect(later.decisions[0]).toMatchObject({
+      kind: 'dunning',
+      outcome: 'SUSPENDED (shipments held)',
+      rule: expect.stringMatching(/^nightly review: stage SUSPENDED/),
+    });
     expect(later.derived.map((e) => e.type)).toEqual(['dunning.stage_changed', 'stock.demand_changed']);
     for (const e of later.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
     expect(review('2026-01-08T04:00:00.000Z')).toMatchObject({ decisions: [], derived: [] });
@@ -229,7 +278,13 @@ describe('domain service: dunning and the blacklist', () => {
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
     const second = run(failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true));
     expect(second.derived.find((e) => e.type === 'customer.risk_changed')?.risk).toMatchObject({ blacklisted: true, defaultsInWindow: 2 });
-    const paid = (id: string, k: string): HubEvent => ({ ...key(renewed, k, '2026-01-02T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id, status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } });
+    const paid = (id: string, k: string): HubEvent => ({
+      ...key(renewed, k, '2026-01-02T10:00:00.000Z'),
+      type: 'invoice.paid',
+      customer: created.customer,
+      invoice: { ...renewed.invoice!, id, status: 'paid' },
+      subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' },
+    });
     run(paid('in_1', 'p1'));
     run(paid('in_2', 'p2'));
     const customerId = created.customer!.hubCustomerId;
@@ -238,7 +293,10 @@ describe('domain service: dunning and the blacklist', () => {
     service.settle();
     expect(store.customer(customerId)).toMatchObject({ blacklisted: false, clearedAt: '2026-01-03T09:00:00.000Z' });
     expect(c.derived.map((e) => e.type)).toEqual(['customer.risk_changed', 'stock.demand_changed']);
-    expect(c.derived[0]!.risk).toEqual({ blacklisted: false, reason: 'blacklist cleared by ops@example.com; earlier defaults no longer count' });
+    expect(c.derived[0]!.risk).toEqual({
+      blacklisted: false,
+      reason: 'blacklist cleared by ops@example.com; earlier defaults no longer count',
+    });
     expect(c.derived[1]).toMatchObject({ demand: { status: 'reserved' } });
     for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
     expect(service.clearBlacklist(customerId, 'ops@example.com', Date.now())).toBeUndefined();
@@ -251,7 +309,11 @@ describe('domain service: dunning and the blacklist', () => {
   it('a failure reported after the status change it caused still opens the cycle (its snapshot is stale); a replay of it is a no-op', () => {
     const { store, run } = setup();
     run(created);
-    const pastDue = { ...key(created, 'k-upd', '2025-12-24T17:00:01.000Z'), type: 'subscription.changed' as const, subscription: { ...failed.subscription!, hubSubscriptionId: subId } };
+    const pastDue = {
+      ...key(created, 'k-upd', '2025-12-24T17:00:01.000Z'),
+      type: 'subscription.changed' as const,
+      subscription: { ...failed.subscription!, hubSubscriptionId: subId },
+    };
     run(pastDue);
     const late = failure('k-fail', '2025-12-24T17:00:00.000Z', 'in_1');
     const c = run(late);
@@ -265,7 +327,11 @@ describe('domain service: dunning and the blacklist', () => {
     const { store, run } = setup();
     run(created);
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1'));
-    const canceled = { ...key(created, 'k-cancel', '2025-12-30T00:00:00.000Z'), type: 'subscription.canceled' as const, subscription: { ...created.subscription!, status: 'canceled' as const, nextRenewalAt: undefined } };
+    const canceled = {
+      ...key(created, 'k-cancel', '2025-12-30T00:00:00.000Z'),
+      type: 'subscription.canceled' as const,
+      subscription: { ...created.subscription!, status: 'canceled' as const, nextRenewalAt: undefined },
+    };
     const c = run(canceled);
     expect(store.dunning(subId)).toBeUndefined();
     expect(c.decisions.find((d) => d.kind === 'dunning')).toMatchObject({ outcome: 'closed', rule: expect.stringContaining('canceled') });
@@ -297,10 +363,19 @@ describe('domain service: dunning and the blacklist', () => {
     // Goodwill granted meanwhile: the stage is lighter, billing resumes.
     const kind = new DomainService(store, { bom, policy, overrides: { [created.customer!.hubCustomerId]: { goodwill: true } } });
     const lighter = kind.reviewDunning([...store.dunnings.values()], Date.parse('2026-01-09T03:00:00.000Z'));
-    expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({ stage: 'GOODWILL', decision: { resumeBilling: true, pauseBilling: false } });
+    expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({
+      stage: 'GOODWILL',
+      decision: { resumeBilling: true, pauseBilling: false },
+    });
     expect(lighter.dunning[0]?.billingPaused).toBe(false);
     // Recovery straight from the paused stage resumes billing too.
-    const paid: HubEvent = { ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'), type: 'invoice.paid', customer: created.customer, invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' }, subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' } };
+    const paid: HubEvent = {
+      ...key(renewed, 'k-paid', '2026-01-09T10:00:00.000Z'),
+      type: 'invoice.paid',
+      customer: created.customer,
+      invoice: { ...renewed.invoice!, id: 'in_1', status: 'paid' },
+      subscription: { ...failed.subscription!, hubSubscriptionId: subId, status: 'active' },
+    };
     expect(run(paid).derived.find((e) => e.type === 'dunning.resolved')?.dunning?.decision).toMatchObject({ resumeBilling: true });
   });
 
@@ -308,7 +383,10 @@ describe('domain service: dunning and the blacklist', () => {
     const { store, run } = setup();
     run(created);
     const tech = failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true);
-    run({ ...tech, payment: { ...tech.payment!, failure: { category: 'technical', providerCode: 'processing_error', hard: false, retryable: true } } });
+    run({
+      ...tech,
+      payment: { ...tech.payment!, failure: { category: 'technical', providerCode: 'processing_error', hard: false, retryable: true } },
+    });
     expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual([]);
     const writeOff = run({ ...failure('k2', '2025-12-26T17:00:00.000Z', 'in_1'), type: 'invoice.uncollectible' });
     expect(writeOff.decisions.find((d) => d.outcome === 'default recorded')?.rule).toBe('invoice in_1: written off (insufficient_funds)');
@@ -317,15 +395,31 @@ describe('domain service: dunning and the blacklist', () => {
     expect(store.customer(created.customer!.hubCustomerId)?.defaults).toEqual(['2025-12-26T17:00:00.000Z']);
   });
 
-  it('blacklisting holds the customer\'s other subscriptions, also one created earlier in the same batch', () => {
+  it("blacklisting holds the customer's other subscriptions, also one created earlier in the same batch", () => {
     const { store, service } = setup();
-    const other: HubEvent = { ...key(created, 'k-other', '2025-12-29T00:00:00.000Z'), subscription: { ...created.subscription!, hubSubscriptionId: 'stripe:sub_other', providerSubscriptionId: 'sub_other', nextRenewalAt: '2026-01-29T00:00:00.000Z' } };
+    const other: HubEvent = {
+      ...key(created, 'k-other', '2025-12-29T00:00:00.000Z'),
+      subscription: {
+        ...created.subscription!,
+        hubSubscriptionId: 'stripe:sub_other',
+        providerSubscriptionId: 'sub_other',
+        nextRenewalAt: '2026-01-29T00:00:00.000Z',
+      },
+    };
     // One batch: the overlay carries the first events to the later ones; committed together.
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const changes = [created, failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true), other, failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true)].map((e) => service.handle(e, now));
+    const changes = [
+      created,
+      failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true),
+      other,
+      failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true),
+    ].map((e) => service.handle(e, now));
     changes.forEach((c) => store.commit(c));
     service.settle();
     expect(store.customer(created.customer!.hubCustomerId)?.blacklisted).toBe(true);
-    expect(store.demand('stripe:sub_other', '2026-01-29')).toMatchObject({ status: 'released', reason: expect.stringContaining('blacklisted') });
+    expect(store.demand('stripe:sub_other', '2026-01-29')).toMatchObject({
+      status: 'released',
+      reason: expect.stringContaining('blacklisted'),
+    });
   });
 });

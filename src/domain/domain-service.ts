@@ -1,5 +1,13 @@
 import type { DemandLine, DunningSnapshot, HubEvent, SubscriptionSnapshot } from '../events';
-import { decide, type CustomerOverrides, type Decision, type DunningPolicy, type FailureCategory, type PaymentMethod, type PaymentState } from '../dunning/policy';
+import {
+  decide,
+  type CustomerOverrides,
+  type Decision,
+  type DunningPolicy,
+  type FailureCategory,
+  type PaymentMethod,
+  type PaymentState,
+} from '../dunning/policy';
 import { deliveryDemand, renewalShips, type BillOfMaterials } from '../stock/demand';
 import { ulid } from '../store/ids';
 import { noChanges, type CustomerRecord, type DemandRecord, type DomainChanges, type DomainReader, type DunningRecord } from './ports';
@@ -87,7 +95,14 @@ export class DomainService {
       const r = applyEvent(state, event);
       if (r.changed) state = r.state!;
       else {
-        c.decisions.push({ at: event.occurredAt, kind: 'projection', subject: subId!, eventId: event.id, outcome: 'ignored', rule: r.reason });
+        c.decisions.push({
+          at: event.occurredAt,
+          kind: 'projection',
+          subject: subId!,
+          eventId: event.id,
+          outcome: 'ignored',
+          rule: r.reason,
+        });
         // A duplicate changes nothing. A late event's snapshot is older than the state and is
         // not taken, but its payment facts still count (a failure reported after the status
         // change it caused): it is remembered, so a replay of it is a no-op.
@@ -99,7 +114,14 @@ export class DomainService {
     if (state && TERMINAL.has(state.snapshot.status) && this.#dunning(state.hubSubscriptionId)) {
       // Nothing left to collect or deliver: the cycle ends without a notice.
       this.#put(c, 'dunning', state.hubSubscriptionId, null);
-      c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: state.hubSubscriptionId, eventId: event.id, outcome: 'closed', rule: `the subscription is ${state.snapshot.status}: the dunning cycle ends` });
+      c.decisions.push({
+        at: event.occurredAt,
+        kind: 'dunning',
+        subject: state.hubSubscriptionId,
+        eventId: event.id,
+        outcome: 'closed',
+        rule: `the subscription is ${state.snapshot.status}: the dunning cycle ends`,
+      });
     } else if (state && this.settings.policy) {
       if (FAILURES.has(event.type)) customer = this.#failure(event, state, customer, this.settings.policy, c, now);
       else if (isRecovery(event)) this.#recover(event, state, customer, c, now);
@@ -126,7 +148,8 @@ export class DomainService {
     const c = noChanges();
     if (!this.settings.policy) return c;
     for (const before of open) {
-      const customer = this.#pending.customers.get(before.customerId) ?? this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
+      const customer = this.#pending.customers.get(before.customerId) ??
+        this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
       this.#redecide(before, customer, now, 'nightly review', c);
     }
     return this.#routedOnly(c);
@@ -141,11 +164,21 @@ export class DomainService {
     const state = this.#subscription(before.subscriptionId);
     if (!state || TERMINAL.has(state.snapshot.status)) return;
     const at = new Date(now).toISOString();
-    const decision = this.#decideCycle(before.unpaid, { category: before.category as FailureCategory | undefined, method: before.method, attempts: before.attempts }, customer, now);
+    const decision = this.#decideCycle(
+      before.unpaid,
+      { category: before.category as FailureCategory | undefined, method: before.method, attempts: before.attempts },
+      customer,
+      now,
+    );
     if (decision.stage === before.stage && decision.deliver === before.deliver) return;
     // Billing paused by an earlier stage resumes when a lighter stage takes over.
     const resumeBilling = before.billingPaused === true && !decision.pauseBilling;
-    const record: DunningRecord = { ...before, stage: decision.stage, deliver: decision.deliver, billingPaused: (before.billingPaused === true && !resumeBilling) || decision.pauseBilling };
+    const record: DunningRecord = {
+      ...before,
+      stage: decision.stage,
+      deliver: decision.deliver,
+      billingPaused: (before.billingPaused === true && !resumeBilling) || decision.pauseBilling,
+    };
     this.#put(c, 'dunning', before.subscriptionId, record);
     const cause: HubEvent = {
       id: ulid(now),
@@ -155,12 +188,24 @@ export class DomainService {
       receivedAt: at,
       effectiveAt: at,
       actionType: 'effective',
-      source: { provider: 'hub', eventId: `review:${at.slice(0, 10)}`, eventType: 'dunning_review', dedupeKey: `review:${at.slice(0, 10)}` },
+      source: {
+        provider: 'hub',
+        eventId: `review:${at.slice(0, 10)}`,
+        eventType: 'dunning_review',
+        dedupeKey: `review:${at.slice(0, 10)}`,
+      },
       tenantId: 'default',
       customer: { hubCustomerId: customer.id, ...idsOf(customer) },
     };
-    c.decisions.push({ at, kind: 'dunning', subject: before.subscriptionId, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: `${why}: ${decision.rule}` });
-    if (decision.stage !== before.stage) c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now, resumeBilling));
+    c.decisions.push({
+      at,
+      kind: 'dunning',
+      subject: before.subscriptionId,
+      outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`,
+      rule: `${why}: ${decision.rule}`,
+    });
+    if (decision.stage !== before.stage)
+      c.derived.push(this.#dunningEvent('dunning.stage_changed', cause, state, record, decision, customer, now, resumeBilling));
     this.#demand(state, customer, cause, c, now);
   }
 
@@ -185,12 +230,22 @@ export class DomainService {
       receivedAt: at,
       effectiveAt: at,
       actionType: 'effective',
-      source: { provider: 'hub', eventId: `clear:${customerId}:${at}`, eventType: 'blacklist_cleared', dedupeKey: `clear:${customerId}:${at}` },
+      source: {
+        provider: 'hub',
+        eventId: `clear:${customerId}:${at}`,
+        eventType: 'blacklist_cleared',
+        dedupeKey: `clear:${customerId}:${at}`,
+      },
       tenantId: 'default',
       customer: { hubCustomerId: customerId, ...idsOf(updated) },
     };
     c.decisions.push({ at, kind: 'blacklist', subject: `customer:${customerId}`, outcome: 'cleared', rule });
-    c.derived.push({ ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`), type: 'customer.risk_changed', customer: cause.customer, risk: { blacklisted: false, reason: rule } });
+    c.derived.push({
+      ...this.#derivedBase(cause, now, `blacklist-cleared:${customerId}`),
+      type: 'customer.risk_changed',
+      customer: cause.customer,
+      risk: { blacklisted: false, reason: rule },
+    });
     for (const s of this.#subscriptionsOfCustomer(customerId)) {
       const open = this.#dunning(s.hubSubscriptionId);
       // A stage that delivers held shipments only because of the blacklist delivers again.
@@ -203,19 +258,37 @@ export class DomainService {
   // ——— dunning ———
 
   /** The policy's decision on a cycle at `now`, with the customer's overrides and defaults. */
-  #decideCycle(unpaid: DunningRecord['unpaid'], payment: Pick<PaymentState, 'category' | 'method' | 'attempts'>, customer: CustomerRecord, now: number): Decision {
+  #decideCycle(
+    unpaid: DunningRecord['unpaid'],
+    payment: Pick<PaymentState, 'category' | 'method' | 'attempts'>,
+    customer: CustomerRecord,
+    now: number,
+  ): Decision {
     const policy = this.settings.policy!;
-    return decide(policy, { ...unpaidFacts(unpaid, now), ...payment, defaultsInWindow: defaultsInWindow(customer, now, policy) }, { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted });
+    return decide(
+      policy,
+      { ...unpaidFacts(unpaid, now), ...payment, defaultsInWindow: defaultsInWindow(customer, now, policy) },
+      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
+    );
   }
 
-  #failure(event: Readonly<HubEvent>, state: SubscriptionState, customer: CustomerRecord, policy: DunningPolicy, c: DomainChanges, now: number): CustomerRecord {
+  #failure(
+    event: Readonly<HubEvent>,
+    state: SubscriptionState,
+    customer: CustomerRecord,
+    policy: DunningPolicy,
+    c: DomainChanges,
+    now: number,
+  ): CustomerRecord {
     const subId = state.hubSubscriptionId;
     const before = this.#dunning(subId);
     const at = event.occurredAt;
     const invoiceId = event.invoice?.id ?? event.payment?.id ?? event.id;
     const amount = event.invoice ? event.invoice.amountDueMinor - event.invoice.amountPaidMinor : (event.payment?.amountMinor ?? 0);
-    const category = (event.payment?.failure?.category ?? (event.type === ACTION_REQUIRED ? 'authentication_required' : 'unknown')) as FailureCategory;
-    const method: PaymentMethod = event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
+    const category = (event.payment?.failure?.category ??
+      (event.type === ACTION_REQUIRED ? 'authentication_required' : 'unknown')) as FailureCategory;
+    const method: PaymentMethod =
+      event.payment?.method === 'sepa_debit' ? 'sepa_debit' : event.payment?.method === 'card' ? 'card' : 'other';
     const firstFailureOfInvoice = !before?.unpaid[invoiceId];
     // Stripe reports one failed attempt of an invoice twice when the customer must authenticate
     // (invoice.payment_failed and invoice.payment_action_required, same attempt_count): it counts once.
@@ -223,13 +296,20 @@ export class DomainService {
     const notice = event.type === ACTION_REQUIRED;
     const last = before?.unpaid[invoiceId];
     const sameAttempt = invoiceAttempt !== undefined && last?.attempt === invoiceAttempt && (last.actionRequired ?? false) !== notice;
-    const entry = { ...(last ?? { amountMinor: amount, failedAt: at }), ...(invoiceAttempt !== undefined ? { attempt: invoiceAttempt, actionRequired: notice } : {}) };
+    const entry = {
+      ...(last ?? { amountMinor: amount, failedAt: at }),
+      ...(invoiceAttempt !== undefined ? { attempt: invoiceAttempt, actionRequired: notice } : {}),
+    };
     const unpaid = { ...before?.unpaid, [invoiceId]: entry };
     // A default (docs/dunning.md §4.6): an invoice the provider gave up on after a customer-caused
     // soft failure (no next attempt), written off, or charged back. Once per invoice; hard
     // failures wait for a new payment method and count only when written off.
     // Waiting for the customer to authenticate is not giving up.
-    const givenUp = event.type !== ACTION_REQUIRED && event.invoice?.nextAttemptAt === null && !(event.payment?.failure?.hard ?? false) && !NOT_A_DEFAULT.has(category);
+    const givenUp =
+      event.type !== ACTION_REQUIRED &&
+      event.invoice?.nextAttemptAt === null &&
+      !(event.payment?.failure?.hard ?? false) &&
+      !NOT_A_DEFAULT.has(category);
     const isDefault = !before?.defaulted?.includes(invoiceId) && (WRITE_OFFS.has(event.type) || givenUp);
     if (isDefault) {
       customer = { ...customer, defaults: [...customer.defaults, at] };
@@ -253,13 +333,34 @@ export class DomainService {
       ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
     };
     this.#put(c, 'dunning', subId, record);
-    c.decisions.push({ at, kind: 'dunning', subject: subId, eventId: event.id, outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`, rule: decision.rule, detail: { category, method, attempts, unpaid: Object.keys(unpaid).length } });
+    c.decisions.push({
+      at,
+      kind: 'dunning',
+      subject: subId,
+      eventId: event.id,
+      outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`,
+      rule: decision.rule,
+      detail: { category, method, attempts, unpaid: Object.keys(unpaid).length },
+    });
     if (isDefault) {
-      const why = WRITE_OFFS.has(event.type) ? (event.type === 'payment.chargeback' ? 'charged back' : 'written off') : 'the provider gave up retrying it';
-      c.decisions.push({ at, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'default recorded', rule: `invoice ${invoiceId}: ${why} (${category})` });
+      const why = WRITE_OFFS.has(event.type)
+        ? event.type === 'payment.chargeback'
+          ? 'charged back'
+          : 'written off'
+        : 'the provider gave up retrying it';
+      c.decisions.push({
+        at,
+        kind: 'dunning',
+        subject: subId,
+        eventId: event.id,
+        outcome: 'default recorded',
+        rule: `invoice ${invoiceId}: ${why} (${category})`,
+      });
     }
     if (!before || before.stage !== decision.stage || firstFailureOfInvoice) {
-      c.derived.push(this.#dunningEvent(before ? 'dunning.stage_changed' : 'dunning.started', event, state, record, decision, customer, now));
+      c.derived.push(
+        this.#dunningEvent(before ? 'dunning.stage_changed' : 'dunning.started', event, state, record, decision, customer, now),
+      );
     }
     if (decision.blacklist && !customer.blacklisted) customer = this.#blacklist(event, customer, decision, c, now);
     return customer;
@@ -277,7 +378,14 @@ export class DomainService {
     const updated = { ...customer, defaults: [...customer.defaults, event.occurredAt] };
     this.#put(c, 'customers', customer.id, updated);
     const why = event.type === 'payment.chargeback' ? 'charged back' : 'written off';
-    c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject, eventId: event.id, outcome: 'default recorded', rule: `${ref}: ${why}, no subscription known (${event.payment?.failure?.providerCode ?? event.type})` });
+    c.decisions.push({
+      at: event.occurredAt,
+      kind: 'dunning',
+      subject,
+      eventId: event.id,
+      outcome: 'default recorded',
+      rule: `${ref}: ${why}, no subscription known (${event.payment?.failure?.providerCode ?? event.type})`,
+    });
     const counted = defaultsInWindow(updated, Date.parse(event.occurredAt), policy);
     if (updated.blacklisted || counted < policy.blacklist.defaults) return updated;
     return this.#blacklist(event, updated, undefined, c, now);
@@ -299,18 +407,35 @@ export class DomainService {
     const rule = `recovered: ${event.type === 'payment_method.updated' ? 'the payment method was updated' : 'a payment succeeded'}${customer.blacklisted ? ' (the customer stays blacklisted: shipments stay held until cleared)' : ''}`;
     c.decisions.push({ at: event.occurredAt, kind: 'dunning', subject: subId, eventId: event.id, outcome: 'CLEAR', rule });
     const cleared: DunningRecord = { ...before, stage: 'CLEAR', deliver: !customer.blacklisted, unpaid: {} };
-    const decision = decide(this.settings.policy!, { daysSinceEarliestUnpaid: 0, unpaidInvoices: 0, unpaidBalanceMinor: 0, method: before.method, attempts: 0, defaultsInWindow: 0 }, { blacklisted: customer.blacklisted });
+    const decision = decide(
+      this.settings.policy!,
+      { daysSinceEarliestUnpaid: 0, unpaidInvoices: 0, unpaidBalanceMinor: 0, method: before.method, attempts: 0, defaultsInWindow: 0 },
+      { blacklisted: customer.blacklisted },
+    );
     const resumeBilling = before.billingPaused === true;
     c.derived.push(this.#dunningEvent('dunning.resolved', event, state, cleared, { ...decision, rule }, customer, now, resumeBilling));
   }
 
-  #blacklist(event: Readonly<HubEvent>, customer: CustomerRecord, decision: Decision | undefined, c: DomainChanges, now: number): CustomerRecord {
+  #blacklist(
+    event: Readonly<HubEvent>,
+    customer: CustomerRecord,
+    decision: Decision | undefined,
+    c: DomainChanges,
+    now: number,
+  ): CustomerRecord {
     const updated = { ...customer, blacklisted: true, blacklistedAt: event.occurredAt };
     this.#put(c, 'customers', updated.id, updated);
     const policy = this.settings.policy!;
     const counted = defaultsInWindow(customer, Date.parse(event.occurredAt), policy);
     const rule = `${counted} defaults within ${policy.blacklist.windowDays} days (policy: ${policy.blacklist.defaults}): blacklisted, shipments of every subscription held until cleared`;
-    c.decisions.push({ at: event.occurredAt, kind: 'blacklist', subject: `customer:${customer.id}`, eventId: event.id, outcome: 'blacklisted', rule });
+    c.decisions.push({
+      at: event.occurredAt,
+      kind: 'blacklist',
+      subject: `customer:${customer.id}`,
+      eventId: event.id,
+      outcome: 'blacklisted',
+      rule,
+    });
     c.derived.push({
       ...this.#derivedBase(event, now, `blacklist:${customer.id}`),
       type: 'customer.risk_changed',
@@ -337,7 +462,10 @@ export class DomainService {
     resumeBilling = false,
   ): HubEvent {
     const policy = this.settings.policy!;
-    const fill = (t: string) => t.replace('{customer}', encodeURIComponent(customer.providerCustomerId ?? customer.id)).replace('{subscription}', encodeURIComponent(state.snapshot.providerSubscriptionId));
+    const fill = (t: string) =>
+      t
+        .replace('{customer}', encodeURIComponent(customer.providerCustomerId ?? customer.id))
+        .replace('{subscription}', encodeURIComponent(state.snapshot.providerSubscriptionId));
     const retryDays = decision.retryInDays;
     const dunning: DunningSnapshot = {
       policyId: policy.id,
@@ -356,7 +484,9 @@ export class DomainService {
         ...(decision.notify ? { notify: decision.notify } : {}),
         sendPaymentUpdateLink: decision.sendPaymentUpdateLink,
         sendPayLink: decision.sendPayLink,
-        ...(decision.sendPaymentUpdateLink && this.settings.paymentUpdateUrl ? { paymentUpdateUrl: fill(this.settings.paymentUpdateUrl) } : {}),
+        ...(decision.sendPaymentUpdateLink && this.settings.paymentUpdateUrl
+          ? { paymentUpdateUrl: fill(this.settings.paymentUpdateUrl) }
+          : {}),
         ...(decision.sendPayLink && d.payUrl ? { payUrl: d.payUrl } : {}),
         ...(retryDays !== undefined ? { retryAt: new Date(Date.parse(cause.occurredAt) + retryDays * DAY).toISOString() } : {}),
         blacklisted: customer.blacklisted || decision.blacklist,
@@ -383,13 +513,22 @@ export class DomainService {
     if (!next) return;
     const period = next.slice(0, 10);
     const dunning = this.#dunning(state.hubSubscriptionId);
-    const hold = customer.blacklisted ? 'the customer is blacklisted: shipments held until cleared' : dunning && !dunning.deliver ? `dunning stage ${dunning.stage} holds shipments` : undefined;
+    const hold = customer.blacklisted
+      ? 'the customer is blacklisted: shipments held until cleared'
+      : dunning && !dunning.deliver
+        ? `dunning stage ${dunning.stage} holds shipments`
+        : undefined;
     const ships = !hold && renewalShips(s, dunning ? dunning.deliver : true);
     const lines: DemandLine[] = ships
-      ? [...deliveryDemand(s, this.settings.bom)].filter(([, q]) => q > 0).map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => a.sku.localeCompare(b.sku))
+      ? [...deliveryDemand(s, this.settings.bom)]
+          .filter(([, q]) => q > 0)
+          .map(([sku, quantity]) => ({ sku, quantity }))
+          .sort((a, b) => a.sku.localeCompare(b.sku))
       : [];
     const status = ships ? 'reserved' : 'released';
-    const reason = ships ? `${s.status}: the delivery of ${period} ships` : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
+    const reason = ships
+      ? `${s.status}: the delivery of ${period} ships`
+      : (hold ?? `${s.pause ? 'paused' : s.cancel ? 'canceled or cancel scheduled' : s.status}: the delivery of ${period} does not ship`);
     this.#record(state, customer, cause, c, now, { period, status, lines, reason }, ships);
     // A delivery date that moved without a renewal (a new billing anchor, a longer trial) leaves
     // the old, still future, delivery reserved: release it, or it is counted twice. A hold stops
@@ -398,8 +537,31 @@ export class DomainService {
     const today = new Date(now).toISOString().slice(0, 10);
     for (const other of this.#demandsOf(state.hubSubscriptionId)) {
       if (other.period === period || other.status !== 'reserved') continue;
-      if (other.period > today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` }, false);
-      else if (hold && other.period === today) this.#record(state, customer, cause, c, now, { period: other.period, status: 'released', lines: [], reason: `${hold}: the delivery due today is stopped unless it already shipped` }, false);
+      if (other.period > today)
+        this.#record(
+          state,
+          customer,
+          cause,
+          c,
+          now,
+          { period: other.period, status: 'released', lines: [], reason: `the delivery moved to ${period}` },
+          false,
+        );
+      else if (hold && other.period === today)
+        this.#record(
+          state,
+          customer,
+          cause,
+          c,
+          now,
+          {
+            period: other.period,
+            status: 'released',
+            lines: [],
+            reason: `${hold}: the delivery due today is stopped unless it already shipped`,
+          },
+          false,
+        );
     }
   }
 
@@ -415,13 +577,31 @@ export class DomainService {
   ): void {
     const { period, status, lines, reason } = d;
     const before = this.#demandOf(state.hubSubscriptionId, period);
-    if (before && before.status === status && sameLines(before.lines, lines) && (before.location ?? undefined) === this.settings.locationOf?.(state.tenantId)) return;
+    if (
+      before &&
+      before.status === status &&
+      sameLines(before.lines, lines) &&
+      (before.location ?? undefined) === this.settings.locationOf?.(state.tenantId)
+    )
+      return;
     const location = this.settings.locationOf?.(state.tenantId);
-    const record: DemandRecord = { subscriptionId: state.hubSubscriptionId, customerId: state.hubCustomerId, period, ...(location ? { location } : {}), status, lines, revision: (before?.revision ?? 0) + 1, eventId: cause.id, reason };
+    const record: DemandRecord = {
+      subscriptionId: state.hubSubscriptionId,
+      customerId: state.hubCustomerId,
+      period,
+      ...(location ? { location } : {}),
+      status,
+      lines,
+      revision: (before?.revision ?? 0) + 1,
+      eventId: cause.id,
+      reason,
+    };
     this.#put(c, 'demand', `${record.subscriptionId}|${period}`, record);
     for (const l of [...lines, ...(before?.lines ?? [])]) this.#dirty.add(l.sku);
     const units = (ls: DemandLine[]) => ls.map((l) => `${l.quantity}×${l.sku}`).join(', ');
-    const outcome = ships ? `reserved ${units(lines)} for ${period}` : `released for ${period}${before?.lines.length ? ` (was ${units(before.lines)})` : ' (nothing was reserved)'}`;
+    const outcome = ships
+      ? `reserved ${units(lines)} for ${period}`
+      : `released for ${period}${before?.lines.length ? ` (was ${units(before.lines)})` : ' (nothing was reserved)'}`;
     c.decisions.push({ at: cause.occurredAt, kind: 'demand', subject: state.hubSubscriptionId, eventId: cause.id, outcome, rule: reason });
     // Nothing was reserved for a delivery that never shipped: no release to send.
     if (!before && status === 'released') return;
@@ -529,7 +709,10 @@ function defaultsInWindow(customer: CustomerRecord, now: number, policy: Dunning
 }
 
 /** What the stage conditions look at: days since the earliest unpaid invoice, how many, how much. */
-function unpaidFacts(unpaid: DunningRecord['unpaid'], now: number): Pick<PaymentState, 'daysSinceEarliestUnpaid' | 'unpaidInvoices' | 'unpaidBalanceMinor'> {
+function unpaidFacts(
+  unpaid: DunningRecord['unpaid'],
+  now: number,
+): Pick<PaymentState, 'daysSinceEarliestUnpaid' | 'unpaidInvoices' | 'unpaidBalanceMinor'> {
   const open = Object.values(unpaid);
   const earliest = open.length ? Math.min(...open.map((u) => Date.parse(u.failedAt))) : now;
   return {

@@ -37,8 +37,17 @@ export function readBom(file: string): BillOfMaterials {
   const raw = readJsonObject(file, 'stock.bomFile');
   const bom = new Map<string, Array<{ sku: string; qtyPer: number }>>();
   for (const [kit, parts] of Object.entries(raw)) {
-    const ok = Array.isArray(parts) && parts.every((x: { sku?: unknown; qtyPer?: unknown }) => typeof x?.sku === 'string' && Number.isInteger(x.qtyPer) && (x.qtyPer as number) > 0);
-    if (!ok) throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.bomFile ${file}: kit ${kit} needs [{ "sku": string, "qtyPer": positive integer }]`);
+    const ok =
+      Array.isArray(parts) &&
+      parts.every(
+        (x: { sku?: unknown; qtyPer?: unknown }) => typeof x?.sku === 'string' && Number.isInteger(x.qtyPer) && (x.qtyPer as number) > 0,
+      );
+    if (!ok)
+      throw new HubError(
+        'CONFIG_FILE_INVALID',
+        'config',
+        `stock.bomFile ${file}: kit ${kit} needs [{ "sku": string, "qtyPer": positive integer }]`,
+      );
     bom.set(kit, parts as Array<{ sku: string; qtyPer: number }>);
   }
   return bom;
@@ -49,7 +58,8 @@ function routedTypes(config: Readonly<HubConfig>): (type: string) => boolean {
   const known = new Map<string, boolean>();
   return (type) => {
     let routed = known.get(type);
-    if (routed === undefined) known.set(type, (routed = (config.routes ?? []).some((r) => r.enabled !== false && routeMatches(r.on, type))));
+    if (routed === undefined)
+      known.set(type, (routed = (config.routes ?? []).some((r) => r.enabled !== false && routeMatches(r.on, type))));
     return routed;
   };
 }

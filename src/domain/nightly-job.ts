@@ -29,7 +29,10 @@ export async function runNightly(
   const now = d.clock();
   // A fresh service: the review reads committed state only, never a batch's overlay; read and
   // write are one transaction.
-  const review = d.store.domain.commitOutsideEvents(() => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now), now)!;
+  const review = d.store.domain.commitOutsideEvents(
+    () => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now),
+    now,
+  )!;
   // Before the reconciliation, which may be skipped (another run holds its lock).
   const rawBodiesPruned = await pruneRawBodies(d.store, d.runtime.config.storage?.rawBodyRetentionDays, Date.now());
   await d.planner.runNow();
@@ -55,7 +58,11 @@ export function scheduleNightly(d: NightlyDeps): ScheduledReconcile | undefined 
     async () => d.logger.info('nightly job finished', await runNightly(d)),
     (e) => {
       if (isHubError(e) && e.code === 'RECONCILE_LOCKED') d.logger.info('nightly reconciliation skipped', { reason: e.message });
-      else d.logger.error('nightly job failed', { error: e instanceof Error ? e.message : String(e), code: isHubError(e) ? e.code : undefined });
+      else
+        d.logger.error('nightly job failed', {
+          error: e instanceof Error ? e.message : String(e),
+          code: isHubError(e) ? e.code : undefined,
+        });
     },
     (level, message) => d.logger[level](message),
   );

@@ -18,13 +18,23 @@ describe('raw-body retention in the nightly job (storage.rawBodyRetentionDays)',
   afterAll(() => tmp.remove());
 
   async function processed(id: string, receivedAt: number): Promise<void> {
-    await store.append({ source: 'stripe', sourceEventId: id, eventType: 'invoice.upcoming', receivedAt, headers: {}, body: JSON.stringify({ id, customer_email: 'a@example.com' }) });
+    await store.append({
+      source: 'stripe',
+      sourceEventId: id,
+      eventType: 'invoice.upcoming',
+      receivedAt,
+      headers: {},
+      body: JSON.stringify({ id, customer_email: 'a@example.com' }),
+    });
     const [row] = await store.claimInbox(1, 1000, receivedAt);
     await store.completeInbox(row!, { status: 'ignored', kind: 'configured', reason: 'test' }, receivedAt);
   }
 
   it('defaults to 30 days in the shipped config', () => {
-    expect(loadConfig({ path: join(__dirname, '..', '..', 'config', 'hub.json'), localPath: false, env: {} }).config.storage?.rawBodyRetentionDays).toBe(30);
+    expect(
+      loadConfig({ path: join(__dirname, '..', '..', 'config', 'hub.json'), localPath: false, env: {} }).config.storage
+        ?.rawBodyRetentionDays,
+    ).toBe(30);
   });
 
   it('blanks processed bodies older than the setting and keeps younger ones; 0 keeps everything', async () => {

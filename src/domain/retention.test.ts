@@ -16,7 +16,16 @@ const demand = (sub: string, daysAgo: number): DemandRecord => ({
   eventId: 'e',
   reason: 'test',
 });
-const event = { id: 'e', type: 'stock.reorder_proposed', schemaVersion: 1, occurredAt: iso(0), receivedAt: iso(0), effectiveAt: iso(0), actionType: 'effective', tenantId: 'default' } as const;
+const event = {
+  id: 'e',
+  type: 'stock.reorder_proposed',
+  schemaVersion: 1,
+  occurredAt: iso(0),
+  receivedAt: iso(0),
+  effectiveAt: iso(0),
+  actionType: 'effective',
+  tenantId: 'default',
+} as const;
 
 describe('domain retention (the nightly job)', () => {
   const current = freshStore();
@@ -25,8 +34,22 @@ describe('domain retention (the nightly job)', () => {
     store = current();
   });
 
-  const proposal = (id: string, daysAgo: number, sku: string): ProposalRecord => ({ id, sku, location: 'AMS1', quantity: 12, status: 'open', proposedAt: iso(daysAgo), reason: 'r', trail: [] });
-  const add = (p: ProposalRecord) => store.domain.addProposal(p, { ...event, id: p.id, source: { provider: 'hub', eventId: p.id, eventType: 'reorder', dedupeKey: `hub:${p.id}` } }, NOW);
+  const proposal = (id: string, daysAgo: number, sku: string): ProposalRecord => ({
+    id,
+    sku,
+    location: 'AMS1',
+    quantity: 12,
+    status: 'open',
+    proposedAt: iso(daysAgo),
+    reason: 'r',
+    trail: [],
+  });
+  const add = (p: ProposalRecord) =>
+    store.domain.addProposal(
+      p,
+      { ...event, id: p.id, source: { provider: 'hub', eventId: p.id, eventType: 'reorder', dedupeKey: `hub:${p.id}` } },
+      NOW,
+    );
 
   it('deletes decisions, past demand and closed proposals older than the defaults; keeps what is recent, to come, or open', () => {
     store.domain.addDecisions([
@@ -39,7 +62,10 @@ describe('domain retention (the nightly job)', () => {
     add(proposal('p-new-closed', 100, 'C'));
     for (const id of ['p-old-closed', 'p-new-closed']) {
       const p = store.domain.openProposals().find((x) => x.id === id)!;
-      store.domain.updateProposal({ ...p, status: 'closed' }, { at: iso(0), kind: 'reorder', subject: `sku:${p.sku}`, outcome: 'closed', rule: 'r' });
+      store.domain.updateProposal(
+        { ...p, status: 'closed' },
+        { at: iso(0), kind: 'reorder', subject: `sku:${p.sku}`, outcome: 'closed', rule: 'r' },
+      );
     }
     const decisionsBefore = store.domain.decisions({ limit: 100 }).length;
 
@@ -50,7 +76,7 @@ describe('domain retention (the nightly job)', () => {
     expect(store.domain.demandOfSubscription('s1').map((d) => d.period)).toEqual([iso(60).slice(0, 10), iso(-10).slice(0, 10)]);
     const lines = store.db.prepare('SELECT COUNT(*) FROM demand_lines').pluck().get();
     expect(lines).toBe(2);
-    expect((store.db.prepare('SELECT id FROM proposals ORDER BY id').pluck().all() as string[])).toEqual(['p-new-closed', 'p-old-open']);
+    expect(store.db.prepare('SELECT id FROM proposals ORDER BY id').pluck().all() as string[]).toEqual(['p-new-closed', 'p-old-open']);
     // A second run finds nothing more.
     expect(applyRetention(store.domain, {}, NOW)).toEqual({ decisions: 0, demand: 0, proposals: 0 });
   });
@@ -58,7 +84,11 @@ describe('domain retention (the nightly job)', () => {
   it('0 keeps a kind forever; shorter settings delete more', () => {
     store.domain.addDecisions([{ at: iso(800), kind: 'dunning', subject: 's1', outcome: 'old', rule: 'r' }]);
     store.domain.seedDemand([demand('s1', 120), demand('s1', 20)]);
-    expect(applyRetention(store.domain, { decisionsDays: 0, demandDays: 10, closedProposalsDays: 0 }, NOW)).toEqual({ decisions: 0, demand: 2, proposals: 0 });
+    expect(applyRetention(store.domain, { decisionsDays: 0, demandDays: 10, closedProposalsDays: 0 }, NOW)).toEqual({
+      decisions: 0,
+      demand: 2,
+      proposals: 0,
+    });
     expect(retentionCutoffs({ decisionsDays: 0, demandDays: 0, closedProposalsDays: 0 }, NOW)).toEqual({});
   });
 });

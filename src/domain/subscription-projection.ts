@@ -30,12 +30,20 @@ export function applyEvent(state: SubscriptionState | undefined, event: Readonly
   const key = event.source.dedupeKey;
   if (state?.applied.includes(key)) return { state, changed: false, reason: `already applied (${key})` };
   if (state && Date.parse(event.occurredAt) < Date.parse(state.occurredAt)) {
-    return { state, changed: false, reason: `stale: ${event.type} of ${event.occurredAt} is older than ${state.lastEventType} of ${state.occurredAt}` };
+    return {
+      state,
+      changed: false,
+      reason: `stale: ${event.type} of ${event.occurredAt} is older than ${state.lastEventType} of ${state.occurredAt}`,
+    };
   }
   const snapshot = event.subscription;
   if (!snapshot) {
     if (!state || !event.dunning) return { state, changed: false, reason: 'no subscription snapshot' };
-    return { state: bump(state, event, { dunningStage: event.dunning.stage }), changed: true, reason: `dunning stage ${event.dunning.stage}` };
+    return {
+      state: bump(state, event, { dunningStage: event.dunning.stage }),
+      changed: true,
+      reason: `dunning stage ${event.dunning.stage}`,
+    };
   }
   const base: SubscriptionState = state ?? {
     hubSubscriptionId: snapshot.hubSubscriptionId,

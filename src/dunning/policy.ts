@@ -52,7 +52,10 @@ export interface CustomerOverrides {
  * A decision: the stage, and what the hub does about it. The fields it shares with the canonical
  * event's `dunning.decision` (hub-event.schema.json) are typed from there, so the two never drift.
  */
-export interface Decision extends Pick<DunningDecision, 'rule' | 'deliver' | 'blockChanges' | 'pauseBilling' | 'cancel' | 'notify' | 'sendPaymentUpdateLink' | 'sendPayLink'> {
+export interface Decision extends Pick<
+  DunningDecision,
+  'rule' | 'deliver' | 'blockChanges' | 'pauseBilling' | 'cancel' | 'notify' | 'sendPaymentUpdateLink' | 'sendPayLink'
+> {
   stage: string;
   /** Days from the failure notification to the next hub-driven retry; undefined: none. */
   retryInDays?: number;
@@ -60,12 +63,28 @@ export interface Decision extends Pick<DunningDecision, 'rule' | 'deliver' | 'bl
 }
 
 const HARD: ReadonlySet<FailureCategory> = new Set(['invalid_account', 'account_closed', 'expired_or_invalid_card', 'no_payment_method']);
-const CLEAR: Omit<Decision, 'rule'> = { stage: 'CLEAR', deliver: true, blockChanges: false, pauseBilling: false, cancel: 'none', sendPaymentUpdateLink: false, sendPayLink: false, blacklist: false };
+const CLEAR: Omit<Decision, 'rule'> = {
+  stage: 'CLEAR',
+  deliver: true,
+  blockChanges: false,
+  pauseBilling: false,
+  cancel: 'none',
+  sendPaymentUpdateLink: false,
+  sendPayLink: false,
+  blacklist: false,
+};
 
 export function decide(policy: DunningPolicy, s: PaymentState, o: CustomerOverrides = {}): Decision {
   const blacklist = o.blacklisted === true || s.defaultsInWindow >= policy.blacklist.defaults;
   if (s.unpaidInvoices === 0) {
-    return { ...CLEAR, blacklist, deliver: !blacklist, rule: blacklist ? 'nothing unpaid, but the customer is blacklisted: shipments held until cleared' : 'nothing unpaid: recovered or never late' };
+    return {
+      ...CLEAR,
+      blacklist,
+      deliver: !blacklist,
+      rule: blacklist
+        ? 'nothing unpaid, but the customer is blacklisted: shipments held until cleared'
+        : 'nothing unpaid: recovered or never late',
+    };
   }
   const category = s.category ?? 'unknown';
   const hard = HARD.has(category);
@@ -77,12 +96,27 @@ export function decide(policy: DunningPolicy, s: PaymentState, o: CustomerOverri
 
   // Stock-outs are not the customer's fault: no customer dunning, never a default (docs/dunning.md §4.7).
   if (category === 'insufficient_inventory') {
-    return { ...CLEAR, stage: 'STOCK_OUT', deliver: false, retryInDays, blacklist, rule: 'insufficient inventory: retry on the stock-out schedule, no customer dunning' };
+    return {
+      ...CLEAR,
+      stage: 'STOCK_OUT',
+      deliver: false,
+      retryInDays,
+      blacklist,
+      rule: 'insufficient inventory: retry on the stock-out schedule, no customer dunning',
+    };
   }
   if (o.goodwill) {
     // Goodwill stops escalation; an operator's blacklist still holds until it is cleared.
     const held = o.blacklisted === true;
-    return { ...CLEAR, ...links, stage: 'GOODWILL', retryInDays, deliver: !held, blacklist: held, rule: `goodwill override: no escalation${held ? ' (the customer is blacklisted: shipments stay held)' : ''}` };
+    return {
+      ...CLEAR,
+      ...links,
+      stage: 'GOODWILL',
+      retryInDays,
+      deliver: !held,
+      blacklist: held,
+      rule: `goodwill override: no escalation${held ? ' (the customer is blacklisted: shipments stay held)' : ''}`,
+    };
   }
   const days = s.daysSinceEarliestUnpaid - (o.graceDays ?? 0);
   for (const stage of policy.stages) {
@@ -105,12 +139,21 @@ export function decide(policy: DunningPolicy, s: PaymentState, o: CustomerOverri
       blacklist,
     };
   }
-  return { ...CLEAR, ...links, stage: 'LATE', deliver: !blacklist, retryInDays, blacklist, rule: `unpaid, but no stage applies yet (${category})` };
+  return {
+    ...CLEAR,
+    ...links,
+    stage: 'LATE',
+    deliver: !blacklist,
+    retryInDays,
+    blacklist,
+    rule: `unpaid, but no stage applies yet (${category})`,
+  };
 }
 
 /** Hard failures wait for a new payment method; providers that retry by themselves are left to it. */
 function nextRetry(policy: DunningPolicy, category: FailureCategory, s: PaymentState): number | undefined {
-  if (HARD.has(category) || category === 'authentication_required' || category === 'customer_refusal' || category === 'fraud_suspected') return undefined;
+  if (HARD.has(category) || category === 'authentication_required' || category === 'customer_refusal' || category === 'fraud_suspected')
+    return undefined;
   const schedule =
     category === 'insufficient_inventory'
       ? policy.retries.inventory

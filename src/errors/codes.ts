@@ -14,13 +14,28 @@ export const ERROR_CODES = {
   // Hub config
   CONFIG_UNKNOWN_REF: { kind: 'config', summary: 'The config names a connector, mapping or event type that does not exist.' },
   CONFIG_SECRET_MISSING: { kind: 'config', summary: 'A secret reference points at an unset variable or missing file.' },
-  CONFIG_PLUGIN_INVALID: { kind: 'config', summary: 'A custom connector module could not be loaded or does not declare a valid connector.' },
-  CONFIG_OUTBOUND_BLOCKED: { kind: 'config', summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).' },
+  CONFIG_PLUGIN_INVALID: {
+    kind: 'config',
+    summary: 'A custom connector module could not be loaded or does not declare a valid connector.',
+  },
+  CONFIG_OUTBOUND_BLOCKED: {
+    kind: 'config',
+    summary: 'An outbound URL points at a loopback, private, link-local or metadata address, or is not http(s).',
+  },
   CONFIG_ENV_INVALID: { kind: 'config', summary: 'An environment override has the wrong type.' },
-  RECONCILE_LOCKED: { kind: 'config', summary: 'Another reconciliation holds this data folder\'s reconcile lock; two runs never overlap.' },
-  RECONCILE_PULL_FAILED: { kind: 'retryable', summary: 'A system could not be read during reconciliation (the connector and pull are named).' },
-  CONFIG_FILE_INVALID: { kind: 'config', summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.' },
-  CONFIG_OVERLAY_INVALID: { kind: 'config', summary: 'An overlay\'s "$remove" names an entry no layer below has, or the base file has a "$remove".' },
+  RECONCILE_LOCKED: { kind: 'config', summary: "Another reconciliation holds this data folder's reconcile lock; two runs never overlap." },
+  RECONCILE_PULL_FAILED: {
+    kind: 'retryable',
+    summary: 'A system could not be read during reconciliation (the connector and pull are named).',
+  },
+  CONFIG_FILE_INVALID: {
+    kind: 'config',
+    summary: 'A data file the config names (e.g. stock.bomFile) is unreadable or has the wrong shape.',
+  },
+  CONFIG_OVERLAY_INVALID: {
+    kind: 'config',
+    summary: 'An overlay\'s "$remove" names an entry no layer below has, or the base file has a "$remove".',
+  },
 
   // CLI and local runs
   PORT_IN_USE: { kind: 'config', summary: 'A port to listen on is taken by another process; stop it or choose another port.' },
@@ -34,8 +49,14 @@ export const ERROR_CODES = {
   MAPPING_UNKNOWN_MAPPING: { kind: 'config', summary: '$use (or a cases file) names a mapping that is not loaded or does not compile.' },
   MAPPING_CYCLE: { kind: 'config', summary: 'Mappings use each other in a cycle.' },
   MAPPING_BAD_REGEX: { kind: 'config', summary: 'A regular expression does not compile.' },
-  MAPPING_UNSAFE_REGEX: { kind: 'config', summary: 'A regular expression could backtrack catastrophically (no longer raised: regexes run on a linear-time engine).' },
-  MAPPING_UNSUPPORTED_REGEX: { kind: 'config', summary: 'A regular expression uses syntax the linear-time engine (RE2) does not run: back-references, lookaround.' },
+  MAPPING_UNSAFE_REGEX: {
+    kind: 'config',
+    summary: 'A regular expression could backtrack catastrophically (no longer raised: regexes run on a linear-time engine).',
+  },
+  MAPPING_UNSUPPORTED_REGEX: {
+    kind: 'config',
+    summary: 'A regular expression uses syntax the linear-time engine (RE2) does not run: back-references, lookaround.',
+  },
   MAPPING_BAD_ARGUMENT: { kind: 'config', summary: 'An operator argument is not valid (time zone, unit, name).' },
   MAPPING_TABLE_LOAD: { kind: 'config', summary: 'A lookup table file could not be loaded.' },
   MAPPING_JSONATA_COMPILE: { kind: 'config', summary: 'A $jsonata expression does not compile.' },
@@ -55,26 +76,54 @@ export const ERROR_CODES = {
   // Store and pipeline
   STORE_LOCKED: { kind: 'config', summary: 'Another hub process uses this data folder.' },
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
-  STORE_BUSY: { kind: 'retryable', summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.' },
+  STORE_BUSY: {
+    kind: 'retryable',
+    summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.',
+  },
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
   ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },
   EVENT_UNREADABLE: { kind: 'bad_input', summary: 'A verified webhook body is not JSON or lacks the event id.' },
-  PRIVACY_REQUEST_INVALID: { kind: 'bad_input', summary: 'A privacy request (Shopify compliance webhook) is not JSON or names no customer; nothing was redacted.' },
+  PRIVACY_REQUEST_INVALID: {
+    kind: 'bad_input',
+    summary: 'A privacy request (Shopify compliance webhook) is not JSON or names no customer; nothing was redacted.',
+  },
   DELIVERY_TIMEOUT: { kind: 'retryable', summary: 'The target did not answer in time.' },
   DELIVERY_NETWORK: { kind: 'retryable', summary: 'The target could not be reached (connection refused, reset, DNS).' },
   DELIVERY_SERVER_ERROR: { kind: 'retryable', summary: 'The target answered 5xx or 408.' },
   DELIVERY_RATE_LIMITED: { kind: 'retryable', summary: 'The target answered 429; Retry-After is honoured, clamped.' },
-  DELIVERY_STOCK_OUT: { kind: 'retryable', summary: 'The warehouse cannot fill the reservation (insufficient stock); stock.stockOut decides: retry on the inventory schedule, skip the cycle, or pause.' },
-  DELIVERY_ALREADY_SHIPPED: { kind: 'permanent', summary: 'The warehouse already shipped the delivery a reservation change was for (409 already_shipped): the delivery completes without a retry or dead letter, and the decision trail records that the box left.' },
+  DELIVERY_STOCK_OUT: {
+    kind: 'retryable',
+    summary:
+      'The warehouse cannot fill the reservation (insufficient stock); stock.stockOut decides: retry on the inventory schedule, skip the cycle, or pause.',
+  },
+  DELIVERY_ALREADY_SHIPPED: {
+    kind: 'permanent',
+    summary:
+      'The warehouse already shipped the delivery a reservation change was for (409 already_shipped): the delivery completes without a retry or dead letter, and the decision trail records that the box left.',
+  },
   DELIVERY_REJECTED: { kind: 'permanent', summary: 'The target refused the request (4xx other than 408/429).' },
   DELIVERY_GONE: { kind: 'permanent', summary: 'The target answered 410 Gone.' },
   DELIVERY_BLOCKED: { kind: 'permanent', summary: 'The target resolved to a forbidden address (SSRF guard); no connection was made.' },
   DELIVERY_EXHAUSTED: { kind: 'permanent', summary: 'Retries ran out (attempts or age) without success.' },
-  NORMALISE_TIMEOUT: { kind: 'bad_input', summary: 'Normalising one inbox entry ran past pipeline.normaliseBudgetMs: the pipeline thread was restarted and the entry dead-lettered (stage map); fix the mapping, then replay.' },
-  INBOX_SET_ASIDE: { kind: 'bad_input', summary: 'An operator dead-lettered a stuck inbox entry (subhub inbox dead-letter, admin API); replay it once the cause is fixed.' },
-  DELIVERY_INPUT_INVALID: { kind: 'bad_input', summary: 'An action\'s payload has a value the target would refuse (an unknown enum value, an unparsable time); checked before sending, nothing was sent.' },
-  DELIVERY_NO_RESULT: { kind: 'permanent', summary: 'The target answered, but without what the action exists for (e.g. an invoice without a hosted payment page for a pay link).' },
-  CIRCUIT_OPEN: { kind: 'retryable', summary: 'The target\'s circuit breaker is open; the attempt was not made.' },
+  NORMALISE_TIMEOUT: {
+    kind: 'bad_input',
+    summary:
+      'Normalising one inbox entry ran past pipeline.normaliseBudgetMs: the pipeline thread was restarted and the entry dead-lettered (stage map); fix the mapping, then replay.',
+  },
+  INBOX_SET_ASIDE: {
+    kind: 'bad_input',
+    summary: 'An operator dead-lettered a stuck inbox entry (subhub inbox dead-letter, admin API); replay it once the cause is fixed.',
+  },
+  DELIVERY_INPUT_INVALID: {
+    kind: 'bad_input',
+    summary:
+      "An action's payload has a value the target would refuse (an unknown enum value, an unparsable time); checked before sending, nothing was sent.",
+  },
+  DELIVERY_NO_RESULT: {
+    kind: 'permanent',
+    summary: 'The target answered, but without what the action exists for (e.g. an invoice without a hosted payment page for a pay link).',
+  },
+  CIRCUIT_OPEN: { kind: 'retryable', summary: "The target's circuit breaker is open; the attempt was not made." },
 
   // Mapping run time (the event is bad input for this mapping: dead-letter, never retry)
   MAPPING_REQUIRED_MISSING: { kind: 'bad_input', summary: 'A required value is missing or null in the input.' },

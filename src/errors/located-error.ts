@@ -37,11 +37,7 @@ export class LocatedErrors extends HubError {
 
   constructor(errors: LocatedError[]) {
     const first = errors[0];
-    super(
-      first?.code ?? 'UNKNOWN',
-      first?.kind ?? 'config',
-      errors.map((e) => e.toLine()).join('\n'),
-    );
+    super(first?.code ?? 'UNKNOWN', first?.kind ?? 'config', errors.map((e) => e.toLine()).join('\n'));
     this.name = 'LocatedErrors';
     this.errors = errors;
   }

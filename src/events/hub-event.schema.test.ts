@@ -218,11 +218,7 @@ describe('hub event schema: rejections point at the offending value', () => {
   });
 
   it('rejects an unknown event type', () => {
-    expectSingleError(
-      { ...renewed, type: 'subscription.exploded' },
-      '/type',
-      /^must be one of "subscription.created", /,
-    );
+    expectSingleError({ ...renewed, type: 'subscription.exploded' }, '/type', /^must be one of "subscription.created", /);
   });
 
   it('rejects a non-integer amount (19.99)', () => {
@@ -271,11 +267,7 @@ describe('hub event schema: rejections point at the offending value', () => {
     const result = validateHubEvent(event);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.map((e) => e.pointer).sort()).toEqual([
-      '/customer/hubCustomerId',
-      '/invoice/currency',
-      '/tenantId',
-    ]);
+    expect(result.errors.map((e) => e.pointer).sort()).toEqual(['/customer/hubCustomerId', '/invoice/currency', '/tenantId']);
   });
 
   it('rejects values that are not objects', () => {
@@ -325,11 +317,29 @@ describe('hub event schema: the schema itself', () => {
 });
 
 describe('hub stock events', () => {
-  const base = { id: '01JD0000000000000000000000', schemaVersion: 1, occurredAt: '2026-11-25T05:00:00Z', receivedAt: '2026-11-25T05:00:00Z', effectiveAt: '2026-11-25T05:00:00Z', actionType: 'effective', tenantId: 'default' };
-  const source = { provider: 'hub', eventId: 'reorder:COF-ESP-250:AMS1:2026-11-25', eventType: 'reorder', dedupeKey: 'hub:reorder:COF-ESP-250:AMS1:2026-11-25' };
+  const base = {
+    id: '01JD0000000000000000000000',
+    schemaVersion: 1,
+    occurredAt: '2026-11-25T05:00:00Z',
+    receivedAt: '2026-11-25T05:00:00Z',
+    effectiveAt: '2026-11-25T05:00:00Z',
+    actionType: 'effective',
+    tenantId: 'default',
+  };
+  const source = {
+    provider: 'hub',
+    eventId: 'reorder:COF-ESP-250:AMS1:2026-11-25',
+    eventType: 'reorder',
+    dedupeKey: 'hub:reorder:COF-ESP-250:AMS1:2026-11-25',
+  };
   const reorder = {
-    sku: 'COF-ESP-250', location: 'AMS1', quantity: 216, proposedAt: '2026-11-25T05:00:00Z', reason: 'forecast 5 below min 50',
-    inputs: { onHand: 120, incoming: 60, subscriptionDemand: 140, min: 50, max: 200, multiple: 24, forecast: 5 }, trail: ['stripe:sub_1'],
+    sku: 'COF-ESP-250',
+    location: 'AMS1',
+    quantity: 216,
+    proposedAt: '2026-11-25T05:00:00Z',
+    reason: 'forecast 5 below min 50',
+    inputs: { onHand: 120, incoming: 60, subscriptionDemand: 140, min: 50, max: 200, multiple: 24, forecast: 5 },
+    trail: ['stripe:sub_1'],
   };
   it('accepts a reorder proposal without a customer', () => {
     expect(validateHubEvent({ ...base, type: 'stock.reorder_proposed', source, reorder })).toEqual({ ok: true });
@@ -348,7 +358,7 @@ describe('hub stock events', () => {
 });
 
 describe('HUB_EVENT_TYPES', () => {
-  it('holds every event type of the reference, each once, then the hub\'s own stock events', () => {
+  it("holds every event type of the reference, each once, then the hub's own stock events", () => {
     expect(HUB_EVENT_TYPES).toContain('subscription.renewed');
     expect(HUB_EVENT_TYPES).toHaveLength(35);
     expect(HUB_EVENT_TYPES).toEqual([...REFERENCE_EVENT_TYPES, 'stock.demand_changed', 'stock.reorder_proposed']);

@@ -12,9 +12,7 @@ export * from './hub-event.types';
 export { hubEventSchema };
 
 /** Every canonical event type, in schema order; read from the schema so the two cannot drift apart. */
-export const HUB_EVENT_TYPES: readonly HubEventType[] = Object.freeze([
-  ...hubEventSchema.$defs.HubEventType.enum,
-] as HubEventType[]);
+export const HUB_EVENT_TYPES: readonly HubEventType[] = Object.freeze([...hubEventSchema.$defs.HubEventType.enum] as HubEventType[]);
 
 export interface HubEventValidationError {
   /** RFC 6901 pointer into the validated value; for missing or unknown properties it names that property. */

@@ -18,7 +18,8 @@ export interface AdminInboxDeps {
 export function adminInboxRoutes(router: Router, deps: AdminInboxDeps, now: () => number): void {
   router.get('/inbox', async (req, res) => {
     const n = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     res.json({ entries: await deps.store.listPendingInbox(n) });
   });
 
@@ -28,9 +29,15 @@ export function adminInboxRoutes(router: Router, deps: AdminInboxDeps, now: () =
       const reason = (typeof req.query.reason === 'string' ? req.query.reason : '').slice(0, 500);
       const id = String(req.params.id);
       const r = await deps.store.settleInbox(id, inboxSettlement(action, actor, reason), actor, now());
-      if (r.status === 'not_found') return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such inbox entry' } });
+      if (r.status === 'not_found')
+        return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such inbox entry' } });
       if (r.status === 'not_pending') {
-        return void res.status(409).json({ error: { code: 'ADMIN_NOT_PENDING', message: 'the inbox entry was already normalised, ignored or dead-lettered: nothing changed' } });
+        return void res.status(409).json({
+          error: {
+            code: 'ADMIN_NOT_PENDING',
+            message: 'the inbox entry was already normalised, ignored or dead-lettered: nothing changed',
+          },
+        });
       }
       const abandoned = (await deps.inboxSettled?.(id)) ?? false;
       res.json({ ...r, id, actor, abandoned });

@@ -56,7 +56,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/events', async (req, res) => {
     const source = typeof req.query.source === 'string' ? req.query.source : '';
     const sourceEventId = typeof req.query.sourceEventId === 'string' ? req.query.sourceEventId : '';
-    if (!source || !sourceEventId) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'give source and sourceEventId' } });
+    if (!source || !sourceEventId)
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'give source and sourceEventId' } });
     const found = await deps.store.findEvent(source, sourceEventId);
     if (!found) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such event' } });
     res.json(found);
@@ -66,17 +67,20 @@ export function adminRouter(deps: AdminDeps): Router {
     const filter: DeadLetterFilter = {};
     const { status, stage, source, limit } = req.query;
     if (status !== undefined) {
-      if (typeof status !== 'string' || !STATUSES.has(status)) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'status is open, replayed or discarded' } });
+      if (typeof status !== 'string' || !STATUSES.has(status))
+        return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'status is open, replayed or discarded' } });
       filter.status = status as DeadLetterFilter['status'];
     }
     if (stage !== undefined) {
-      if (typeof stage !== 'string' || !STAGES.has(stage)) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'stage is verify, map, route or deliver' } });
+      if (typeof stage !== 'string' || !STAGES.has(stage))
+        return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'stage is verify, map, route or deliver' } });
       filter.stage = stage as DeadLetterFilter['stage'];
     }
     if (typeof source === 'string') filter.source = source;
     if (limit !== undefined) {
       const n = Number(limit);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+      if (!Number.isInteger(n) || n < 1 || n > 1000)
+        return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
       filter.limit = n;
     }
     res.json({ deadLetters: await deps.store.listDeadLetters(filter) });
@@ -91,7 +95,8 @@ export function adminRouter(deps: AdminDeps): Router {
   // What the hub drops and why: ignored inbox entries grouped by (source, event type, reason).
   router.get('/ignored', async (req, res) => {
     const limit = limitOf(req.query.limit, 100);
-    if (limit === undefined) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    if (limit === undefined)
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     const source = typeof req.query.source === 'string' ? req.query.source : undefined;
     res.json({ ignored: await deps.store.listIgnored({ source, limit }) });
   });
@@ -99,7 +104,8 @@ export function adminRouter(deps: AdminDeps): Router {
   // Privacy requests (Shopify compliance webhooks): what was redacted, and a data request's data.
   router.get('/privacy-requests', async (req, res) => {
     const limit = limitOf(req.query.limit, 100);
-    if (limit === undefined) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    if (limit === undefined)
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     res.json({ privacyRequests: await deps.store.privacy.listRequests(limit) });
   });
 
@@ -113,7 +119,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/subscriptions/:id', (req, res) => {
     const id = String(req.params.id);
     const state = deps.store.domain.subscription(id);
-    if (!state) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such subscription (hub id, e.g. stripe:sub_…)' } });
+    if (!state)
+      return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such subscription (hub id, e.g. stripe:sub_…)' } });
     const period = (state.snapshot.nextRenewalAt ?? state.snapshot.currentPeriodEnd)?.slice(0, 10);
     res.json({
       subscription: state,
@@ -130,17 +137,28 @@ export function adminRouter(deps: AdminDeps): Router {
       return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: `kind is one of ${[...DECISION_KINDS].join(', ')}` } });
     }
     const n = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     // Newest first: what an operator looks for is what just happened.
-    res.json({ decisions: deps.store.domain.decisions({ kind: kind as DecisionRecord['kind'] | undefined, subject: typeof subject === 'string' ? subject : undefined, limit: n, newest: true }) });
+    res.json({
+      decisions: deps.store.domain.decisions({
+        kind: kind as DecisionRecord['kind'] | undefined,
+        subject: typeof subject === 'string' ? subject : undefined,
+        limit: n,
+        newest: true,
+      }),
+    });
   });
 
   router.post('/customers/:id/clear-blacklist', (req, res) => {
     const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
     const id = String(req.params.id);
-    if (!deps.clearBlacklist) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the subscription domain is not available here' } });
-    if (!deps.store.domain.customer(id)) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such customer (hub id, e.g. stripe:cus_…)' } });
-    if (deps.clearBlacklist(id, actor) === 'not_blacklisted') return void res.status(409).json({ error: { code: 'ADMIN_NOT_BLACKLISTED', message: 'the customer is not blacklisted' } });
+    if (!deps.clearBlacklist)
+      return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the subscription domain is not available here' } });
+    if (!deps.store.domain.customer(id))
+      return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such customer (hub id, e.g. stripe:cus_…)' } });
+    if (deps.clearBlacklist(id, actor) === 'not_blacklisted')
+      return void res.status(409).json({ error: { code: 'ADMIN_NOT_BLACKLISTED', message: 'the customer is not blacklisted' } });
     res.json({ status: 'cleared', id, actor });
   });
 
@@ -150,11 +168,20 @@ export function adminRouter(deps: AdminDeps): Router {
     router.post(`/dead-letters/:id/${action}`, async (req, res) => {
       const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
       const id = String(req.params.id);
-      const r = action === 'replay' ? await deps.store.replayDeadLetter(id, actor, now()) : await deps.store.discardDeadLetter(id, actor, now());
+      const r =
+        action === 'replay' ? await deps.store.replayDeadLetter(id, actor, now()) : await deps.store.discardDeadLetter(id, actor, now());
       if (r === 'not_found') return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such dead letter' } });
-      if (r === 'not_open') return void res.status(409).json({ error: { code: 'ADMIN_NOT_OPEN', message: 'the dead letter was already replayed or discarded' } });
+      if (r === 'not_open')
+        return void res
+          .status(409)
+          .json({ error: { code: 'ADMIN_NOT_OPEN', message: 'the dead letter was already replayed or discarded' } });
       if (r === 'not_replayable') {
-        return void res.status(409).json({ error: { code: 'ADMIN_NOT_REPLAYABLE', message: 'nothing was stored behind this dead letter (an unreadable webhook): discard it' } });
+        return void res.status(409).json({
+          error: {
+            code: 'ADMIN_NOT_REPLAYABLE',
+            message: 'nothing was stored behind this dead letter (an unreadable webhook): discard it',
+          },
+        });
       }
       if (r === 'replayed') deps.replayed?.();
       res.json({ status: r, id, actor });

@@ -39,7 +39,12 @@ export function createApp(deps: AppDeps): Express {
   else {
     // Off is not "no such route": say so, and how to switch it on (stable code ADMIN_API_OFF).
     app.use('/admin/api', (_req: Request, res: Response) => {
-      res.status(404).json({ error: { code: 'ADMIN_API_OFF', message: 'the admin API is off: start the hub with SUBHUB_ADMIN_TOKEN set (a bearer token) to enable /admin/api' } });
+      res.status(404).json({
+        error: {
+          code: 'ADMIN_API_OFF',
+          message: 'the admin API is off: start the hub with SUBHUB_ADMIN_TOKEN set (a bearer token) to enable /admin/api',
+        },
+      });
     });
   }
   app.use((req: Request, res: Response) => {

@@ -10,7 +10,8 @@ export function firstPointerDeeperThan(value: unknown, max: number): string | un
     const { v, depth, pointer } = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth >= max) return pointer;
-    for (const k of Object.keys(v)) stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, pointer: joinPointer(pointer, k) });
+    for (const k of Object.keys(v))
+      stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, pointer: joinPointer(pointer, k) });
   }
   return undefined;
 }

@@ -15,7 +15,9 @@ describe('jsonDiff', () => {
   });
 
   it('reports a changed scalar at its pointer', () => {
-    expect(jsonDiff({ lines: [{ sku: 'A' }] }, { lines: [{ sku: 'B' }] })).toEqual([{ pointer: '/lines/0/sku', kind: 'changed', expected: 'A', actual: 'B' }]);
+    expect(jsonDiff({ lines: [{ sku: 'A' }] }, { lines: [{ sku: 'B' }] })).toEqual([
+      { pointer: '/lines/0/sku', kind: 'changed', expected: 'A', actual: 'B' },
+    ]);
   });
 
   it('reports a changed type as changed (no coercion)', () => {
@@ -49,7 +51,9 @@ describe('jsonDiff', () => {
   });
 
   it('escapes ~ and / in pointers', () => {
-    expect(jsonDiff({ 'a/b': { '~c': 1 } }, { 'a/b': { '~c': 2 } })).toEqual([{ pointer: '/a~1b/~0c', kind: 'changed', expected: 1, actual: 2 }]);
+    expect(jsonDiff({ 'a/b': { '~c': 1 } }, { 'a/b': { '~c': 2 } })).toEqual([
+      { pointer: '/a~1b/~0c', kind: 'changed', expected: 1, actual: 2 },
+    ]);
   });
 
   it('compares __proto__ keys as ordinary own keys', () => {
@@ -91,7 +95,12 @@ describe('formatDiff', () => {
         { pointer: '/extra', kind: 'unexpected', actual: { a: 1 } },
         { pointer: '', kind: 'changed', expected: 1, actual: undefined },
       ]),
-    ).toEqual(['/lines/0/sku: expected "A", got "B"', '/total: expected 10, but it is missing', '/extra: unexpected {"a":1}', '/: expected 1, got nothing']);
+    ).toEqual([
+      '/lines/0/sku: expected "A", got "B"',
+      '/total: expected 10, but it is missing',
+      '/extra: unexpected {"a":1}',
+      '/: expected 1, got nothing',
+    ]);
   });
 
   it('formats an empty list as no lines', () => {

@@ -29,7 +29,8 @@ export function jsonDiff(expected: unknown, actual: unknown, pointer = '', out: 
       if (!hasOwn.call(b, k)) out.push({ pointer: joinPointer(pointer, k), kind: 'missing', expected: a[k] });
       else jsonDiff(a[k], b[k], joinPointer(pointer, k), out);
     }
-    for (const k of Object.keys(b)) if (!hasOwn.call(a, k)) out.push({ pointer: joinPointer(pointer, k), kind: 'unexpected', actual: b[k] });
+    for (const k of Object.keys(b))
+      if (!hasOwn.call(a, k)) out.push({ pointer: joinPointer(pointer, k), kind: 'unexpected', actual: b[k] });
   } else {
     out.push({ pointer, kind: 'changed', expected, actual });
   }

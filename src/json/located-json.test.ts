@@ -114,45 +114,101 @@ describe('parseLocatedJson', () => {
   });
 
   it('any text either parses or fails with JSON_SYNTAX or JSON_TOO_DEEP, never another error', () => {
-    const pieces = fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"', '\\', '1', '-', '.', 'e', ' ', '\n', 'true', 'nul', '/', '*', '\t', '\u2028', '\ufeff', "'", '01', '"\\x"');
+    const pieces = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"a"',
+      '"',
+      '\\',
+      '1',
+      '-',
+      '.',
+      'e',
+      ' ',
+      '\n',
+      'true',
+      'nul',
+      '/',
+      '*',
+      '\t',
+      '\u2028',
+      '\ufeff',
+      "'",
+      '01',
+      '"\\x"',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(pieces, { maxLength: 16 }).map((a) => a.join(''))), (text) => {
-        try {
-          parseLocatedJson(text, 'fuzz.json');
-        } catch (e) {
-          expect(e).toBeInstanceOf(LocatedErrors);
-          for (const err of (e as LocatedErrors).errors) {
-            expect(['JSON_SYNTAX', 'JSON_TOO_DEEP']).toContain(err.code);
-            expect(err.location.file).toBe('fuzz.json');
-            expect(err.location.line).toBeGreaterThanOrEqual(1);
-            expect(err.location.col).toBeGreaterThanOrEqual(1);
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces, { maxLength: 16 }).map((a) => a.join('')),
+        ),
+        (text) => {
+          try {
+            parseLocatedJson(text, 'fuzz.json');
+          } catch (e) {
+            expect(e).toBeInstanceOf(LocatedErrors);
+            for (const err of (e as LocatedErrors).errors) {
+              expect(['JSON_SYNTAX', 'JSON_TOO_DEEP']).toContain(err.code);
+              expect(err.location.file).toBe('fuzz.json');
+              expect(err.location.line).toBeGreaterThanOrEqual(1);
+              expect(err.location.col).toBeGreaterThanOrEqual(1);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('accepts exactly what JSON.parse accepts, apart from duplicate keys', () => {
-    const pieces = fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"b"', '1', '-', '0', '.', 'e', ' ', 'true', 'null', '"\\u00e9"', '"\\x"', '\t', '\r');
+    const pieces = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"a"',
+      '"b"',
+      '1',
+      '-',
+      '0',
+      '.',
+      'e',
+      ' ',
+      'true',
+      'null',
+      '"\\u00e9"',
+      '"\\x"',
+      '\t',
+      '\r',
+    );
     fc.assert(
-      fc.property(fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')), (text) => {
-        let valid = true;
-        try {
-          JSON.parse(text);
-        } catch {
-          valid = false;
-        }
-        let accepted = true;
-        try {
-          parseLocatedJson(text, 'x.json');
-        } catch (e) {
-          accepted = false;
-          const duplicate = (e as LocatedErrors).errors.every((x) => x.location.pointer !== '');
-          if (valid) expect(duplicate).toBe(true);
-        }
-        if (accepted) expect(valid).toBe(true);
-      }),
+      fc.property(
+        fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')),
+        (text) => {
+          let valid = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            valid = false;
+          }
+          let accepted = true;
+          try {
+            parseLocatedJson(text, 'x.json');
+          } catch (e) {
+            accepted = false;
+            const duplicate = (e as LocatedErrors).errors.every((x) => x.location.pointer !== '');
+            if (valid) expect(duplicate).toBe(true);
+          }
+          if (accepted) expect(valid).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

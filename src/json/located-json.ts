@@ -39,20 +39,32 @@ export function parseLocatedJson(rawText: string, file: string, maxDepth = DEFAU
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const problems = errors.map(
     (e) =>
-      new LocatedError('JSON_SYNTAX', kindOf('JSON_SYNTAX'), `invalid JSON: ${describeParseError(e)}`, {
-        file,
-        pointer: '',
-        ...position(e.offset),
-      }, { hint: 'JSON allows no comments, no trailing commas and only double-quoted strings' }),
+      new LocatedError(
+        'JSON_SYNTAX',
+        kindOf('JSON_SYNTAX'),
+        `invalid JSON: ${describeParseError(e)}`,
+        {
+          file,
+          pointer: '',
+          ...position(e.offset),
+        },
+        { hint: 'JSON allows no comments, no trailing commas and only double-quoted strings' },
+      ),
   );
   if (root) {
     for (const dup of duplicateKeys(root)) {
       problems.push(
-        new LocatedError('JSON_SYNTAX', kindOf('JSON_SYNTAX'), `duplicate key "${dup.key}"`, {
-          file,
-          pointer: dup.pointer,
-          ...position(dup.offset),
-        }, { hint: 'JSON.parse keeps only the last one; remove or rename the other' }),
+        new LocatedError(
+          'JSON_SYNTAX',
+          kindOf('JSON_SYNTAX'),
+          `duplicate key "${dup.key}"`,
+          {
+            file,
+            pointer: dup.pointer,
+            ...position(dup.offset),
+          },
+          { hint: 'JSON.parse keeps only the last one; remove or rename the other' },
+        ),
       );
     }
   }
@@ -76,7 +88,9 @@ export function parseLocatedJson(rawText: string, file: string, maxDepth = DEFAU
 }
 
 function describeParseError(e: ParseError): string {
-  const words = printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = printParseErrorCode(e.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return words;
 }
 

@@ -45,12 +45,15 @@ describe('schema errors of mapping documents', () => {
     expect(e.hint).toBe('did you mean "half-up"?');
   });
 
-  it.each(['{"toString": 1}', '{"valueOf": {}}', '[1]', '{}', '7', 'null'])('a non-string enum value %s is SCHEMA_INVALID, not a crash', (v) => {
-    const e = only(`{"output": {"$date": 1, "to": ${v}}}`);
-    expect(e.code).toBe('SCHEMA_INVALID');
-    expect(e.location.pointer).toBe('/output/to');
-    expect(e.hint).toBeUndefined();
-  });
+  it.each(['{"toString": 1}', '{"valueOf": {}}', '[1]', '{}', '7', 'null'])(
+    'a non-string enum value %s is SCHEMA_INVALID, not a crash',
+    (v) => {
+      const e = only(`{"output": {"$date": 1, "to": ${v}}}`);
+      expect(e.code).toBe('SCHEMA_INVALID');
+      expect(e.location.pointer).toBe('/output/to');
+      expect(e.hint).toBeUndefined();
+    },
+  );
 
   it('a wrong type names both types', () => {
     const e = only('{"output": {"$path": 5}}');
@@ -77,7 +80,9 @@ describe('schema errors of mapping documents', () => {
   });
 
   it('a table name that is not an identifier is reported', () => {
-    const e = compileTextErrors('{"tables": {"my-table": {"data": {}}}, "output": 1}').find((p) => p.location.pointer === '/tables/my-table');
+    const e = compileTextErrors('{"tables": {"my-table": {"data": {}}}, "output": 1}').find(
+      (p) => p.location.pointer === '/tables/my-table',
+    );
     expect(e).toBeDefined();
     expect(e!.code).toBe('SCHEMA_INVALID');
     expect(e!.message).toContain('"my-table"');
@@ -92,7 +97,12 @@ describe('schema errors of mapping documents', () => {
 describe('schemaErrorsToLocated', () => {
   const validate = createAjv().compile({
     type: 'object',
-    properties: { kind: { enum: ['alpha', 'beta'] }, n: { type: 'integer' }, tag: { type: 'string', pattern: '^[a-z]+$' }, v: { const: 1 } },
+    properties: {
+      kind: { enum: ['alpha', 'beta'] },
+      n: { type: 'integer' },
+      tag: { type: 'string', pattern: '^[a-z]+$' },
+      v: { const: 1 },
+    },
     required: ['kind'],
     additionalProperties: false,
   });

@@ -19,11 +19,17 @@ export function schemaErrorsToLocated(
   const precise = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'then' && e.keyword !== 'else');
   const out = new Map<string, LocatedError>();
   for (const e of precise) {
-    if ((e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'allOf') && precise.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== e.keyword)) {
+    if (
+      (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'allOf') &&
+      precise.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== e.keyword)
+    ) {
       continue;
     }
     // ajv reports a bad key twice: once as `propertyNames` on the object, once for the key itself.
-    if (e.keyword === 'propertyNames' && precise.some((o) => o !== e && o.propertyName !== undefined && o.instancePath === e.instancePath)) {
+    if (
+      e.keyword === 'propertyNames' &&
+      precise.some((o) => o !== e && o.propertyName !== undefined && o.instancePath === e.instancePath)
+    ) {
       continue;
     }
     const { pointer, at, message, hint, code: specific } = describeError(e);
@@ -77,16 +83,32 @@ function describeError(e: ErrorObject): { pointer: string; at: 'key' | 'value'; 
     case 'type':
       return { pointer: e.instancePath, at: 'value', message: `expected ${String(params.type)}, got ${jsonType(e.data)}` };
     case 'const':
-      return { pointer: e.instancePath, at: 'value', message: `expected ${JSON.stringify(params.allowedValue)}, got ${JSON.stringify(e.data)}` };
+      return {
+        pointer: e.instancePath,
+        at: 'value',
+        message: `expected ${JSON.stringify(params.allowedValue)}, got ${JSON.stringify(e.data)}`,
+      };
     case 'pattern':
       if (e.propertyName !== undefined) {
-        return { pointer: joinPointer(e.instancePath, e.propertyName), at: 'key', message: `invalid key "${e.propertyName}": must match ${String(params.pattern)}` };
+        return {
+          pointer: joinPointer(e.instancePath, e.propertyName),
+          at: 'key',
+          message: `invalid key "${e.propertyName}": must match ${String(params.pattern)}`,
+        };
       }
       return { pointer: e.instancePath, at: 'value', message: `${JSON.stringify(e.data)} does not match ${String(params.pattern)}` };
     case 'propertyNames':
-      return { pointer: joinPointer(e.instancePath, String(params.propertyName)), at: 'key', message: `invalid key "${String(params.propertyName)}"` };
+      return {
+        pointer: joinPointer(e.instancePath, String(params.propertyName)),
+        at: 'key',
+        message: `invalid key "${String(params.propertyName)}"`,
+      };
     case 'oneOf':
-      return { pointer: e.instancePath, at: 'value', message: params.passingSchemas ? 'matches more than one allowed form' : 'matches none of the allowed forms' };
+      return {
+        pointer: e.instancePath,
+        at: 'value',
+        message: params.passingSchemas ? 'matches more than one allowed form' : 'matches none of the allowed forms',
+      };
     default:
       return { pointer: e.instancePath, at: 'value', message: e.message ?? e.keyword };
   }

@@ -53,7 +53,13 @@ export function readCasesFile(file: string): CasesFile {
   value.cases.forEach((c, i) => {
     if ((c.input === undefined) === (c.inputFile === undefined)) {
       const pointer = `/cases/${i}`;
-      problems.push(new LocatedError('SCHEMA_INVALID', kindOf('SCHEMA_INVALID'), 'a case needs exactly one of "input" and "inputFile"', { file, pointer, ...doc.locate(pointer) }));
+      problems.push(
+        new LocatedError('SCHEMA_INVALID', kindOf('SCHEMA_INVALID'), 'a case needs exactly one of "input" and "inputFile"', {
+          file,
+          pointer,
+          ...doc.locate(pointer),
+        }),
+      );
     }
   });
   if (problems.length > 0) throw new LocatedErrors(problems);
@@ -62,7 +68,13 @@ export function readCasesFile(file: string): CasesFile {
 
 /** Runs one case against its mapping (taken from `set`). Never throws for a failing case. */
 export async function runCase(casesFile: CasesFile, c: MappingCase, set: MappingSet): Promise<CaseOutcome> {
-  const outcome = (passed: boolean, problems: string[] = []): CaseOutcome => ({ file: casesFile.file, mapping: casesFile.mapping, name: c.name, passed, problems });
+  const outcome = (passed: boolean, problems: string[] = []): CaseOutcome => ({
+    file: casesFile.file,
+    mapping: casesFile.mapping,
+    name: c.name,
+    passed,
+    problems,
+  });
   let input = c.input;
   if (c.inputFile !== undefined) {
     try {

@@ -62,7 +62,12 @@ export class CompileContext {
   node(value: unknown, pointer: string): Evaluator {
     if (++this.#depth > MAX_MAPPING_DEPTH) {
       this.#depth--;
-      return this.error('MAPPING_TOO_DEEP', pointer, `mapping nodes nest deeper than ${MAX_MAPPING_DEPTH} levels`, 'split the mapping with $use');
+      return this.error(
+        'MAPPING_TOO_DEEP',
+        pointer,
+        `mapping nodes nest deeper than ${MAX_MAPPING_DEPTH} levels`,
+        'split the mapping with $use',
+      );
     }
     try {
       return this.compileNode(value, pointer, this);

@@ -63,7 +63,13 @@ export function validateMappingDocument(value: unknown, doc?: LocatedJson, file?
   // The schema validator recurses: refuse values nested past what any file may hold first.
   const deep = firstPointerDeeperThan(value, DEFAULT_MAX_DEPTH);
   if (deep !== undefined) {
-    return [new LocatedError('MAPPING_TOO_DEEP', kindOf('MAPPING_TOO_DEEP'), `nesting deeper than ${DEFAULT_MAX_DEPTH} levels`, { file, pointer: deep, ...doc?.locate(deep) })];
+    return [
+      new LocatedError('MAPPING_TOO_DEEP', kindOf('MAPPING_TOO_DEEP'), `nesting deeper than ${DEFAULT_MAX_DEPTH} levels`, {
+        file,
+        pointer: deep,
+        ...doc?.locate(deep),
+      }),
+    ];
   }
   schemaValidator ??= createAjv().compile(buildMappingSchema());
   if (schemaValidator(value)) return [];
@@ -83,7 +89,15 @@ export function compileMapping(source: MappingSource, options: MappingCompileOpt
   const at = (pointer: string) => ({ file, pointer, ...source.doc?.locate(pointer) });
 
   if (def.name !== undefined && def.name !== source.name) {
-    problems.push(new LocatedError('MAPPING_NAME_MISMATCH', kindOf('MAPPING_NAME_MISMATCH'), `"name" is "${def.name}" but the file is ${source.name}.json`, at('/name'), { hint: 'rename the file or fix "name"' }));
+    problems.push(
+      new LocatedError(
+        'MAPPING_NAME_MISMATCH',
+        kindOf('MAPPING_NAME_MISMATCH'),
+        `"name" is "${def.name}" but the file is ${source.name}.json`,
+        at('/name'),
+        { hint: 'rename the file or fix "name"' },
+      ),
+    );
   }
 
   const tables = new Map<string, LookupTable>();
@@ -92,7 +106,9 @@ export function compileMapping(source: MappingSource, options: MappingCompileOpt
       tables.set(tname, loadTable(tname, spec, source.baseDir ?? (file ? dirname(file) : process.cwd()), options.tableCache));
     } catch (e) {
       if (!(e instanceof TableLoadError)) throw e;
-      problems.push(new LocatedError('MAPPING_TABLE_LOAD', kindOf('MAPPING_TABLE_LOAD'), `table "${tname}": ${e.message}`, at(`/tables/${tname}`)));
+      problems.push(
+        new LocatedError('MAPPING_TABLE_LOAD', kindOf('MAPPING_TABLE_LOAD'), `table "${tname}": ${e.message}`, at(`/tables/${tname}`)),
+      );
     }
   }
 
@@ -120,12 +136,22 @@ export function compileMapping(source: MappingSource, options: MappingCompileOpt
     if (filter && !truthy(filter(s))) throw new DropSignal('filter');
     const out = output(s);
     if (out === undefined || out === null) {
-      throw new MappingError('MAPPING_REQUIRED_MISSING', source.name, 'the output is missing', { file, pointer: '/output', line: outputInfo.line, col: outputInfo.col });
+      throw new MappingError('MAPPING_REQUIRED_MISSING', source.name, 'the output is missing', {
+        file,
+        pointer: '/output',
+        line: outputInfo.line,
+        col: outputInfo.col,
+      });
     }
     if (validateOutput) {
       const errs = validateOutput(out);
       if (errs) {
-        throw new MappingError('MAPPING_OUTPUT_INVALID', source.name, `output breaks schema ${def.outputSchema}: ${errs}`, { file, pointer: '/output', line: outputInfo.line, col: outputInfo.col });
+        throw new MappingError('MAPPING_OUTPUT_INVALID', source.name, `output breaks schema ${def.outputSchema}: ${errs}`, {
+          file,
+          pointer: '/output',
+          line: outputInfo.line,
+          col: outputInfo.col,
+        });
       }
     }
     return out;
@@ -171,6 +197,7 @@ export function compileMapping(source: MappingSource, options: MappingCompileOpt
  */
 function asMappingError(e: unknown, mapping: string, file: string | undefined): unknown {
   if (e instanceof MappingError) return e;
-  if (e instanceof RangeError) return new MappingError('MAPPING_LIMIT', mapping, `input too large or deep: ${e.message}`, { file, pointer: '' });
+  if (e instanceof RangeError)
+    return new MappingError('MAPPING_LIMIT', mapping, `input too large or deep: ${e.message}`, { file, pointer: '' });
   return e;
 }

@@ -40,7 +40,12 @@ function compileTemplate(obj: Record<string, unknown>, keys: string[], pointer: 
   const evs: Evaluator[] = [];
   for (const k of keys) {
     if (FORBIDDEN_OUTPUT_KEYS.has(k)) {
-      cc.error('MAPPING_FORBIDDEN_KEY', cc.child(pointer, k), `output key "${k}" is not allowed`, 'it would replace the prototype of the output object');
+      cc.error(
+        'MAPPING_FORBIDDEN_KEY',
+        cc.child(pointer, k),
+        `output key "${k}" is not allowed`,
+        'it would replace the prototype of the output object',
+      );
       continue;
     }
     names.push(k);
@@ -70,7 +75,12 @@ function compileOperator(obj: Record<string, unknown>, op: string, keys: string[
   const required = params.required === true && !def.ownsRequired;
   if (!hasDefault && !required) return ev;
   if (hasDefault && fallback !== null && typeof fallback === 'object') {
-    cc.error('MAPPING_BAD_ARGUMENT', cc.child(pointer, 'default'), 'a default must be a string, number, boolean or null', 'wrap objects in $literal and use $coalesce');
+    cc.error(
+      'MAPPING_BAD_ARGUMENT',
+      cc.child(pointer, 'default'),
+      'a default must be a string, number, boolean or null',
+      'wrap objects in $literal and use $coalesce',
+    );
   }
   const wrapped: Evaluator = (s) => {
     const v = ev(s);

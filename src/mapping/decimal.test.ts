@@ -19,9 +19,12 @@ describe('parseDecimal', () => {
     expect(parseDecimal(value)).toEqual({ mantissa, scale });
   });
 
-  it.each<number | string>(['', '-', '.', 'abc', '1e', '1.2.3', '0x10', 'Infinity', NaN, Infinity, -Infinity])('%j is not numeric', (value) => {
-    expect(parseDecimal(value)).toBeUndefined();
-  });
+  it.each<number | string>(['', '-', '.', 'abc', '1e', '1.2.3', '0x10', 'Infinity', NaN, Infinity, -Infinity])(
+    '%j is not numeric',
+    (value) => {
+      expect(parseDecimal(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('roundDecimal', () => {

@@ -11,10 +11,10 @@ describe('isoFromMillis', () => {
     );
   });
 
-  it.each([0, -1, 951_782_400_000, 1_709_164_800_000, -62_167_219_200_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001, 1.5, -0.5])(
-    'matches toISOString at edge %p (epoch, leap days, year 0 and 9999 bounds, fractions)',
-    (ms) => {
-      expect(isoFromMillis(ms)).toBe(new Date(ms).toISOString());
-    },
-  );
+  it.each([
+    0, -1, 951_782_400_000, 1_709_164_800_000, -62_167_219_200_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001, 1.5,
+    -0.5,
+  ])('matches toISOString at edge %p (epoch, leap days, year 0 and 9999 bounds, fractions)', (ms) => {
+    expect(isoFromMillis(ms)).toBe(new Date(ms).toISOString());
+  });
 });

@@ -28,7 +28,10 @@ const FLAG_BITS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.
 export function compileLinearRegex(pattern: string, flags: string): RegexCompileResult {
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern, [...flags].reduce((bits, f) => bits | (FLAG_BITS[f] ?? 0), 0));
+    re = RE2JS.compile(
+      pattern,
+      [...flags].reduce((bits, f) => bits | (FLAG_BITS[f] ?? 0), 0),
+    );
   } catch (e) {
     if (!(e instanceof RE2JSException)) throw e;
     return { ok: false, reason: isJavaScriptRegex(pattern, flags) ? 'unsupported' : 'invalid', message: e.message };

@@ -53,7 +53,11 @@ describe('compile errors carry file:line:col, the pointer of the node and a mess
     const thrown = thrownBy(() => compileText(MAPPING, 'mappings/orders.json', 'orders'), LocatedErrors);
     const lines = thrown.message.split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines.map((l) => l.split(': ')[0])).toEqual(['mappings/orders.json:4:22', 'mappings/orders.json:6:30', 'mappings/orders.json:8:54']);
+    expect(lines.map((l) => l.split(': ')[0])).toEqual([
+      'mappings/orders.json:4:22',
+      'mappings/orders.json:6:30',
+      'mappings/orders.json:8:54',
+    ]);
     expect(thrown.code).toBe('MAPPING_BAD_PATH');
   });
 });
@@ -207,7 +211,14 @@ describe('run-time errors name the mapping, the node and the input path', () => 
     expect(e.toLine().startsWith('mappings/invoice.json:6:18: mapping invoice at /output/lines/to/price: ')).toBe(true);
     expect(e.toLine()).toContain('(input items[1].price.amount)');
     expect(e.toLine().endsWith('[MAPPING_NUMBER_INVALID]')).toBe(true);
-    expect(e.toJSON()).toMatchObject({ code: 'MAPPING_NUMBER_INVALID', kind: 'bad_input', mapping: 'invoice', inputPath: 'items[1].price.amount', line: 6, col: 18 });
+    expect(e.toJSON()).toMatchObject({
+      code: 'MAPPING_NUMBER_INVALID',
+      kind: 'bad_input',
+      mapping: 'invoice',
+      inputPath: 'items[1].price.amount',
+      line: 6,
+      col: 18,
+    });
   });
 
   it('a missing output is located at "output"', () => {

@@ -24,7 +24,12 @@ export function buildMappingSchema(): SchemaFragment {
     const params = { ...(op.params ?? {}), ...COMMON_PARAMS };
     const properties: Record<string, SchemaFragment> = { [op.name]: { ...op.arg, description: op.summary } };
     for (const [name, spec] of Object.entries(params)) properties[name] = { ...spec.schema, description: spec.description };
-    const required = [op.name, ...Object.entries(op.params ?? {}).filter(([, p]) => p.required).map(([name]) => name)];
+    const required = [
+      op.name,
+      ...Object.entries(op.params ?? {})
+        .filter(([, p]) => p.required)
+        .map(([name]) => name),
+    ];
     defs[`op${op.name}`] = {
       type: 'object',
       description: `${op.name}: ${op.summary}`,
@@ -41,9 +46,12 @@ export function buildMappingSchema(): SchemaFragment {
     type: 'object',
     properties: {
       $schema: { type: 'string', description: 'Path or URL of this schema, for editors.' },
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'The mapping\'s name; must equal the file name without .json.' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: "The mapping's name; must equal the file name without .json." },
       description: { type: 'string', description: 'What the mapping does, for humans.' },
-      outputSchema: { enum: [...OUTPUT_SCHEMA_NAMES], description: 'Validate every output against this schema (hub-event: the canonical event).' },
+      outputSchema: {
+        enum: [...OUTPUT_SCHEMA_NAMES],
+        description: 'Validate every output against this schema (hub-event: the canonical event).',
+      },
       tables: {
         type: 'object',
         description: 'Lookup tables by name, for $lookup.',
@@ -105,7 +113,7 @@ export function buildCasesSchema(): SchemaFragment {
     type: 'object',
     properties: {
       $schema: { type: 'string' },
-      mapping: { type: 'string', minLength: 1, description: 'Mapping name (default: this file\'s name without .cases.json).' },
+      mapping: { type: 'string', minLength: 1, description: "Mapping name (default: this file's name without .cases.json)." },
       cases: {
         type: 'array',
         minItems: 1,
@@ -118,10 +126,15 @@ export function buildCasesSchema(): SchemaFragment {
             enrichmentFile: {
               type: 'string',
               minLength: 1,
-              description: 'A JSON file (relative to this file) with what the connector\'s enrichment step fetched: the mapping sees it beside the input under "enrichment", as in the pipeline.',
+              description:
+                'A JSON file (relative to this file) with what the connector\'s enrichment step fetched: the mapping sees it beside the input under "enrichment", as in the pipeline.',
             },
             expect: { description: 'The exact expected output.' },
-            expectError: { type: 'string', pattern: '^[A-Z][A-Z0-9_]+$', description: 'The expected error code, e.g. MAPPING_LOOKUP_MISSING.' },
+            expectError: {
+              type: 'string',
+              pattern: '^[A-Z][A-Z0-9_]+$',
+              description: 'The expected error code, e.g. MAPPING_LOOKUP_MISSING.',
+            },
             expectDropped: { type: 'boolean', const: true, description: 'The event is expected to be dropped.' },
           },
           required: ['name'],

@@ -56,7 +56,15 @@ export class MappingSet {
       const prev = set.#files.get(name);
       if (prev && (options.preferFirst || resolve(prev) === resolve(f))) continue;
       if (prev) {
-        dupes.push(new LocatedError('MAPPING_NAME_MISMATCH', kindOf('MAPPING_NAME_MISMATCH'), `mapping name "${name}" is also used by ${prev}`, { file: f, pointer: '' }, { hint: 'mapping names are file names and must be unique' }));
+        dupes.push(
+          new LocatedError(
+            'MAPPING_NAME_MISMATCH',
+            kindOf('MAPPING_NAME_MISMATCH'),
+            `mapping name "${name}" is also used by ${prev}`,
+            { file: f, pointer: '' },
+            { hint: 'mapping names are file names and must be unique' },
+          ),
+        );
       } else set.#files.set(name, f);
     }
     if (dupes.length > 0) throw new LocatedErrors(dupes);
@@ -78,7 +86,10 @@ export class MappingSet {
     const failed = this.#failed.get(name);
     if (failed) throw failed;
     const file = this.#files.get(name);
-    if (!file) throw new LocatedErrors([new LocatedError('MAPPING_UNKNOWN_MAPPING', kindOf('MAPPING_UNKNOWN_MAPPING'), `no mapping named "${name}"`, { pointer: '' })]);
+    if (!file)
+      throw new LocatedErrors([
+        new LocatedError('MAPPING_UNKNOWN_MAPPING', kindOf('MAPPING_UNKNOWN_MAPPING'), `no mapping named "${name}"`, { pointer: '' }),
+      ]);
     this.#compiling.add(name);
     try {
       const doc = readLocated(file);
@@ -128,7 +139,12 @@ export function readLocated(file: string): LocatedJson {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new LocatedErrors([new LocatedError('FILE_READ', kindOf('FILE_READ'), `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file, pointer: '' })]);
+    throw new LocatedErrors([
+      new LocatedError('FILE_READ', kindOf('FILE_READ'), `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        file,
+        pointer: '',
+      }),
+    ]);
   }
   return parseLocatedJson(text, file);
 }

@@ -32,7 +32,10 @@ export function outputValidator(name: OutputSchemaName): (value: unknown) => str
     return (v.errors ?? [])
       .filter((e) => e.keyword !== 'if')
       .slice(0, 5)
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''}`)
+      .map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''}`,
+      )
       .join('; ');
   };
 }

@@ -9,31 +9,145 @@ const read = (path: string, value: unknown): unknown => walk(value, parsePath(pa
 describe('parsePath grammar', () => {
   it.each<[string, ParsedPath]>([
     ['a', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }], hasWildcard: false }],
-    ['a.b.c', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: 'b' }, { kind: 'key', key: 'c' }], hasWildcard: false }],
+    [
+      'a.b.c',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: 'b' },
+          { kind: 'key', key: 'c' },
+        ],
+        hasWildcard: false,
+      },
+    ],
     ['_under_score', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: '_under_score' }], hasWildcard: false }],
     ['order-ref', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'order-ref' }], hasWildcard: false }],
-    ['a[0]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'index', index: 0 }], hasWildcard: false }],
-    ['a[-1]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'index', index: -1 }], hasWildcard: false }],
+    [
+      'a[0]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'index', index: 0 },
+        ],
+        hasWildcard: false,
+      },
+    ],
+    [
+      'a[-1]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'index', index: -1 },
+        ],
+        hasWildcard: false,
+      },
+    ],
     ['[2]', { base: { kind: 'cur' }, segments: [{ kind: 'index', index: 2 }], hasWildcard: false }],
-    ['a[*].b', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'wild' }, { kind: 'key', key: 'b' }], hasWildcard: true }],
+    [
+      'a[*].b',
+      { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'wild' }, { kind: 'key', key: 'b' }], hasWildcard: true },
+    ],
     ['a.*', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'wild' }], hasWildcard: true }],
     ['*', { base: { kind: 'cur' }, segments: [{ kind: 'wild' }], hasWildcard: true }],
     ['[*]', { base: { kind: 'cur' }, segments: [{ kind: 'wild' }], hasWildcard: true }],
     ['a[*][*]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'wild' }, { kind: 'wild' }], hasWildcard: true }],
-    ['a["x-y z"]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: 'x-y z' }], hasWildcard: false }],
-    ["a['single']", { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: 'single' }], hasWildcard: false }],
-    ['a["q\\"uote"]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: 'q"uote' }], hasWildcard: false }],
-    ['a["a.b"]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: 'a.b' }], hasWildcard: false }],
-    ['a[""]', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: '' }], hasWildcard: false }],
+    [
+      'a["x-y z"]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: 'x-y z' },
+        ],
+        hasWildcard: false,
+      },
+    ],
+    [
+      "a['single']",
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: 'single' },
+        ],
+        hasWildcard: false,
+      },
+    ],
+    [
+      'a["q\\"uote"]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: 'q"uote' },
+        ],
+        hasWildcard: false,
+      },
+    ],
+    [
+      'a["a.b"]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: 'a.b' },
+        ],
+        hasWildcard: false,
+      },
+    ],
+    [
+      'a[""]',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: '' },
+        ],
+        hasWildcard: false,
+      },
+    ],
     ['$', { base: { kind: 'root' }, segments: [], hasWildcard: false }],
-    ['$.data.id', { base: { kind: 'root' }, segments: [{ kind: 'key', key: 'data' }, { kind: 'key', key: 'id' }], hasWildcard: false }],
+    [
+      '$.data.id',
+      {
+        base: { kind: 'root' },
+        segments: [
+          { kind: 'key', key: 'data' },
+          { kind: 'key', key: 'id' },
+        ],
+        hasWildcard: false,
+      },
+    ],
     ['$[0]', { base: { kind: 'root' }, segments: [{ kind: 'index', index: 0 }], hasWildcard: false }],
     ['$sub', { base: { kind: 'var', name: 'sub' }, segments: [], hasWildcard: false }],
-    ['$sub.items[0]', { base: { kind: 'var', name: 'sub' }, segments: [{ kind: 'key', key: 'items' }, { kind: 'index', index: 0 }], hasWildcard: false }],
+    [
+      '$sub.items[0]',
+      {
+        base: { kind: 'var', name: 'sub' },
+        segments: [
+          { kind: 'key', key: 'items' },
+          { kind: 'index', index: 0 },
+        ],
+        hasWildcard: false,
+      },
+    ],
     ['@', { base: { kind: 'cur' }, segments: [], hasWildcard: false }],
     ['@.sku', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'sku' }], hasWildcard: false }],
     ['@[1]', { base: { kind: 'cur' }, segments: [{ kind: 'index', index: 1 }], hasWildcard: false }],
-    ['a.__proto__', { base: { kind: 'cur' }, segments: [{ kind: 'key', key: 'a' }, { kind: 'key', key: '__proto__' }], hasWildcard: false }],
+    [
+      'a.__proto__',
+      {
+        base: { kind: 'cur' },
+        segments: [
+          { kind: 'key', key: 'a' },
+          { kind: 'key', key: '__proto__' },
+        ],
+        hasWildcard: false,
+      },
+    ],
   ])('parses %s', (text, expected) => {
     expect(parsePath(text)).toEqual(expected);
   });
@@ -137,11 +251,14 @@ describe('walk', () => {
 });
 
 describe('only own properties are read', () => {
-  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('%s on a plain object is undefined', (key) => {
-    expect(read(key, {})).toBeUndefined();
-    expect(read(`a.${key}`, { a: {} })).toBeUndefined();
-    expect(read(`a["${key}"]`, { a: {} })).toBeUndefined();
-  });
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])(
+    '%s on a plain object is undefined',
+    (key) => {
+      expect(read(key, {})).toBeUndefined();
+      expect(read(`a.${key}`, { a: {} })).toBeUndefined();
+      expect(read(`a["${key}"]`, { a: {} })).toBeUndefined();
+    },
+  );
 
   it('constructor.prototype reads nothing', () => {
     expect(read('constructor.prototype', {})).toBeUndefined();

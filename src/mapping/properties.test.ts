@@ -54,13 +54,66 @@ function deepFreeze<T>(value: T): T {
 // ---- arbitraries -----------------------------------------------------------------------------
 
 const OP_NAMES = OPERATORS.map((op) => op.name);
-const PARAM_NAMES = ['to', 'as', 'index', 'then', 'else', 'cases', 'otherwise', 'where', 'of', 'default', 'required', 'comment', 'digits', 'mode', 'round', 'currency', 'exponent', 'from', 'tz', 'add', 'startOf', 'format', 'pattern', 'flags', 'with', 'group', 'separator', 'trim', 'table', 'field', 'input', 'timeoutMs'];
+const PARAM_NAMES = [
+  'to',
+  'as',
+  'index',
+  'then',
+  'else',
+  'cases',
+  'otherwise',
+  'where',
+  'of',
+  'default',
+  'required',
+  'comment',
+  'digits',
+  'mode',
+  'round',
+  'currency',
+  'exponent',
+  'from',
+  'tz',
+  'add',
+  'startOf',
+  'format',
+  'pattern',
+  'flags',
+  'with',
+  'group',
+  'separator',
+  'trim',
+  'table',
+  'field',
+  'input',
+  'timeoutMs',
+];
 const DOC_KEYS = ['name', 'description', 'outputSchema', 'tables', 'let', 'filter', 'output', '$schema'];
 // Objects are what JSON.parse builds (Object.prototype, no null prototype); keys such as toString
 // are JSON data too, and an object holding one must not break the error formatter.
-const keyArb = fc.oneof(fc.constantFrom(...OP_NAMES, ...PARAM_NAMES, ...DOC_KEYS, '__proto__', 'constructor', 'toString', 'valueOf', 'a', 'x'), fc.string({ maxLength: 6 }));
+const keyArb = fc.oneof(
+  fc.constantFrom(...OP_NAMES, ...PARAM_NAMES, ...DOC_KEYS, '__proto__', 'constructor', 'toString', 'valueOf', 'a', 'x'),
+  fc.string({ maxLength: 6 }),
+);
 const scalarArb = fc.oneof(
-  fc.constantFrom('a', 'a.b', 'items[*].x', '@', '$', '$x', 'a..b', '(a+)+$', 'UTC', 'Europe/Amsterdam', 'yyyy', 'half-even', 'x.json', 'x.csv', '', '{{a}}'),
+  fc.constantFrom(
+    'a',
+    'a.b',
+    'items[*].x',
+    '@',
+    '$',
+    '$x',
+    'a..b',
+    '(a+)+$',
+    'UTC',
+    'Europe/Amsterdam',
+    'yyyy',
+    'half-even',
+    'x.json',
+    'x.csv',
+    '',
+    '{{a}}',
+  ),
   fc.string({ maxLength: 8 }),
   fc.integer({ min: -3, max: 200 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -78,9 +131,32 @@ const { mappingish } = fc.letrec<{ mappingish: unknown }>((tie) => ({
   ),
 }));
 
-const PATHS = ['a', 'b', 'a.b', 'a.b.c', 'n', 's', 'items', 'items[0]', 'items[-1].x', 'items[*].x', 'a.*', '@', '$', '$.a', 'constructor', '__proto__.x'];
+const PATHS = [
+  'a',
+  'b',
+  'a.b',
+  'a.b.c',
+  'n',
+  's',
+  'items',
+  'items[0]',
+  'items[-1].x',
+  'items[*].x',
+  'a.*',
+  '@',
+  '$',
+  '$.a',
+  'constructor',
+  '__proto__.x',
+];
 const pathArb = fc.constantFrom(...PATHS).map((p) => ({ $path: p }));
-const constArb = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const constArb = fc.oneof(
+  fc.string({ maxLength: 5 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const defaultArb = fc.option(fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.boolean(), fc.constant(null)), { nil: undefined });
 const requiredArb = fc.option(fc.boolean(), { nil: undefined });
 const TEMPLATE_KEYS = ['id', 'name', 'total', 'constructor', 'toString', 'x-y', ''];
@@ -105,7 +181,9 @@ const { node: validNode } = fc.letrec<{ node: unknown }>((tie) => ({
     withCommon(fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((parts) => ({ $concat: parts }))),
     withCommon(fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((parts) => ({ $coalesce: parts }))),
     withCommon(
-      fc.tuple(tie('node'), tie('node'), fc.option(tie('node'), { nil: undefined })).map(([c, t, e]) => ({ $if: c, then: t, ...(e === undefined ? {} : { else: e }) })),
+      fc
+        .tuple(tie('node'), tie('node'), fc.option(tie('node'), { nil: undefined }))
+        .map(([c, t, e]) => ({ $if: c, then: t, ...(e === undefined ? {} : { else: e }) })),
     ),
     withCommon(fc.tuple(pathArb, tie('node')).map(([src, to]) => ({ $map: src, to }))),
     fc.dictionary(fc.constantFrom(...TEMPLATE_KEYS), tie('node'), { maxKeys: 3, noNullPrototype: true }),
@@ -161,10 +239,9 @@ describe('the compiler on arbitrary documents', () => {
       fc.property(mappingish, (output) => check({ output })),
       { numRuns: 400 },
     );
-    fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom(...DOC_KEYS, 'x'), mappingish, { maxKeys: 4, noNullPrototype: true }), check),
-      { numRuns: 300 },
-    );
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...DOC_KEYS, 'x'), mappingish, { maxKeys: 4, noNullPrototype: true }), check), {
+      numRuns: 300,
+    });
   });
 
   it('compiling is deterministic: the same document gives the same errors', () => {

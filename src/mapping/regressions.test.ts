@@ -9,9 +9,12 @@ import { MappingSet } from './mapping-set';
 // Each test pins a bug found in review, so it cannot come back.
 
 describe('regular expressions', () => {
-  it.each(['(a|a)*b', '(a+)+$', '(x\\w+)*', '(?:ab|cd)+', '^(?:gid://shopify/\\w+/)?(\\d+)$', '(a|b)?c'])('%s compiles (matching is linear-time)', (p) => {
-    expect(() => compile({ output: { $test: { $path: 's' }, pattern: p } })).not.toThrow();
-  });
+  it.each(['(a|a)*b', '(a+)+$', '(x\\w+)*', '(?:ab|cd)+', '^(?:gid://shopify/\\w+/)?(\\d+)$', '(a|b)?c'])(
+    '%s compiles (matching is linear-time)',
+    (p) => {
+      expect(() => compile({ output: { $test: { $path: 's' }, pattern: p } })).not.toThrow();
+    },
+  );
   it('a back-reference is MAPPING_UNSUPPORTED_REGEX', () => {
     expect(compileErrors({ output: { $test: { $path: 's' }, pattern: '(a)\\1*' } })[0]!.code).toBe('MAPPING_UNSUPPORTED_REGEX');
   });
@@ -51,13 +54,23 @@ describe('tables', () => {
 
   it('an empty CSV cell is missing, so a required lookup of it fails', () => {
     const dir = tempFiles({ 't.csv': 'sku,item\nA,1\nB,\n' });
-    const m = compileMapping({ name: 'm', value: { tables: { t: { file: 't.csv', key: 'sku', value: 'item' } }, output: { v: { $lookup: { $path: 'k' }, table: 't', required: true } } }, baseDir: dir });
+    const m = compileMapping({
+      name: 'm',
+      value: {
+        tables: { t: { file: 't.csv', key: 'sku', value: 'item' } },
+        output: { v: { $lookup: { $path: 'k' }, table: 't', required: true } },
+      },
+      baseDir: dir,
+    });
     expect(m.runSync({ k: 'A' })).toEqual({ dropped: false, output: { v: '1' } });
     expect(() => m.runSync({ k: 'B' })).toThrow(expect.objectContaining({ code: 'MAPPING_LOOKUP_MISSING' }));
   });
 
   it('lookups hand out copies: changing an output never changes the table', () => {
-    const m = compile({ tables: { bom: { data: { KIT: [{ sku: 'A', qtyPer: 1 }] } } }, output: { c: { $lookup: { $path: 'sku' }, table: 'bom' } } });
+    const m = compile({
+      tables: { bom: { data: { KIT: [{ sku: 'A', qtyPer: 1 }] } } },
+      output: { c: { $lookup: { $path: 'sku' }, table: 'bom' } },
+    });
     const first = m.runSync({ sku: 'KIT' }) as { output: { c: Array<{ qtyPer: number }> } };
     first.output.c[0]!.qtyPer = 99;
     expect(m.runSync({ sku: 'KIT' })).toEqual({ dropped: false, output: { c: [{ sku: 'A', qtyPer: 1 }] } });
@@ -67,12 +80,17 @@ describe('tables', () => {
 describe('composition', () => {
   it('the user of a cyclic mapping is told about the cycle', () => {
     const dir = tempFiles({ 'a.json': { output: { $use: 'b' } }, 'b.json': { output: { $use: 'a' } } });
-    const codes = MappingSet.fromPaths([dir]).compileAll().map((e) => e.code);
+    const codes = MappingSet.fromPaths([dir])
+      .compileAll()
+      .map((e) => e.code);
     expect(new Set(codes)).toEqual(new Set(['MAPPING_CYCLE']));
   });
 
   it('$use of a missing input is missing; the used mapping does not run', () => {
-    const dir = tempFiles({ 'addr.json': { output: { street: { $concat: [{ $path: 'line1' }, ' '] } } }, 'm.json': { output: { a: { $use: 'addr', input: { $path: 'address' } } } } });
+    const dir = tempFiles({
+      'addr.json': { output: { street: { $concat: [{ $path: 'line1' }, ' '] } } },
+      'm.json': { output: { a: { $use: 'addr', input: { $path: 'address' } } } },
+    });
     expect(MappingSet.fromPaths([dir]).get('m').runSync({})).toEqual({ dropped: false, output: {} });
   });
 });
@@ -89,7 +107,11 @@ describe('error locations', () => {
       compileMapping({ name: 'm', value: doc.value, doc });
       throw new Error('expected a compile error');
     } catch (e) {
-      expect((e as { errors: Array<{ location: object }> }).errors[0]!.location).toMatchObject({ line: 3, col: 21, pointer: '/output/0/$path' });
+      expect((e as { errors: Array<{ location: object }> }).errors[0]!.location).toMatchObject({
+        line: 3,
+        col: 21,
+        pointer: '/output/0/$path',
+      });
     }
   });
 
@@ -103,14 +125,20 @@ describe('error locations', () => {
       parseLocatedJson('{\r"a": 1,\r"b": [}\r}', 'x.json');
       throw new Error('expected a syntax error');
     } catch (e) {
-      expect((e as { errors: Array<{ code: string; location: { line: number } }> }).errors[0]).toMatchObject({ code: 'JSON_SYNTAX', location: { line: 3 } });
+      expect((e as { errors: Array<{ code: string; location: { line: number } }> }).errors[0]).toMatchObject({
+        code: 'JSON_SYNTAX',
+        location: { line: 3 },
+      });
     }
   });
 });
 
 describe('cases', () => {
   it('an expected error code does not pass when the mapping does not compile', async () => {
-    const dir = tempFiles({ 'm.json': { output: { $lookup: 1, table: 'nope' } }, 'm.cases.json': { cases: [{ name: 'x', input: {}, expectError: 'MAPPING_UNKNOWN_TABLE' }] } });
+    const dir = tempFiles({
+      'm.json': { output: { $lookup: 1, table: 'nope' } },
+      'm.cases.json': { cases: [{ name: 'x', input: {}, expectError: 'MAPPING_UNKNOWN_TABLE' }] },
+    });
     const cf = readCasesFile(join(dir, 'm.cases.json'));
     const outcome = await runCase(cf, cf.cases[0]!, MappingSet.fromPaths([dir]));
     expect(outcome.passed).toBe(false);

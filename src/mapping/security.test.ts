@@ -52,13 +52,19 @@ describe('mapping files', () => {
   });
 
   it('template keys constructor and prototype are plain own keys of the output', () => {
-    const out = outputOf(compile({ output: { constructor: { $path: 'a' }, prototype: 'p', toString: 1 } }), { a: 'c' }) as Record<string, unknown>;
+    const out = outputOf(compile({ output: { constructor: { $path: 'a' }, prototype: 'p', toString: 1 } }), { a: 'c' }) as Record<
+      string,
+      unknown
+    >;
     expect(out).toEqual({ constructor: 'c', prototype: 'p', toString: 1 });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 
   it('$literal with a __proto__ key keeps it as an own key', () => {
-    const out = outputOf(compile(json('{"output": {"$literal": {"__proto__": {"polluted": true}, "x": 1}}}')), {}) as Record<string, unknown>;
+    const out = outputOf(compile(json('{"output": {"$literal": {"__proto__": {"polluted": true}, "x": 1}}}')), {}) as Record<
+      string,
+      unknown
+    >;
     // structuredClone may build the copy in another realm (jest's sandbox), so compare by shape
     const proto = Object.getPrototypeOf(out) as object;
     expect(Object.getPrototypeOf(proto)).toBeNull();
@@ -104,7 +110,9 @@ describe('mapping files', () => {
   });
 
   it('an output that is only a method path is missing, not a function', () => {
-    expect(() => compile({ output: { $path: 'constructor' } }).runSync({})).toThrow(expect.objectContaining({ code: 'MAPPING_REQUIRED_MISSING' }));
+    expect(() => compile({ output: { $path: 'constructor' } }).runSync({})).toThrow(
+      expect.objectContaining({ code: 'MAPPING_REQUIRED_MISSING' }),
+    );
   });
 
   /* eslint-disable no-eval, no-new-func -- this test traps eval and Function to prove the engine never calls them */
@@ -152,20 +160,29 @@ describe('mapping files', () => {
 
 describe('hostile input', () => {
   it('$path reads an own __proto__ key as data', () => {
-    const out = outputOf(compile({ output: { p: { $path: '__proto__' }, px: { $path: '__proto__.polluted' }, ax: { $path: 'a.x' } } }), hostile()) as Record<string, unknown>;
+    const out = outputOf(
+      compile({ output: { p: { $path: '__proto__' }, px: { $path: '__proto__.polluted' }, ax: { $path: 'a.x' } } }),
+      hostile(),
+    ) as Record<string, unknown>;
     expect(out).toEqual({ p: { polluted: true }, px: true, ax: 1 });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 
   it('a template that writes input values never changes the output prototype', () => {
-    const out = outputOf(compile({ output: { copy: { $path: '@' }, inner: { $path: 'a' } } }), hostile()) as Record<string, Record<string, unknown>>;
+    const out = outputOf(compile({ output: { copy: { $path: '@' }, inner: { $path: 'a' } } }), hostile()) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(out.copy!.polluted).toBeUndefined();
     expect(out.inner!.polluted).toBeUndefined();
   });
 
   it('$merge copies __proto__ as an own key and keeps the prototype', () => {
-    const out = outputOf(compile({ output: { $merge: [{ $path: '@' }, { $path: 'a' }, { $path: 'items[0]' }] } }), hostile()) as Record<string, unknown>;
+    const out = outputOf(compile({ output: { $merge: [{ $path: '@' }, { $path: 'a' }, { $path: 'items[0]' }] } }), hostile()) as Record<
+      string,
+      unknown
+    >;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(out.polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(out, '__proto__')).toBe(true);
@@ -175,7 +192,15 @@ describe('hostile input', () => {
   });
 
   it('$map over hostile elements builds clean objects', () => {
-    const out = outputOf(compile({ output: { $map: { $path: 'items' }, to: { sku: { $path: 'sku' }, p: { $path: '__proto__' }, c: { $path: 'constructor.prototype' } } } }), hostile()) as Array<Record<string, unknown>>;
+    const out = outputOf(
+      compile({
+        output: {
+          $map: { $path: 'items' },
+          to: { sku: { $path: 'sku' }, p: { $path: '__proto__' }, c: { $path: 'constructor.prototype' } },
+        },
+      }),
+      hostile(),
+    ) as Array<Record<string, unknown>>;
     expect(out).toEqual([{ sku: 'A', p: { polluted: true } }, { c: { polluted: true } }]);
     for (const o of out) expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
   });
@@ -183,7 +208,9 @@ describe('hostile input', () => {
   it('$distinct, $flatten, $filter and wildcards pass hostile objects through as data', () => {
     const input = hostile();
     expect(outputOf(compile({ output: { $count: { $distinct: { $path: 'items' } } } }), input)).toBe(2);
-    expect(outputOf(compile({ output: { $count: { $filter: { $path: 'items' }, where: { $path: '__proto__.polluted' } } } }), input)).toBe(1);
+    expect(outputOf(compile({ output: { $count: { $filter: { $path: 'items' }, where: { $path: '__proto__.polluted' } } } }), input)).toBe(
+      1,
+    );
     expect(outputOf(compile({ output: { $path: 'items[*].__proto__.polluted' } }), input)).toEqual([true]);
     expect(outputOf(compile({ output: { $path: 'items[*].constructor.prototype.polluted' } }), input)).toEqual([true]);
     expect(outputOf(compile({ output: { $count: { $path: '*' } } }), input)).toBe(4);

@@ -10,9 +10,7 @@ export interface LookupTable {
 }
 
 /** How a mapping declares a table (see mapping.schema.json, `tables`). */
-export type TableSpec =
-  | { data: Record<string, unknown> }
-  | { file: string; key?: string; value?: string; delimiter?: string };
+export type TableSpec = { data: Record<string, unknown> } | { file: string; key?: string; value?: string; delimiter?: string };
 
 export class TableLoadError extends Error {}
 

@@ -62,8 +62,14 @@ describe('connect time', () => {
   afterAll(() => new Promise((r) => canary.close(r)));
 
   it('a name resolving to a loopback address is refused before any connection (DELIVERY_BLOCKED)', async () => {
-    const actions = httpConnector.createActions!({ baseUrl: `http://localhost:${port}`, actions: { send: { method: 'POST', path: '/x' } } }, { resolveSecret: () => undefined });
-    await expect(actions.send!({}, { idempotencyKey: 'k', attempt: 1, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'DELIVERY_BLOCKED', kind: 'permanent' });
+    const actions = httpConnector.createActions!(
+      { baseUrl: `http://localhost:${port}`, actions: { send: { method: 'POST', path: '/x' } } },
+      { resolveSecret: () => undefined },
+    );
+    await expect(actions.send!({}, { idempotencyKey: 'k', attempt: 1, timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'DELIVERY_BLOCKED',
+      kind: 'permanent',
+    });
     expect(hits).toBe(0);
   });
 

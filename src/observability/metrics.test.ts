@@ -1,7 +1,7 @@
 import { HubMetrics } from './metrics';
 
 describe('HubMetrics.exposition', () => {
-  it('merges another thread\'s snapshot: one family per name, counters and histograms added, shared-state gauges not doubled', async () => {
+  it("merges another thread's snapshot: one family per name, counters and histograms added, shared-state gauges not doubled", async () => {
     const main = new HubMetrics({ processMetrics: false });
     const worker = new HubMetrics({ processMetrics: false });
     main.received.inc({ connector: 'stripe' }, 2);
@@ -23,7 +23,7 @@ describe('HubMetrics.exposition', () => {
     expect(text.match(/^subhub_dead_letters_open .*$/gm)).toEqual(['subhub_dead_letters_open 4']);
   });
 
-  it('without other threads it is the registry\'s own text', async () => {
+  it("without other threads it is the registry's own text", async () => {
     const m = new HubMetrics({ processMetrics: false });
     m.accepted.inc({ connector: 'shopify' });
     expect(await m.exposition()).toBe(await m.registry.metrics());

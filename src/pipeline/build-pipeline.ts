@@ -18,7 +18,13 @@ import { reorderScheduler } from '../stock/reorder-scheduler';
  * config, the subscription domain and the reorder planner. `clock` is business time (when demand
  * horizons and derived events are dated); the demo runs a month on a clock of its own.
  */
-export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, metrics: HubMetrics, clock: () => number = Date.now): Pipeline {
+export function buildPipeline(
+  runtime: Runtime,
+  store: Store,
+  logger: Logger,
+  metrics: HubMetrics,
+  clock: () => number = Date.now,
+): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
   const guardsOf = (target: string): TargetGuards => {
@@ -68,7 +74,10 @@ export function buildPipeline(runtime: Runtime, store: Store, logger: Logger, me
       guards: guardsOf,
       metrics,
       now: Date.now,
-      stockOut: { policy: config.stock?.stockOut ?? 'retry_later', retryDays: config.dunning?.policy?.retries?.inventory ?? [1, 2, 3, 4, 5] },
+      stockOut: {
+        policy: config.stock?.stockOut ?? 'retry_later',
+        retryDays: config.dunning?.policy?.retries?.inventory ?? [1, 2, 3, 4, 5],
+      },
     },
   });
 }

@@ -106,13 +106,26 @@ export async function deliver(row: DeliveryRow, deps: DeliverDeps): Promise<Deli
     if (err.kind === 'retryable' && err.code !== 'DELIVERY_RATE_LIMITED') guards.breaker.failure(deps.now());
     else guards.breaker.success(); // a refusal is an answer: the target is up
     const at = deps.now();
-    if (err.code === 'DELIVERY_ALREADY_SHIPPED') return alreadyShipped(row, (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>, at, err.message);
+    if (err.code === 'DELIVERY_ALREADY_SHIPPED')
+      return alreadyShipped(
+        row,
+        (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>,
+        at,
+        err.message,
+      );
     if (err.kind !== 'retryable') return dead('deliver', err.code, err.message);
     const paced = rateLimitedRetry(deps.retry, row, err, at);
     if (paced) return paced;
     if (err.code === 'DELIVERY_STOCK_OUT' && deps.stockOut) {
       const event = (deps.parsedEvent ? deps.parsedEvent(row) : JSON.parse(row.eventBody)) as Partial<HubEvent>;
-      return stockOutOutcome(row, event, deps.stockOut, at, err.message) ?? dead('deliver', 'DELIVERY_EXHAUSTED', `gave up after ${row.attempts} attempt(s): the stock-out retry schedule ran out; last error ${err.code}: ${err.message}`);
+      return (
+        stockOutOutcome(row, event, deps.stockOut, at, err.message) ??
+        dead(
+          'deliver',
+          'DELIVERY_EXHAUSTED',
+          `gave up after ${row.attempts} attempt(s): the stock-out retry schedule ran out; last error ${err.code}: ${err.message}`,
+        )
+      );
     }
     const decision = nextRetry(deps.retry, row.attempts, row.firstAttemptAt ?? at, at, err.retryAfterMs, deps.random);
     if (!decision.retry)

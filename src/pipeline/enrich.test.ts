@@ -50,7 +50,14 @@ function setup(enricher: Enricher, mapping: object = seeing, breaker = new Circu
   return { store, guards, enrichDeps, deps: deps(mapping), depsWith: deps, close: async () => (await store.close(), db.remove()) };
 }
 
-const entry = (eventType = 'payment.failed') => ({ source: 'pay', sourceEventId: `evt_${eventType}`, eventType, receivedAt: T0, headers: {}, body: JSON.stringify({ id: 'tr_1' }) });
+const entry = (eventType = 'payment.failed') => ({
+  source: 'pay',
+  sourceEventId: `evt_${eventType}`,
+  eventType,
+  receivedAt: T0,
+  headers: {},
+  body: JSON.stringify({ id: 'tr_1' }),
+});
 
 describe('enrichment ("fetch on notify") in the normalise step', () => {
   it('the mapping sees what the enricher fetched beside the event, and the result is stored with the inbox entry', async () => {
@@ -60,8 +67,16 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       await t.store.append(entry());
       const [row] = await t.store.claimInbox(1, 60_000, T0);
       const outcome = await normalise(row!, t.deps, T0);
-      expect(outcome).toEqual({ status: 'ignored', kind: 'dropped', reason: 'dropped by m: saw a failed payment', enrichment: JSON.stringify({ id: 'tr_1', status: 'failed' }) });
-      expect(enricher).toHaveBeenCalledWith({ id: 'tr_1' }, expect.objectContaining({ idempotencyKey: 'pay/evt_payment.failed/enrich', timeoutMs: 1000 }));
+      expect(outcome).toEqual({
+        status: 'ignored',
+        kind: 'dropped',
+        reason: 'dropped by m: saw a failed payment',
+        enrichment: JSON.stringify({ id: 'tr_1', status: 'failed' }),
+      });
+      expect(enricher).toHaveBeenCalledWith(
+        { id: 'tr_1' },
+        expect.objectContaining({ idempotencyKey: 'pay/evt_payment.failed/enrich', timeoutMs: 1000 }),
+      );
       expect(t.guards.acquire).toHaveBeenCalledTimes(1);
       expect(await t.store.completeInbox(row!, outcome, T0)).toBe(true);
     } finally {
@@ -97,7 +112,10 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       expect(await t.store.claimInbox(1, 60_000, T0 + 999)).toEqual([]);
       const [second] = await t.store.claimInbox(1, 60_000, T0 + 1000);
       expect(second).toMatchObject({ id: first!.id, attempts: 2 });
-      expect(await normalise(second!, t.deps, T0 + 1000)).toMatchObject({ status: 'ignored', reason: 'dropped by m: saw a failed payment' });
+      expect(await normalise(second!, t.deps, T0 + 1000)).toMatchObject({
+        status: 'ignored',
+        reason: 'dropped by m: saw a failed payment',
+      });
       expect(t.guards.breaker.state).toBe('closed');
     } finally {
       await t.close();
@@ -120,14 +138,18 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       enricher.mockResolvedValue({ status: 'paid' });
       const [again] = await t.store.claimInbox(1, 60_000, T0 + 10);
       expect(again!.enrichment).toBe(JSON.stringify({ status: 'failed' }));
-      expect(await normalise(again!, t.depsWith(seeing), T0 + 10)).toEqual({ status: 'ignored', kind: 'dropped', reason: 'dropped by m: saw a failed payment' });
+      expect(await normalise(again!, t.depsWith(seeing), T0 + 10)).toEqual({
+        status: 'ignored',
+        kind: 'dropped',
+        reason: 'dropped by m: saw a failed payment',
+      });
       expect(enricher).toHaveBeenCalledTimes(1);
     } finally {
       await t.close();
     }
   });
 
-  it('a refusal dead-letters at stage map with the connector\'s code; running out of retries too', async () => {
+  it("a refusal dead-letters at stage map with the connector's code; running out of retries too", async () => {
     const refused = setup(async () => {
       throw new DeliveryError('DELIVERY_REJECTED', 'No such payment: tr_1', { status: 404 });
     });
@@ -136,7 +158,12 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       const [row] = await refused.store.claimInbox(1, 60_000, T0);
       expect(await normalise(row!, refused.deps, T0)).toMatchObject({
         status: 'failed',
-        deadLetter: { stage: 'map', errorCode: 'DELIVERY_REJECTED', mapping: 'pay.enrich(payment.failed)', errorMessage: expect.stringContaining('No such payment') },
+        deadLetter: {
+          stage: 'map',
+          errorCode: 'DELIVERY_REJECTED',
+          mapping: 'pay.enrich(payment.failed)',
+          errorMessage: expect.stringContaining('No such payment'),
+        },
       });
     } finally {
       await refused.close();
@@ -146,13 +173,16 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
     });
     try {
       const row: InboxRow = { ...entry(), id: 'in_1', attempts: RETRY.maxAttempts };
-      expect(await normalise(row, down.deps, T0)).toMatchObject({ status: 'failed', deadLetter: { stage: 'map', errorCode: 'DELIVERY_EXHAUSTED', errorMessage: expect.stringContaining('gave up after 3 attempt(s)') } });
+      expect(await normalise(row, down.deps, T0)).toMatchObject({
+        status: 'failed',
+        deadLetter: { stage: 'map', errorCode: 'DELIVERY_EXHAUSTED', errorMessage: expect.stringContaining('gave up after 3 attempt(s)') },
+      });
     } finally {
       await down.close();
     }
   });
 
-  it('shares the connector\'s circuit breaker: failures open it, and an open circuit defers without calling', async () => {
+  it("shares the connector's circuit breaker: failures open it, and an open circuit defers without calling", async () => {
     const breaker = new CircuitBreaker(2, 30_000);
     const enricher = jest.fn(async () => {
       throw new DeliveryError('DELIVERY_TIMEOUT', 'no answer');
@@ -164,7 +194,11 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
       await enrich(row, {}, conn, t.enrichDeps, T0);
       await enrich(row, {}, conn, t.enrichDeps, T0);
       expect(breaker.state).toBe('open');
-      expect(await enrich(row, {}, conn, t.enrichDeps, T0 + 1)).toEqual({ status: 'retry', nextAttemptAt: T0 + 30_001, error: 'CIRCUIT_OPEN: the circuit is open' });
+      expect(await enrich(row, {}, conn, t.enrichDeps, T0 + 1)).toEqual({
+        status: 'retry',
+        nextAttemptAt: T0 + 30_001,
+        error: 'CIRCUIT_OPEN: the circuit is open',
+      });
       expect(enricher).toHaveBeenCalledTimes(2);
     } finally {
       await t.close();

@@ -34,7 +34,13 @@ export type EnrichOutcome =
  * entry enriched before (a retry of the mapping, a replay) reuses what was stored: no new call,
  * the same data.
  */
-export async function enrich(row: InboxRow, input: unknown, connector: ConnectorRuntime | undefined, deps: EnrichDeps, now: number): Promise<EnrichOutcome> {
+export async function enrich(
+  row: InboxRow,
+  input: unknown,
+  connector: ConnectorRuntime | undefined,
+  deps: EnrichDeps,
+  now: number,
+): Promise<EnrichOutcome> {
   const enrichers = connector?.enrichers;
   const eventType = row.eventType ?? '';
   const enricher = enrichers?.[eventType] ?? enrichers?.['*'];
@@ -47,14 +53,21 @@ export async function enrich(row: InboxRow, input: unknown, connector: Connector
   }
   await guards.acquire();
   try {
-    const value = await enricher(input, { idempotencyKey: `${row.source}/${row.sourceEventId}/enrich`, attempt: row.attempts, timeoutMs: guards.timeoutMs, signal: deps.signal });
+    const value = await enricher(input, {
+      idempotencyKey: `${row.source}/${row.sourceEventId}/enrich`,
+      attempt: row.attempts,
+      timeoutMs: guards.timeoutMs,
+      signal: deps.signal,
+    });
     guards.breaker.success();
     return value === undefined ? { status: 'none' } : { status: 'ok', value, fresh: true };
   } catch (e) {
-    const err = e instanceof DeliveryError ? e : new DeliveryError('DELIVERY_NETWORK', e instanceof Error ? e.message : String(e), { cause: e });
+    const err =
+      e instanceof DeliveryError ? e : new DeliveryError('DELIVERY_NETWORK', e instanceof Error ? e.message : String(e), { cause: e });
     if (err.kind === 'retryable') guards.breaker.failure(now);
     else guards.breaker.success(); // a refusal is an answer: the provider is up
-    if (err.kind !== 'retryable') return { status: 'dead', deadLetter: { mapping: name, errorCode: err.code, errorMessage: `enrichment ${name}: ${err.message}` } };
+    if (err.kind !== 'retryable')
+      return { status: 'dead', deadLetter: { mapping: name, errorCode: err.code, errorMessage: `enrichment ${name}: ${err.message}` } };
     const decision = nextRetry(deps.retry, row.attempts, row.receivedAt, now, err.retryAfterMs, deps.random);
     if (!decision.retry) {
       const message = `enrichment ${name} gave up after ${row.attempts} attempt(s) (${decision.reason}); last error ${err.code}: ${err.message}`;

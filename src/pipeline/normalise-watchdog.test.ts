@@ -22,14 +22,18 @@ describe('stallReason (/readyz)', () => {
     const p = new NormaliseProgress(undefined, 0);
     p.begin('in_1', 10_000);
     expect(stallReason(p, 1, 10_999, 1_000)).toBeUndefined();
-    expect(stallReason(p, 1, 11_000, 1_000)).toMatch(/^pipeline stalled: inbox entry in_1 has been normalising for 1000 ms .*subhub inbox dead-letter in_1/);
+    expect(stallReason(p, 1, 11_000, 1_000)).toMatch(
+      /^pipeline stalled: inbox entry in_1 has been normalising for 1000 ms .*subhub inbox dead-letter in_1/,
+    );
   });
 
   it('reports waiting work without progress, and never an idle pipeline', () => {
     const p = new NormaliseProgress(undefined, 5_000);
     expect(stallReason(p, 0, 60_000, 1_000)).toBeUndefined();
     expect(stallReason(p, 3, 5_500, 1_000)).toBeUndefined();
-    expect(stallReason(p, 3, 6_000, 1_000)).toBe('pipeline stalled: 3 inbox entries wait and the normaliser made no progress for 1000 ms (threshold pipeline.stallAfterMs 1000 ms)');
+    expect(stallReason(p, 3, 6_000, 1_000)).toBe(
+      'pipeline stalled: 3 inbox entries wait and the normaliser made no progress for 1000 ms (threshold pipeline.stallAfterMs 1000 ms)',
+    );
     p.beat(6_000);
     expect(stallReason(p, 3, 6_500, 1_000)).toBeUndefined();
   });
@@ -43,7 +47,12 @@ describe('watchNormalisation', () => {
     let now = 0;
     const p = new NormaliseProgress(undefined, now);
     const overruns: OverrunEntry[] = [];
-    const watch = watchNormalisation(() => p, 400, (e) => overruns.push(e), () => now);
+    const watch = watchNormalisation(
+      () => p,
+      400,
+      (e) => overruns.push(e),
+      () => now,
+    );
     p.begin('fast', now);
     now = 300;
     jest.advanceTimersByTime(300);

@@ -36,7 +36,9 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
   const mappingName = inbound[eventType] ?? inbound['*'];
   if (!mappingName) {
     const why = deps.config.connectors?.[row.source]?.inbound?.ignore?.[eventType];
-    return why ? { status: 'ignored', kind: 'configured', reason: `ignored by config: ${why}` } : { status: 'ignored', kind: 'unmapped', reason: `no inbound mapping for "${eventType}"` };
+    return why
+      ? { status: 'ignored', kind: 'configured', reason: `ignored by config: ${why}` }
+      : { status: 'ignored', kind: 'unmapped', reason: `no inbound mapping for "${eventType}"` };
   }
 
   // What the enrichment step fetched on this attempt: stored with the outcome, whatever it is.
@@ -54,7 +56,8 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
     let input: unknown = connector?.definition.webhook?.mappingInput === 'envelope' ? { headers: row.headers, body } : body;
     const enriched = deps.enrich ? await enrich(row, input, connector, deps.enrich, now) : undefined;
     if (enriched?.status === 'retry') return enriched;
-    if (enriched?.status === 'dead') return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', ...enriched.deadLetter }) };
+    if (enriched?.status === 'dead')
+      return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', ...enriched.deadLetter }) };
     if (enriched?.status === 'ok') {
       input = withEnrichment(input, enriched.value);
       if (enriched.fresh) fetched = { enrichment: JSON.stringify(enriched.value) };
@@ -92,7 +95,10 @@ function privacyRequest(row: InboxRow, now: number): InboxOutcome {
     return { status: 'privacy', request: complianceRequest(row) };
   } catch (e) {
     const message = `privacy request ${row.eventType ?? ''} is unreadable: ${(e as Error).message}; nothing was redacted`;
-    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'PRIVACY_REQUEST_INVALID', errorMessage: message }) };
+    return {
+      status: 'failed',
+      deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'PRIVACY_REQUEST_INVALID', errorMessage: message }),
+    };
   }
 }
 
@@ -104,12 +110,22 @@ function normaliseHubEvent(row: InboxRow, deps: NormaliseDeps, now: number): Inb
   try {
     event = { ...(JSON.parse(row.body) as HubEvent), rawRef: `inbox:${row.id}` };
   } catch (e) {
-    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'EVENT_UNREADABLE', errorMessage: `hub event is not JSON: ${(e as Error).message}` }) };
+    return {
+      status: 'failed',
+      deadLetter: deadLetter(row, now, {
+        stage: 'map',
+        errorCode: 'EVENT_UNREADABLE',
+        errorMessage: `hub event is not JSON: ${(e as Error).message}`,
+      }),
+    };
   }
   const check = validateHubEvent(event);
   if (!check.ok) {
     const message = `hub event ${row.eventType ?? ''} is invalid: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`;
-    return { status: 'failed', deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'MAPPING_OUTPUT_INVALID', errorMessage: message }) };
+    return {
+      status: 'failed',
+      deadLetter: deadLetter(row, now, { stage: 'map', errorCode: 'MAPPING_OUTPUT_INVALID', errorMessage: message }),
+    };
   }
   return routed(event, deps);
 }

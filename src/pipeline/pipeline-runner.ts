@@ -34,7 +34,10 @@ export interface ThreadStart {
   silent: boolean;
 }
 export type ThreadRequest = { type: 'notify' } | { type: 'metrics'; id: number } | { type: 'stop'; deadline: number };
-export type ThreadReply = { type: 'ready'; progress: SharedArrayBuffer } | { type: 'metrics'; id: number; snapshot: MetricsSnapshot } | { type: 'stopped'; drained: boolean };
+export type ThreadReply =
+  | { type: 'ready'; progress: SharedArrayBuffer }
+  | { type: 'metrics'; id: number; snapshot: MetricsSnapshot }
+  | { type: 'stopped'; drained: boolean };
 
 /** The pipeline in the hub's own thread (tests with injected stores; single-core machines). */
 export function inlineRunner(pipeline: Pipeline): PipelineRunner {
@@ -116,7 +119,10 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
         await watchdog?.releaseLeases();
       } catch (e) {
         // The entry stays in the inbox: the new thread meets it again and the watchdog tries again.
-        logger.error('could not set a stuck inbox entry aside', { inboxId: overrun?.inboxId, error: e instanceof Error ? e.message : String(e) });
+        logger.error('could not set a stuck inbox entry aside', {
+          inboxId: overrun?.inboxId,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
       if (!stopping) await launch();
     })().finally(() => (restarting = undefined)));
@@ -128,9 +134,14 @@ export async function threadRunner(entry: string, start: ThreadStart, logger: Lo
         watchdog.budgetMs,
         (overrun) => {
           if (stopping) return;
-          logger.error('normalisation ran past its budget: restarting the pipeline thread and dead-lettering the entry', { ...overrun, budgetMs: watchdog.budgetMs });
+          logger.error('normalisation ran past its budget: restarting the pipeline thread and dead-lettering the entry', {
+            ...overrun,
+            budgetMs: watchdog.budgetMs,
+          });
           void restart(overrun).catch((e: unknown) => {
-            logger.error('pipeline thread could not be restarted: stopping the hub so a supervisor restarts it', { error: e instanceof Error ? e.message : String(e) });
+            logger.error('pipeline thread could not be restarted: stopping the hub so a supervisor restarts it', {
+              error: e instanceof Error ? e.message : String(e),
+            });
             process.exit(70);
           });
         },

@@ -143,7 +143,8 @@ export class Pipeline {
           const outcome = outcomes[i]!;
           if (!applied[i]) return void logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
           metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
-          if (outcome.status === 'ignored') metrics?.ignored.inc({ connector: row.source, type: row.eventType ?? '', reason: outcome.kind ?? 'dropped' });
+          if (outcome.status === 'ignored')
+            metrics?.ignored.inc({ connector: row.source, type: row.eventType ?? '', reason: outcome.kind ?? 'dropped' });
           if (outcome.status === 'failed')
             logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
         });

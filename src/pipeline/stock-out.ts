@@ -20,12 +20,23 @@ const DAY = 86_400_000;
  * committed with this outcome and routed to the provider like any event; the provider's webhook
  * then confirms, and the demand of that delivery is released.
  */
-export function stockOutOutcome(row: DeliveryRow, event: Partial<HubEvent>, settings: StockOutSettings, at: number, message: string): DeliveryOutcome | undefined {
+export function stockOutOutcome(
+  row: DeliveryRow,
+  event: Partial<HubEvent>,
+  settings: StockOutSettings,
+  at: number,
+  message: string,
+): DeliveryOutcome | undefined {
   const sub = event.subscription;
   if (settings.policy === 'retry_later' || !sub || !event.customer) {
     const days = settings.retryDays[row.attempts - 1];
     if (days === undefined) return undefined;
-    return { status: 'retry', at, nextAttemptAt: at + days * DAY, error: `DELIVERY_STOCK_OUT: ${message} (stock-out policy retry_later: again in ${days} day(s))` };
+    return {
+      status: 'retry',
+      at,
+      nextAttemptAt: at + days * DAY,
+      error: `DELIVERY_STOCK_OUT: ${message} (stock-out policy retry_later: again in ${days} day(s))`,
+    };
   }
   const period = sub.nextRenewalAt ?? sub.currentPeriodEnd ?? new Date(at).toISOString();
   const skip = settings.policy === 'skip_cycle';
@@ -58,11 +69,23 @@ export function stockOutOutcome(row: DeliveryRow, event: Partial<HubEvent>, sett
 export function alreadyShipped(row: DeliveryRow, event: Partial<HubEvent>, at: number, message: string): DeliveryOutcome {
   const sub = event.subscription?.hubSubscriptionId ?? row.entityKey;
   const period = event.demand?.period ?? event.subscription?.nextRenewalAt?.slice(0, 10) ?? 'its delivery';
-  const wanted = event.demand?.status === 'released' ? 'the release (hold) came too late: the hold applies from the next delivery' : 'the reservation change came too late';
+  const wanted =
+    event.demand?.status === 'released'
+      ? 'the release (hold) came too late: the hold applies from the next delivery'
+      : 'the reservation change came too late';
   return {
     status: 'done',
     at,
-    decisions: [{ at: new Date(at).toISOString(), kind: 'demand', subject: sub, eventId: row.eventId, outcome: `already shipped: ${period}`, rule: `the warehouse (${row.target}) shipped the delivery of ${period} before the hub's change: ${wanted} (${message})` }],
+    decisions: [
+      {
+        at: new Date(at).toISOString(),
+        kind: 'demand',
+        subject: sub,
+        eventId: row.eventId,
+        outcome: `already shipped: ${period}`,
+        rule: `the warehouse (${row.target}) shipped the delivery of ${period} before the hub's change: ${wanted} (${message})`,
+      },
+    ],
   };
 }
 

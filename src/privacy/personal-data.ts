@@ -37,7 +37,16 @@ const PERSONAL_KEYS = new Set([
 ]);
 
 /** Objects whose `name` and `state` are a person's (elsewhere `name` is a product's, say). */
-const PERSON_OBJECTS = new Set(['customer', 'default_address', 'addresses', 'address', 'billing_details', 'shipping', 'customer_address', 'customer_shipping']);
+const PERSON_OBJECTS = new Set([
+  'customer',
+  'default_address',
+  'addresses',
+  'address',
+  'billing_details',
+  'shipping',
+  'customer_address',
+  'customer_shipping',
+]);
 
 /** Address objects keep their country: tax bookkeeping needs it. */
 const KEPT_IN_ADDRESSES = new Set(['country', 'country_code', 'id']);
@@ -78,11 +87,19 @@ export function concernsSubject(doc: unknown, who: DataSubject): boolean {
       if (who.customerId) {
         const id = who.customerId;
         // Shopify's `customer` object, a customer webhook's body (its root), the canonical customer.
-        const isCustomer = key === 'customer' || (typeof o.admin_graphql_api_id === 'string' && o.admin_graphql_api_id.includes('/Customer/'));
+        const isCustomer =
+          key === 'customer' || (typeof o.admin_graphql_api_id === 'string' && o.admin_graphql_api_id.includes('/Customer/'));
         if (isCustomer && gidNumber(o.id) === id) return true;
-        if (gidNumber(o.shopifyCustomerId) === id || (typeof o.hubCustomerId === 'string' && o.hubCustomerId === `shopify:${id}`)) return true;
+        if (gidNumber(o.shopifyCustomerId) === id || (typeof o.hubCustomerId === 'string' && o.hubCustomerId === `shopify:${id}`))
+          return true;
       }
-      if (orders.size > 0 && typeof o.admin_graphql_api_id === 'string' && o.admin_graphql_api_id.includes('/Order/') && orders.has(gidNumber(o.admin_graphql_api_id) ?? '')) return true;
+      if (
+        orders.size > 0 &&
+        typeof o.admin_graphql_api_id === 'string' &&
+        o.admin_graphql_api_id.includes('/Order/') &&
+        orders.has(gidNumber(o.admin_graphql_api_id) ?? '')
+      )
+        return true;
       return Object.entries(o).some(([k, x]) => visit(x, k));
     }
     if (typeof v !== 'string' || key === undefined) return false;
@@ -119,7 +136,10 @@ const isAddressKey = (k: string) => k.endsWith('_address') || k === 'address' ||
 function redactValue(v: unknown): unknown {
   if (v === null || v === undefined) return v;
   if (Array.isArray(v)) return v.map(redactValue);
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, KEPT_IN_ADDRESSES.has(k) ? x : redactValue(x)]));
+  if (typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, KEPT_IN_ADDRESSES.has(k) ? x : redactValue(x)]),
+    );
   return typeof v === 'string' ? REDACTED : null;
 }
 

@@ -25,16 +25,25 @@ describe('compareSnapshots', () => {
       entitlement: { deliver: false, blockChanges: true, blockedBy: ['dunning'] },
     };
     expect(compareSnapshots(base, same)).toBeUndefined();
-    const paused = (startsAt: string): SubscriptionSnapshot => ({ ...base, pause: { startsAt, reason: 'customer_request', collection: 'void' } });
+    const paused = (startsAt: string): SubscriptionSnapshot => ({
+      ...base,
+      pause: { startsAt, reason: 'customer_request', collection: 'void' },
+    });
     expect(compareSnapshots(paused('2026-03-01T00:00:00Z'), paused('2026-03-05T10:00:00Z'))).toBeUndefined();
     expect(snapshotFingerprint(base)).toBe(snapshotFingerprint(same));
   });
 
   it('names the weightiest difference and lists every one', () => {
-    const canceled: SubscriptionSnapshot = { ...base, status: 'canceled', nextRenewalAt: undefined, cancel: { atPeriodEnd: false, at: '2026-03-02T00:00:00Z' } };
+    const canceled: SubscriptionSnapshot = {
+      ...base,
+      status: 'canceled',
+      nextRenewalAt: undefined,
+      cancel: { atPeriodEnd: false, at: '2026-03-02T00:00:00Z' },
+    };
     expect(compareSnapshots(canceled, base)).toEqual({
       kind: 'billing_status_mismatch',
-      detail: 'status: active → canceled; cancel: (none) → now (2026-03-02T00:00:00.000Z); nextRenewalAt: 2026-04-01T00:00:00.000Z → (none)',
+      detail:
+        'status: active → canceled; cancel: (none) → now (2026-03-02T00:00:00.000Z); nextRenewalAt: 2026-04-01T00:00:00.000Z → (none)',
     });
     expect(compareSnapshots({ ...base, cancel: { atPeriodEnd: true } }, base)?.kind).toBe('billing_cancel_mismatch');
     expect(compareSnapshots({ ...base, pause: { startsAt: 'x', reason: 'customer_request' } }, base)?.kind).toBe('billing_pause_mismatch');

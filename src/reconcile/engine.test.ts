@@ -216,14 +216,26 @@ describe('reconcile: billing, hub and warehouse', () => {
     // still has (or shipped) the second; one of twelve days ago is outside the window.
     w.store.domain.seedDemand([past(1, '2026-03-01'), past(2, '2026-02-28'), past(3, '2026-02-18')]);
     const kept = `subhub:stripe:${subscriptionIdAt(2)}:2026-02-28`;
-    w.warehouse.reservations.set(kept, { reference: kept, warehouse: 'NL-AMS-01', status: 'reserved', lines: [], version: 1, updatedAt: '' });
+    w.warehouse.reservations.set(kept, {
+      reference: kept,
+      warehouse: 'NL-AMS-01',
+      status: 'reserved',
+      lines: [],
+      version: 1,
+      updatedAt: '',
+    });
     const r = await reconcile(w.deps());
     expect(foundByKind(r)).toEqual({ reservation_lost: 1 });
     const lost = r.drift.byKind.reservation_lost!.examples[0]!;
-    expect(lost).toMatchObject({ subject: `subhub:stripe:${subscriptionIdAt(1)}:2026-03-01`, detail: expect.stringContaining('the warehouse no longer has it') });
+    expect(lost).toMatchObject({
+      subject: `subhub:stripe:${subscriptionIdAt(1)}:2026-03-01`,
+      detail: expect.stringContaining('the warehouse no longer has it'),
+    });
     expect((await w.store.findEvent('hub', lost.repair!))?.inbox.eventType).toBe('stock.demand_changed');
     // A longer window finds the older one too.
-    const wider = await reconcile(w.deps({ dryRun: true, config: { ...w.runtime.config, reconcile: { ...w.runtime.config.reconcile, lookbackDays: 30 } } }));
+    const wider = await reconcile(
+      w.deps({ dryRun: true, config: { ...w.runtime.config, reconcile: { ...w.runtime.config.reconcile, lookbackDays: 30 } } }),
+    );
     expect(foundByKind(wider)).toEqual({ reservation_lost: 2 });
   });
 

@@ -102,7 +102,11 @@ describe('subhub reconcile', () => {
     try {
       const r = await run();
       expect(r.code).toBe(3);
-      expect(r.err).toMatch(new RegExp(`another reconciliation is running on this data folder \\(pid ${process.pid} on .+\\) \\(lock .+reconcile\\.lock\\); wait for it to finish`));
+      expect(r.err).toMatch(
+        new RegExp(
+          `another reconciliation is running on this data folder \\(pid ${process.pid} on .+\\) \\(lock .+reconcile\\.lock\\); wait for it to finish`,
+        ),
+      );
       expect(r.out).toBe('');
     } finally {
       release();

@@ -19,7 +19,9 @@ describe('the reconcile lock', () => {
   it('admits one holder at a time in a process, and the next once released', () => {
     const file = join(tempFiles({}), 'data', 'reconcile.lock');
     const release = acquireReconcileLock(file);
-    expect(() => acquireReconcileLock(file)).toThrow(expect.objectContaining({ code: 'RECONCILE_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
+    expect(() => acquireReconcileLock(file)).toThrow(
+      expect.objectContaining({ code: 'RECONCILE_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }),
+    );
     release();
     release();
     expect(existsSync(`${file}.json`)).toBe(false);
@@ -30,7 +32,9 @@ describe('the reconcile lock', () => {
     const file = join(tempFiles({}), 'reconcile.lock');
     const h = holder(file);
     await h.held;
-    expect(() => acquireReconcileLock(file)).toThrow(expect.objectContaining({ code: 'RECONCILE_LOCKED', message: expect.stringContaining(`pid ${h.child.pid}`) }));
+    expect(() => acquireReconcileLock(file)).toThrow(
+      expect.objectContaining({ code: 'RECONCILE_LOCKED', message: expect.stringContaining(`pid ${h.child.pid}`) }),
+    );
     h.child.kill('SIGKILL');
     await h.exited;
     const release = acquireReconcileLock(file);

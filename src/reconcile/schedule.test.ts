@@ -29,7 +29,11 @@ describe('scheduleReconcile (node-cron)', () => {
 
   it('hands a failed run to onError instead of throwing from the timer', async () => {
     const errors: unknown[] = [];
-    const s = scheduleReconcile(config({ schedule: '* * * * * *' }), () => Promise.reject(new Error('pull failed')), (e) => errors.push(e))!;
+    const s = scheduleReconcile(
+      config({ schedule: '* * * * * *' }),
+      () => Promise.reject(new Error('pull failed')),
+      (e) => errors.push(e),
+    )!;
     try {
       await new Promise((r) => setTimeout(r, 1200));
     } finally {
@@ -45,6 +49,8 @@ describe('scheduleReconcile (node-cron)', () => {
     await s.stop();
     expect(scheduleReconcile(config({ enabled: false }), async () => undefined)).toBeUndefined();
     expect(scheduleProblem('0 3 * *')).toMatch(/not a cron expression/);
-    expect(() => scheduleReconcile(config({ schedule: 'at three' }), async () => undefined)).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
+    expect(() => scheduleReconcile(config({ schedule: 'at three' }), async () => undefined)).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_INVALID' }),
+    );
   });
 });

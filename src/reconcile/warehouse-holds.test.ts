@@ -11,7 +11,9 @@ import { DriftTally } from './drift';
 import type { PassContext } from './pass-context';
 import { warehousePass } from './warehouse-pass';
 
-const created = JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'hub-subscription-created-coffee.json'), 'utf8')) as HubEvent;
+const created = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', 'hub-subscription-created-coffee.json'), 'utf8'),
+) as HubEvent;
 const NOW = Date.parse('2026-12-29T10:00:00Z');
 const state = (id: string, tenantId: string): SubscriptionState => ({
   hubSubscriptionId: id,
@@ -50,20 +52,33 @@ describe('reconcile: holds against what the warehouse still has reserved', () =>
   });
 
   it("finds today's held box still reserved (and repairs it to that subscription's warehouse); a box that shipped is settled", async () => {
-    store.domain.seedSubscriptions([state('stripe:sub_eva', 'lenses-de'), state('stripe:sub_dirk', 'default'), state('stripe:sub_finn', 'default')]);
+    store.domain.seedSubscriptions([
+      state('stripe:sub_eva', 'lenses-de'),
+      state('stripe:sub_dirk', 'default'),
+      state('stripe:sub_finn', 'default'),
+    ]);
     store.domain.seedDemand([
       record('stripe:sub_eva', '2026-12-29', 'released', 'the customer is blacklisted: shipments held until cleared'),
       record('stripe:sub_dirk', '2026-12-29', 'reserved', 'active: the delivery ships'),
       record('stripe:sub_finn', '2026-12-30', 'reserved', 'active: the delivery ships'),
     ]);
     const box = (sub: string, period: string, status: string) =>
-      sim.reservations.set(`subhub:${sub}:${period}`, { reference: `subhub:${sub}:${period}`, warehouse: 'NL-AMS-01', status: status as 'reserved', lines: [{ sku: 'COF-FLT-250', quantity: 1 }], version: 1, updatedAt: '' });
+      sim.reservations.set(`subhub:${sub}:${period}`, {
+        reference: `subhub:${sub}:${period}`,
+        warehouse: 'NL-AMS-01',
+        status: status as 'reserved',
+        lines: [{ sku: 'COF-FLT-250', quantity: 1 }],
+        version: 1,
+        updatedAt: '',
+      });
     box('stripe:sub_eva', '2026-12-29', 'reserved');
     // Dirk's box of today already left this morning: nothing to compare any more.
     box('stripe:sub_dirk', '2026-12-29', 'shipped');
     box('stripe:sub_finn', '2026-12-30', 'reserved');
 
-    const pulls = warehouseConnector.createPulls!({ baseUrl: sim.url, allowHosts: ['127.0.0.1'] }, { resolveSecret: () => undefined } as never);
+    const pulls = warehouseConnector.createPulls!({ baseUrl: sim.url, allowHosts: ['127.0.0.1'] }, {
+      resolveSecret: () => undefined,
+    } as never);
     const run = async (dryRun: boolean) => {
       const ctx: PassContext = {
         domain: store.domain,
@@ -81,11 +96,21 @@ describe('reconcile: holds against what the warehouse still has reserved', () =>
     };
     const dry = await run(true);
     expect(dry.tally.byKind()).toEqual({
-      reservation_not_released: { found: 1, repaired: 0, examples: [expect.objectContaining({ subject: 'subhub:stripe:sub_eva:2026-12-29', detail: expect.stringContaining('blacklisted') })] },
+      reservation_not_released: {
+        found: 1,
+        repaired: 0,
+        examples: [
+          expect.objectContaining({ subject: 'subhub:stripe:sub_eva:2026-12-29', detail: expect.stringContaining('blacklisted') }),
+        ],
+      },
     });
     const real = await run(false);
     expect(real.emitted.hubEvents).toBe(1);
     const [body] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
-    expect(JSON.parse(body!)).toMatchObject({ type: 'stock.demand_changed', tenantId: 'lenses-de', demand: { period: '2026-12-29', status: 'released' } });
+    expect(JSON.parse(body!)).toMatchObject({
+      type: 'stock.demand_changed',
+      tenantId: 'lenses-de',
+      demand: { period: '2026-12-29', status: 'released' },
+    });
   });
 });

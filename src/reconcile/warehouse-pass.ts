@@ -38,7 +38,11 @@ interface ReservationRow {
  * `stock.demand_changed` hub event (the warehouse PUT is desired state, so a re-send is safe);
  * an orphan of a subscription the hub knows is released.
  */
-export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays = DEFAULT_LOOKBACK_DAYS): Promise<{ demand: number; reservations: number }> {
+export async function warehousePass(
+  ctx: PassContext,
+  pull: Pull,
+  lookbackDays = DEFAULT_LOOKBACK_DAYS,
+): Promise<{ demand: number; reservations: number }> {
   const table = new FingerprintTable(1 << 16);
   const from = new Date(Date.parse(`${ctx.today}T00:00:00Z`) - lookbackDays * 86_400_000).toISOString().slice(0, 10);
   let reservations = 0;
@@ -63,7 +67,14 @@ export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays =
       const want = digestOf(d.status, d.lines);
       if (d.period < ctx.today) {
         if (have === undefined && d.status === 'reserved')
-          repairs.push({ record: d, drift: { kind: 'reservation_lost', subject: ref, detail: `the hub reserved ${describe(d.lines)} for ${d.period}; the warehouse no longer has it` } });
+          repairs.push({
+            record: d,
+            drift: {
+              kind: 'reservation_lost',
+              subject: ref,
+              detail: `the hub reserved ${describe(d.lines)} for ${d.period}; the warehouse no longer has it`,
+            },
+          });
         if (have !== undefined) table.mark(key);
         continue;
       }
@@ -78,7 +89,11 @@ export async function warehousePass(ctx: PassContext, pull: Pull, lookbackDays =
           record: d,
           drift:
             d.status === 'released' && have !== RELEASED
-              ? { kind: 'reservation_not_released', subject: ref, detail: `the hub released it (${d.reason}); the warehouse still holds it` }
+              ? {
+                  kind: 'reservation_not_released',
+                  subject: ref,
+                  detail: `the hub released it (${d.reason}); the warehouse still holds it`,
+                }
               : { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
         });
     }

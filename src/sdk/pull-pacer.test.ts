@@ -44,9 +44,13 @@ describe('PullPacer (issue 9.3b)', () => {
     expect(cursors).toEqual(['sub_100', 'sub_100', 'sub_100', 'sub_100']);
     expect(clock.sleeps.filter((ms) => ms >= 500)).toEqual([2000, 1000, 2000]);
     expect(pacer.retries).toBe(3);
-    await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_REJECTED', '401')))).rejects.toMatchObject({ code: 'DELIVERY_REJECTED' });
+    await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_REJECTED', '401')))).rejects.toMatchObject({
+      code: 'DELIVERY_REJECTED',
+    });
     // A system that cannot be reached fails the pull at once: the run reports it.
-    await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_NETWORK', 'ECONNREFUSED')))).rejects.toMatchObject({ code: 'DELIVERY_NETWORK' });
+    await expect(pacer.page(async () => Promise.reject(new DeliveryError('DELIVERY_NETWORK', 'ECONNREFUSED')))).rejects.toMatchObject({
+      code: 'DELIVERY_NETWORK',
+    });
     expect(pacer.retries).toBe(3);
   });
 

@@ -57,12 +57,17 @@ export class PullPacer {
 
   async page<T>(fetch: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      for (let wait = this.#bucket.take(this.#clock.now()); wait > 0; wait = this.#bucket.take(this.#clock.now())) await this.#clock.sleep(wait);
+      for (let wait = this.#bucket.take(this.#clock.now()); wait > 0; wait = this.#bucket.take(this.#clock.now()))
+        await this.#clock.sleep(wait);
       try {
         return await fetch();
       } catch (e) {
         if (!(e instanceof DeliveryError) || !RETRIED.has(e.code)) throw e;
-        if (attempt >= this.policy.maxRetries) throw new DeliveryError(e.code as ErrorCode, `${e.message} (still failing after ${attempt + 1} tries of one page)`, { status: e.status, cause: e });
+        if (attempt >= this.policy.maxRetries)
+          throw new DeliveryError(e.code as ErrorCode, `${e.message} (still failing after ${attempt + 1} tries of one page)`, {
+            status: e.status,
+            cause: e,
+          });
         this.retries++;
         await this.#clock.sleep(this.#delay(attempt, e.retryAfterMs));
       }

@@ -71,5 +71,8 @@ export function simulatorKit(
 
 /** A REST API's "too many requests": 429, Retry-After in seconds, and a JSON error body. */
 export function restTooMany(res: Response, retryAfterSec: number): void {
-  res.status(429).set('retry-after', String(retryAfterSec)).json({ error: { code: 'rate_limited', message: `too many requests; retry after ${retryAfterSec} s` } });
+  res
+    .status(429)
+    .set('retry-after', String(retryAfterSec))
+    .json({ error: { code: 'rate_limited', message: `too many requests; retry after ${retryAfterSec} s` } });
 }

@@ -23,7 +23,9 @@ export function loadSeedTables(dir: string | undefined): SeedTables {
   const file = (name: string) => (dir && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
   const csv = (name: string) => {
     const text = file(name);
-    return text === undefined ? [] : (parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>);
+    return text === undefined
+      ? []
+      : (parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>);
   };
   const locations = file('locations.json');
   return {
@@ -40,7 +42,14 @@ const stocked = (t: SeedTables) => t.catalog.filter((r) => r.kind === 'stock');
 export function seedStripe(sim: StripeSimulator, t: SeedTables): void {
   for (const p of t.prices) {
     const recurring = { interval: p.interval!, interval_count: Number(p.interval_count || 1) };
-    sim.seedPrice(p.price_id!, { currency: p.currency!, unit_amount: Number(p.unit_amount), nickname: p.nickname || null, product: `prod_${p.sku}`, recurring, metadata: { sku: p.sku! } });
+    sim.seedPrice(p.price_id!, {
+      currency: p.currency!,
+      unit_amount: Number(p.unit_amount),
+      nickname: p.nickname || null,
+      product: `prod_${p.sku}`,
+      recurring,
+      metadata: { sku: p.sku! },
+    });
   }
   for (const c of t.customers) {
     sim.seedCustomer(c.stripe_customer!, { email: c.email || null, name: c.email ? c.email.split('@')[0] : null });
@@ -55,7 +64,8 @@ export function seedOdoo(sim: OdooSimulator, t: SeedTables): void {
     products.set(id, { id, name: r.name, default_code: r.sku, type: r.kind === 'kit' ? 'consu' : 'product' });
   }
   const partners = sim.models.get('res.partner')!;
-  for (const id of new Set(t.catalog.filter((x) => x.odoo_vendor_id).map((x) => Number(x.odoo_vendor_id)))) partners.set(id, { id, name: `Vendor ${id}`, supplier_rank: 1 });
+  for (const id of new Set(t.catalog.filter((x) => x.odoo_vendor_id).map((x) => Number(x.odoo_vendor_id))))
+    partners.set(id, { id, name: `Vendor ${id}`, supplier_rank: 1 });
   for (const c of t.customers.filter((x) => x.odoo_partner_id)) {
     const id = Number(c.odoo_partner_id);
     partners.set(id, { id, name: c.email || `Customer ${id}`, email: c.email || false, customer_rank: 1 });
@@ -76,7 +86,8 @@ export function seedWarehouse(sim: WarehouseSimulator, t: SeedTables, onHand: nu
 export function seedShopify(sim: ShopifySimulator, t: SeedTables, onHand: number): void {
   for (const r of stocked(t).filter((x) => x.shopify_inventory_item_id)) {
     for (const loc of t.locations.filter((l) => l.shopifyLocationId)) {
-      for (const name of ['available', 'on_hand']) sim.quantities.set(`gid://shopify/InventoryItem/${r.shopify_inventory_item_id}|${loc.shopifyLocationId}|${name}`, onHand);
+      for (const name of ['available', 'on_hand'])
+        sim.quantities.set(`gid://shopify/InventoryItem/${r.shopify_inventory_item_id}|${loc.shopifyLocationId}|${name}`, onHand);
     }
   }
 }

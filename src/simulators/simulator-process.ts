@@ -48,7 +48,10 @@ export const SIMULATORS_LOG = 'simulators.log';
  * Throws an Error saying what to do when some ports answer as the expected simulators and others
  * do not, or a port is taken by something else.
  */
-export async function ensureSimulatorProcess(config: Pick<HubConfig, 'connectors' | 'mappings'>, o: SimulatorProcessOptions): Promise<SimulatorProcess | undefined> {
+export async function ensureSimulatorProcess(
+  config: Pick<HubConfig, 'connectors' | 'mappings'>,
+  o: SimulatorProcessOptions,
+): Promise<SimulatorProcess | undefined> {
   const targets = simulatorTargets(config);
   if (targets.length === 0) return undefined;
   const unique = targets.filter((t, i) => t.port === 0 || targets.findIndex((u) => u.port === t.port) === i);
@@ -81,7 +84,15 @@ async function spawnProcess(o: SimulatorProcessOptions): Promise<SimulatorProces
   const file = join(dataDir, SIMULATORS_FILE);
   rmSync(file, { force: true });
   const log = openSync(join(dataDir, SIMULATORS_LOG), 'a', 0o600);
-  const args = [binPath(), 'simulators', '--config', resolve(o.configPath), '--ready-file', file, ...(o.hubUrl ? ['--hub-url', o.hubUrl] : [])];
+  const args = [
+    binPath(),
+    'simulators',
+    '--config',
+    resolve(o.configPath),
+    '--ready-file',
+    file,
+    ...(o.hubUrl ? ['--hub-url', o.hubUrl] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: o.env });
   closeSync(log);
   child.unref();
@@ -105,7 +116,11 @@ async function spawnProcess(o: SimulatorProcessOptions): Promise<SimulatorProces
  * The simulator process itself (`subhub simulators`, started by the hub): runs the simulators of
  * the config, writes the ready file once they listen, and closes them on SIGTERM/SIGINT.
  */
-export async function runSimulatorProcess(config: Pick<HubConfig, 'connectors' | 'mappings'>, readyFile: string, hubUrl: string | undefined): Promise<void> {
+export async function runSimulatorProcess(
+  config: Pick<HubConfig, 'connectors' | 'mappings'>,
+  readyFile: string,
+  hubUrl: string | undefined,
+): Promise<void> {
   const sims = await startSimulators(config, { env: process.env, hubUrl });
   const tmp = `${readyFile}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ pid: process.pid, urls: sims.urls } satisfies ReadyRecord), { mode: 0o600 });

@@ -66,7 +66,12 @@ export function simulatorTargets(config: Pick<HubConfig, 'connectors'>): Simulat
   for (const [id, c] of Object.entries(config.connectors ?? {})) {
     if (c.enabled === false) continue;
     const o = (c.options ?? {}) as Record<string, unknown>;
-    const kind: Kind | undefined = c.type === 'http' ? (id === MAILBOX_CONNECTOR ? 'mailbox' : undefined) : (['stripe', 'shopify', 'odoo', 'warehouse'] as const).find((k) => k === c.type);
+    const kind: Kind | undefined =
+      c.type === 'http'
+        ? id === MAILBOX_CONNECTOR
+          ? 'mailbox'
+          : undefined
+        : (['stripe', 'shopify', 'odoo', 'warehouse'] as const).find((k) => k === c.type);
     if (!kind) continue;
     const url = kind === 'stripe' ? stripeApiUrl(o.api) : kind === 'shopify' ? o.endpoint : o.baseUrl;
     const port = typeof url === 'string' ? localHttpPort(url) : undefined;
@@ -80,7 +85,10 @@ export function simulatorTargets(config: Pick<HubConfig, 'connectors'>): Simulat
  * the connectors reference (STRIPE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY in the shipped
  * config) that is unset gets the simulator's value. Returns the names it filled, never values.
  */
-export function withSimulatorCredentials(config: Pick<HubConfig, 'connectors'>, env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; defaulted: string[] } {
+export function withSimulatorCredentials(
+  config: Pick<HubConfig, 'connectors'>,
+  env: NodeJS.ProcessEnv,
+): { env: NodeJS.ProcessEnv; defaulted: string[] } {
   const out = { ...env };
   const defaulted: string[] = [];
   for (const t of simulatorTargets(config)) {
@@ -97,7 +105,10 @@ export function withSimulatorCredentials(config: Pick<HubConfig, 'connectors'>, 
  * Starts a simulator for every target of `config` (see simulatorTargets), seeded. Checks every
  * port first: one in use fails with an Error naming it, and nothing is left running.
  */
-export async function startSimulators(config: Pick<HubConfig, 'connectors' | 'mappings'>, options: StartSimulatorsOptions = {}): Promise<RunningSimulators> {
+export async function startSimulators(
+  config: Pick<HubConfig, 'connectors' | 'mappings'>,
+  options: StartSimulatorsOptions = {},
+): Promise<RunningSimulators> {
   const env = options.env ?? process.env;
   const targets = simulatorTargets(config);
   // Two connectors at one port share one simulator; a port of 0 means "any free one" each time.
@@ -125,8 +136,13 @@ export async function startSimulators(config: Pick<HubConfig, 'connectors' | 'ma
   return { urls, close };
 }
 
-
-async function startOne(t: SimulatorTarget, env: NodeJS.ProcessEnv, tables: SeedTables, onHand: number, hubUrl: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
+async function startOne(
+  t: SimulatorTarget,
+  env: NodeJS.ProcessEnv,
+  tables: SeedTables,
+  onHand: number,
+  hubUrl: string | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
   const secret = (ref: unknown) => (ref && typeof ref === 'object' ? resolveSecret(ref as SecretRef, env) : undefined);
   const credential = (option: string) => secret(t.options[option]) ?? CREDENTIALS[t.kind]!.value;
   const bearer = (t.options.auth as { bearer?: SecretRef } | undefined)?.bearer;
@@ -144,7 +160,11 @@ async function startOne(t: SimulatorTarget, env: NodeJS.ProcessEnv, tables: Seed
       return sim;
     }
     case 'odoo': {
-      const sim = await startOdooSimulator(t.port, { db: t.options.db as string | undefined, login: t.options.login as string | undefined, apiKey: credential('apiKey') });
+      const sim = await startOdooSimulator(t.port, {
+        db: t.options.db as string | undefined,
+        login: t.options.login as string | undefined,
+        apiKey: credential('apiKey'),
+      });
       seedOdoo(sim, tables);
       return sim;
     }
@@ -166,7 +186,9 @@ export async function assertPortFree(t: SimulatorTarget): Promise<void> {
     probe.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new Error(`port ${t.port} (the ${t.connector} simulator) is in use: a simulator (or another hub) is already running there; stop it or run \`subhub start\` without --with-simulators`)
+          ? new Error(
+              `port ${t.port} (the ${t.connector} simulator) is in use: a simulator (or another hub) is already running there; stop it or run \`subhub start\` without --with-simulators`,
+            )
           : new Error(`cannot listen on 127.0.0.1:${t.port} for the ${t.connector} simulator: ${e.message}`),
       ),
     );
@@ -195,4 +217,3 @@ function localHttpPort(url: string): number | undefined {
 function findTablesDir(mappingPaths: readonly string[]): string | undefined {
   return mappingPaths.map((p) => join(p, 'tables')).find((d) => existsSync(join(d, 'sku-catalog.csv')));
 }
-

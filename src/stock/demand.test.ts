@@ -15,16 +15,36 @@ const sub = (over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot => 
   entitlement: { deliver: true, blockChanges: false, blockedBy: [] },
   ...over,
 });
-const bom = new Map([['KIT-DESCALE', [{ sku: 'DESCALER-250ML', qtyPer: 2 }, { sku: 'CLOTH', qtyPer: 1 }]]]);
+const bom = new Map([
+  [
+    'KIT-DESCALE',
+    [
+      { sku: 'DESCALER-250ML', qtyPer: 2 },
+      { sku: 'CLOTH', qtyPer: 1 },
+    ],
+  ],
+]);
 
 describe('subscription demand', () => {
   it('explodes kits through the BoM and sums per SKU; the kit itself gets no demand', () => {
-    const d = deliveryDemand(sub({ items: [{ sku: 'COFFEE-1KG', quantity: 2 }, { sku: 'KIT-DESCALE', quantity: 3 }, { sku: 'COFFEE-1KG', quantity: 1 }] }), bom);
+    const d = deliveryDemand(
+      sub({
+        items: [
+          { sku: 'COFFEE-1KG', quantity: 2 },
+          { sku: 'KIT-DESCALE', quantity: 3 },
+          { sku: 'COFFEE-1KG', quantity: 1 },
+        ],
+      }),
+      bom,
+    );
     expect(Object.fromEntries(d)).toEqual({ 'COFFEE-1KG': 3, 'DESCALER-250ML': 6, CLOTH: 3 });
   });
 
-  it('prefers the components recorded on the event over today\'s BoM', () => {
-    const d = deliveryDemand(sub({ items: [{ sku: 'KIT-DESCALE', quantity: 1, kitComponents: [{ sku: 'DESCALER-500ML', qtyPer: 1 }] }] }), bom);
+  it("prefers the components recorded on the event over today's BoM", () => {
+    const d = deliveryDemand(
+      sub({ items: [{ sku: 'KIT-DESCALE', quantity: 1, kitComponents: [{ sku: 'DESCALER-500ML', qtyPer: 1 }] }] }),
+      bom,
+    );
     expect(Object.fromEntries(d)).toEqual({ 'DESCALER-500ML': 1 });
   });
 

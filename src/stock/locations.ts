@@ -20,7 +20,8 @@ export function plannedLocations(stock: Readonly<StockConfig>, cwd = process.cwd
   const file = stock.locationsFile;
   return Object.entries(readJsonObject(resolve(cwd, file), 'stock.locationsFile')).map(([code, entry]) => {
     const warehouse = (entry as { wmsWarehouse?: unknown } | null)?.wmsWarehouse;
-    if (typeof warehouse !== 'string' || warehouse === '') throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.locationsFile ${file}: location ${code} needs { "wmsWarehouse": string }`);
+    if (typeof warehouse !== 'string' || warehouse === '')
+      throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.locationsFile ${file}: location ${code} needs { "wmsWarehouse": string }`);
     return { code, warehouse };
   });
 }
@@ -35,7 +36,12 @@ export function tenantLocations(stock: Readonly<StockConfig>, cwd = process.cwd(
   if (stock.tenantsFile) {
     for (const [tenant, entry] of Object.entries(readJsonObject(resolve(cwd, stock.tenantsFile), 'stock.tenantsFile'))) {
       const location = (entry as { location?: unknown } | null)?.location;
-      if (typeof location !== 'string' || location === '') throw new HubError('CONFIG_FILE_INVALID', 'config', `stock.tenantsFile ${stock.tenantsFile}: tenant ${tenant} needs { "location": string }`);
+      if (typeof location !== 'string' || location === '')
+        throw new HubError(
+          'CONFIG_FILE_INVALID',
+          'config',
+          `stock.tenantsFile ${stock.tenantsFile}: tenant ${tenant} needs { "location": string }`,
+        );
       byTenant.set(tenant, location);
     }
   }
@@ -50,6 +56,7 @@ export function readJsonObject(file: string, setting: string): Record<string, un
   } catch (e) {
     throw new HubError('CONFIG_FILE_INVALID', 'config', `${setting} ${file}: ${(e as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HubError('CONFIG_FILE_INVALID', 'config', `${setting} ${file}: expected an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new HubError('CONFIG_FILE_INVALID', 'config', `${setting} ${file}: expected an object`);
   return raw as Record<string, unknown>;
 }

@@ -16,7 +16,8 @@ const DRAFT = new Set(['draft', 'sent', 'to approve']);
 const CONFIRMED = new Set(['purchase', 'done']);
 
 /** The origin a proposal's purchase order carries (mappings/hub.reorder-proposal.to.odoo-purchase-order). */
-export const proposalOrigin = (p: Pick<ProposalRecord, 'sku' | 'location' | 'proposedAt'>): string => `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`;
+export const proposalOrigin = (p: Pick<ProposalRecord, 'sku' | 'location' | 'proposedAt'>): string =>
+  `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`;
 
 /**
  * Follows our purchase orders in the ERP (the nightly run):
@@ -28,7 +29,11 @@ export const proposalOrigin = (p: Pick<ProposalRecord, 'sku' | 'location' | 'pro
  * - a confirmed order whose receipt is done no longer counts as incoming (the stock is on hand).
  * A proposal younger than a day may still be on its way to the ERP and is left alone.
  */
-export async function followPurchaseOrders(domain: DomainStore, orders: () => AsyncIterable<PurchaseOrderState>, now: number): Promise<void> {
+export async function followPurchaseOrders(
+  domain: DomainStore,
+  orders: () => AsyncIterable<PurchaseOrderState>,
+  now: number,
+): Promise<void> {
   const open = domain.openProposals();
   const inTransit = domain.proposalsInTransit();
   if (open.length === 0 && inTransit.length === 0) return;
@@ -42,8 +47,21 @@ export async function followPurchaseOrders(domain: DomainStore, orders: () => As
     if (order && CONFIRMED.has(order.state)) {
       const expectedAt = order.datePlanned?.slice(0, 10);
       domain.updateProposal(
-        { ...p, status: 'closed', confirmed: true, ...(expectedAt ? { expectedAt } : {}), ...(order.receiptStatus === 'full' ? { received: true } : {}), closedReason: `purchase order ${origin} confirmed in the ERP` },
-        { at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `confirmed for ${p.location}`, rule: `purchase order ${origin} confirmed in the ERP: incoming until ${expectedAt ?? p.neededBy ?? 'its lead time'}${order.receiptStatus === 'full' ? ' (already received)' : ''}` },
+        {
+          ...p,
+          status: 'closed',
+          confirmed: true,
+          ...(expectedAt ? { expectedAt } : {}),
+          ...(order.receiptStatus === 'full' ? { received: true } : {}),
+          closedReason: `purchase order ${origin} confirmed in the ERP`,
+        },
+        {
+          at,
+          kind: 'reorder',
+          subject: `sku:${p.sku}`,
+          outcome: `confirmed for ${p.location}`,
+          rule: `purchase order ${origin} confirmed in the ERP: incoming until ${expectedAt ?? p.neededBy ?? 'its lead time'}${order.receiptStatus === 'full' ? ' (already received)' : ''}`,
+        },
       );
       continue;
     }
@@ -52,7 +70,13 @@ export async function followPurchaseOrders(domain: DomainStore, orders: () => As
     const why = order ? `cancelled in the ERP (${order.state})` : 'deleted by the buyer (no order carries its origin)';
     domain.updateProposal(
       { ...p, status: 'closed', closedReason: `purchase order ${origin} ${why}` },
-      { at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `cancelled for ${p.location}`, rule: `purchase order ${origin} ${why}: nothing incoming, the planner may propose again` },
+      {
+        at,
+        kind: 'reorder',
+        subject: `sku:${p.sku}`,
+        outcome: `cancelled for ${p.location}`,
+        rule: `purchase order ${origin} ${why}: nothing incoming, the planner may propose again`,
+      },
     );
   }
   for (const p of inTransit) {
@@ -63,10 +87,25 @@ export async function followPurchaseOrders(domain: DomainStore, orders: () => As
       const what = order.state === 'cancel' ? 'cancelled after confirmation' : 'received';
       domain.updateProposal(
         { ...p, received: true, ...(expectedAt ? { expectedAt } : {}) },
-        { at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `${order.state === 'cancel' ? 'cancelled' : 'received'} for ${p.location}`, rule: `purchase order ${origin} ${what} in the ERP: no longer incoming` },
+        {
+          at,
+          kind: 'reorder',
+          subject: `sku:${p.sku}`,
+          outcome: `${order.state === 'cancel' ? 'cancelled' : 'received'} for ${p.location}`,
+          rule: `purchase order ${origin} ${what} in the ERP: no longer incoming`,
+        },
       );
     } else if (expectedAt && expectedAt !== p.expectedAt) {
-      domain.updateProposal({ ...p, expectedAt }, { at, kind: 'reorder', subject: `sku:${p.sku}`, outcome: `rescheduled for ${p.location}`, rule: `purchase order ${origin} now expected on ${expectedAt} (ERP)` });
+      domain.updateProposal(
+        { ...p, expectedAt },
+        {
+          at,
+          kind: 'reorder',
+          subject: `sku:${p.sku}`,
+          outcome: `rescheduled for ${p.location}`,
+          rule: `purchase order ${origin} now expected on ${expectedAt} (ERP)`,
+        },
+      );
     }
   }
 }
@@ -75,7 +114,10 @@ export async function followPurchaseOrders(domain: DomainStore, orders: () => As
  * The same from a connector that only lists draft origins (`draftPurchaseOrders`): an order that
  * left the drafts cannot be told confirmed from deleted, so it is taken as confirmed.
  */
-export async function* fromDraftOrigins(drafts: AsyncIterable<unknown>, open: readonly ProposalRecord[]): AsyncIterable<PurchaseOrderState> {
+export async function* fromDraftOrigins(
+  drafts: AsyncIterable<unknown>,
+  open: readonly ProposalRecord[],
+): AsyncIterable<PurchaseOrderState> {
   const seen = new Set<string>();
   for await (const o of drafts) {
     const origin = (o as { origin?: unknown }).origin;

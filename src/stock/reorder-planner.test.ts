@@ -6,8 +6,22 @@ import type { PurchaseOrderState } from './purchase-orders';
 import { planReorders, type PlannerDeps } from './reorder-planner';
 
 const NOW = Date.parse('2026-12-08T09:00:00Z');
-const demand = (sub: string, period: string, quantity: number, status: DemandRecord['status'] = 'reserved', location?: string): DemandRecord => ({
-  subscriptionId: sub, customerId: `c-${sub}`, period, ...(location ? { location } : {}), status, lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity }] : [], revision: 1, eventId: 'e', reason: 'test',
+const demand = (
+  sub: string,
+  period: string,
+  quantity: number,
+  status: DemandRecord['status'] = 'reserved',
+  location?: string,
+): DemandRecord => ({
+  subscriptionId: sub,
+  customerId: `c-${sub}`,
+  period,
+  ...(location ? { location } : {}),
+  status,
+  lines: status === 'reserved' ? [{ sku: 'COF-FLT-250', quantity }] : [],
+  revision: 1,
+  eventId: 'e',
+  reason: 'test',
 });
 
 async function* rows<T>(items: T[]) {
@@ -44,11 +58,16 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
     // The hub reserved 2 + 12 + 99 after today; the warehouse says 20 in total → others hold max(0, 20 − 113) = 0.
     const made = await planReorders(deps(), 'all', NOW);
     // F = 30 − 0 − 14 − 0 = 16 < 20 → 60 − 16 = 44 → 48.
-    expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 48, status: 'open', trail: ['stripe:sub_a', 'stripe:sub_b'] })]);
+    expect(made).toEqual([
+      expect.objectContaining({ sku: 'COF-FLT-250', quantity: 48, status: 'open', trail: ['stripe:sub_a', 'stripe:sub_b'] }),
+    ]);
     const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
     const parsed = JSON.parse(event!);
     expect(validateHubEvent(parsed)).toEqual({ ok: true });
-    expect(parsed.reorder).toMatchObject({ neededBy: '2026-12-18', inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16, min: 20, max: 60, multiple: 12 } });
+    expect(parsed.reorder).toMatchObject({
+      neededBy: '2026-12-18',
+      inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16, min: 20, max: 60, multiple: 12 },
+    });
   });
 
   it('counts units others reserved at the warehouse, proposes nothing at or above min, and at most one open proposal per SKU', async () => {
@@ -67,7 +86,10 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
   });
 
   const ORIGIN = 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08';
-  const orders = (...o: PurchaseOrderState[]) => () => rows(o);
+  const orders =
+    (...o: PurchaseOrderState[]) =>
+    () =>
+      rows(o);
 
   it('closes a proposal once the buyer confirmed its order; its units then count as incoming until they are due', async () => {
     store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
@@ -76,7 +98,9 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
     await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'draft' }) }), 'all', NOW + 2 * 86_400_000);
     expect(store.domain.openProposals()).toHaveLength(1);
     // Confirmed: closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
-    expect(await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase' }) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
+    expect(
+      await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase' }) }), 'all', NOW + 3 * 86_400_000),
+    ).toEqual([]);
     expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'confirmed for AMS1']);
     expect(store.domain.incoming('2026-12-11')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // Past its need-by date the stock is on hand (or late): no longer counted as incoming; the shortfall is proposed again.
@@ -93,30 +117,55 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
     const made = await planReorders(deps({ purchaseOrders: orders() }), 'all', NOW + 2 * 86_400_000);
     expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 })]);
     expect(store.domain.incoming('2026-12-11')).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => [d.outcome, d.rule])).toContainEqual(['cancelled for AMS1', expect.stringContaining('deleted by the buyer')]);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => [d.outcome, d.rule])).toContainEqual([
+      'cancelled for AMS1',
+      expect.stringContaining('deleted by the buyer'),
+    ]);
     // A cancelled order is the same.
-    const again = await planReorders(deps({ purchaseOrders: orders({ origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-10', state: 'cancel' }) }), 'all', NOW + 4 * 86_400_000);
+    const again = await planReorders(
+      deps({ purchaseOrders: orders({ origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-10', state: 'cancel' }) }),
+      'all',
+      NOW + 4 * 86_400_000,
+    );
     expect(again).toHaveLength(1);
   });
 
   it("reads confirmed orders' receipts where the ERP has them: the planned date bounds the incoming units, a done receipt ends them", async () => {
     store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     await planReorders(deps(), 'all', NOW);
-    await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'pending' }) }), 'all', NOW + 2 * 86_400_000);
+    await planReorders(
+      deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'pending' }) }),
+      'all',
+      NOW + 2 * 86_400_000,
+    );
     expect(store.domain.incoming('2026-12-13')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // The ERP's planned date, not the lead time (2026-12-18), ends the incoming units.
     expect(store.domain.incoming('2026-12-14')).toEqual([]);
     // Received in full before its date: on hand at the warehouse now (30 + 60), no longer incoming, so not counted twice.
     const received = () => rows([{ warehouse: 'NL-AMS-01', sku: 'COF-FLT-250', onHand: 90, reserved: 20 }]);
-    expect(await planReorders(deps({ stockLevels: received, purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'full' }) }), 'all', NOW + 3 * 86_400_000)).toEqual([]);
+    expect(
+      await planReorders(
+        deps({
+          stockLevels: received,
+          purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'full' }),
+        }),
+        'all',
+        NOW + 3 * 86_400_000,
+      ),
+    ).toEqual([]);
     expect(store.domain.incoming('2026-12-11')).toEqual([]);
     expect(store.domain.proposalsInTransit()).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'confirmed for AMS1', 'received for AMS1']);
+    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual([
+      'proposed 60 for AMS1',
+      'confirmed for AMS1',
+      'received for AMS1',
+    ]);
   });
 
   it('reads warehouse numbers defensively: numeric strings count, fractions round down, junk counts as zero', async () => {
     store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
-    const levels = () => rows([{ sku: 'COF-FLT-250', onHand: '25', reserved: 2.7 }, { sku: 'COF-FLT-250', onHand: 'lots', reserved: null }, { onHand: 99 }]);
+    const levels = () =>
+      rows([{ sku: 'COF-FLT-250', onHand: '25', reserved: 2.7 }, { sku: 'COF-FLT-250', onHand: 'lots', reserved: null }, { onHand: 99 }]);
     // on hand 25, reserved 2 (all the hub's) → F = 25 − 0 − 2 = 23 ≥ 20: nothing to order.
     expect(await planReorders(deps({ stockLevels: levels }), 'all', NOW)).toEqual([]);
   });
@@ -142,12 +191,17 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
       ]);
       const made = await planReorders(deps({ locations, stockLevels: twoWarehouses }), 'all', NOW);
       // AMS1: F = 30 − (14 − 14) − 14 = 16 < 20 → 44 → 48, trail only Amsterdam's subscriptions. DUS1: F = 200 − 0 − 3 = 197: nothing.
-      expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, trail: ['stripe:sub_a', 'stripe:sub_b'] })]);
+      expect(made).toEqual([
+        expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, trail: ['stripe:sub_a', 'stripe:sub_b'] }),
+      ]);
       const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
-      expect(JSON.parse(event!).reorder).toMatchObject({ location: 'AMS1', inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16 } });
+      expect(JSON.parse(event!).reorder).toMatchObject({
+        location: 'AMS1',
+        inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16 },
+      });
     });
 
-    it('keeps one open proposal per (SKU, location), and applies a rule\'s per-location override', async () => {
+    it("keeps one open proposal per (SKU, location), and applies a rule's per-location override", async () => {
       const stock = {
         location: 'AMS1',
         reviewDays: 7,
@@ -160,7 +214,12 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
         ['DUS1', 108],
       ]);
       expect(await planReorders(deps({ locations, stock, stockLevels: twoWarehouses }), 'all', NOW + 3_600_000)).toEqual([]);
-      expect(store.domain.openProposals().map((p) => p.location).sort()).toEqual(['AMS1', 'DUS1']);
+      expect(
+        store.domain
+          .openProposals()
+          .map((p) => p.location)
+          .sort(),
+      ).toEqual(['AMS1', 'DUS1']);
     });
 
     it('counts demand recorded before locations at the default location', async () => {

@@ -55,10 +55,16 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
     const l = raw as Partial<Record<keyof StockLevel, unknown>>;
     if (typeof l?.sku !== 'string') continue;
     // A row belongs to the location whose warehouse it names; with one location and no warehouse codes, every row does.
-    const code = locationOfWarehouse.size === 0 ? locations[0]!.code : typeof l.warehouse === 'string' ? locationOfWarehouse.get(l.warehouse) : undefined;
+    const code =
+      locationOfWarehouse.size === 0
+        ? locations[0]!.code
+        : typeof l.warehouse === 'string'
+          ? locationOfWarehouse.get(l.warehouse)
+          : undefined;
     if (code === undefined) continue;
     // Units are counted as whole numbers; anything that is not a finite number counts as 0.
-    const units = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0);
+    const units = (v: unknown) =>
+      typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0;
     const t = levels.get(key(l.sku, code)) ?? { onHand: 0, reserved: 0 };
     levels.set(key(l.sku, code), { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
   }
@@ -74,7 +80,17 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
       const k = key(sku, code);
       if (open.has(k)) continue;
       const { locations: overrides, ...rule } = base;
-      const p = propose(sku, code, { ...rule, ...overrides?.[code] }, deps, horizonDemand, levels.get(k) ?? { onHand: 0, reserved: 0 }, hubReserved.get(k) ?? 0, incoming.get(k) ?? 0, now);
+      const p = propose(
+        sku,
+        code,
+        { ...rule, ...overrides?.[code] },
+        deps,
+        horizonDemand,
+        levels.get(k) ?? { onHand: 0, reserved: 0 },
+        hubReserved.get(k) ?? 0,
+        incoming.get(k) ?? 0,
+        now,
+      );
       if (p && deps.domain.addProposal(p.record, p.event, now)) made.push(p.record);
     }
   }
@@ -87,15 +103,29 @@ function propose(
   rule: RuleConfig,
   deps: PlannerDeps,
   horizonDemand: (end: string) => ReturnType<DomainStore['horizonDemand']>,
-  level: { onHand: number; reserved: number }, hubReserved: number, incoming: number, now: number) {
+  level: { onHand: number; reserved: number },
+  hubReserved: number,
+  incoming: number,
+  now: number,
+) {
   const today = isoDate(now);
   const h = horizonDays(rule.leadTimeDays, deps.stock.reviewDays ?? 7);
   const horizonEnd = isoDate(now + h * DAY);
   const fallback = deps.stock.location ?? 'AMS1';
   const rows = horizonDemand(horizonEnd).filter((d) => d.sku === sku && (d.location ?? fallback) === location);
-  const demand = { quantity: rows.reduce((n, r) => n + r.quantity, 0), subscriptions: [...new Set(rows.flatMap((r) => r.subscriptions))].sort() };
+  const demand = {
+    quantity: rows.reduce((n, r) => n + r.quantity, 0),
+    subscriptions: [...new Set(rows.flatMap((r) => r.subscriptions))].sort(),
+  };
   const outgoing = Math.max(0, level.reserved - hubReserved);
-  const inputs = { onHand: level.onHand, incoming, outgoing, inProgress: 0, subscriptionDemand: demand.quantity, otherDemand: rule.otherDemand ?? 0 };
+  const inputs = {
+    onHand: level.onHand,
+    incoming,
+    outgoing,
+    inProgress: 0,
+    subscriptionDemand: demand.quantity,
+    otherDemand: rule.otherDemand ?? 0,
+  };
   const f = forecast(inputs);
   const { min, max } = rule;
   const multiple = rule.multiple ?? 1;
@@ -105,7 +135,17 @@ function propose(
   const proposedAt = new Date(now).toISOString();
   const dedupeKey = `hub:reorder:${sku}:${location}:${today}`;
   const neededBy = isoDate(now + rule.leadTimeDays * DAY);
-  const record: ProposalRecord = { id: ulid(now), sku, location, quantity, status: 'open', proposedAt, reason, trail: demand.subscriptions, neededBy };
+  const record: ProposalRecord = {
+    id: ulid(now),
+    sku,
+    location,
+    quantity,
+    status: 'open',
+    proposedAt,
+    reason,
+    trail: demand.subscriptions,
+    neededBy,
+  };
   const event: HubEvent = {
     id: ulid(now),
     type: 'stock.reorder_proposed',
@@ -123,7 +163,17 @@ function propose(
       proposedAt,
       neededBy,
       reason,
-      inputs: { onHand: inputs.onHand, incoming, outgoing, subscriptionDemand: demand.quantity, otherDemand: inputs.otherDemand, min, max, multiple, forecast: f },
+      inputs: {
+        onHand: inputs.onHand,
+        incoming,
+        outgoing,
+        subscriptionDemand: demand.quantity,
+        otherDemand: inputs.otherDemand,
+        min,
+        max,
+        multiple,
+        forecast: f,
+      },
       trail: demand.subscriptions,
     },
   };

@@ -31,13 +31,19 @@ describe('reorder proposals (docs/stock-demand.md §5)', () => {
 
   it('properties of up-to-max: an order restores at least max(min, max), overshoots by less than the multiple, and is a multiple', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 48 }), (f, min, max, multiple) => {
-        const rule: ReorderRule = { type: 'up-to-max', min, max, multiple };
-        const q = quantityToOrder(f, rule);
-        const target = Math.max(min, max);
-        if (f >= min) return q === 0;
-        return f + q >= target && f + q < target + Math.max(multiple, 1) && (multiple <= 1 || q % multiple === 0);
-      }),
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 0, max: 48 }),
+        (f, min, max, multiple) => {
+          const rule: ReorderRule = { type: 'up-to-max', min, max, multiple };
+          const q = quantityToOrder(f, rule);
+          const target = Math.max(min, max);
+          if (f >= min) return q === 0;
+          return f + q >= target && f + q < target + Math.max(multiple, 1) && (multiple <= 1 || q % multiple === 0);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -22,8 +22,7 @@ export interface ForecastInputs {
 }
 
 export type ReorderRule =
-  | { type: 'up-to-max'; min: number; max: number; multiple: number }
-  | { type: 'fixed-lot'; reorderLevel: number; lot: number };
+  { type: 'up-to-max'; min: number; max: number; multiple: number } | { type: 'fixed-lot'; reorderLevel: number; lot: number };
 
 /** F = on hand + incoming − outgoing + in progress − subscription demand − other demand. */
 export function forecast(i: ForecastInputs): number {

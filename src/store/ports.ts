@@ -173,7 +173,15 @@ export interface DeliveryQueue {
 export interface EventStatus {
   inbox: { id: string; source: string; sourceEventId: string; eventType?: string; receivedAt: number; status: string; detail?: string };
   event?: { id: string; type: string; entityKey: string };
-  deliveries: Array<{ id: string; route: string; target: string; status: string; attempts: number; lastError?: string; nextAttemptAt: number }>;
+  deliveries: Array<{
+    id: string;
+    route: string;
+    target: string;
+    status: string;
+    attempts: number;
+    lastError?: string;
+    nextAttemptAt: number;
+  }>;
   deadLetters: DeadLetter[];
 }
 

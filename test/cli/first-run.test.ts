@@ -36,7 +36,7 @@ async function shippedOnFreePorts(): Promise<{ config: HubConfig; path: string }
 }
 
 describe('subhub reconcile next to npm start', () => {
-  it('uses the simulators\' credentials for unset variables when the config points at local simulators', async () => {
+  it("uses the simulators' credentials for unset variables when the config points at local simulators", async () => {
     const { config, path } = await shippedOnFreePorts();
     // What `npm start` runs: simulators that accept their own default credentials (none set).
     const sims = await startSimulators(config, { env: {} });
@@ -60,7 +60,11 @@ describe('subhub demo --keep', () => {
 
   it('switches the admin API on and prints a working URL and token', async () => {
     const dataDir = join(tempFiles({}), 'demo');
-    child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'demo', '--keep', '--data-dir', dataDir], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'demo', '--keep', '--data-dir', dataDir], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const demo = child;
     const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
     try {
@@ -91,7 +95,11 @@ describe('subhub map: the README example and a missing input file', () => {
     expect(examples.length).toBeGreaterThan(0);
     for (const [mapping, input] of examples) {
       const io = { ...captureIO(), cwd: ROOT };
-      expect({ example: `${mapping} ${input}`, code: await main(['map', mapping, input], io), err: io.stderr() }).toEqual({ example: `${mapping} ${input}`, code: 0, err: '' });
+      expect({ example: `${mapping} ${input}`, code: await main(['map', mapping, input], io), err: io.stderr() }).toEqual({
+        example: `${mapping} ${input}`,
+        code: 0,
+        err: '',
+      });
     }
   });
 
@@ -116,9 +124,14 @@ describe('subhub simulate on a busy port', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'simulate', 'stripe', '--port', String(port)], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'subhub.js'), 'simulate', 'stripe', '--port', String(port)], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.status).toBe(1);
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^subhub simulate: port ${port} is in use .*\\[PORT_IN_USE\\]$`))]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^subhub simulate: port ${port} is in use .*\\[PORT_IN_USE\\]$`)),
+      ]);
     } finally {
       busy.close();
     }

@@ -31,7 +31,12 @@ connectorContract(byType('stripe'), {
 });
 
 let shopify: ShopifySimulator;
-const shopifyOptions = { shop: 'contract-kit.myshopify.com', accessToken: { env: 'SHOPIFY_ADMIN_TOKEN' }, endpoint: 'http://127.0.0.1:1', ...local };
+const shopifyOptions = {
+  shop: 'contract-kit.myshopify.com',
+  accessToken: { env: 'SHOPIFY_ADMIN_TOKEN' },
+  endpoint: 'http://127.0.0.1:1',
+  ...local,
+};
 connectorContract(byType('shopify'), {
   start: async () => {
     shopify = await startShopifySimulator();
@@ -41,7 +46,9 @@ connectorContract(byType('shopify'), {
   options: shopifyOptions,
   deps: { resolveSecret: () => 'shpat_simulator' },
   actions: { tagCustomer: { payload: { customerId: 'gid://shopify/Customer/1', tags: ['subhub:goodwill'] } } },
-  pulls: { inventoryLevels: { params: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: 'gid://shopify/Location/1' }, atLeast: 3 } },
+  pulls: {
+    inventoryLevels: { params: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: 'gid://shopify/Location/1' }, atLeast: 3 },
+  },
 });
 
 let odoo: OdooSimulator;

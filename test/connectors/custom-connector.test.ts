@@ -38,7 +38,15 @@ describe('a custom connector from a configured folder', () => {
 
   it('receives canonical events through a route and a mapping, like a built-in one', async () => {
     api = await startTarget();
-    const dir = tempFiles({ 'maps/mail.renewal.json': { output: { to: { $path: 'customer.email', default: 'unknown@example.com' }, template: 'welcome', variables: { sub: { $path: 'subscription.hubSubscriptionId' } } } } });
+    const dir = tempFiles({
+      'maps/mail.renewal.json': {
+        output: {
+          to: { $path: 'customer.email', default: 'unknown@example.com' },
+          template: 'welcome',
+          variables: { sub: { $path: 'subscription.hubSubscriptionId' } },
+        },
+      },
+    });
     writeFileSync(
       join(dir, 'hub.json'),
       JSON.stringify({
@@ -47,23 +55,46 @@ describe('a custom connector from a configured folder', () => {
         mappings: { paths: [join(__dirname, '..', '..', 'mappings'), join(dir, 'maps')] },
         connectorPaths: [EXAMPLES],
         connectors: {
-          stripe: { type: 'stripe', webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] }, inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } } },
-          mailer: { type: 'mail-notify', options: { baseUrl: api.url, from: 'hello@coffee.example', apiKey: { env: 'MAIL_KEY' }, allowHosts: ['127.0.0.1'] } },
+          stripe: {
+            type: 'stripe',
+            webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+            inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
+          },
+          mailer: {
+            type: 'mail-notify',
+            options: { baseUrl: api.url, from: 'hello@coffee.example', apiKey: { env: 'MAIL_KEY' }, allowHosts: ['127.0.0.1'] },
+          },
         },
         routes: [{ name: 'welcome-mail', on: ['subscription.created'], to: 'mailer', action: 'send', mapping: 'mail.renewal' }],
       }),
     );
-    hub = await startHub({ path: join(dir, 'hub.json'), localPath: false, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, MAIL_KEY: 'mail-key' }, silent: true });
+    hub = await startHub({
+      path: join(dir, 'hub.json'),
+      localPath: false,
+      env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, MAIL_KEY: 'mail-key' },
+      silent: true,
+    });
     const payload = JSON.stringify(fixture('stripe-subscription-created.json'));
     const header = new Stripe('sk_test').webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
-    expect((await fetch(`${hub.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${hub.url}/webhooks/stripe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': header },
+          body: payload,
+        })
+      ).status,
+    ).toBe(202);
     await api.waitFor(1);
     expect(api.requests[0]).toMatchObject({ path: '/messages', body: { from: 'hello@coffee.example', template: 'welcome' } });
     expect(api.requests[0]!.headers.authorization).toBe('Bearer mail-key');
   });
 
   it('reports a module that declares no connector, and a type that is taken', () => {
-    const dir = tempFiles({ 'broken.js': 'exports.nothing = 1;', 'dup/index.js': "exports.connector = { type: 'http', kind: 'generic', description: 'x' };" });
+    const dir = tempFiles({
+      'broken.js': 'exports.nothing = 1;',
+      'dup/index.js': "exports.connector = { type: 'http', kind: 'generic', description: 'x' };",
+    });
     const r = loadPluginConnectors([dir], ['http']);
     expect(r.problems.map((p) => p.code)).toEqual(['CONFIG_PLUGIN_INVALID', 'CONFIG_PLUGIN_INVALID']);
     expect(r.problems.map((p) => p.message).join('\n')).toMatch(/must export `connector`[\s\S]*already defined/);

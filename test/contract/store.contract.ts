@@ -248,7 +248,11 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       it('retry: the entry waits until nextAttemptAt and counts as deferred, not as due work, until then', async () => {
         const { id } = await store.append(webhook('stripe', 'evt_1'));
         await store.claimInbox(10, LEASE, T0);
-        await store.completeInbox({ id, attempts: 1 }, { status: 'retry', nextAttemptAt: T0 + 60_000, error: 'DELIVERY_SERVER_ERROR' }, T0 + 1);
+        await store.completeInbox(
+          { id, attempts: 1 },
+          { status: 'retry', nextAttemptAt: T0 + 60_000, error: 'DELIVERY_SERVER_ERROR' },
+          T0 + 1,
+        );
         expect(await store.counts(T0 + 2)).toMatchObject({ inboxPending: 1, inboxDeferred: 1 });
         expect(await store.claimInbox(10, LEASE, T0 + 59_999)).toEqual([]);
         expect(await store.counts(T0 + 60_000)).toMatchObject({ inboxPending: 1, inboxDeferred: 0 });
@@ -714,17 +718,37 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
     });
 
     describe('listPendingInbox and settleInbox (operator and watchdog)', () => {
-      it('lists pending entries oldest first with attempts and lease; a claimed entry can be set aside, and its worker\'s late completion is fenced off', async () => {
+      it("lists pending entries oldest first with attempts and lease; a claimed entry can be set aside, and its worker's late completion is fenced off", async () => {
         const a = await store.append(webhook('stripe', 'evt_stuck', { receivedAt: T0 }));
         const b = await store.append(webhook('stripe', 'evt_next', { receivedAt: T0 + 1 }));
         const [held] = await store.claimInbox(1, LEASE, T0 + 2);
         expect(await store.listPendingInbox(10)).toEqual([
-          expect.objectContaining({ id: a.id, source: 'stripe', sourceEventId: 'evt_stuck', eventType: 'customer.subscription.updated', receivedAt: T0, attempts: 1, leasedUntil: T0 + 2 + LEASE }),
-          { id: b.id, source: 'stripe', sourceEventId: 'evt_next', eventType: 'customer.subscription.updated', receivedAt: T0 + 1, attempts: 0 },
+          expect.objectContaining({
+            id: a.id,
+            source: 'stripe',
+            sourceEventId: 'evt_stuck',
+            eventType: 'customer.subscription.updated',
+            receivedAt: T0,
+            attempts: 1,
+            leasedUntil: T0 + 2 + LEASE,
+          }),
+          {
+            id: b.id,
+            source: 'stripe',
+            sourceEventId: 'evt_next',
+            eventType: 'customer.subscription.updated',
+            receivedAt: T0 + 1,
+            attempts: 0,
+          },
         ]);
         expect(await store.listPendingInbox(1)).toHaveLength(1);
 
-        const r = await store.settleInbox(a.id, { action: 'dead_letter', errorCode: 'NORMALISE_TIMEOUT', errorMessage: 'ran for 31000 ms' }, 'pipeline-watchdog', T0 + 3);
+        const r = await store.settleInbox(
+          a.id,
+          { action: 'dead_letter', errorCode: 'NORMALISE_TIMEOUT', errorMessage: 'ran for 31000 ms' },
+          'pipeline-watchdog',
+          T0 + 3,
+        );
         expect(r.status).toBe('dead_lettered');
         const dl = await store.getDeadLetter((r as { deadLetterId: string }).deadLetterId);
         expect(dl).toMatchObject({
@@ -753,8 +777,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       it('skip marks a pending entry ignored with the actor and reason; a second settle, or an unknown id, changes nothing', async () => {
         const a = await store.append(webhook('stripe', 'evt_skip', { receivedAt: T0 }));
         expect(await store.settleInbox(a.id, { action: 'skip', reason: 'test webhook' }, 'ana', T0 + 1)).toEqual({ status: 'skipped' });
-        expect((await store.findEvent('stripe', 'evt_skip'))?.inbox).toMatchObject({ status: 'ignored', detail: 'skipped by ana: test webhook' });
-        expect(await store.settleInbox(a.id, { action: 'dead_letter', errorCode: 'INBOX_SET_ASIDE', errorMessage: 'x' }, 'ana', T0 + 2)).toEqual({ status: 'not_pending' });
+        expect((await store.findEvent('stripe', 'evt_skip'))?.inbox).toMatchObject({
+          status: 'ignored',
+          detail: 'skipped by ana: test webhook',
+        });
+        expect(
+          await store.settleInbox(a.id, { action: 'dead_letter', errorCode: 'INBOX_SET_ASIDE', errorMessage: 'x' }, 'ana', T0 + 2),
+        ).toEqual({ status: 'not_pending' });
         expect(await store.settleInbox('nope', { action: 'skip', reason: 'x' }, 'ana', T0 + 2)).toEqual({ status: 'not_found' });
         expect(await store.listPendingInbox(10)).toEqual([]);
         expect(await store.counts()).toMatchObject({ inboxPending: 0, deadLettersOpen: 0 });
@@ -773,8 +802,24 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         await ignore('shopify', 'wh_1', 'carts/update', 'no inbound mapping for "carts/update"', T0 + 20);
         await ingest('stripe', 'evt_3', canonical('ev_3', 'sub_3', []), T0 + 30);
         expect(await store.listIgnored({})).toEqual([
-          { source: 'shopify', eventType: 'carts/update', reason: 'no inbound mapping for "carts/update"', count: 1, firstReceivedAt: T0 + 20, lastReceivedAt: T0 + 20, lastSourceEventId: 'wh_1' },
-          { source: 'stripe', eventType: 'invoice.upcoming', reason: 'ignored by config: reminder', count: 2, firstReceivedAt: T0, lastReceivedAt: T0 + 10, lastSourceEventId: 'evt_2' },
+          {
+            source: 'shopify',
+            eventType: 'carts/update',
+            reason: 'no inbound mapping for "carts/update"',
+            count: 1,
+            firstReceivedAt: T0 + 20,
+            lastReceivedAt: T0 + 20,
+            lastSourceEventId: 'wh_1',
+          },
+          {
+            source: 'stripe',
+            eventType: 'invoice.upcoming',
+            reason: 'ignored by config: reminder',
+            count: 2,
+            firstReceivedAt: T0,
+            lastReceivedAt: T0 + 10,
+            lastSourceEventId: 'evt_2',
+          },
         ]);
         expect((await store.listIgnored({ source: 'stripe' })).map((r) => r.eventType)).toEqual(['invoice.upcoming']);
         expect(await store.listIgnored({ limit: 1 })).toHaveLength(1);
@@ -783,36 +828,81 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
 
     describe('privacy: requests and raw-body retention', () => {
       const EMAIL = 'mila.jansen@example.nl';
-      const order = { id: 61234, admin_graphql_api_id: 'gid://shopify/Order/61234', email: EMAIL, total_price: '24.90', currency: 'EUR',
-        customer: { id: 7390, email: EMAIL, first_name: 'Mila', last_name: 'Jansen', default_address: { address1: 'Oudegracht 12', city: 'Utrecht', zip: '3511 AB', country: 'Netherlands', country_code: 'NL' } },
+      const order = {
+        id: 61234,
+        admin_graphql_api_id: 'gid://shopify/Order/61234',
+        email: EMAIL,
+        total_price: '24.90',
+        currency: 'EUR',
+        customer: {
+          id: 7390,
+          email: EMAIL,
+          first_name: 'Mila',
+          last_name: 'Jansen',
+          default_address: { address1: 'Oudegracht 12', city: 'Utrecht', zip: '3511 AB', country: 'Netherlands', country_code: 'NL' },
+        },
         shipping_address: { name: 'Mila Jansen', address1: 'Oudegracht 12', city: 'Utrecht', country_code: 'NL' },
-        line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2, price: '12.45' }] };
-      const other = { id: 61235, email: 'bram@example.com', customer: { id: 8802, email: 'bram@example.com', first_name: 'Bram' }, line_items: [] };
+        line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2, price: '12.45' }],
+      };
+      const other = {
+        id: 61235,
+        email: 'bram@example.com',
+        customer: { id: 8802, email: 'bram@example.com', first_name: 'Bram' },
+        line_items: [],
+      };
 
       /** Stores a processed Shopify webhook (with its canonical event) and returns its inbox id. */
       async function stored(id: string, body: object, event?: object, at = T0): Promise<string> {
-        const { id: inboxId } = await store.append(webhook('shopify', id, { eventType: 'orders/create', body: JSON.stringify(body), receivedAt: at }));
+        const { id: inboxId } = await store.append(
+          webhook('shopify', id, { eventType: 'orders/create', body: JSON.stringify(body), receivedAt: at }),
+        );
         const [row] = await store.claimInbox(1, LEASE, at);
         if (!event) await store.completeInbox(row!, { status: 'ignored', kind: 'unmapped', reason: 'test' }, at);
-        else await store.completeInbox(row!, { status: 'normalised', event: { eventId: `ev_${id}`, type: 'subscription.renewed', entityKey: 'sub_1', body: JSON.stringify(event), deliveries: [] } }, at);
+        else
+          await store.completeInbox(
+            row!,
+            {
+              status: 'normalised',
+              event: { eventId: `ev_${id}`, type: 'subscription.renewed', entityKey: 'sub_1', body: JSON.stringify(event), deliveries: [] },
+            },
+            at,
+          );
         return inboxId;
       }
 
       async function request(id: string, kind: 'customer_redact' | 'customer_data_request' | 'shop_redact', at: number) {
-        await store.append(webhook('shopify', id, { eventType: kind, body: JSON.stringify({ customer: { id: 7390, email: EMAIL } }), receivedAt: at }));
+        await store.append(
+          webhook('shopify', id, { eventType: kind, body: JSON.stringify({ customer: { id: 7390, email: EMAIL } }), receivedAt: at }),
+        );
         const row = (await store.claimInbox(10, LEASE, at)).find((r) => r.sourceEventId === id);
-        const req = { kind, source: 'shopify', shopDomain: 'coffee-club.myshopify.com', orderIds: ['61234'], ...(kind === 'shop_redact' ? {} : { customerId: '7390', email: EMAIL }) };
+        const req = {
+          kind,
+          source: 'shopify',
+          shopDomain: 'coffee-club.myshopify.com',
+          orderIds: ['61234'],
+          ...(kind === 'shop_redact' ? {} : { customerId: '7390', email: EMAIL }),
+        };
         expect(await store.completeInbox(row!, { status: 'privacy', request: req }, at)).toBe(true);
         return (await store.privacy.listRequests(1))[0]!;
       }
 
       it('customer redact: personal fields of every document about the customer are redacted, bookkeeping stays, other customers are untouched, and the request is recorded', async () => {
-        const mine = await stored('wh_1', order, { type: 'subscription.renewed', customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390', email: EMAIL }, subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] } });
+        const mine = await stored('wh_1', order, {
+          type: 'subscription.renewed',
+          customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390', email: EMAIL },
+          subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] },
+        });
         const theirs = await stored('wh_2', other);
         const record = await request('wh_redact', 'customer_redact', T0 + 100);
 
         const mineNow = await store.privacy.getRequest(record.id);
-        expect(mineNow).toMatchObject({ kind: 'customer_redact', subject: 'customer 7390', source: 'shopify', sourceEventId: 'wh_redact', completedAt: T0 + 100 });
+        expect(mineNow).toMatchObject({
+          kind: 'customer_redact',
+          subject: 'customer 7390',
+          source: 'shopify',
+          sourceEventId: 'wh_redact',
+          completedAt: T0 + 100,
+        });
         expect(mineNow!.matches.inbox).toEqual(expect.arrayContaining([mine]));
         expect(mineNow!.matches.inbox).not.toContain(theirs);
         expect(mineNow!.matches.events).toEqual(['ev_wh_1']);
@@ -820,12 +910,28 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
 
         // A data request afterwards finds the redacted documents: ids, amounts and SKUs, no personal data.
         const exported = await request('wh_dr', 'customer_data_request', T0 + 200);
-        const data = (await store.privacy.getRequest(exported.id)) as { data: { inbox: Array<{ body: unknown }>; events: Array<{ body: unknown }> } };
+        const data = (await store.privacy.getRequest(exported.id)) as {
+          data: { inbox: Array<{ body: unknown }>; events: Array<{ body: unknown }> };
+        };
         const body = data.data.inbox.find((x) => (x.body as { id?: number }).id === 61234)!.body as typeof order;
-        expect(body).toMatchObject({ id: 61234, total_price: '24.90', email: '[redacted]', line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2 }] });
-        expect(body.customer).toMatchObject({ id: 7390, email: '[redacted]', first_name: '[redacted]', default_address: { address1: '[redacted]', city: '[redacted]', country: 'Netherlands', country_code: 'NL' } });
+        expect(body).toMatchObject({
+          id: 61234,
+          total_price: '24.90',
+          email: '[redacted]',
+          line_items: [{ sku: 'COF-ESP-250', name: 'Espresso 250 g', quantity: 2 }],
+        });
+        expect(body.customer).toMatchObject({
+          id: 7390,
+          email: '[redacted]',
+          first_name: '[redacted]',
+          default_address: { address1: '[redacted]', city: '[redacted]', country: 'Netherlands', country_code: 'NL' },
+        });
         expect(body.shipping_address).toEqual({ name: '[redacted]', address1: '[redacted]', city: '[redacted]', country_code: 'NL' });
-        expect(data.data.events[0]!.body).toEqual({ type: 'subscription.renewed', customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390' }, subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] } });
+        expect(data.data.events[0]!.body).toEqual({
+          type: 'subscription.renewed',
+          customer: { hubCustomerId: 'shopify:7390', shopifyCustomerId: '7390' },
+          subscription: { items: [{ sku: 'COF-ESP-250', quantity: 2 }] },
+        });
       });
 
       it('customer data request: records where the data is and returns it; nothing is changed; a later redact forgets the contact', async () => {
@@ -854,7 +960,25 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         await stored('wh_new', order, undefined, T0 + 10_000);
         const { id: failedId } = await store.append(webhook('shopify', 'wh_failed', { receivedAt: T0 }));
         const [failedRow] = await store.claimInbox(1, LEASE, T0);
-        await store.completeInbox(failedRow!, { status: 'failed', deadLetter: { stage: 'map', source: 'shopify', sourceEventId: 'wh_failed', inboxId: failedId, errorCode: 'MAPPING_REQUIRED_MISSING', errorMessage: 'x', attempts: 1, firstAttemptAt: T0, lastAttemptAt: T0, payload: failedRow!.body } }, T0);
+        await store.completeInbox(
+          failedRow!,
+          {
+            status: 'failed',
+            deadLetter: {
+              stage: 'map',
+              source: 'shopify',
+              sourceEventId: 'wh_failed',
+              inboxId: failedId,
+              errorCode: 'MAPPING_REQUIRED_MISSING',
+              errorMessage: 'x',
+              attempts: 1,
+              firstAttemptAt: T0,
+              lastAttemptAt: T0,
+              payload: failedRow!.body,
+            },
+          },
+          T0,
+        );
         await store.append(webhook('shopify', 'wh_pending', { receivedAt: T0 }));
 
         expect(await store.privacy.pruneRawBodies(T0 + 5000, T0 + 20_000)).toBe(1);

@@ -23,7 +23,17 @@ describe('Dockerfile', () => {
 
 describe('parseDockerfile', () => {
   test('joins continuations, drops comments, splits stages and keeps line numbers', () => {
-    const parsed = parseDockerfile(['# syntax=docker/dockerfile:1', 'FROM node:22-bookworm AS build', 'RUN a \\', '  # inside', '  && b', 'FROM node:22-slim', 'CMD ["node"]'].join('\n'));
+    const parsed = parseDockerfile(
+      [
+        '# syntax=docker/dockerfile:1',
+        'FROM node:22-bookworm AS build',
+        'RUN a \\',
+        '  # inside',
+        '  && b',
+        'FROM node:22-slim',
+        'CMD ["node"]',
+      ].join('\n'),
+    );
     expect(parsed).toEqual([
       { from: 'node:22-bookworm', name: 'build', instructions: [{ keyword: 'RUN', args: 'a && b', line: 3 }] },
       { from: 'node:22-slim', name: undefined, instructions: [{ keyword: 'CMD', args: '["node"]', line: 7 }] },

@@ -101,7 +101,13 @@ async function replayStage(
   return image;
 }
 
-function copy(args: string, host: (path: string) => string, roots: ReadonlyMap<string, string>, ignored: (path: string) => boolean, context: string): void {
+function copy(
+  args: string,
+  host: (path: string) => string,
+  roots: ReadonlyMap<string, string>,
+  ignored: (path: string) => boolean,
+  context: string,
+): void {
   const words = args.split(' ');
   const from = words[0]?.startsWith('--from=') ? words.shift()!.slice('--from='.length) : undefined;
   if (words.some((w) => w.startsWith('--'))) throw new Error(`COPY ${args}: options other than --from are not replayed`);

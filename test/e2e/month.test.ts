@@ -26,9 +26,17 @@ describe('a month of a subscription business, end to end', () => {
     expect(result.summary.reservedAtWarehouse).toEqual(expected);
   });
 
-  it('proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft to Amsterdam\'s receipts, with its trail', () => {
+  it("proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft to Amsterdam's receipts, with its trail", () => {
     expect(result.summary.proposals).toEqual([
-      { sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, status: 'open', odooState: 'draft', pickingTypeId: 1, subscriptions: ['dirk', 'eva', 'finn'] },
+      {
+        sku: 'COF-FLT-250',
+        location: 'AMS1',
+        quantity: 48,
+        status: 'open',
+        odooState: 'draft',
+        pickingTypeId: 1,
+        subscriptions: ['dirk', 'eva', 'finn'],
+      },
     ]);
     const pos = [...result.world.odoo.models.get('purchase.order')!.values()];
     expect(pos).toHaveLength(1);
@@ -62,7 +70,11 @@ describe('a month of a subscription business, end to end', () => {
 
   it('sends the dunning notices with the right links, and one sale order per paid period', () => {
     // In order per customer (deliveries are ordered per subscription, not across them).
-    const to = (who: string) => result.world.mailbox.messages().filter((m) => m.to === who).map((m) => [m.template, Boolean(m.variables?.paymentUpdateUrl), Boolean(m.variables?.deliveriesOnHold)]);
+    const to = (who: string) =>
+      result.world.mailbox
+        .messages()
+        .filter((m) => m.to === who)
+        .map((m) => [m.template, Boolean(m.variables?.paymentUpdateUrl), Boolean(m.variables?.deliveriesOnHold)]);
     expect(result.summary.mails).toBe(5);
     expect(to('dirk@example.com')).toEqual([
       ['payment_failed', true, false],
@@ -79,7 +91,9 @@ describe('a month of a subscription business, end to end', () => {
 
   it('keeps an audit trail with the rule behind every decision, and nothing dead-lettered', async () => {
     const trail = result.world.hub.store.domain.decisions({ subject: `customer:stripe:cus_DemoEva05` });
-    expect(trail).toEqual([expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') })]);
+    expect(trail).toEqual([
+      expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') }),
+    ]);
     expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
   });
 
@@ -89,7 +103,10 @@ describe('a month of a subscription business, end to end', () => {
     const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     expect(report.drift).toMatchObject({ total: 0 });
     expect(report.checked).toMatchObject({ billingSubscriptions: 6, hubSubscriptions: 6, openProposals: 1, draftPurchaseOrders: 1 });
-    const review = new DomainService(world.hub.store.domain, domainSettings(runtime.config)).reviewDunning(world.hub.store.domain.openDunning(), world.clock.now());
+    const review = new DomainService(world.hub.store.domain, domainSettings(runtime.config)).reviewDunning(
+      world.hub.store.domain.openDunning(),
+      world.clock.now(),
+    );
     expect(review.dunning).toEqual([]);
   });
 
@@ -103,8 +120,14 @@ describe('a month of a subscription business, end to end', () => {
     const { world, ctx } = result;
     const eva = `stripe:${ctx.subs.eva!}`;
     const dirk = `stripe:${ctx.subs.dirk!}`;
-    expect(world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({ status: 'released', lines: [], reason: expect.stringContaining('due today is stopped') });
-    expect(world.hub.store.domain.decisions({ kind: 'demand', subject: eva }).map((d) => d.outcome)).toContain('released for 2026-12-29 (was 1×COF-FLT-250)');
+    expect(world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({
+      status: 'released',
+      lines: [],
+      reason: expect.stringContaining('due today is stopped'),
+    });
+    expect(world.hub.store.domain.decisions({ kind: 'demand', subject: eva }).map((d) => d.outcome)).toContain(
+      'released for 2026-12-29 (was 1×COF-FLT-250)',
+    );
     // The warehouse's reservations pull, read after the 29th has passed: Dirk's box of that day shipped, Eva's did not.
     const status = async (sub: string) => {
       const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
@@ -119,10 +142,13 @@ describe('a month of a subscription business, end to end', () => {
   });
 
   // Last: it changes the end state the tests above assert.
-  it('an operator clears Eva\'s blacklist (admin API): untagged in Shopify, noted in Odoo; her shipments stay held while SUSPENDED', async () => {
+  it("an operator clears Eva's blacklist (admin API): untagged in Shopify, noted in Odoo; her shipments stay held while SUSPENDED", async () => {
     const { world } = result;
     const post = (id: string, token = ADMIN) =>
-      fetch(`${world.hub.url}/admin/api/customers/${encodeURIComponent(id)}/clear-blacklist`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-subhub-actor': 'ops@coffee-club.example' } });
+      fetch(`${world.hub.url}/admin/api/customers/${encodeURIComponent(id)}/clear-blacklist`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'x-subhub-actor': 'ops@coffee-club.example' },
+      });
     expect((await post('stripe:cus_DemoEva05', 'wrong')).status).toBe(401);
     const res = await post('stripe:cus_DemoEva05');
     expect(res.status).toBe(200);
@@ -133,9 +159,11 @@ describe('a month of a subscription business, end to end', () => {
     const eva = world.hub.store.domain.subscriptionsOfCustomer('stripe:cus_DemoEva05')[0]!;
     const period = (eva.snapshot.nextRenewalAt ?? eva.snapshot.currentPeriodEnd)!.slice(0, 10);
     expect(world.hub.store.domain.demand(eva.hubSubscriptionId, period)).toMatchObject({ status: 'released' });
-    expect(world.hub.store.domain.decisions({ subject: 'customer:stripe:cus_DemoEva05' }).map((d) => d.outcome)).toEqual(['blacklisted', 'cleared']);
+    expect(world.hub.store.domain.decisions({ subject: 'customer:stripe:cus_DemoEva05' }).map((d) => d.outcome)).toEqual([
+      'blacklisted',
+      'cleared',
+    ]);
     expect((await post('stripe:cus_DemoEva05')).status).toBe(409);
     expect((await post('stripe:cus_nobody')).status).toBe(404);
   });
 });
-

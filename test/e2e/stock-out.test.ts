@@ -11,7 +11,11 @@ jest.setTimeout(30_000);
 const FILTER_EVERY_TWO_WEEKS = 'price_1QZxA2LkdIwHu7ixFlt250Bw';
 
 async function bigOrder(policy: 'skip_cycle' | 'retry_later' | 'pause'): Promise<{ world: DemoWorld; subId: string }> {
-  const world = await startDemoWorld({ strictStock: true, stock: { 'COF-FLT-250': 30 }, configure: (c) => (c.stock = { ...c.stock, stockOut: policy }) });
+  const world = await startDemoWorld({
+    strictStock: true,
+    stock: { 'COF-FLT-250': 30 },
+    configure: (c) => (c.stock = { ...c.stock, stockOut: policy }),
+  });
   const ctx = monthContext(world);
   world.clock.at(1);
   const sub = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS.finn, items: [{ price: FILTER_EVERY_TWO_WEEKS, quantity: 40 }] });
@@ -34,7 +38,11 @@ describe('stock-out at renewal', () => {
     expect(sub.pause_collection).toEqual({ behavior: 'void', resumes_at: periodEnd + 14 * 86_400 });
     const hubId = `stripe:${r.subId}`;
     const period = new Date(periodEnd * 1000).toISOString().slice(0, 10);
-    expect(world.hub.store.domain.demand(hubId, period)).toMatchObject({ status: 'released', lines: [], reason: expect.stringContaining('paused') });
+    expect(world.hub.store.domain.demand(hubId, period)).toMatchObject({
+      status: 'released',
+      lines: [],
+      reason: expect.stringContaining('paused'),
+    });
     expect(world.hub.store.domain.openProposals()).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 72 })]);
     expect([...world.warehouse.reservations.values()].filter((x) => x.status === 'reserved')).toEqual([]);
     expect(await world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
@@ -52,8 +60,16 @@ describe('stock-out at renewal', () => {
     const r = await bigOrder('retry_later');
     world = r.world;
     const db = (world.hub.store as SqliteStore).db;
-    const waiting = db.prepare(`SELECT route, attempts, next_attempt_at, last_error FROM deliveries WHERE status = 'pending'`).all() as Array<{ route: string; attempts: number; next_attempt_at: number; last_error: string }>;
-    expect(waiting).toEqual([expect.objectContaining({ route: 'shipment-reservation', attempts: 1, last_error: expect.stringContaining('stock-out policy retry_later: again in 1 day(s)') })]);
+    const waiting = db
+      .prepare(`SELECT route, attempts, next_attempt_at, last_error FROM deliveries WHERE status = 'pending'`)
+      .all() as Array<{ route: string; attempts: number; next_attempt_at: number; last_error: string }>;
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        route: 'shipment-reservation',
+        attempts: 1,
+        last_error: expect.stringContaining('stock-out policy retry_later: again in 1 day(s)'),
+      }),
+    ]);
     expect(waiting[0]!.next_attempt_at).toBeGreaterThanOrEqual(before + 86_400_000);
     expect(world.stripe.subscription(r.subId)!.pause_collection).toBeNull();
     expect(await world.hub.store.counts()).toMatchObject({ deadLettersOpen: 0 });

@@ -51,7 +51,12 @@ export function writeCliHubConfig(
     storage: { dataDir: join(dir, 'data') },
     log: { level: 'error' },
     mappings: { paths: [join(ROOT, 'mappings'), join(dir, 'mappings')] },
-    connectors: stripeToTargetConnectors(targetUrl, { timeoutMs: 10_000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 }),
+    connectors: stripeToTargetConnectors(targetUrl, {
+      timeoutMs: 10_000,
+      ratePerSec: 10_000,
+      burst: 10_000,
+      circuitFailureThreshold: 1000,
+    }),
     routes: [{ name: 'to-target', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'test.payload' }],
     retry: { initialDelayMs: 10, multiplier: 2, maxDelayMs: 100, jitter: 0, maxAttempts: 4, maxAgeMs: 60_000 },
     pipeline: { pollMs: 10, leaseMs: 30_000 },

@@ -4,7 +4,8 @@ import { compileMapping, type CompiledMapping, type MappingCompileOptions } from
 import { MappingError } from '../../src/mapping/mapping-error';
 
 /** Compiles a mapping document built in code. */
-export const compile = (value: unknown, options?: MappingCompileOptions, name = 'm'): CompiledMapping => compileMapping({ name, value }, options);
+export const compile = (value: unknown, options?: MappingCompileOptions, name = 'm'): CompiledMapping =>
+  compileMapping({ name, value }, options);
 
 /** Compiles a mapping document given as JSON text, so that its problems carry file, line and column. */
 export function compileText(text: string, file = 'm.json', name = 'm', options?: MappingCompileOptions): CompiledMapping {
@@ -45,7 +46,8 @@ export const problemsOf = (build: () => unknown): LocatedError[] => thrownBy(bui
 export const compileErrors = (value: unknown, options?: MappingCompileOptions): LocatedError[] => problemsOf(() => compile(value, options));
 
 /** The compile problems of a mapping given as JSON text (see `compileText`) that must not compile. */
-export const compileTextErrors = (text: string, file = 'm.json', name = 'm'): LocatedError[] => problemsOf(() => compileText(text, file, name));
+export const compileTextErrors = (text: string, file = 'm.json', name = 'm'): LocatedError[] =>
+  problemsOf(() => compileText(text, file, name));
 
 /** The MappingError that `m.runSync(input)` throws. */
 export const runSyncError = (m: CompiledMapping, input: unknown): MappingError => thrownBy(() => m.runSync(input), MappingError);

@@ -1,7 +1,11 @@
 import Stripe from 'stripe';
 
 /** The config of a `stripe` connector pointed at a Stripe simulator: webhooks verified, subscription events mapped, API key from STRIPE_API_KEY. */
-export const STRIPE_SUBSCRIPTION_EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'];
+export const STRIPE_SUBSCRIPTION_EVENTS = [
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+];
 
 export function stripeSimConnector(simulatorUrl: string, events: readonly string[] = STRIPE_SUBSCRIPTION_EVENTS): Record<string, unknown> {
   return {

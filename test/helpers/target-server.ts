@@ -33,7 +33,10 @@ export async function startTarget(reply: (req: ReceivedRequest, n: number) => Ta
     const answer = reply(r, requests.length);
     const key = String(req.headers['idempotency-key'] ?? '');
     if (answer.status >= 200 && answer.status < 300 && key && !effects.includes(key)) effects.push(key);
-    res.status(answer.status).set(answer.headers ?? {}).json(answer.body ?? {});
+    res
+      .status(answer.status)
+      .set(answer.headers ?? {})
+      .json(answer.body ?? {});
     for (const w of waiters.filter((x) => requests.length >= x.n)) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve();
@@ -47,8 +50,7 @@ export async function startTarget(reply: (req: ReceivedRequest, n: number) => Ta
     url,
     requests,
     effects,
-    waitFor: (n: number) =>
-      requests.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+    waitFor: (n: number) => (requests.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -32,7 +32,13 @@ export interface TestHubOptions {
  * a `target` HTTP connector at `targetUrl`, and (by default) one route of every subscription
  * event to it. Retries are fast (10 ms, no jitter) so schedules play out within a test.
  */
-export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { dataDir: string; configPath: string; postStripe: (event: object, opts?: { secret?: string; timestamp?: number; body?: string }) => Promise<Response> }> {
+export async function startTestHub(o: TestHubOptions): Promise<
+  RunningHub & {
+    dataDir: string;
+    configPath: string;
+    postStripe: (event: object, opts?: { secret?: string; timestamp?: number; body?: string }) => Promise<Response>;
+  }
+> {
   const dir = tempFiles({ 'mappings/test.payload.json': TEST_PAYLOAD_MAPPING });
   for (const [name, m] of Object.entries(o.mappings ?? {})) writeFileSync(join(dir, 'mappings', `${name}.json`), JSON.stringify(m));
   const config = {
@@ -65,11 +71,21 @@ export async function startTestHub(o: TestHubOptions): Promise<RunningHub & { da
     ...o.config,
   };
   writeFileSync(join(dir, 'hub.json'), JSON.stringify(config));
-  const hub = await startHub({ path: join(dir, 'hub.json'), localPath: false, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...o.env }, silent: true, store: o.store });
+  const hub = await startHub({
+    path: join(dir, 'hub.json'),
+    localPath: false,
+    env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...o.env },
+    silent: true,
+    store: o.store,
+  });
   const postStripe = (event: object, opts: { secret?: string; timestamp?: number; body?: string } = {}) => {
     const payload = opts.body ?? JSON.stringify(event);
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? STRIPE_SECRET, timestamp: opts.timestamp });
-    return fetch(`${hub.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+    return fetch(`${hub.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      body: payload,
+    });
   };
   return Object.assign(hub, { dataDir: join(dir, 'data'), configPath: join(dir, 'hub.json'), postStripe });
 }

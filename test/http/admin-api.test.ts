@@ -71,7 +71,11 @@ describe('/admin/api (real hub, real HTTP)', () => {
         const off = await rawRequest(`${hub.url}/admin/api${path}`, { method });
         expectError(off, 404, 'ADMIN_API_OFF');
         expect(off.text).toContain('SUBHUB_ADMIN_TOKEN');
-        expectError(await rawRequest(`${hub.url}/admin/api${path}`, { method, headers: { authorization: 'Bearer ' } }), 404, 'ADMIN_API_OFF');
+        expectError(
+          await rawRequest(`${hub.url}/admin/api${path}`, { method, headers: { authorization: 'Bearer ' } }),
+          404,
+          'ADMIN_API_OFF',
+        );
         expectError(
           await rawRequest(`${hub.url}/admin/api${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } }),
           404,
@@ -193,7 +197,11 @@ describe('/admin/api (real hub, real HTTP)', () => {
       await eventually(async () => h.store.domain.subscription(id) !== undefined);
       const res = await api(h, `/subscriptions/${encodeURIComponent(id)}`);
       expect(res.status).toBe(200);
-      const body = res.json<{ subscription: { snapshot: { status: string } }; nextDelivery: { status: string; lines: unknown[] }; decisions: Array<{ kind: string; rule: string }> }>();
+      const body = res.json<{
+        subscription: { snapshot: { status: string } };
+        nextDelivery: { status: string; lines: unknown[] };
+        decisions: Array<{ kind: string; rule: string }>;
+      }>();
       expect(body.subscription.snapshot.status).toBe('active');
       expect(body.nextDelivery).toMatchObject({
         status: 'reserved',

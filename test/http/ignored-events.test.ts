@@ -33,7 +33,16 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     const stripe = { ...shipped.connectors!.stripe!, options: undefined };
     return (hub = await startTestHub({
       targetUrl: target.url,
-      config: { connectors: { stripe, target: { type: 'http', options: { baseUrl: target.url, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } } } }, dunning: shipped.dunning },
+      config: {
+        connectors: {
+          stripe,
+          target: {
+            type: 'http',
+            options: { baseUrl: target.url, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } },
+          },
+        },
+        dunning: shipped.dunning,
+      },
       env: { SUBHUB_ADMIN_TOKEN: TOKEN },
     }));
   }
@@ -60,7 +69,9 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     // Stripe's invoice.payment_failed for the same attempt: still one unpaid invoice, one attempt.
     // The webhook as Stripe sends it carries no PaymentIntent (the enrichment step fetches it: test/e2e/expired-card.test.ts);
     // this hub has no Stripe API, so the event carries it expanded, the shape the mapping also reads.
-    const failed = fixture('stripe-invoice-payment-failed-authentication-required.json') as StripeEvent & { data: { object: Record<string, unknown> } };
+    const failed = fixture('stripe-invoice-payment-failed-authentication-required.json') as StripeEvent & {
+      data: { object: Record<string, unknown> };
+    };
     const { payment_intent } = fixture('stripe-enrichment-authentication-required.json') as unknown as { payment_intent: unknown };
     failed.data.object.payments = { object: 'list', data: [{ payment: { type: 'payment_intent', payment_intent } }], has_more: false };
     expect(await send(h, failed)).toBe('normalised');
@@ -72,30 +83,45 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     expect(h.store.domain.customer(CUSTOMER)?.defaults).toHaveLength(1);
     expect(h.store.domain.subscription(SUB)?.snapshot).toEqual(projected);
     expect(h.store.domain.decisions({ subject: SUB })).toEqual(
-      expect.arrayContaining([expect.objectContaining({ outcome: 'default recorded', rule: expect.stringContaining('written off') as unknown })]),
+      expect.arrayContaining([
+        expect.objectContaining({ outcome: 'default recorded', rule: expect.stringContaining('written off') as unknown }),
+      ]),
     );
 
     expect(await send(h, fixture('stripe-charge-dispute-created-charge-expanded.json'))).toBe('normalised');
     const customer = h.store.domain.customer(CUSTOMER);
     expect(customer?.defaults).toHaveLength(2);
     expect(customer?.blacklisted).toBe(true);
-    expect(h.store.domain.decisions({ subject: `customer:${CUSTOMER}` }).map((d) => d.outcome)).toEqual(['default recorded', 'blacklisted']);
+    expect(h.store.domain.decisions({ subject: `customer:${CUSTOMER}` }).map((d) => d.outcome)).toEqual([
+      'default recorded',
+      'blacklisted',
+    ]);
   });
 
   it('a dispute that names no customer is a dead letter, never a silent drop', async () => {
     const h = await start();
     // The charge as the enrichment step would read it, for a guest payment (no customer).
-    const dispute = fixture('stripe-charge-dispute-created-charge-expanded.json') as StripeEvent & { data: { object: { charge: Record<string, unknown>; payment_intent?: unknown } } };
+    const dispute = fixture('stripe-charge-dispute-created-charge-expanded.json') as StripeEvent & {
+      data: { object: { charge: Record<string, unknown>; payment_intent?: unknown } };
+    };
     dispute.data.object.charge.customer = null;
     dispute.data.object.payment_intent = 'pi_guest';
     expect(await send(h, dispute)).toBe('failed');
     const [letter] = await h.store.listDeadLetters({ source: 'stripe' });
-    expect(letter).toMatchObject({ stage: 'map', errorCode: 'MAPPING_REQUIRED_MISSING', mapping: 'stripe.charge-dispute-created.to.hub-event' });
+    expect(letter).toMatchObject({
+      stage: 'map',
+      errorCode: 'MAPPING_REQUIRED_MISSING',
+      mapping: 'stripe.charge-dispute-created.to.hub-event',
+    });
   });
 
   it('ignored events are counted per (source, type, reason) in /metrics and listed with the reason by the admin API and `subhub ignored`', async () => {
     const h = await start();
-    const upcoming = (n: number) => ({ ...fixture('stripe-invoice-payment-action-required-renewal.json'), id: `evt_upcoming_${n}`, type: 'invoice.upcoming' });
+    const upcoming = (n: number) => ({
+      ...fixture('stripe-invoice-payment-action-required-renewal.json'),
+      id: `evt_upcoming_${n}`,
+      type: 'invoice.upcoming',
+    });
     await send(h, upcoming(1));
     await send(h, upcoming(2));
     await send(h, { ...fixture('stripe-subscription-created.json'), id: 'evt_unmapped_1', type: 'customer.discount.created' });
@@ -106,16 +132,26 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     expect(metrics).toContain('subhub_events_ignored_total{connector="stripe",type="customer.discount.created",reason="unmapped"} 1');
     expect(metrics).toContain('subhub_events_ignored_total{connector="stripe",type="payment_method.attached",reason="configured"} 1');
 
-    const res = await rawRequest(`${h.url}/admin/api/ignored?source=stripe`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await rawRequest(`${h.url}/admin/api/ignored?source=stripe`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(200);
-    const { ignored } = JSON.parse(res.text) as { ignored: Array<{ eventType: string; count: number; reason: string; lastSourceEventId: string }> };
+    const { ignored } = JSON.parse(res.text) as {
+      ignored: Array<{ eventType: string; count: number; reason: string; lastSourceEventId: string }>;
+    };
     expect(ignored.find((r) => r.eventType === 'invoice.upcoming')).toMatchObject({
       count: 2,
       lastSourceEventId: 'evt_upcoming_2',
       reason: expect.stringMatching(/^ignored by config: a reminder only/) as unknown,
     });
-    expect(ignored.find((r) => r.eventType === 'customer.discount.created')).toMatchObject({ count: 1, reason: 'no inbound mapping for "customer.discount.created"' });
-    expect((await rawRequest(`${h.url}/admin/api/ignored?limit=0`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(400);
+    expect(ignored.find((r) => r.eventType === 'customer.discount.created')).toMatchObject({
+      count: 1,
+      reason: 'no inbound mapping for "customer.discount.created"',
+    });
+    expect(
+      (await rawRequest(`${h.url}/admin/api/ignored?limit=0`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(400);
 
     await h.stop();
     const config = h.configPath;

@@ -15,7 +15,10 @@ let seq = 0;
 const event = () => ({ ...fixture<Record<string, unknown>>('stripe-subscription-created.json'), id: `evt_expo_${process.pid}_${++seq}` });
 const metricsText = async (url: string) => (await fetch(`${url}/metrics`)).text();
 const familiesWithTwoHeaders = (text: string) => {
-  const names = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
+  const names = text
+    .split('\n')
+    .filter((l) => l.startsWith('# TYPE '))
+    .map((l) => l.split(' ')[2]);
   return names.filter((n, i) => names.indexOf(n) !== i);
 };
 
@@ -40,14 +43,18 @@ describe('/metrics exposition', () => {
     expect((await postSigned(cli.url, body, stripeHeader(body))).status).toBe(202);
     await target.waitFor(1);
     const url = cli.url;
-    await eventually(async () => sampleValue(parsePromText(await metricsText(url)).samples, 'subhub_deliveries_total', { outcome: 'done' }) === 1);
+    await eventually(
+      async () => sampleValue(parsePromText(await metricsText(url)).samples, 'subhub_deliveries_total', { outcome: 'done' }) === 1,
+    );
     expect((await fetch(`${url}/readyz`)).status).toBe(200); // the main thread sets the queue and dead-letter gauges
 
     const text = await metricsText(url);
     expect(promtoolCheck(text)).toEqual({ parsed: true, findings: [] });
     expect(familiesWithTwoHeaders(text)).toEqual([]);
     const { samples } = parsePromText(text);
-    expect(samples.filter((s) => s.name === 'subhub_dead_letters_open')).toEqual([{ name: 'subhub_dead_letters_open', labels: {}, value: 0 }]);
+    expect(samples.filter((s) => s.name === 'subhub_dead_letters_open')).toEqual([
+      { name: 'subhub_dead_letters_open', labels: {}, value: 0 },
+    ]);
     expect(sampleValue(samples, 'subhub_webhooks_accepted_total', { connector: 'stripe' })).toBe(1); // counted in the main thread
     expect(sampleValue(samples, 'subhub_events_normalised_total', { connector: 'stripe', outcome: 'normalised' })).toBe(1); // in the pipeline thread
     expect(sampleValue(samples, 'subhub_delivery_duration_seconds_count', { target: 'target' })).toBe(1);

@@ -44,7 +44,12 @@ describe('Shopify privacy requests and a private data folder (real hub)', () => 
         pipeline: { pollMs: 10 },
       }),
     );
-    return (hub = await startHub({ path: configPath, localPath: false, env: { SHOPIFY_API_SECRET: SECRET, SUBHUB_ADMIN_TOKEN: TOKEN }, silent: true }));
+    return (hub = await startHub({
+      path: configPath,
+      localPath: false,
+      env: { SHOPIFY_API_SECRET: SECRET, SUBHUB_ADMIN_TOKEN: TOKEN },
+      silent: true,
+    }));
   }
 
   /** Posts a shipped Shopify fixture, signed, and waits until the hub has processed it. */
@@ -67,12 +72,15 @@ describe('Shopify privacy requests and a private data folder (real hub)', () => 
     const db = (h.store as SqliteStore).db;
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
     return tables.filter((t) => {
-      const cols = (db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(t) as Array<{ name: string; type: string }>).filter((c) => c.type === 'TEXT');
+      const cols = (db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(t) as Array<{ name: string; type: string }>).filter(
+        (c) => c.type === 'TEXT',
+      );
       return cols.some((c) => db.prepare(`SELECT 1 FROM "${t}" WHERE instr(lower("${c.name}"), ?) > 0 LIMIT 1`).get(EMAIL) !== undefined);
     });
   }
 
-  const admin = (h: RunningHub, path: string) => rawRequest(`${h.url}/admin/api${path}`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+  const admin = (h: RunningHub, path: string) =>
+    rawRequest(`${h.url}/admin/api${path}`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
 
   it('data request: recorded, and the customer’s data is findable; redact: nothing personal is left in the store, bookkeeping stays, and it is recorded', async () => {
     const h = await start();
@@ -80,16 +88,30 @@ describe('Shopify privacy requests and a private data folder (real hub)', () => 
     expect(tablesWithEmail(h)).toEqual(expect.arrayContaining(['inbox', 'events']));
 
     expect(await deliver(h, 'shopify-customers-data-request.json')).toBe('normalised');
-    const { privacyRequests } = (await admin(h, '/privacy-requests')).json<{ privacyRequests: Array<{ id: string; kind: string; contact?: unknown }> }>();
-    expect(privacyRequests).toEqual([expect.objectContaining({ kind: 'customer_data_request', contact: { email: EMAIL, phone: '+31612345678', requestId: '9512' } })]);
-    const exported = (await admin(h, `/privacy-requests/${privacyRequests[0]!.id}`)).json<{ data: { inbox: Array<{ body: { id?: number; email?: string } }>; events: unknown[] } }>();
+    const { privacyRequests } = (await admin(h, '/privacy-requests')).json<{
+      privacyRequests: Array<{ id: string; kind: string; contact?: unknown }>;
+    }>();
+    expect(privacyRequests).toEqual([
+      expect.objectContaining({ kind: 'customer_data_request', contact: { email: EMAIL, phone: '+31612345678', requestId: '9512' } }),
+    ]);
+    const exported = (await admin(h, `/privacy-requests/${privacyRequests[0]!.id}`)).json<{
+      data: { inbox: Array<{ body: { id?: number; email?: string } }>; events: unknown[] };
+    }>();
     expect(exported.data.inbox.find((x) => x.body.id === 6123456789034)?.body.email).toBe(EMAIL);
     expect(exported.data.events).toHaveLength(1);
 
     expect(await deliver(h, 'shopify-customers-redact.json')).toBe('normalised');
     expect(tablesWithEmail(h)).toEqual([]);
-    const order = (h.store as SqliteStore).db.prepare(`SELECT body FROM inbox WHERE source_event_id = ?`).pluck().get('b54557e4-bdd9-4b37-8a5f-bf7d70bcd043') as string;
-    expect(JSON.parse(order)).toMatchObject({ id: 6123456789034, email: '[redacted]', currency: 'EUR', customer: { id: 7390592532522, first_name: '[redacted]' } });
+    const order = (h.store as SqliteStore).db
+      .prepare(`SELECT body FROM inbox WHERE source_event_id = ?`)
+      .pluck()
+      .get('b54557e4-bdd9-4b37-8a5f-bf7d70bcd043') as string;
+    expect(JSON.parse(order)).toMatchObject({
+      id: 6123456789034,
+      email: '[redacted]',
+      currency: 'EUR',
+      customer: { id: 7390592532522, first_name: '[redacted]' },
+    });
     expect(JSON.stringify(JSON.parse(order))).not.toMatch(/Mila|Jansen|\+31612345678/);
 
     const io = captureIO();
@@ -103,7 +125,11 @@ describe('Shopify privacy requests and a private data folder (real hub)', () => 
     const f = fixture<ShopifyFixture>('shopify-customers-redact.json');
     f.body.customer = {};
     const body = JSON.stringify(f.body);
-    await fetch(`${h.url}/webhooks/shopify`, { method: 'POST', body, headers: { ...f.headers, 'x-shopify-hmac-sha256': createHmac('sha256', SECRET).update(body).digest('base64') } });
+    await fetch(`${h.url}/webhooks/shopify`, {
+      method: 'POST',
+      body,
+      headers: { ...f.headers, 'x-shopify-hmac-sha256': createHmac('sha256', SECRET).update(body).digest('base64') },
+    });
     await eventually(async () => (await h.store.counts()).deadLettersOpen === 1);
     expect(await h.store.listDeadLetters({})).toEqual([expect.objectContaining({ stage: 'map', errorCode: 'PRIVACY_REQUEST_INVALID' })]);
     expect(await h.store.privacy.listRequests(10)).toEqual([]);
@@ -117,7 +143,8 @@ describe('Shopify privacy requests and a private data folder (real hub)', () => 
     const release = acquireReconcileLock(join(dataDir, 'reconcile.lock'));
     expect(mode(join(dataDir, 'reconcile.lock.json'))).toBe('600');
     release();
-    for (const f of ['subhub.db', 'subhub.db-wal', 'subhub.db-shm', 'subhub.pid', 'reconcile.lock']) expect([f, mode(join(dataDir, f))]).toEqual([f, '600']);
+    for (const f of ['subhub.db', 'subhub.db-wal', 'subhub.db-shm', 'subhub.pid', 'reconcile.lock'])
+      expect([f, mode(join(dataDir, f))]).toEqual([f, '600']);
     const other = join(tempFiles({}), 'fresh-data');
     devSecrets(other);
     expect([mode(other), mode(devSecretsPath(other))]).toEqual(['700', '600']);

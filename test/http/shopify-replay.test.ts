@@ -24,7 +24,11 @@ describe('Shopify webhooks (S3: replay and dedupe)', () => {
         storage: { dataDir: join(dir, 'data') },
         mappings: { paths: [join(__dirname, '..', '..', 'mappings')] },
         connectors: {
-          shopify: { type: 'shopify', webhook: { secrets: [{ env: 'SHOPIFY_API_SECRET' }] }, inbound: { mappings: { 'orders/create': 'shopify.orders-create.to.hub-event' } } },
+          shopify: {
+            type: 'shopify',
+            webhook: { secrets: [{ env: 'SHOPIFY_API_SECRET' }] },
+            inbound: { mappings: { 'orders/create': 'shopify.orders-create.to.hub-event' } },
+          },
         },
       }),
     );

@@ -120,7 +120,14 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
               webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }, { env: 'STRIPE_WEBHOOK_SECRET_OLD' }] },
               inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
             },
-            target: { type: 'http', options: { baseUrl: 'http://127.0.0.1:9', allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } } },
+            target: {
+              type: 'http',
+              options: {
+                baseUrl: 'http://127.0.0.1:9',
+                allowHosts: ['127.0.0.1'],
+                actions: { notify: { method: 'POST', path: '/events' } },
+              },
+            },
           },
           routes: [],
         },
@@ -182,7 +189,14 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
               webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }], toleranceSec: 60 },
               inbound: { mappings: { 'customer.subscription.created': 'stripe.customer-subscription.to.hub-event' } },
             },
-            target: { type: 'http', options: { baseUrl: 'http://127.0.0.1:9', allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } } },
+            target: {
+              type: 'http',
+              options: {
+                baseUrl: 'http://127.0.0.1:9',
+                allowHosts: ['127.0.0.1'],
+                actions: { notify: { method: 'POST', path: '/events' } },
+              },
+            },
           },
           routes: [],
         },

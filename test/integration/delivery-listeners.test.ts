@@ -15,7 +15,11 @@ type StripeEvent = { id: string; data: { object: Record<string, unknown> } };
 /** A subscription-created event of its own subscription: deliveries of different entities run in parallel. */
 function event(i: number): string {
   const e = fixture<StripeEvent>('stripe-subscription-created.json');
-  return JSON.stringify({ ...e, id: `evt_listeners_${process.pid}_${i}`, data: { ...e.data, object: { ...e.data.object, id: `sub_listeners_${i}` } } });
+  return JSON.stringify({
+    ...e,
+    id: `evt_listeners_${process.pid}_${i}`,
+    data: { ...e.data, object: { ...e.data.object, id: `sub_listeners_${i}` } },
+  });
 }
 
 describe('abort listeners of deliveries in flight', () => {
@@ -42,7 +46,9 @@ describe('abort listeners of deliveries in flight', () => {
     held.release();
     const url = cli.url;
     await eventually(
-      async () => sampleValue(parsePromText(await (await fetch(`${url}/metrics`)).text()).samples, 'subhub_deliveries_total', { outcome: 'done' }) === inFlight,
+      async () =>
+        sampleValue(parsePromText(await (await fetch(`${url}/metrics`)).text()).samples, 'subhub_deliveries_total', { outcome: 'done' }) ===
+        inFlight,
       30_000,
     );
     cli.child.kill('SIGTERM');

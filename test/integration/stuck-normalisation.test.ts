@@ -10,12 +10,18 @@ import { eventually, startTarget } from '../helpers/target-server';
 type StripeEvent = Record<string, unknown> & { id: string };
 
 let seq = 0;
-const normalEvent = (): StripeEvent => ({ ...fixture<StripeEvent>('stripe-subscription-created.json'), id: `evt_stuck_${process.pid}_${++seq}` });
+const normalEvent = (): StripeEvent => ({
+  ...fixture<StripeEvent>('stripe-subscription-created.json'),
+  id: `evt_stuck_${process.pid}_${++seq}`,
+});
 
 /** 2,000 items summed over every pair and triple: 8·10⁹ steps, hours of synchronous work. */
 const SLOW_MAPPING = {
   output: {
-    n: { $sum: { $path: 'data.object.items' }, of: { $sum: { $path: '$.data.object.items' }, of: { $sum: { $path: '$.data.object.items' } } } },
+    n: {
+      $sum: { $path: 'data.object.items' },
+      of: { $sum: { $path: '$.data.object.items' }, of: { $sum: { $path: '$.data.object.items' } } },
+    },
   },
 };
 const slowEvent = (): StripeEvent => ({
@@ -34,9 +40,21 @@ async function post(url: string, e: StripeEvent): Promise<string> {
 }
 
 function hubConfig(targetUrl: string, pipeline: Record<string, number>) {
-  const connectors = stripeToTargetConnectors(targetUrl, { timeoutMs: 10_000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 });
-  connectors.stripe.inbound.mappings = { ...connectors.stripe.inbound.mappings, 'invoice.slow_to_map': 'test.slow' } as typeof connectors.stripe.inbound.mappings;
-  return writeCliHubConfig(targetUrl, { connectors, pipeline: { pollMs: 10, leaseMs: 30_000, ...pipeline } }, { 'test.slow': SLOW_MAPPING });
+  const connectors = stripeToTargetConnectors(targetUrl, {
+    timeoutMs: 10_000,
+    ratePerSec: 10_000,
+    burst: 10_000,
+    circuitFailureThreshold: 1000,
+  });
+  connectors.stripe.inbound.mappings = {
+    ...connectors.stripe.inbound.mappings,
+    'invoice.slow_to_map': 'test.slow',
+  } as typeof connectors.stripe.inbound.mappings;
+  return writeCliHubConfig(
+    targetUrl,
+    { connectors, pipeline: { pollMs: 10, leaseMs: 30_000, ...pipeline } },
+    { 'test.slow': SLOW_MAPPING },
+  );
 }
 
 async function withStore<T>(file: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
@@ -126,7 +144,15 @@ describe('a normalisation that never ends (real CLI hub, pipeline thread)', () =
 
     const auth = { authorization: `Bearer ${token}`, 'x-subhub-actor': 'ops@example.com' };
     const list = (await (await fetch(`${url}/admin/api/inbox`, { headers: auth })).json()) as { entries: Array<Record<string, unknown>> };
-    expect(list.entries).toEqual([expect.objectContaining({ id: slowInboxId, sourceEventId: slow.id, eventType: 'invoice.slow_to_map', attempts: 1, leasedUntil: expect.any(Number) })]);
+    expect(list.entries).toEqual([
+      expect.objectContaining({
+        id: slowInboxId,
+        sourceEventId: slow.id,
+        eventType: 'invoice.slow_to_map',
+        attempts: 1,
+        leasedUntil: expect.any(Number),
+      }),
+    ]);
 
     const res = await fetch(`${url}/admin/api/inbox/${slowInboxId}/dead-letter?reason=mapping%20hangs`, { method: 'POST', headers: auth });
     expect(res.status).toBe(200);
@@ -143,8 +169,15 @@ describe('a normalisation that never ends (real CLI hub, pipeline thread)', () =
     await eventually(async () => (await ready()).status === 200, 10_000);
 
     await withStore(dbFile, async (s) => {
-      expect(await s.getDeadLetter(settled.deadLetterId)).toMatchObject({ stage: 'map', errorCode: 'INBOX_SET_ASIDE', inboxId: slowInboxId, payload: JSON.stringify(slow) });
-      expect((await s.getDeadLetter(settled.deadLetterId))!.errorMessage).toContain('set aside by ops@example.com before normalising (mapping hangs)');
+      expect(await s.getDeadLetter(settled.deadLetterId)).toMatchObject({
+        stage: 'map',
+        errorCode: 'INBOX_SET_ASIDE',
+        inboxId: slowInboxId,
+        payload: JSON.stringify(slow),
+      });
+      expect((await s.getDeadLetter(settled.deadLetterId))!.errorMessage).toContain(
+        'set aside by ops@example.com before normalising (mapping hangs)',
+      );
       const audit = s.db.prepare('SELECT actor, action, subject FROM audit').all();
       expect(audit).toEqual([{ actor: 'ops@example.com', action: 'inbox.dead_letter', subject: slowInboxId }]);
     });

@@ -47,7 +47,9 @@ describe('webhook → inbox → canonical event → delivery (real HTTP, real SQ
   });
 
   it('retries 5xx and 429 on the schedule, then succeeds', async () => {
-    target = await startTarget((_r, n) => (n === 1 ? { status: 503 } : n === 2 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 }));
+    target = await startTarget((_r, n) =>
+      n === 1 ? { status: 503 } : n === 2 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 },
+    );
     hub = await startTestHub({ targetUrl: target.url });
     const event = created();
     await hub.postStripe(event);
@@ -68,7 +70,16 @@ describe('webhook → inbox → canonical event → delivery (real HTTP, real SQ
     await hub.postStripe(event);
     await eventually(async () => (await hub!.store.counts()).deadLettersOpen === 1);
     const [dl] = await hub.store.listDeadLetters({ status: 'open' });
-    expect(dl).toMatchObject({ stage: 'deliver', source: 'stripe', sourceEventId: event.id, target: 'target', route: 'to-target', mapping: 'test.payload', errorCode: 'DELIVERY_REJECTED', attempts: 1 });
+    expect(dl).toMatchObject({
+      stage: 'deliver',
+      source: 'stripe',
+      sourceEventId: event.id,
+      target: 'target',
+      route: 'to-target',
+      mapping: 'test.payload',
+      errorCode: 'DELIVERY_REJECTED',
+      attempts: 1,
+    });
     expect(JSON.parse(dl!.payload)).toMatchObject({ type: 'subscription.created' });
     refuse = false;
     expect(await hub.store.replayDeadLetter(dl!.id, 'ops@example.com', Date.now())).toBe('replayed');
@@ -95,7 +106,12 @@ describe('webhook → inbox → canonical event → delivery (real HTTP, real SQ
     target = await startTarget();
     hub = await startTestHub({
       targetUrl: target.url,
-      mappings: { 'test.poison': { output: { sku: { $lookup: { $path: 'subscription.items[0].sku' }, table: 't', required: true } }, tables: { t: { data: {} } } } },
+      mappings: {
+        'test.poison': {
+          output: { sku: { $lookup: { $path: 'subscription.items[0].sku' }, table: 't', required: true } },
+          tables: { t: { data: {} } },
+        },
+      },
       routes: [
         { name: 'good', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'test.payload' },
         { name: 'poison', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'test.poison' },
@@ -117,14 +133,22 @@ describe('webhook → inbox → canonical event → delivery (real HTTP, real SQ
     expect((await hub.postStripe(event)).status).toBe(202);
     await eventually(async () => (await hub!.store.counts()).deadLettersOpen === 1);
     const [dl] = await hub.store.listDeadLetters({});
-    expect(dl).toMatchObject({ stage: 'map', sourceEventId: event.id, mapping: 'stripe.customer-subscription.to.hub-event', errorCode: 'MAPPING_LOOKUP_MISSING' });
+    expect(dl).toMatchObject({
+      stage: 'map',
+      sourceEventId: event.id,
+      mapping: 'stripe.customer-subscription.to.hub-event',
+      errorCode: 'MAPPING_LOOKUP_MISSING',
+    });
     expect(JSON.parse(dl!.payload)).toEqual(event);
     expect((await hub.store.findEvent('stripe', event.id))?.inbox.status).toBe('failed');
   });
 
   it('routes to a connector without the action dead-letter at stage route', async () => {
     target = await startTarget();
-    hub = await startTestHub({ targetUrl: target.url, routes: [{ name: 'nowhere', on: ['subscription.*'], to: 'target', action: 'missing', mapping: 'test.payload' }] });
+    hub = await startTestHub({
+      targetUrl: target.url,
+      routes: [{ name: 'nowhere', on: ['subscription.*'], to: 'target', action: 'missing', mapping: 'test.payload' }],
+    });
     await hub.postStripe(created());
     await eventually(async () => (await hub!.store.counts()).deadLettersOpen === 1);
     expect((await hub.store.listDeadLetters({}))[0]).toMatchObject({ stage: 'route', errorCode: 'ROUTE_UNKNOWN_TARGET' });
@@ -144,11 +168,20 @@ describe('webhook → inbox → canonical event → delivery (real HTTP, real SQ
     hub = await startTestHub({ targetUrl: target.url });
     const base = created() as { id: string; data: { object: { id: string } } };
     const ev = (id: string, sub: string) => ({ ...base, id, data: { ...base.data, object: { ...base.data.object, id: sub } } });
-    for (const [id, sub] of [['evt_A1', 'sub_A'], ['evt_B1', 'sub_B'], ['evt_A2', 'sub_A'], ['evt_B2', 'sub_B']] as const) {
+    for (const [id, sub] of [
+      ['evt_A1', 'sub_A'],
+      ['evt_B1', 'sub_B'],
+      ['evt_A2', 'sub_A'],
+      ['evt_B2', 'sub_B'],
+    ] as const) {
       expect((await hub.postStripe(ev(id, sub))).status).toBe(202);
     }
     await eventually(async () => (await hub!.store.counts()).deliveriesPending === 0 && (await hub!.store.counts()).inboxPending === 0);
-    const order = (sub: string) => target!.requests.map((r) => r.body as { subscription: string; sourceEventId: string }).filter((b) => b.subscription?.endsWith(sub)).map((b) => b.sourceEventId);
+    const order = (sub: string) =>
+      target!.requests
+        .map((r) => r.body as { subscription: string; sourceEventId: string })
+        .filter((b) => b.subscription?.endsWith(sub))
+        .map((b) => b.sourceEventId);
     expect(order('sub_A')).toEqual(['evt_A1', 'evt_A1', 'evt_A1', 'evt_A2']);
     expect(order('sub_B')).toEqual(['evt_B1', 'evt_B2']);
     expect(target.requests).toHaveLength(6);

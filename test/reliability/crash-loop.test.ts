@@ -10,7 +10,15 @@ describe('crash loops against a real hub process (SIGKILL)', () => {
   it('R1: every acknowledged webhook is stored exactly once across kills; the database stays intact', async () => {
     const events = full ? 10_000 : 600;
     const kills = full ? 20 : 4;
-    const r = await runCrashLoop({ events, subscriptions: events / 10, kills, senders: full ? 32 : 8, routes: 0, serverErrorRate: 0, killAfterAckRate: 0 });
+    const r = await runCrashLoop({
+      events,
+      subscriptions: events / 10,
+      kills,
+      senders: full ? 32 : 8,
+      routes: 0,
+      serverErrorRate: 0,
+      killAfterAckRate: 0,
+    });
     console.log(JSON.stringify({ test: 'R1', ...r }));
     expect(r.acknowledged).toBe(events);
     expect(r.storedOnce).toBe(events);
@@ -23,7 +31,15 @@ describe('crash loops against a real hub process (SIGKILL)', () => {
   it('R2/R3: every effect exactly once at an idempotent target, in order per subscription, under 30 % 5xx and kills after 2xx', async () => {
     const events = full ? 10_000 : 300;
     const kills = full ? 20 : 4;
-    const r = await runCrashLoop({ events, subscriptions: events / 10, kills, senders: full ? 16 : 6, routes: 3, serverErrorRate: 0.3, killAfterAckRate: 0.002 });
+    const r = await runCrashLoop({
+      events,
+      subscriptions: events / 10,
+      kills,
+      senders: full ? 16 : 6,
+      routes: 3,
+      serverErrorRate: 0.3,
+      killAfterAckRate: 0.002,
+    });
     console.log(JSON.stringify({ test: 'R2/R3', ...r }));
     expect(r.storedOnce).toBe(events);
     expect(r.effects).toBe(r.expectedEffects);

@@ -37,7 +37,11 @@ describe('a reconciliation that survives the provider rate limit', () => {
       routes: [],
       reconcile: { billing: 'stripe' },
     };
-    const runtime = loadRuntime({ path: join(tempFiles({ 'hub.json': config }), 'hub.json'), localPath: false, env: { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: 'whsec_test' } });
+    const runtime = loadRuntime({
+      path: join(tempFiles({ 'hub.json': config }), 'hub.json'),
+      localPath: false,
+      env: { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: 'whsec_test' },
+    });
     store = new SqliteStore(databaseFile(join(dir, 'data')));
     const now = Date.parse('2026-03-02T03:00:00Z');
     const population: PopulationOptions = { size: SUBSCRIPTIONS, now, every: SUBSCRIPTIONS * 10, kinds: [] };

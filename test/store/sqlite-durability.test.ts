@@ -110,13 +110,29 @@ describe('migrations', () => {
     const db = track(openDatabase(tmp.file));
     const versions = MIGRATIONS.map((m) => m.version);
     // Strictly increasing (numbers reserved for parallel work may leave gaps until they are merged).
-    expect(versions.every((v, i) => i === 0 ? v === 1 : v > versions[i - 1]!)).toBe(true);
+    expect(versions.every((v, i) => (i === 0 ? v === 1 : v > versions[i - 1]!))).toBe(true);
     expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(versions.map((version) => ({ version })));
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all() as string[];
-    expect(tables).toEqual(['audit', 'customers', 'dead_letters', 'decisions', 'deliveries', 'demand', 'demand_lines', 'domain_epoch', 'dunning', 'events', 'inbox', 'privacy_requests', 'proposals', 'schema_migrations', 'subscriptions']);
+    expect(tables).toEqual([
+      'audit',
+      'customers',
+      'dead_letters',
+      'decisions',
+      'deliveries',
+      'demand',
+      'demand_lines',
+      'domain_epoch',
+      'dunning',
+      'events',
+      'inbox',
+      'privacy_requests',
+      'proposals',
+      'schema_migrations',
+      'subscriptions',
+    ]);
     db.close();
   });
 

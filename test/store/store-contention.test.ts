@@ -16,7 +16,10 @@ type LogLine = { level: string; message: string; code?: string };
 
 jest.setTimeout(60_000);
 
-const event = (n: number): StripeEvent => ({ ...fixture<StripeEvent>('stripe-subscription-created.json'), id: `evt_busy_${process.pid}_${n}` });
+const event = (n: number): StripeEvent => ({
+  ...fixture<StripeEvent>('stripe-subscription-created.json'),
+  id: `evt_busy_${process.pid}_${n}`,
+});
 
 describe('store contention', () => {
   const tmp = tempSqliteFile();
@@ -67,7 +70,8 @@ describe('store contention', () => {
       .prepare('INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(ulid(), 'stripe', second.id, second.type, Date.now(), '{}', JSON.stringify(second));
     other.exec('BEGIN IMMEDIATE');
-    const busy = async (operation: string) => (await hub!.metrics.storeBusy.get()).values.find((v) => v.labels.operation === operation)?.value ?? 0;
+    const busy = async (operation: string) =>
+      (await hub!.metrics.storeBusy.get()).values.find((v) => v.labels.operation === operation)?.value ?? 0;
     await eventually(async () => (await busy('normalise')) > 0, 20_000);
     other.exec('COMMIT');
 

@@ -19,11 +19,18 @@ import type { ActionContext, ConnectorDeps } from '../../src/sdk';
 import { stripeClientFor } from '../helpers/stripe-sim-connector';
 
 const MOCK_URL = process.env.STRIPE_MOCK_URL;
-if (!MOCK_URL) throw new Error('STRIPE_MOCK_URL is not set: start stripe-mock first (url="$(.ci/stripe-mock.sh start)"; STRIPE_MOCK_URL="$url" npm run test:stripe-mock)');
+if (!MOCK_URL)
+  throw new Error(
+    'STRIPE_MOCK_URL is not set: start stripe-mock first (url="$(.ci/stripe-mock.sh start)"; STRIPE_MOCK_URL="$url" npm run test:stripe-mock)',
+  );
 const mockUrl = new URL(MOCK_URL);
 
 const deps: ConnectorDeps = { resolveSecret: () => 'sk_test_123' };
-const options = { apiKey: { env: 'STRIPE_API_KEY' }, api: { host: mockUrl.hostname, port: Number(mockUrl.port), protocol: 'http' }, allowHosts: [mockUrl.hostname] };
+const options = {
+  apiKey: { env: 'STRIPE_API_KEY' },
+  api: { host: mockUrl.hostname, port: Number(mockUrl.port), protocol: 'http' },
+  allowHosts: [mockUrl.hostname],
+};
 const ctx = (key: string): ActionContext => ({ idempotencyKey: key, attempt: 1, timeoutMs: 10_000 });
 const mock = stripeClientFor(MOCK_URL, 'sk_test_123');
 
@@ -43,11 +50,16 @@ describe('Stripe connector against stripe-mock (every request must be one Stripe
   it('declares exactly the actions, pulls and enrichers this suite runs (a new one must be added here)', () => {
     expect(Object.keys(actions).sort()).toEqual(['cancel', 'createPortalSession', 'pauseCollection', 'payLink', 'resumeCollection']);
     expect(Object.keys(stripeConnector.createPulls!(options, deps)).sort()).toEqual(['subscriptions']);
-    expect(Object.keys(stripeConnector.createEnrichers!(options, deps)).sort()).toEqual(['charge.dispute.created', 'invoice.payment_failed']);
+    expect(Object.keys(stripeConnector.createEnrichers!(options, deps)).sort()).toEqual([
+      'charge.dispute.created',
+      'invoice.payment_failed',
+    ]);
   });
 
   it('createPortalSession: a payment-method update session', async () => {
-    const r = await accepted('createPortalSession', () => actions.createPortalSession!({ customer: 'cus_123', returnUrl: 'https://shop.example/account' }, ctx('a1')));
+    const r = await accepted('createPortalSession', () =>
+      actions.createPortalSession!({ customer: 'cus_123', returnUrl: 'https://shop.example/account' }, ctx('a1')),
+    );
     expect(r.externalId).toMatch(/^https:\/\//);
   });
 
@@ -60,11 +72,15 @@ describe('Stripe connector against stripe-mock (every request must be one Stripe
     else expect(outcome).toMatchObject({ code: 'DELIVERY_NO_RESULT' });
   });
 
-  it('pauseCollection: each of Stripe\'s three behaviours, with and without resumes_at', async () => {
+  it("pauseCollection: each of Stripe's three behaviours, with and without resumes_at", async () => {
     for (const behavior of ['void', 'keep_as_draft', 'mark_uncollectible']) {
-      await accepted(`pauseCollection ${behavior}`, () => actions.pauseCollection!({ subscription: 'sub_123', behavior }, ctx(`p-${behavior}`)));
+      await accepted(`pauseCollection ${behavior}`, () =>
+        actions.pauseCollection!({ subscription: 'sub_123', behavior }, ctx(`p-${behavior}`)),
+      );
     }
-    await accepted('pauseCollection with resumesAt', () => actions.pauseCollection!({ subscription: 'sub_123', behavior: 'void', resumesAt: '2027-01-15T08:00:00.000Z' }, ctx('p-resume')));
+    await accepted('pauseCollection with resumesAt', () =>
+      actions.pauseCollection!({ subscription: 'sub_123', behavior: 'void', resumesAt: '2027-01-15T08:00:00.000Z' }, ctx('p-resume')),
+    );
   });
 
   it('resumeCollection: clears pause_collection', async () => {
@@ -87,15 +103,21 @@ describe('Stripe connector against stripe-mock (every request must be one Stripe
 
   it('enrichment of invoice.payment_failed: the invoice with payments.data.payment.payment_intent expanded (current versions), the PaymentIntent (older)', async () => {
     const enrich = stripeConnector.createEnrichers!(options, deps)['invoice.payment_failed']!;
-    const current = await accepted('enrich (current version)', () => enrich({ api_version: Stripe.API_VERSION, data: { object: { id: 'in_123' } } }, ctx('e1')));
+    const current = await accepted('enrich (current version)', () =>
+      enrich({ api_version: Stripe.API_VERSION, data: { object: { id: 'in_123' } } }, ctx('e1')),
+    );
     expect(current).toMatchObject({ payment_intent: { object: 'payment_intent' } });
-    const older = await accepted('enrich (2024-06-20)', () => enrich({ api_version: '2024-06-20', data: { object: { id: 'in_123', payment_intent: 'pi_123' } } }, ctx('e2')));
+    const older = await accepted('enrich (2024-06-20)', () =>
+      enrich({ api_version: '2024-06-20', data: { object: { id: 'in_123', payment_intent: 'pi_123' } } }, ctx('e2')),
+    );
     expect(older).toMatchObject({ payment_intent: { object: 'payment_intent' } });
   });
 
   it('enrichment of charge.dispute.created: the disputed charge (it names the customer)', async () => {
     const enrich = stripeConnector.createEnrichers!(options, deps)['charge.dispute.created']!;
-    const r = await accepted('enrich dispute', () => enrich({ api_version: Stripe.API_VERSION, data: { object: { id: 'dp_123', charge: 'ch_123' } } }, ctx('e3')));
+    const r = await accepted('enrich dispute', () =>
+      enrich({ api_version: Stripe.API_VERSION, data: { object: { id: 'dp_123', charge: 'ch_123' } } }, ctx('e3')),
+    );
     expect(r).toMatchObject({ charge: { object: 'charge' } });
   });
 });
@@ -110,7 +132,7 @@ const NEWER_THAN_PINNED: Record<string, { types: string; fields: string[] }> = {
   line_item: { types: 'InvoiceLineItems.d.ts', fields: ['quantity_decimal', 'subtotal'] },
 };
 
-describe('the simulator\'s objects have the field sets of Stripe\'s (stripe-mock)', () => {
+describe("the simulator's objects have the field sets of Stripe's (stripe-mock)", () => {
   let sim: StripeSimulator;
   const ours: Record<string, object> = {};
   const theirs: Record<string, object> = {};
@@ -119,7 +141,10 @@ describe('the simulator\'s objects have the field sets of Stripe\'s (stripe-mock
     const s = stripeClientFor(sim.url);
     ours.customer = await s.customers.create({ email: 'ana@example.com' });
     ours.price = await s.prices.create({ unit_amount: 990, currency: 'eur', recurring: { interval: 'month' }, product: 'prod_coffee' });
-    const sub = await s.subscriptions.create({ customer: (ours.customer as Stripe.Customer).id, items: [{ price: (ours.price as Stripe.Price).id }] });
+    const sub = await s.subscriptions.create({
+      customer: (ours.customer as Stripe.Customer).id,
+      items: [{ price: (ours.price as Stripe.Price).id }],
+    });
     ours.subscription = sub;
     ours.subscription_item = sub.items.data[0]!;
     const invoice = await s.invoices.retrieve(sub.latest_invoice as string);

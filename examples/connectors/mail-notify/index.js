@@ -12,7 +12,12 @@ exports.connector = defineConnector({
     properties: {
       baseUrl: { type: 'string', pattern: '^https?://' },
       from: { type: 'string', minLength: 3 },
-      apiKey: { type: 'object', properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' } }, required: ['env'], additionalProperties: false },
+      apiKey: {
+        type: 'object',
+        properties: { env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$' } },
+        required: ['env'],
+        additionalProperties: false,
+      },
       allowHosts: { type: 'array', items: { type: 'string' } },
     },
     required: ['baseUrl', 'from', 'apiKey'],
@@ -29,8 +34,19 @@ exports.connector = defineConnector({
       send: async (payload, ctx) => {
         if (!payload || typeof payload.to !== 'string') throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "to"');
         const body = JSON.stringify({ from: options.from, ...payload });
-        const headers = { 'idempotency-key': ctx.idempotencyKey, ...authHeaders({ bearer: options.apiKey }, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret) };
-        return sendJson({ method: 'POST', url: new URL('messages', options.baseUrl.replace(/\/?$/, '/')).toString(), headers, body, timeoutMs: ctx.timeoutMs, signal: ctx.signal, agents });
+        const headers = {
+          'idempotency-key': ctx.idempotencyKey,
+          ...authHeaders({ bearer: options.apiKey }, body, ctx.idempotencyKey, Math.floor(Date.now() / 1000), deps.resolveSecret),
+        };
+        return sendJson({
+          method: 'POST',
+          url: new URL('messages', options.baseUrl.replace(/\/?$/, '/')).toString(),
+          headers,
+          body,
+          timeoutMs: ctx.timeoutMs,
+          signal: ctx.signal,
+          agents,
+        });
       },
     };
   },

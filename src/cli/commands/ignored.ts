@@ -25,7 +25,9 @@ export async function ignoredCommand(o: IgnoredOptions, io: CliIO): Promise<numb
     if (o.format === 'json') io.out(JSON.stringify(rows, null, 2));
     else {
       for (const r of rows) io.out(line(r));
-      io.err(`${rows.length} kind(s) of ignored event, ${rows.reduce((n, r) => n + r.count, 0)} event(s); look one up with GET /admin/api/events?source=&sourceEventId=`);
+      io.err(
+        `${rows.length} kind(s) of ignored event, ${rows.reduce((n, r) => n + r.count, 0)} event(s); look one up with GET /admin/api/events?source=&sourceEventId=`,
+      );
     }
     return 0;
   } finally {

@@ -48,7 +48,9 @@ export async function inboxCommand(action: string, id: string | undefined, o: In
       else {
         for (const r of rows) {
           const held = r.leasedUntil === undefined ? '' : `  claimed until ${new Date(r.leasedUntil).toISOString()}`;
-          io.out(`${r.id}  ${new Date(r.receivedAt).toISOString()}  ${r.source}/${r.sourceEventId}  ${r.eventType ?? '-'}  attempts ${r.attempts}${held}`);
+          io.out(
+            `${r.id}  ${new Date(r.receivedAt).toISOString()}  ${r.source}/${r.sourceEventId}  ${r.eventType ?? '-'}  attempts ${r.attempts}${held}`,
+          );
         }
         io.err(`${rows.length} pending inbox entr${rows.length === 1 ? 'y' : 'ies'}`);
       }
@@ -65,7 +67,8 @@ export async function inboxCommand(action: string, id: string | undefined, o: In
     const actor = o.actor ?? `cli:${userInfo().username}`;
     const r = await store.settleInbox(id, inboxSettlement(action, actor, o.reason ?? ''), actor, Date.now());
     if (r.status === 'skipped') io.out(`skipped ${id} (by ${actor})`);
-    else if (r.status === 'dead_lettered') io.out(`dead-lettered ${id} as ${r.deadLetterId} (by ${actor}); replay it with: subhub dlq replay ${r.deadLetterId}`);
+    else if (r.status === 'dead_lettered')
+      io.out(`dead-lettered ${id} as ${r.deadLetterId} (by ${actor}); replay it with: subhub dlq replay ${r.deadLetterId}`);
     else if (r.status === 'not_pending') io.err(`inbox entry ${id} was already normalised, ignored or dead-lettered: nothing changed`);
     else {
       io.err(`no inbox entry ${id}`);

@@ -13,7 +13,9 @@ function parseInput(text: string, source: string): unknown {
     return parseLocatedJson(text, source).value;
   } catch (e) {
     if (!(e instanceof LocatedErrors)) throw e;
-    throw new LocatedErrors(e.errors.map((x) => new LocatedError('MAPPING_INPUT_INVALID', kindOf('MAPPING_INPUT_INVALID'), x.message, x.location)));
+    throw new LocatedErrors(
+      e.errors.map((x) => new LocatedError('MAPPING_INPUT_INVALID', kindOf('MAPPING_INPUT_INVALID'), x.message, x.location)),
+    );
   }
 }
 
@@ -22,7 +24,12 @@ function readInput(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw readProblem(file, 'the input file', e as NodeJS.ErrnoException, 'give a JSON file, or - to read stdin; example inputs are in mappings/fixtures/');
+    throw readProblem(
+      file,
+      'the input file',
+      e as NodeJS.ErrnoException,
+      'give a JSON file, or - to read stdin; example inputs are in mappings/fixtures/',
+    );
   }
 }
 
@@ -30,7 +37,13 @@ const REASONS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is
 
 function readProblem(file: string, what: string, e: { code?: string; message?: string }, hint: string): LocatedError {
   const why = (e.code && REASONS[e.code]) ?? e.message ?? 'unreadable';
-  return new LocatedError('FILE_READ', kindOf('FILE_READ'), `cannot read ${what}: ${why}${e.code ? ` (${e.code})` : ''}`, { file, pointer: '' }, { hint });
+  return new LocatedError(
+    'FILE_READ',
+    kindOf('FILE_READ'),
+    `cannot read ${what}: ${why}${e.code ? ` (${e.code})` : ''}`,
+    { file, pointer: '' },
+    { hint },
+  );
 }
 
 /**
@@ -41,7 +54,14 @@ function readProblem(file: string, what: string, e: { code?: string; message?: s
 export async function mapCommand(mapping: string, inputPath: string | undefined, io: CliIO): Promise<number> {
   const isFile = mapping.endsWith('.json') && existsSync(mapping);
   if (!isFile && (mapping.endsWith('.json') || mapping.includes('/'))) {
-    io.err(readProblem(mapping, 'the mapping file', { code: 'ENOENT' }, 'give a mapping file, or the name of one in mappings/ (without .json)').toLine());
+    io.err(
+      readProblem(
+        mapping,
+        'the mapping file',
+        { code: 'ENOENT' },
+        'give a mapping file, or the name of one in mappings/ (without .json)',
+      ).toLine(),
+    );
     return 1;
   }
   const roots = [...(isFile ? [mapping] : []), ...(existsSync(DEFAULT_MAPPINGS) ? [DEFAULT_MAPPINGS] : [])];

@@ -43,7 +43,8 @@ export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): P
     // resolve to the simulators' values, exactly as the hub's do; real endpoints get nothing.
     const credentials = withSimulatorCredentials(loadConfig({ path: o.config, env: io.env }).config, io.env);
     runtime = loadRuntime({ path: o.config, env: credentials.env });
-    if (credentials.defaulted.length > 0) io.err(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (unset; the config points at local simulators)`);
+    if (credentials.defaulted.length > 0)
+      io.err(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (unset; the config points at local simulators)`);
   } catch (e) {
     if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
     else if (e instanceof LocatedError) io.err(e.toLine());

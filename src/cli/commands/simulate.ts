@@ -12,7 +12,12 @@ const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(
   warehouse: (port) => startWarehouseSimulator(port),
   odoo: (port) => startOdooSimulator(port),
   shopify: (port) => startShopifySimulator(port),
-  stripe: (port) => startStripeSimulator(port, { webhook: process.env.SUBHUB_SIM_WEBHOOK_URL ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' } : undefined }),
+  stripe: (port) =>
+    startStripeSimulator(port, {
+      webhook: process.env.SUBHUB_SIM_WEBHOOK_URL
+        ? { url: process.env.SUBHUB_SIM_WEBHOOK_URL, secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' }
+        : undefined,
+    }),
   mailbox: (port) => startMailboxSimulator(port),
 };
 
@@ -34,7 +39,10 @@ export async function simulateCommand(name: string, options: { port: string }, i
   } catch (e) {
     // One line and exit 1, never a stack trace: a taken port is the usual cause.
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') io.err(`subhub simulate: port ${port} is in use (another simulator, a hub or another program listens there); stop it or choose another --port [PORT_IN_USE]`);
+    if (code === 'EADDRINUSE')
+      io.err(
+        `subhub simulate: port ${port} is in use (another simulator, a hub or another program listens there); stop it or choose another --port [PORT_IN_USE]`,
+      );
     else io.err(`subhub simulate: the ${name} simulator did not start on port ${port}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }

@@ -67,7 +67,8 @@ async function startSimulatorsFor(configPath: string | undefined, io: CliIO): Pr
   const env = credentials.env;
   // Said once the simulators run (a port in use is the first thing to hear about).
   const notes: string[] = [];
-  if (credentials.defaulted.length > 0) notes.push(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (they were unset)`);
+  if (credentials.defaulted.length > 0)
+    notes.push(`using the simulators' credentials for ${credentials.defaulted.join(', ')} (they were unset)`);
 
   const dataDir = config.storage?.dataDir ?? './data';
   const unsetSecrets = DEV_SECRET_NAMES.filter((n) => !env[n]);

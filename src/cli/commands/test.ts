@@ -14,7 +14,10 @@ export async function testCommand(paths: string[], io: CliIO): Promise<number> {
     return 2;
   }
   const files = collectFiles(targets);
-  const mappingRoots = [...files.filter((f) => f.kind === 'mapping').map((f) => f.file), ...(existsSync(DEFAULT_MAPPINGS) ? [DEFAULT_MAPPINGS] : [])];
+  const mappingRoots = [
+    ...files.filter((f) => f.kind === 'mapping').map((f) => f.file),
+    ...(existsSync(DEFAULT_MAPPINGS) ? [DEFAULT_MAPPINGS] : []),
+  ];
   const set = MappingSet.fromPaths(mappingRoots);
   const outcomes: CaseOutcome[] = [];
   let broken = 0;

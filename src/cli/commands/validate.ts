@@ -81,13 +81,23 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
           if (!(e instanceof LocatedErrors)) throw e;
           for (const p of e.errors) {
             if (problems.some((q) => q.toLine() === p.toLine())) continue;
-            problems.push(p.location.file ? p : new LocatedError(p.code, p.kind, p.message, { ...p.location, file }, p.hint ? { hint: p.hint } : {}));
+            problems.push(
+              p.location.file ? p : new LocatedError(p.code, p.kind, p.message, { ...p.location, file }, p.hint ? { hint: p.hint } : {}),
+            );
           }
         }
       } else if (kind === 'cases') {
         const cf = readCasesFile(file);
         if (set && !set.names().includes(cf.mapping)) {
-          problems.push(new LocatedError('MAPPING_UNKNOWN_MAPPING', 'config', `cases for unknown mapping "${cf.mapping}"`, { file, pointer: '' }, { hint: 'name the cases file <mapping>.cases.json or set "mapping"' }));
+          problems.push(
+            new LocatedError(
+              'MAPPING_UNKNOWN_MAPPING',
+              'config',
+              `cases for unknown mapping "${cf.mapping}"`,
+              { file, pointer: '' },
+              { hint: 'name the cases file <mapping>.cases.json or set "mapping"' },
+            ),
+          );
         }
       }
     } catch (e) {
@@ -97,9 +107,19 @@ export function validateCommand(paths: string[], options: ValidateOptions, io: C
 
   if (options.format === 'json') {
     const kinds = files.map((f) => ({ file: f.file, kind: f.kind, by: f.by }));
-    io.out(JSON.stringify({ ok: problems.length === 0, files: files.length, kinds, effective: summaries, problems: problems.map((p) => p.toJSON()) }, null, 2));
+    io.out(
+      JSON.stringify(
+        { ok: problems.length === 0, files: files.length, kinds, effective: summaries, problems: problems.map((p) => p.toJSON()) },
+        null,
+        2,
+      ),
+    );
   } else {
-    for (const f of files) if (f.by === 'content' || f.by === 'name') io.err(`${f.file}: checked as ${f.kind === 'overlay' ? 'an overlay' : `a ${f.kind}`} file, ${f.by === 'content' ? 'told by its keys' : 'guessed from its name'} (set "$schema" to say which)`);
+    for (const f of files)
+      if (f.by === 'content' || f.by === 'name')
+        io.err(
+          `${f.file}: checked as ${f.kind === 'overlay' ? 'an overlay' : `a ${f.kind}`} file, ${f.by === 'content' ? 'told by its keys' : 'guessed from its name'} (set "$schema" to say which)`,
+        );
     for (const p of problems) io.out(p.toLine());
     for (const line of summaries) io.err(line);
     const shown = files.some((f) => f.kind === 'overlay') ? ['config', 'overlay', 'mapping', 'cases'] : ['config', 'mapping', 'cases'];

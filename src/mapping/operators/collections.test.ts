@@ -11,7 +11,12 @@ const order = {
 
 describe('$map', () => {
   it('builds one result per element, with @, as, index and $', () => {
-    const node = { $map: { $path: 'items' }, as: 'line', index: 'i', to: { sku: { $path: 'sku' }, same: { $path: '$line.sku' }, pos: { $path: '$i' }, order: { $path: '$.id' } } };
+    const node = {
+      $map: { $path: 'items' },
+      as: 'line',
+      index: 'i',
+      to: { sku: { $path: 'sku' }, same: { $path: '$line.sku' }, pos: { $path: '$i' }, order: { $path: '$.id' } },
+    };
     expect(valueOf(node, order)).toEqual([
       { sku: 'A', same: 'A', pos: 0, order: 'in_1' },
       { sku: 'B', same: 'B', pos: 1, order: 'in_1' },
@@ -30,8 +35,17 @@ describe('$map', () => {
   });
 
   it('nests, with each level seeing its own element and the outer variable', () => {
-    const input = { orders: [{ id: 'o1', lines: [{ sku: 'A' }, { sku: 'B' }] }, { id: 'o2', lines: [{ sku: 'C' }] }] };
-    const node = { $map: { $path: 'orders' }, as: 'o', to: { $map: { $path: 'lines' }, to: { $concat: [{ $path: '$o.id' }, ':', { $path: 'sku' }] } } };
+    const input = {
+      orders: [
+        { id: 'o1', lines: [{ sku: 'A' }, { sku: 'B' }] },
+        { id: 'o2', lines: [{ sku: 'C' }] },
+      ],
+    };
+    const node = {
+      $map: { $path: 'orders' },
+      as: 'o',
+      to: { $map: { $path: 'lines' }, to: { $concat: [{ $path: '$o.id' }, ':', { $path: 'sku' }] } },
+    };
     expect(valueOf(node, input)).toEqual([['o1:A', 'o1:B'], ['o2:C']]);
   });
 
@@ -99,8 +113,15 @@ describe('$map', () => {
 
 describe('$filter', () => {
   it('keeps the elements for which "where" is truthy', () => {
-    expect(valueOf({ $filter: { $path: 'items' }, where: { $gt: [{ $path: 'qty' }, 1] } }, order)).toEqual([order.items[0], order.items[2]]);
-    expect(valueOf({ $filter: { $path: 'n' }, as: 'x', where: { $path: '$x' } }, { n: [0, 1, '', 'a', null, false, true] })).toEqual([1, 'a', true]);
+    expect(valueOf({ $filter: { $path: 'items' }, where: { $gt: [{ $path: 'qty' }, 1] } }, order)).toEqual([
+      order.items[0],
+      order.items[2],
+    ]);
+    expect(valueOf({ $filter: { $path: 'n' }, as: 'x', where: { $path: '$x' } }, { n: [0, 1, '', 'a', null, false, true] })).toEqual([
+      1,
+      'a',
+      true,
+    ]);
   });
 
   it('passes missing through; fails on non-arrays; limited to 100,000 elements', () => {
@@ -188,15 +209,37 @@ describe('$count, $flatten, $distinct', () => {
   });
 
   it('$distinct drops repeated equal elements in first-seen order', () => {
-    expect(valueOf({ $distinct: { $path: 'a' } }, { a: [1, '1', 1, { a: 1 }, { a: 1 }, [1], [1], null, null, 'x'] })).toEqual([1, '1', { a: 1 }, [1], null, 'x']);
-    expect(valueOf({ $distinct: { $path: 'a' } }, { a: [{ a: 1, b: 2 }, { b: 2, a: 1 }] })).toEqual([{ a: 1, b: 2 }]);
+    expect(valueOf({ $distinct: { $path: 'a' } }, { a: [1, '1', 1, { a: 1 }, { a: 1 }, [1], [1], null, null, 'x'] })).toEqual([
+      1,
+      '1',
+      { a: 1 },
+      [1],
+      null,
+      'x',
+    ]);
+    expect(
+      valueOf(
+        { $distinct: { $path: 'a' } },
+        {
+          a: [
+            { a: 1, b: 2 },
+            { b: 2, a: 1 },
+          ],
+        },
+      ),
+    ).toEqual([{ a: 1, b: 2 }]);
     expect(runError({ $distinct: { $path: 'a' } }, { a: 'aab' }).code).toBe('MAPPING_TYPE');
   });
 });
 
 describe('$merge', () => {
   it('shallow-merges left to right, skipping missing and null', () => {
-    expect(valueOf({ $merge: [{ $path: 'a' }, { $path: 'b' }, { $path: 'none' }, null, { c: 3 }] }, { a: { x: 1, y: 1 }, b: { y: 2, n: { deep: 1 } } })).toEqual({
+    expect(
+      valueOf(
+        { $merge: [{ $path: 'a' }, { $path: 'b' }, { $path: 'none' }, null, { c: 3 }] },
+        { a: { x: 1, y: 1 }, b: { y: 2, n: { deep: 1 } } },
+      ),
+    ).toEqual({
       x: 1,
       y: 2,
       n: { deep: 1 },

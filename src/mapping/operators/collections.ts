@@ -65,7 +65,8 @@ function prefixInputPath(e: MappingError, source: Evaluator, i: number, as?: str
 
 /** Fails with MAPPING_LIMIT for arrays above the iteration limit. */
 function checkSize(n: OperatorNode, arr: unknown[], from: Evaluator): void {
-  if (arr.length > MAX_ITERATION) fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
+  if (arr.length > MAX_ITERATION)
+    fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
 }
 
 function arrayOrMissing(n: OperatorNode, source: Evaluator, s: Scope): unknown[] | null | undefined {

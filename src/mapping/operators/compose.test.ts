@@ -16,7 +16,10 @@ describe('$use with resolveMapping', () => {
   const resolveMapping = (name: string) => (Object.prototype.hasOwnProperty.call(usable, name) ? usable[name] : undefined);
 
   it('applies another mapping to @ by default, and to "input" when given', () => {
-    const m = compile({ output: { billing: { $use: 'address', input: { $path: 'billing' } }, self: { $use: 'address' } } }, { resolveMapping });
+    const m = compile(
+      { output: { billing: { $use: 'address', input: { $path: 'billing' } }, self: { $use: 'address' } } },
+      { resolveMapping },
+    );
     expect(m.runSync({ billing: { street: 'Main 1', city: 'Utrecht' }, street: 'Side 2', city: 'Delft' })).toEqual({
       dropped: false,
       output: { billing: { line1: 'Main 1', city: 'UTRECHT' }, self: { line1: 'Side 2', city: 'DELFT' } },
@@ -24,7 +27,10 @@ describe('$use with resolveMapping', () => {
   });
 
   it('missing or null input gives missing output; the used mapping does not run', () => {
-    const m = compile({ output: { a: { $use: 'strict', input: { $path: 'nope' } }, b: { $use: 'strict', input: { $path: 'nil' } }, c: 1 } }, { resolveMapping });
+    const m = compile(
+      { output: { a: { $use: 'strict', input: { $path: 'nope' } }, b: { $use: 'strict', input: { $path: 'nil' } }, c: 1 } },
+      { resolveMapping },
+    );
     expect(m.runSync({ nil: null })).toEqual({ dropped: false, output: { b: null, c: 1 } });
     const d = compile({ output: { $use: 'address', input: { $path: 'nope' }, default: 'none' } }, { resolveMapping });
     expect(d.runSync({})).toEqual({ dropped: false, output: 'none' });
@@ -78,8 +84,15 @@ describe('$use with a MappingSet', () => {
       'cycle/ping.json': { output: { next: { $use: 'pong' } } },
       'cycle/pong.json': { output: { next: { $use: 'ping' } } },
       'cycle/self.json': { output: { $use: 'self' } },
-      'ok/order.json': { name: 'order', tables: { skus: { file: 'tables/skus.json' } }, output: { lines: { $map: { $path: 'items' }, to: { $use: 'line' } } } },
-      'ok/line.json': { output: { sku: { $lookup: { $path: 'price' }, table: 'skus', required: true }, qty: { $path: 'qty' } }, tables: { skus: { file: 'tables/skus.json' } } },
+      'ok/order.json': {
+        name: 'order',
+        tables: { skus: { file: 'tables/skus.json' } },
+        output: { lines: { $map: { $path: 'items' }, to: { $use: 'line' } } },
+      },
+      'ok/line.json': {
+        output: { sku: { $lookup: { $path: 'price' }, table: 'skus', required: true }, qty: { $path: 'qty' } },
+        tables: { skus: { file: 'tables/skus.json' } },
+      },
       'ok/tables/skus.json': { p1: 'SKU-1' },
       'ok/order.cases.json': { cases: [] },
       'ok/broken.json': '{"output": ',
@@ -95,7 +108,10 @@ describe('$use with a MappingSet', () => {
   it('compiles mappings that use each other, with tables relative to each file', () => {
     const set = MappingSet.fromPaths([join(dir, 'ok')]);
     expect(set.names().sort()).toEqual(['broken', 'line', 'order']);
-    expect(set.get('order').runSync({ items: [{ price: 'p1', qty: 2 }] })).toEqual({ dropped: false, output: { lines: [{ sku: 'SKU-1', qty: 2 }] } });
+    expect(set.get('order').runSync({ items: [{ price: 'p1', qty: 2 }] })).toEqual({
+      dropped: false,
+      output: { lines: [{ sku: 'SKU-1', qty: 2 }] },
+    });
     expect(set.get('order')).toBe(set.get('order'));
   });
 
@@ -137,7 +153,15 @@ describe('$jsonata', () => {
   it('evaluates over the whole input, via run()', async () => {
     const m = compile({ output: { total: { $jsonata: '$sum(items.(qty * price))' }, id: { $path: 'id' } } });
     expect(m.isAsync).toBe(true);
-    await expect(m.run({ id: 1, items: [{ qty: 2, price: 3 }, { qty: 1, price: 4 }] })).resolves.toEqual({ dropped: false, output: { total: 10, id: 1 } });
+    await expect(
+      m.run({
+        id: 1,
+        items: [
+          { qty: 2, price: 3 },
+          { qty: 1, price: 4 },
+        ],
+      }),
+    ).resolves.toEqual({ dropped: false, output: { total: 10, id: 1 } });
   });
 
   it('gives plain JSON arrays, not JSONata sequences', async () => {
@@ -158,7 +182,14 @@ describe('$jsonata', () => {
       }
     };
     freeze(input);
-    const m = compile({ output: { s: { $jsonata: '$sort(items.x)' }, o: { $jsonata: 'items^(x)' }, m: { $jsonata: '$merge([a, b])' }, t: { $jsonata: 'a ~> |$|{"z": 1}|' } } });
+    const m = compile({
+      output: {
+        s: { $jsonata: '$sort(items.x)' },
+        o: { $jsonata: 'items^(x)' },
+        m: { $jsonata: '$merge([a, b])' },
+        t: { $jsonata: 'a ~> |$|{"z": 1}|' },
+      },
+    });
     await expect(m.run(input)).resolves.toEqual({
       dropped: false,
       output: { s: [1, 2], o: [{ x: 1 }, { x: 2 }], m: { p: 1, q: 2 }, t: { p: 1, z: 1 } },
@@ -210,12 +241,16 @@ describe('$jsonata', () => {
 
   it('a failing expression is MAPPING_JSONATA_EVAL', async () => {
     expect((await runAsyncError(compile({ output: { $jsonata: '$error("no")' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
-    expect((await runAsyncError(compile({ output: { $jsonata: '($f := function($n){ 1 + $f($n + 1) }; $f(0))' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
+    expect((await runAsyncError(compile({ output: { $jsonata: '($f := function($n){ 1 + $f($n + 1) }; $f(0))' } }), {})).code).toBe(
+      'MAPPING_JSONATA_EVAL',
+    );
     expect((await runAsyncError(compile({ output: { $jsonata: 'function($x){$x}' } }), {})).code).toBe('MAPPING_JSONATA_EVAL');
   });
 
   it('cannot reach prototypes or call functions of the input', async () => {
-    const m = compile({ output: { a: { $jsonata: 'constructor' }, b: { $jsonata: 'x.__proto__' }, c: { $jsonata: '$type(x.constructor)' } } });
+    const m = compile({
+      output: { a: { $jsonata: 'constructor' }, b: { $jsonata: 'x.__proto__' }, c: { $jsonata: '$type(x.constructor)' } },
+    });
     await expect(m.run({ x: {} })).resolves.toEqual({ dropped: false, output: {} });
     const call = compile({ output: { $jsonata: 'constructor.constructor("return process")()' } });
     await expect(call.run({})).rejects.toBeInstanceOf(MappingError);

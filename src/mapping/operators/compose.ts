@@ -17,11 +17,24 @@ export const composeOperators: OperatorDef[] = [
     compile: (n, cc) => {
       const name = n.arg as string;
       const used = cc.env.resolveMapping(name);
-      if (used === undefined) return cc.error('MAPPING_UNKNOWN_MAPPING', n.argPointer, `no mapping named "${name}"`, 'the name is the file name without .json');
-      if (used === 'cycle') return cc.error('MAPPING_CYCLE', n.argPointer, `mapping "${name}" uses this mapping in turn`, 'break the cycle');
-      if (used === 'broken') return cc.error('MAPPING_UNKNOWN_MAPPING', n.argPointer, `mapping "${name}" does not compile`, `run subhub validate on ${name}.json`);
+      if (used === undefined)
+        return cc.error('MAPPING_UNKNOWN_MAPPING', n.argPointer, `no mapping named "${name}"`, 'the name is the file name without .json');
+      if (used === 'cycle')
+        return cc.error('MAPPING_CYCLE', n.argPointer, `mapping "${name}" uses this mapping in turn`, 'break the cycle');
+      if (used === 'broken')
+        return cc.error(
+          'MAPPING_UNKNOWN_MAPPING',
+          n.argPointer,
+          `mapping "${name}" does not compile`,
+          `run subhub validate on ${name}.json`,
+        );
       if (used.isAsync) {
-        return cc.error('MAPPING_JSONATA_PLACEMENT', n.argPointer, `mapping "${name}" uses $jsonata and cannot be composed`, 'move the $jsonata node into this mapping');
+        return cc.error(
+          'MAPPING_JSONATA_PLACEMENT',
+          n.argPointer,
+          `mapping "${name}" uses $jsonata and cannot be composed`,
+          'move the $jsonata node into this mapping',
+        );
       }
       const input = n.params.input === undefined ? (s: { cur: unknown }) => s.cur : cc.node(n.params.input, cc.child(n.pointer, 'input'));
       // Missing in, missing out, as for every other operator: the used mapping does not run.
@@ -36,7 +49,9 @@ export const composeOperators: OperatorDef[] = [
     group: 'compose',
     summary: 'The slow path: a JSONata expression over the whole input, for what the built-ins cannot say. Not inside iterations.',
     arg: { type: 'string', minLength: 1 },
-    params: { timeoutMs: { schema: { type: 'integer', minimum: 1, maximum: 10_000 }, description: 'Evaluation time limit (default 1000).' } },
+    params: {
+      timeoutMs: { schema: { type: 'integer', minimum: 1, maximum: 10_000 }, description: 'Evaluation time limit (default 1000).' },
+    },
     compile: (n, cc) => {
       if (cc.iterationDepth > 0) {
         return cc.error(
@@ -52,7 +67,11 @@ export const composeOperators: OperatorDef[] = [
         expr = jsonata(n.arg as string, { timeout, stack: JSONATA_STACK, sequence: JSONATA_SEQUENCE });
       } catch (e) {
         const err = e as { message?: string; position?: number };
-        return cc.error('MAPPING_JSONATA_COMPILE', n.argPointer, `JSONata: ${err.message ?? String(e)}${err.position !== undefined ? ` (expression column ${err.position})` : ''}`);
+        return cc.error(
+          'MAPPING_JSONATA_COMPILE',
+          n.argPointer,
+          `JSONata: ${err.message ?? String(e)}${err.position !== undefined ? ` (expression column ${err.position})` : ''}`,
+        );
       }
       const slot = cc.pre.length;
       cc.pre.push(async (root) => {

@@ -14,7 +14,11 @@ describe('constants, arrays and templates', () => {
   });
 
   it('a template builds an object, leaving out missing values but keeping null', () => {
-    expect(valueOf({ id: { $path: 'id' }, gone: { $path: 'nope' }, n: { $path: 'n' }, k: 'const' }, { id: 7, n: null })).toEqual({ id: 7, n: null, k: 'const' });
+    expect(valueOf({ id: { $path: 'id' }, gone: { $path: 'nope' }, n: { $path: 'n' }, k: 'const' }, { id: 7, n: null })).toEqual({
+      id: 7,
+      n: null,
+      k: 'const',
+    });
   });
 
   it('templates nest', () => {

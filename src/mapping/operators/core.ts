@@ -28,7 +28,9 @@ export function compilePath(text: string, pointer: string, cc: CompileContext): 
         'MAPPING_UNKNOWN_VARIABLE',
         pointer,
         `unknown variable $${name}`,
-        known.length > 0 ? `variables in scope: ${known.map((v) => `$${v}`).join(', ')}` : 'declare it in "let", or with "as"/"index" of $map',
+        known.length > 0
+          ? `variables in scope: ${known.map((v) => `$${v}`).join(', ')}`
+          : 'declare it in "let", or with "as"/"index" of $map',
       );
     }
     base = (s) => s.vars[slot];

@@ -41,7 +41,9 @@ describe('$date: reading and writing forms', () => {
 
   it('from "unix" and "unix_ms" refuse an ISO string', () => {
     expect(runError({ $date: { $path: 'ts' }, from: 'unix' }, { ts: '2024-01-01' }).code).toBe('MAPPING_NUMBER_INVALID');
-    expect(runError({ $date: { $path: 'ts' }, from: 'unix_ms', tz: 'UTC' }, { ts: '2024-01-01T00:00:00Z' }).code).toBe('MAPPING_NUMBER_INVALID');
+    expect(runError({ $date: { $path: 'ts' }, from: 'unix_ms', tz: 'UTC' }, { ts: '2024-01-01T00:00:00Z' }).code).toBe(
+      'MAPPING_NUMBER_INVALID',
+    );
   });
 });
 
@@ -177,7 +179,10 @@ describe('$date: bad input', () => {
   });
 
   it('inside $map the error names the element', () => {
-    const e = runError({ $map: { $path: 'lines' }, to: { $date: { $path: 'period.start' } } }, { lines: [{ period: { start: 1 } }, { period: { start: 'bad' } }] });
+    const e = runError(
+      { $map: { $path: 'lines' }, to: { $date: { $path: 'period.start' } } },
+      { lines: [{ period: { start: 1 } }, { period: { start: 'bad' } }] },
+    );
     expect(e.code).toBe('MAPPING_DATE_INVALID');
     expect(e.inputPath).toBe('lines[1].period.start');
   });

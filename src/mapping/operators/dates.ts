@@ -22,10 +22,16 @@ export const dateOperators: OperatorDef[] = [
     summary: 'Converts and shifts dates: unix s/ms ↔ ISO 8601, time zones, adding intervals, start of a period.',
     arg: NODE,
     params: {
-      from: { schema: { enum: ['auto', 'unix', 'unix_ms', 'iso'] }, description: 'Input form; auto (default): numbers are unix seconds, strings ISO 8601.' },
+      from: {
+        schema: { enum: ['auto', 'unix', 'unix_ms', 'iso'] },
+        description: 'Input form; auto (default): numbers are unix seconds, strings ISO 8601.',
+      },
       to: { schema: { enum: ['iso', 'date', 'unix', 'unix_ms'] }, description: 'Output form (default iso).' },
       format: { schema: { type: 'string', minLength: 1 }, description: 'A luxon format such as "yyyy-MM-dd HH:mm:ss" (overrides "to").' },
-      tz: { schema: { type: 'string', minLength: 1 }, description: 'IANA time zone for output, zone-less input and calendar arithmetic (default UTC).' },
+      tz: {
+        schema: { type: 'string', minLength: 1 },
+        description: 'IANA time zone for output, zone-less input and calendar arithmetic (default UTC).',
+      },
       add: {
         schema: {
           type: 'object',
@@ -44,7 +50,12 @@ export const dateOperators: OperatorDef[] = [
       const tz = (n.params.tz as string | undefined) ?? 'UTC';
       const startOf = n.params.startOf as 'day' | 'week' | 'month' | 'year' | undefined;
       if (tz !== 'UTC' && !IANAZone.isValidZone(tz)) {
-        cc.error('MAPPING_BAD_ARGUMENT', cc.child(n.pointer, 'tz'), `unknown time zone "${tz}"`, 'use an IANA name such as Europe/Amsterdam or UTC');
+        cc.error(
+          'MAPPING_BAD_ARGUMENT',
+          cc.child(n.pointer, 'tz'),
+          `unknown time zone "${tz}"`,
+          'use an IANA name such as Europe/Amsterdam or UTC',
+        );
       }
       const addSpec = (n.params.add as Record<string, unknown> | undefined) ?? {};
       const adds: Array<[string, Evaluator]> = Object.keys(addSpec).map((u) => [u, cc.node(addSpec[u], cc.child(n.pointer, 'add', u))]);
@@ -57,14 +68,16 @@ export const dateOperators: OperatorDef[] = [
         else if (typeof v === 'string' && (from === 'unix' || from === 'unix_ms')) x = parseNumber(n.info, v, ev);
         else return NaN;
         const ms = from === 'unix_ms' ? x : x * 1000;
-        if (!Number.isFinite(ms) || Math.abs(ms) > MAX_MS) fail(n.info, 'MAPPING_DATE_INVALID', `${describe(v)} is not a valid timestamp`, ev);
+        if (!Number.isFinite(ms) || Math.abs(ms) > MAX_MS)
+          fail(n.info, 'MAPPING_DATE_INVALID', `${describe(v)} is not a valid timestamp`, ev);
         return ms;
       };
 
       const parse = (v: unknown): DateTime => {
         if (typeof v === 'string' && (from === 'iso' || from === 'auto')) {
           const dt = DateTime.fromISO(v, { zone: tz, locale: 'en-US' });
-          if (!dt.isValid) fail(n.info, 'MAPPING_DATE_INVALID', `${describe(v)} is not ISO 8601 (${dt.invalidExplanation ?? dt.invalidReason})`, ev);
+          if (!dt.isValid)
+            fail(n.info, 'MAPPING_DATE_INVALID', `${describe(v)} is not ISO 8601 (${dt.invalidExplanation ?? dt.invalidReason})`, ev);
           return dt;
         }
         if (typeof v === 'number' && from === 'iso') fail(n.info, 'MAPPING_TYPE', `expected an ISO 8601 string, got ${describe(v)}`, ev);
@@ -80,7 +93,8 @@ export const dateOperators: OperatorDef[] = [
           const raw = uev(s);
           if (raw === undefined || raw === null) continue;
           const x = typeof raw === 'string' ? parseNumber(n.info, raw, uev) : raw;
-          if (typeof x !== 'number' || !Number.isSafeInteger(x)) fail(n.info, 'MAPPING_NUMBER_INVALID', `add.${unit} must be an integer, got ${describe(raw)}`, uev);
+          if (typeof x !== 'number' || !Number.isSafeInteger(x))
+            fail(n.info, 'MAPPING_NUMBER_INVALID', `add.${unit} must be an integer, got ${describe(raw)}`, uev);
           dur[unit] = x as number;
         }
         return dt.plus(dur);

@@ -176,7 +176,15 @@ describe('$and, $or, $exists', () => {
 
   it('$exists is true for present, non-null values (including falsy ones)', () => {
     const input = { zero: 0, empty: '', f: false, nil: null };
-    expect(valueOf([{ $exists: { $path: 'zero' } }, { $exists: { $path: 'empty' } }, { $exists: { $path: 'f' } }], input)).toEqual([true, true, true]);
-    expect(valueOf([{ $exists: { $path: 'nil' } }, { $exists: { $path: 'gone' } }, { $exists: { $path: 'constructor' } }], input)).toEqual([false, false, false]);
+    expect(valueOf([{ $exists: { $path: 'zero' } }, { $exists: { $path: 'empty' } }, { $exists: { $path: 'f' } }], input)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(valueOf([{ $exists: { $path: 'nil' } }, { $exists: { $path: 'gone' } }, { $exists: { $path: 'constructor' } }], input)).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 });

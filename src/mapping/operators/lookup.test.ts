@@ -30,7 +30,8 @@ const compile = (value: unknown, tableCache?: Map<string, LookupTable>): Compile
   compileMapping({ name: 'm', value, baseDir: dir }, tableCache ? { tableCache } : {});
 
 /** The value of `node` with `tables` declared. */
-const valueOf = (tables: unknown, node: unknown, input: unknown): unknown => (outputOf(compile({ tables, output: { v: node } }), input) as { v?: unknown }).v;
+const valueOf = (tables: unknown, node: unknown, input: unknown): unknown =>
+  (outputOf(compile({ tables, output: { v: node } }), input) as { v?: unknown }).v;
 
 /** The run-time error of `node` with `tables` declared. */
 const runError = (tables: unknown, node: unknown, input: unknown) => runSyncError(compile({ tables, output: { v: node } }), input);
@@ -67,7 +68,9 @@ describe('$lookup with inline data', () => {
     expect(e.code).toBe('MAPPING_LOOKUP_MISSING');
     expect(e.kind).toBe('bad_input');
     expect(e.inputPath).toBe('price.id');
-    expect(runError(inline, { $lookup: { $path: 'k' }, table: 't', field: 'nope', required: true }, { k: 'b' }).code).toBe('MAPPING_LOOKUP_MISSING');
+    expect(runError(inline, { $lookup: { $path: 'k' }, table: 't', field: 'nope', required: true }, { k: 'b' }).code).toBe(
+      'MAPPING_LOOKUP_MISSING',
+    );
   });
 
   it('a required lookup whose entry is null is MAPPING_LOOKUP_MISSING; a default replaces a null entry', () => {
@@ -178,8 +181,16 @@ describe('$lookup with a JSON file', () => {
 describe('$lookup with a CSV file', () => {
   it('returns the whole row by default, trimmed, skipping empty lines', () => {
     const tables = { skus: { file: 'skus.csv', key: 'price' } };
-    expect(valueOf(tables, { $lookup: { $path: 'id' }, table: 'skus' }, { id: 'price_b' })).toEqual({ price: 'price_b', sku: 'SKU-B', name: 'Beta' });
-    expect(valueOf(tables, { $lookup: { $path: 'id' }, table: 'skus' }, { id: 42 })).toEqual({ price: '42', sku: 'SKU-42', name: 'Answer' });
+    expect(valueOf(tables, { $lookup: { $path: 'id' }, table: 'skus' }, { id: 'price_b' })).toEqual({
+      price: 'price_b',
+      sku: 'SKU-B',
+      name: 'Beta',
+    });
+    expect(valueOf(tables, { $lookup: { $path: 'id' }, table: 'skus' }, { id: 42 })).toEqual({
+      price: '42',
+      sku: 'SKU-42',
+      name: 'Answer',
+    });
   });
 
   it('"value" names the column to return', () => {
@@ -221,7 +232,9 @@ describe('$lookup with a CSV file', () => {
 
   it('a CSV without "key" or with an unknown "value" column is MAPPING_TABLE_LOAD', () => {
     expect(compileErrors({ tables: { x: { file: 'skus.csv' } }, output: 1 })[0]!.code).toBe('MAPPING_TABLE_LOAD');
-    expect(compileErrors({ tables: { x: { file: 'skus.csv', key: 'price', value: 'nope' } }, output: 1 })[0]!.code).toBe('MAPPING_TABLE_LOAD');
+    expect(compileErrors({ tables: { x: { file: 'skus.csv', key: 'price', value: 'nope' } }, output: 1 })[0]!.code).toBe(
+      'MAPPING_TABLE_LOAD',
+    );
   });
 
   it('the __proto__ column never reaches a prototype', () => {

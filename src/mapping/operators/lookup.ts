@@ -36,14 +36,21 @@ export const lookupOperators: OperatorDef[] = [
           }
           hit = table.get(String(key));
           if (hit !== undefined && field !== undefined) {
-            hit = hit !== null && typeof hit === 'object' && Object.prototype.hasOwnProperty.call(hit, field)
-              ? (hit as Record<string, unknown>)[field]
-              : undefined;
+            hit =
+              hit !== null && typeof hit === 'object' && Object.prototype.hasOwnProperty.call(hit, field)
+                ? (hit as Record<string, unknown>)[field]
+                : undefined;
           }
         }
         if ((hit === undefined || hit === null) && required && !('default' in n.params)) {
-          if (key === undefined || key === null) return fail(n.info, 'MAPPING_REQUIRED_MISSING', `the key to look up in "${name}" is missing`, ev);
-          return fail(n.info, 'MAPPING_LOOKUP_MISSING', `no entry for ${describe(key)} in table "${name}"${field ? ` (field ${field})` : ''}`, ev);
+          if (key === undefined || key === null)
+            return fail(n.info, 'MAPPING_REQUIRED_MISSING', `the key to look up in "${name}" is missing`, ev);
+          return fail(
+            n.info,
+            'MAPPING_LOOKUP_MISSING',
+            `no entry for ${describe(key)} in table "${name}"${field ? ` (field ${field})` : ''}`,
+            ev,
+          );
         }
         if (hit === null && 'default' in n.params) return n.params.default;
         // Tables live as long as the process: hand out copies, never the table's own objects.

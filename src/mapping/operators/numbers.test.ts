@@ -59,7 +59,10 @@ describe('$toMinor', () => {
   });
 
   it('an unknown currency shape is MAPPING_TYPE naming the currency path', () => {
-    const e = runError({ $toMinor: { $path: 'amount' }, currency: { $path: 'order.currency' } }, { amount: 1, order: { currency: 'EURO' } });
+    const e = runError(
+      { $toMinor: { $path: 'amount' }, currency: { $path: 'order.currency' } },
+      { amount: 1, order: { currency: 'EURO' } },
+    );
     expect(e.code).toBe('MAPPING_TYPE');
     expect(e.inputPath).toBe('order.currency');
     expect(runError({ $toMinor: 1, currency: { $path: 'c' } }, { c: {} }).code).toBe('MAPPING_TYPE');
@@ -104,7 +107,9 @@ describe('$fromMinor', () => {
   });
 
   it('takes the currency from a node', () => {
-    expect(valueOf({ $fromMinor: { $path: 'amount' }, currency: { $path: 'currency' }, as: 'string' }, { amount: 500, currency: 'jpy' })).toBe('500');
+    expect(
+      valueOf({ $fromMinor: { $path: 'amount' }, currency: { $path: 'currency' }, as: 'string' }, { amount: 500, currency: 'jpy' }),
+    ).toBe('500');
   });
 
   it('a fraction of a minor unit is MAPPING_NUMBER_INVALID', () => {
@@ -122,7 +127,9 @@ describe('$fromMinor', () => {
   });
 
   it('toMinor undoes fromMinor as string', () => {
-    const m = compile({ output: { $toMinor: { $fromMinor: { $path: 'm' }, currency: { $path: 'c' }, as: 'string' }, currency: { $path: 'c' } } });
+    const m = compile({
+      output: { $toMinor: { $fromMinor: { $path: 'm' }, currency: { $path: 'c' }, as: 'string' }, currency: { $path: 'c' } },
+    });
     for (const [minor, c] of [
       [1999, 'EUR'],
       [-7, 'KWD'],

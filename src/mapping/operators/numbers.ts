@@ -71,7 +71,7 @@ export const numberOperators: OperatorDef[] = [
   {
     name: '$toMinor',
     group: 'numbers',
-    summary: 'Decimal amount → integer minor units (19.99 EUR → 1999), exactly, using the currency\'s exponent.',
+    summary: "Decimal amount → integer minor units (19.99 EUR → 1999), exactly, using the currency's exponent.",
     arg: NODE,
     params: {
       currency: { schema: NODE, description: 'ISO 4217 code (JPY has 0 decimals, KWD 3, most 2).' },
@@ -104,7 +104,8 @@ export const numberOperators: OperatorDef[] = [
       const asString = n.params.as === 'string';
       return unary(n, cc, (v, from, s) => {
         const x = requireNumber(n.info, v, from);
-        if (!Number.isSafeInteger(x)) return fail(n.info, 'MAPPING_NUMBER_INVALID', `minor units must be an integer, got ${describe(v)}`, from);
+        if (!Number.isSafeInteger(x))
+          return fail(n.info, 'MAPPING_NUMBER_INVALID', `minor units must be an integer, got ${describe(v)}`, from);
         const e = exp(s);
         // Dividing an exact integer by an exact power of ten rounds once, to the same double as
         // parsing the decimal text would, so only the string form needs the decimal routine.

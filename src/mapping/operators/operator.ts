@@ -41,5 +41,5 @@ export const NODE_LIST: SchemaFragment = { type: 'array', items: NODE };
 export const IDENTIFIER: SchemaFragment = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 export const ROUNDING: SchemaFragment = {
   enum: ['half-up', 'half-even', 'half-down', 'floor', 'ceil', 'trunc'],
-  description: 'half-up rounds .5 away from zero; half-even is banker\'s rounding; trunc rounds toward zero.',
+  description: "half-up rounds .5 away from zero; half-even is banker's rounding; trunc rounds toward zero.",
 };

@@ -2,7 +2,9 @@ import { compile, compileErrors, runError, valueOf } from '../../../test/helpers
 
 describe('$concat', () => {
   it('joins strings, numbers and booleans; missing and null count as ""', () => {
-    expect(valueOf({ $concat: ['#', { $path: 'n' }, '-', { $path: 'b' }, { $path: 'gone' }, { $path: 'nil' }] }, { n: 7, b: true, nil: null })).toBe('#7-true');
+    expect(
+      valueOf({ $concat: ['#', { $path: 'n' }, '-', { $path: 'b' }, { $path: 'gone' }, { $path: 'nil' }] }, { n: 7, b: true, nil: null }),
+    ).toBe('#7-true');
   });
 
   it('an object or array is MAPPING_TYPE naming its input path', () => {
@@ -19,7 +21,9 @@ describe('$concat', () => {
 
 describe('$template', () => {
   it('fills {{path}} placeholders, relative to @ and from $', () => {
-    expect(valueOf({ $template: 'Order {{id}} for {{ $.customer.email }}!' }, { id: 42, customer: { email: 'a@b.c' } })).toBe('Order 42 for a@b.c!');
+    expect(valueOf({ $template: 'Order {{id}} for {{ $.customer.email }}!' }, { id: 42, customer: { email: 'a@b.c' } })).toBe(
+      'Order 42 for a@b.c!',
+    );
     expect(valueOf({ $template: '{{a}}{{b}}' }, { a: 'x', b: 'y' })).toBe('xy');
     expect(valueOf({ $template: 'no placeholders' })).toBe('no placeholders');
   });
@@ -179,15 +183,20 @@ describe('regex operators', () => {
   });
 
   it('replacement patterns and groups behave as in JavaScript', () => {
-    expect(valueOf({ $replace: { $path: 's' }, pattern: '(?<a>\\d+)-(\\d+)', with: '$2:$<a> $$ [$&]' }, { s: '12-34' })).toBe('34:12 $ [12-34]');
+    expect(valueOf({ $replace: { $path: 's' }, pattern: '(?<a>\\d+)-(\\d+)', with: '$2:$<a> $$ [$&]' }, { s: '12-34' })).toBe(
+      '34:12 $ [12-34]',
+    );
     expect(valueOf({ $replace: { $path: 's' }, pattern: 'x*', with: '-' }, { s: 'abc' })).toBe('-a-b-c-');
     expect(valueOf({ $extract: { $path: 's' }, pattern: '(x)?y', group: 1 }, { s: 'y' })).toBeUndefined();
     expect(valueOf({ $extract: { $path: 's' }, pattern: '(y)', group: 7 }, { s: 'y' })).toBeUndefined();
   });
 
-  it.each(['^cus_[A-Za-z0-9]+$', '(\\d+)-(\\d+)', '[ab]*c', 'a{1,3}', '^gid://shopify/\\w+/(\\d+)$', 'x|y'])('the safe pattern %j compiles', (pattern) => {
-    expect(() => compile({ output: { $test: 'x', pattern } })).not.toThrow();
-  });
+  it.each(['^cus_[A-Za-z0-9]+$', '(\\d+)-(\\d+)', '[ab]*c', 'a{1,3}', '^gid://shopify/\\w+/(\\d+)$', 'x|y'])(
+    'the safe pattern %j compiles',
+    (pattern) => {
+      expect(() => compile({ output: { $test: 'x', pattern } })).not.toThrow();
+    },
+  );
 
   it.each(['(', '[a-', '*a', 'a{2,1}'])('the bad pattern %j is MAPPING_BAD_REGEX', (pattern) => {
     const [e] = compileErrors({ output: { $replace: 'x', pattern, with: '' } });

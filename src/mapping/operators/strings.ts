@@ -24,7 +24,11 @@ function stringOp(name: `$${string}`, summary: string, fn: (s: string) => string
 }
 
 const PATTERN_PARAMS = {
-  pattern: { schema: { type: 'string', minLength: 1 }, description: 'A regular expression in RE2 syntax (linear-time matching; no back-references or lookaround).', required: true },
+  pattern: {
+    schema: { type: 'string', minLength: 1 },
+    description: 'A regular expression in RE2 syntax (linear-time matching; no back-references or lookaround).',
+    required: true,
+  },
   flags: { schema: { type: 'string', pattern: '^[imsu]*$' }, description: 'Regex flags among i, m, s, u.' },
 };
 
@@ -45,13 +49,15 @@ function compileRegex(n: OperatorNode, cc: CompileContext): LinearRegex | undefi
 }
 
 function limited(n: OperatorNode, arr: unknown[], from: Evaluator): unknown[] {
-  if (arr.length > MAX_ITERATION) fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
+  if (arr.length > MAX_ITERATION)
+    fail(n.info, 'MAPPING_LIMIT', `array of ${arr.length} elements exceeds the limit of ${MAX_ITERATION}`, from);
   return arr;
 }
 
 function regexInput(n: OperatorNode, v: unknown, from: Evaluator): string {
   const s = requireString(n.info, v, from);
-  if (s.length > MAX_REGEX_INPUT) fail(n.info, 'MAPPING_LIMIT', `string of ${s.length} characters exceeds the regex limit of ${MAX_REGEX_INPUT}`, from);
+  if (s.length > MAX_REGEX_INPUT)
+    fail(n.info, 'MAPPING_LIMIT', `string of ${s.length} characters exceeds the regex limit of ${MAX_REGEX_INPUT}`, from);
   return s;
 }
 
@@ -169,7 +175,10 @@ export const stringOperators: OperatorDef[] = [
     arg: NODE,
     params: {
       ...PATTERN_PARAMS,
-      group: { schema: { type: 'integer', minimum: 0, maximum: 99 }, description: 'Capture group number (default 1; 0 is the whole match).' },
+      group: {
+        schema: { type: 'integer', minimum: 0, maximum: 99 },
+        description: 'Capture group number (default 1; 0 is the whole match).',
+      },
     },
     compile: (n, cc) => {
       const re = compileRegex(n, cc);

@@ -18,14 +18,21 @@ export const AUTH_SCHEMA = {
     {
       type: 'object',
       properties: {
-        basic: { type: 'object', properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF_SCHEMA }, required: ['username', 'password'], additionalProperties: false },
+        basic: {
+          type: 'object',
+          properties: { username: { type: 'string', minLength: 1 }, password: SECRET_REF_SCHEMA },
+          required: ['username', 'password'],
+          additionalProperties: false,
+        },
       },
       required: ['basic'],
       additionalProperties: false,
     },
     {
       type: 'object',
-      properties: { standardWebhooks: { type: 'object', properties: { secret: SECRET_REF_SCHEMA }, required: ['secret'], additionalProperties: false } },
+      properties: {
+        standardWebhooks: { type: 'object', properties: { secret: SECRET_REF_SCHEMA }, required: ['secret'], additionalProperties: false },
+      },
       required: ['standardWebhooks'],
       additionalProperties: false,
     },
@@ -34,9 +41,7 @@ export const AUTH_SCHEMA = {
 
 /** How an HTTP target authenticates. Secrets are references, resolved per call. */
 export type HttpAuth =
-  | { bearer: SecretRef }
-  | { basic: { username: string; password: SecretRef } }
-  | { standardWebhooks: { secret: SecretRef } };
+  { bearer: SecretRef } | { basic: { username: string; password: SecretRef } } | { standardWebhooks: { secret: SecretRef } };
 
 /**
  * The auth headers of one request. `standardWebhooks` signs like the Standard Webhooks spec:
@@ -55,11 +60,16 @@ export function authHeaders(
   if (!auth) return {};
   const secret = (ref: SecretRef): string => {
     const v = resolve(ref);
-    if (v === undefined) throw new DeliveryError('CONFIG_SECRET_MISSING', `the target's secret (${'env' in ref ? `env ${ref.env}` : `file ${ref.file}`}) is not set`);
+    if (v === undefined)
+      throw new DeliveryError(
+        'CONFIG_SECRET_MISSING',
+        `the target's secret (${'env' in ref ? `env ${ref.env}` : `file ${ref.file}`}) is not set`,
+      );
     return v;
   };
   if ('bearer' in auth) return { authorization: `Bearer ${secret(auth.bearer)}` };
-  if ('basic' in auth) return { authorization: `Basic ${Buffer.from(`${auth.basic.username}:${secret(auth.basic.password)}`).toString('base64')}` };
+  if ('basic' in auth)
+    return { authorization: `Basic ${Buffer.from(`${auth.basic.username}:${secret(auth.basic.password)}`).toString('base64')}` };
   const raw = secret(auth.standardWebhooks.secret);
   const key = raw.startsWith('whsec_') ? Buffer.from(raw.slice(6), 'base64') : Buffer.from(raw);
   const id = idempotencyKey.replace(/\./g, '_'); // the spec forbids "." in ids: it would make the signed content ambiguous

@@ -11,10 +11,16 @@ export function fillPath(template: string, payload: unknown): string {
   return template.replace(PLACEHOLDER, (_m, path: string) => {
     let v: unknown = payload;
     for (const key of path.split('.')) {
-      v = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+      v =
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, key)
+          ? (v as Record<string, unknown>)[key]
+          : undefined;
     }
     if (typeof v !== 'string' && typeof v !== 'number') {
-      throw new DeliveryError('MAPPING_REQUIRED_MISSING', `the path template ${template} needs "${path}" in the payload (a string or number)`);
+      throw new DeliveryError(
+        'MAPPING_REQUIRED_MISSING',
+        `the path template ${template} needs "${path}" in the payload (a string or number)`,
+      );
     }
     return encodeURIComponent(String(v));
   });

@@ -13,7 +13,12 @@ const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', '
  * network errors get two quick in-process retries (p-retry) before counting as a failed attempt.
  */
 /** GET a JSON document (for pull operations), classified like sendJson. */
-export async function getJson<T>(req: { url: string; headers: Record<string, string>; timeoutMs: number; agents?: { http: HttpAgent; https: HttpsAgent } }): Promise<T> {
+export async function getJson<T>(req: {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  agents?: { http: HttpAgent; https: HttpsAgent };
+}): Promise<T> {
   const r = await sendJson({ ...req, method: 'GET', body: '' });
   try {
     return JSON.parse(r.body ?? '') as T;
@@ -67,7 +72,8 @@ export async function sendJson(req: {
     const retryAfter = res.headers['retry-after'] as string | undefined;
     throw new DeliveryError('DELIVERY_RATE_LIMITED', `${where} answered 429`, { status, retryAfterMs: retryAfterMs(retryAfter) });
   }
-  if (status === 408 || status >= 500) throw new DeliveryError('DELIVERY_SERVER_ERROR', `${where} answered ${status}: ${snippet}`, { status });
+  if (status === 408 || status >= 500)
+    throw new DeliveryError('DELIVERY_SERVER_ERROR', `${where} answered ${status}: ${snippet}`, { status });
   if (status === 410) throw new DeliveryError('DELIVERY_GONE', `${where} answered 410 Gone`, { status });
   throw new DeliveryError('DELIVERY_REJECTED', `${where} answered ${status}: ${snippet}`, { status });
 }
@@ -83,6 +89,7 @@ function networkError(e: unknown): DeliveryError {
   const err = e as AxiosError;
   const code = err.code ?? '';
   if (code === 'ESSRF') return new DeliveryError('DELIVERY_BLOCKED', err.message, { cause: e });
-  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new DeliveryError('DELIVERY_TIMEOUT', `no answer in time (${code})`, { cause: e });
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED')
+    return new DeliveryError('DELIVERY_TIMEOUT', `no answer in time (${code})`, { cause: e });
   return new DeliveryError('DELIVERY_NETWORK', `cannot reach the target: ${code || err.message}`, { cause: e });
 }

@@ -74,16 +74,20 @@ export class SqliteDomain implements DomainStore {
         'SELECT * FROM demand WHERE period > @from AND (subscription_id, period) > (@sub, @period) ORDER BY subscription_id, period LIMIT @limit',
       ),
       openProposals: db.prepare(`SELECT record FROM proposals WHERE status = 'open' ORDER BY sku`).pluck(),
-      insertProposal: db.prepare(`INSERT INTO proposals (id, sku, location, status, record) VALUES (?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`),
+      insertProposal: db.prepare(
+        `INSERT INTO proposals (id, sku, location, status, record) VALUES (?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`,
+      ),
       proposal: db.prepare('SELECT record FROM proposals WHERE id = ?').pluck(),
       incoming: db.prepare(
         `SELECT sku, location, SUM(json_extract(record, '$.quantity')) AS quantity FROM proposals
          WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1
            AND COALESCE(json_extract(record, '$.expectedAt'), json_extract(record, '$.neededBy')) > ? GROUP BY sku, location ORDER BY sku, location`,
       ),
-      inTransit: db.prepare(
-        `SELECT record FROM proposals WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1 ORDER BY id`,
-      ).pluck(),
+      inTransit: db
+        .prepare(
+          `SELECT record FROM proposals WHERE status = 'closed' AND json_extract(record, '$.confirmed') = 1 AND json_extract(record, '$.received') IS NOT 1 ORDER BY id`,
+        )
+        .pluck(),
       updateProposal: db.prepare(`UPDATE proposals SET status = ?, record = ? WHERE id = ?`),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
@@ -200,7 +204,15 @@ export class SqliteDomain implements DomainStore {
     return this.db.transaction(() => {
       if (this.#sql.insertProposal.run(p.id, p.sku, p.location, JSON.stringify(p)).changes === 0) return false;
       this.#appendHubEvent(event, now);
-      this.#decision({ at: p.proposedAt, kind: 'reorder', subject: `sku:${p.sku}`, eventId: event.id, outcome: `proposed ${p.quantity} for ${p.location}`, rule: p.reason, detail: event.reorder?.inputs });
+      this.#decision({
+        at: p.proposedAt,
+        kind: 'reorder',
+        subject: `sku:${p.sku}`,
+        eventId: event.id,
+        outcome: `proposed ${p.quantity} for ${p.location}`,
+        rule: p.reason,
+        detail: event.reorder?.inputs,
+      });
       return true;
     })();
   }
@@ -229,7 +241,11 @@ export class SqliteDomain implements DomainStore {
   }
 
   decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): DecisionRecord[] {
-    const rows = (filter.newest ? this.#sql.newestDecisions : this.#sql.decisions).all({ kind: filter.kind ?? null, subject: filter.subject ?? null, limit: filter.limit ?? 1000 }) as Row[];
+    const rows = (filter.newest ? this.#sql.newestDecisions : this.#sql.decisions).all({
+      kind: filter.kind ?? null,
+      subject: filter.subject ?? null,
+      limit: filter.limit ?? 1000,
+    }) as Row[];
     return rows.map((r) => ({
       at: r.at as string,
       kind: r.kind as DecisionRecord['kind'],

@@ -65,11 +65,13 @@ export class SqlitePrivacy implements PrivacyStore {
     const matches = shop ? this.#shopDocuments(request.source) : this.#subjectDocuments(request);
     if (request.kind !== 'customer_data_request') {
       for (const place of Object.keys(PLACES) as Place[]) this.#redact(place, matches[place]);
-      if (shop || request.customerId) this.#sql.forgetContacts.run(request.source, shop ? null : request.customerId, request.customerId ?? null);
+      if (shop || request.customerId)
+        this.#sql.forgetContacts.run(request.source, shop ? null : request.customerId, request.customerId ?? null);
     }
     const id = ulid(now);
     const subject = shop ? `shop ${request.shopDomain ?? request.source}` : `customer ${request.customerId ?? '(by e-mail)'}`;
-    const contact = request.kind === 'customer_data_request' ? { email: request.email, phone: request.phone, requestId: request.requestId } : undefined;
+    const contact =
+      request.kind === 'customer_data_request' ? { email: request.email, phone: request.phone, requestId: request.requestId } : undefined;
     this.#sql.insert.run({
       id,
       kind: request.kind,
@@ -97,7 +99,8 @@ export class SqlitePrivacy implements PrivacyStore {
     const record = recordOf(row);
     if (record.kind !== 'customer_data_request') return record;
     const m = record.matches;
-    const rows = <T>(ids: string[], stmt: { get(id: string): unknown }) => ids.map((x) => stmt.get(x) as T | undefined).filter((x): x is T => x !== undefined);
+    const rows = <T>(ids: string[], stmt: { get(id: string): unknown }) =>
+      ids.map((x) => stmt.get(x) as T | undefined).filter((x): x is T => x !== undefined);
     return {
       ...record,
       data: {
@@ -108,8 +111,15 @@ export class SqlitePrivacy implements PrivacyStore {
           receivedAt: r.received_at as number,
           body: parseStored(r.body as string),
         })),
-        events: rows<Row>(m.events, this.#sql.eventRow).map((r) => ({ id: r.id as string, type: r.type as string, body: parseStored(r.body as string) })),
-        customers: rows<Row>(m.customers, this.#sql.customerRow).map((r) => ({ id: r.id as string, record: parseStored(r.record as string) })),
+        events: rows<Row>(m.events, this.#sql.eventRow).map((r) => ({
+          id: r.id as string,
+          type: r.type as string,
+          body: parseStored(r.body as string),
+        })),
+        customers: rows<Row>(m.customers, this.#sql.customerRow).map((r) => ({
+          id: r.id as string,
+          record: parseStored(r.record as string),
+        })),
       },
     };
   }
@@ -118,7 +128,14 @@ export class SqlitePrivacy implements PrivacyStore {
     return this.write(() => {
       const inbox = this.#sql.pruneInbox.run({ before }).changes;
       const letters = this.#sql.pruneLetters.run({ before }).changes;
-      if (inbox + letters > 0) this.#sql.audit.run(now, 'retention', 'inbox.prune_raw_bodies', new Date(before).toISOString(), JSON.stringify({ inbox, deadLetters: letters }));
+      if (inbox + letters > 0)
+        this.#sql.audit.run(
+          now,
+          'retention',
+          'inbox.prune_raw_bodies',
+          new Date(before).toISOString(),
+          JSON.stringify({ inbox, deadLetters: letters }),
+        );
       return inbox;
     });
   }
@@ -142,7 +159,11 @@ export class SqlitePrivacy implements PrivacyStore {
 
   /** Everything a shop's connector brought in, and the customers that came from it. */
   #shopDocuments(source: string): PrivacyMatches {
-    const ids = (sql: string, ...args: unknown[]) => this.db.prepare(sql).pluck().all(...args) as string[];
+    const ids = (sql: string, ...args: unknown[]) =>
+      this.db
+        .prepare(sql)
+        .pluck()
+        .all(...args) as string[];
     return {
       inbox: ids(`SELECT id FROM inbox WHERE source = ? AND status <> 'received'`, source),
       events: ids('SELECT e.id FROM events e JOIN inbox i ON i.id = e.inbox_id WHERE i.source = ?', source),

@@ -140,7 +140,9 @@ export class SqliteStore implements Store {
         `SELECT id, source, source_event_id, event_type, received_at, attempts, lease_until FROM inbox
          WHERE status = 'received' ORDER BY received_at, id LIMIT ?`,
       ),
-      requeueInbox: db.prepare(`UPDATE inbox SET status = 'received', lease_until = NULL, next_attempt_at = NULL, detail = NULL WHERE id = ?`),
+      requeueInbox: db.prepare(
+        `UPDATE inbox SET status = 'received', lease_until = NULL, next_attempt_at = NULL, detail = NULL WHERE id = ?`,
+      ),
       requeueDelivery: db.prepare(
         `UPDATE deliveries SET status = 'pending', blocked = 0, lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`,
       ),
@@ -246,7 +248,13 @@ export class SqliteStore implements Store {
       return false;
     }
     const detail =
-      outcome.status === 'ignored' ? outcome.reason : outcome.status === 'failed' ? outcome.deadLetter.errorCode : outcome.status === 'privacy' ? `privacy request ${outcome.request.kind}` : null;
+      outcome.status === 'ignored'
+        ? outcome.reason
+        : outcome.status === 'failed'
+          ? outcome.deadLetter.errorCode
+          : outcome.status === 'privacy'
+            ? `privacy request ${outcome.request.kind}`
+            : null;
     // A privacy request is processed, like a normalised entry (the inbox statuses predate it).
     const status = outcome.status === 'privacy' ? 'normalised' : outcome.status;
     // The fence first: a stale claim (the lease ran out, the entry was claimed again) writes nothing.
@@ -438,7 +446,8 @@ export class SqliteStore implements Store {
       const row = this.#sql.inboxById.get(id) as Record<string, unknown> | undefined;
       if (!row) return { status: 'not_found' };
       const detail = settlement.action === 'skip' ? `skipped by ${actor}: ${settlement.reason}` : settlement.errorCode;
-      if (this.#sql.settleInbox.run(settlement.action === 'skip' ? 'ignored' : 'failed', detail, id).changes === 0) return { status: 'not_pending' };
+      if (this.#sql.settleInbox.run(settlement.action === 'skip' ? 'ignored' : 'failed', detail, id).changes === 0)
+        return { status: 'not_pending' };
       const what = { source: row.source, sourceEventId: row.source_event_id, attempts: row.attempts };
       if (settlement.action === 'skip') {
         this.#sql.audit.run(now, actor, 'inbox.skip', id, JSON.stringify({ ...what, reason: settlement.reason }));
@@ -476,7 +485,9 @@ export class SqliteStore implements Store {
   }
 
   async listIgnored(filter: { source?: string; limit?: number }): Promise<IgnoredSummary[]> {
-    const rows = this.#read(() => this.#sql.ignored.all({ source: filter.source ?? null, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>);
+    const rows = this.#read(
+      () => this.#sql.ignored.all({ source: filter.source ?? null, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>,
+    );
     return rows.map((r) => ({
       source: r.source as string,
       eventType: r.event_type as string,

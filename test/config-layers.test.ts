@@ -5,9 +5,9 @@ import { createInterface } from 'node:readline';
 import { main } from '../src/cli/main';
 import { loadConfig } from '../src/config/load-config';
 import type { HubConfig } from '../src/config/config.types';
-import { LocatedErrors } from '../src/errors/located-error';
 import { captureIO } from './helpers/capture-io';
 import { tempFiles } from './helpers/temp-files';
+import { problems } from './helpers/rejected';
 
 const ROOT = join(__dirname, '..');
 const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'hub.json'), 'utf8')) as HubConfig;
@@ -20,16 +20,6 @@ function withOverlay(local?: string | object, base: Record<string, unknown> = {}
     ...(local === undefined ? {} : { 'local.json': local }),
   });
   return { dir, hub: join(dir, 'hub.json'), local: join(dir, 'local.json') };
-}
-
-function problems(fn: () => unknown) {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LocatedErrors) return e.errors;
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 const extraRoute = {

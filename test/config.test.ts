@@ -2,20 +2,10 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { deepMerge, loadConfig } from '../src/config/load-config';
 import { requireSecret, resolveSecret } from '../src/config/secrets';
-import { LocatedErrors } from '../src/errors/located-error';
 import { HUB_EVENT_TYPES } from '../src/events';
 import { MappingSet } from '../src/mapping/mapping-set';
 import { tempFiles } from './helpers/temp-files';
-
-function problems(fn: () => unknown) {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LocatedErrors) return e.errors;
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { problems } from './helpers/rejected';
 
 const minimal = { connectors: { stripe: { type: 'stripe' } } };
 

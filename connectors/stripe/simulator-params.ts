@@ -24,6 +24,15 @@ export interface ParamProblem {
 
 const INTERVALS = { enum: ['day', 'week', 'month', 'year'] } as const;
 const EMPTY = { enum: [''] } as const;
+/** `cancellation_details` of a subscription update or cancel: a comment and one of Stripe's feedback values. */
+const CANCELLATION_DETAILS: ParamSpec = {
+  object: {
+    comment: 'string',
+    feedback: {
+      enum: ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'],
+    },
+  },
+};
 const PAGE = { limit: 'integer', starting_after: 'string', ending_before: 'string', expand: 'expand' } as const;
 
 /** Parameters by route ("METHOD path" with `:id`). */
@@ -67,23 +76,7 @@ export const PARAMS: Record<string, Record<string, ParamSpec>> = {
       oneOf: [EMPTY, { object: { behavior: { enum: ['keep_as_draft', 'mark_uncollectible', 'void'] }, resumes_at: 'timestamp' } }],
     },
     cancel_at_period_end: 'boolean',
-    cancellation_details: {
-      object: {
-        comment: 'string',
-        feedback: {
-          enum: [
-            'customer_service',
-            'low_quality',
-            'missing_features',
-            'other',
-            'switched_service',
-            'too_complex',
-            'too_expensive',
-            'unused',
-          ],
-        },
-      },
-    },
+    cancellation_details: CANCELLATION_DETAILS,
     proration_behavior: { enum: ['always_invoice', 'create_prorations', 'none'] },
     metadata: 'map',
     expand: 'expand',
@@ -91,23 +84,7 @@ export const PARAMS: Record<string, Record<string, ParamSpec>> = {
   'DELETE /v1/subscriptions/:id': {
     invoice_now: 'boolean',
     prorate: 'boolean',
-    cancellation_details: {
-      object: {
-        comment: 'string',
-        feedback: {
-          enum: [
-            'customer_service',
-            'low_quality',
-            'missing_features',
-            'other',
-            'switched_service',
-            'too_complex',
-            'too_expensive',
-            'unused',
-          ],
-        },
-      },
-    },
+    cancellation_details: CANCELLATION_DETAILS,
     expand: 'expand',
   },
   'GET /v1/invoices': {

@@ -1,5 +1,5 @@
 import '@shopify/shopify-api/adapters/node';
-import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
+import { ApiVersion, LogSeverity, shopifyApi, type GraphQLClientResponse } from '@shopify/shopify-api';
 import { abstractFetch, setAbstractFetchFunc } from '@shopify/shopify-api/runtime';
 import { DeliveryError } from '../../src/sdk';
 
@@ -127,20 +127,8 @@ export class ShopifyAdmin {
 
   async #send<T>(query: string, variables: Record<string, unknown>, expectedCost: number): Promise<T> {
     const b = this.#bucket;
-    let res: {
-      data?: T;
-      errors?: {
-        message?: string;
-        graphQLErrors?: Array<{ message?: string; extensions?: { code?: string } }>;
-        networkStatusCode?: number;
-      };
-      extensions?: {
-        cost?: {
-          requestedQueryCost: number;
-          throttleStatus: { currentlyAvailable: number; restoreRate: number; maximumAvailable?: number };
-        };
-      };
-    };
+    // The SDK's published answer type: data, errors (GraphQL or HTTP) and extensions.cost.throttleStatus.
+    let res: GraphQLClientResponse<T>;
     try {
       res = (await this.#client.request(query, { variables, retries: 0 })) as typeof res;
     } catch (e) {
@@ -151,7 +139,7 @@ export class ShopifyAdmin {
       res = body;
     }
     const status = res.extensions?.cost?.throttleStatus;
-    if (status) {
+    if (status?.currentlyAvailable !== undefined && status.restoreRate !== undefined) {
       // The shop's figure counts what other apps spent; ours counts calls still in flight: keep the lower.
       this.#refill();
       b.available = b.known ? Math.min(b.available, status.currentlyAvailable) : status.currentlyAvailable;

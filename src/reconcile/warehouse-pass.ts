@@ -44,7 +44,7 @@ export async function warehousePass(
   lookbackDays = DEFAULT_LOOKBACK_DAYS,
 ): Promise<{ demand: number; reservations: number }> {
   const table = new FingerprintTable(1 << 16);
-  const from = new Date(Date.parse(`${ctx.today}T00:00:00Z`) - lookbackDays * 86_400_000).toISOString().slice(0, 10);
+  const from = daysBefore(ctx.today, lookbackDays);
   let reservations = 0;
   for await (const r of pull({})) {
     const ref = inScope(r as ReservationRow, from);
@@ -105,7 +105,7 @@ export async function warehousePass(
     const orphans: Array<{ record: DemandRecord; drift: Drift }> = [];
     const unrepairable: Drift[] = [];
     for await (const r of pull({})) {
-      const ref = inScope(r as ReservationRow, dayBefore(ctx.today));
+      const ref = inScope(r as ReservationRow, daysBefore(ctx.today, 1));
       if (!ref) continue;
       const key = hash53(ref);
       const v = table.get(key);
@@ -149,8 +149,9 @@ function inScope(r: ReservationRow, after: string): string | undefined {
   return m && m[2]! > after ? ref : undefined;
 }
 
-function dayBefore(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+/** The calendar date `days` before `date` (both YYYY-MM-DD, UTC). */
+function daysBefore(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Status and lines (SKU → units, summed) as one hash; every released reservation is alike. */

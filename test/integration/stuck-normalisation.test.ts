@@ -82,7 +82,9 @@ describe('a normalisation that never ends (real CLI hub, pipeline thread)', () =
 
   it('past pipeline.normaliseBudgetMs the entry becomes a dead letter NORMALISE_TIMEOUT, later events go on, and a restart does not block again', async () => {
     target = await startTarget();
-    const { configPath, dbFile } = hubConfig(target.url, { normaliseBudgetMs: 500 });
+    // 2 s: well past a normal entry even on a loaded machine (a tighter budget quarantined normal entries
+    // under the full suite's load); the slow mapping runs for hours.
+    const { configPath, dbFile } = hubConfig(target.url, { normaliseBudgetMs: 2000 });
     cli = await spawnCliHub(configPath);
     const slow = slowEvent();
     const started = Date.now();
@@ -101,8 +103,8 @@ describe('a normalisation that never ends (real CLI hub, pipeline thread)', () =
       sourceEventId: slow.id,
       payload: JSON.stringify(slow),
     });
-    expect(dl!.errorMessage).toMatch(/ran for \d+ ms .*past the budget of 500 ms \(pipeline\.normaliseBudgetMs\)/);
-    expect(Number(/ran for (\d+) ms/.exec(dl!.errorMessage)![1])).toBeGreaterThanOrEqual(500);
+    expect(dl!.errorMessage).toMatch(/ran for \d+ ms .*past the budget of 2000 ms \(pipeline\.normaliseBudgetMs\)/);
+    expect(Number(/ran for (\d+) ms/.exec(dl!.errorMessage)![1])).toBeGreaterThanOrEqual(2000);
     expect(unblockedMs).toBeLessThan(30_000);
     expect(cli.stdout()).toContain('normalisation ran past its budget');
 

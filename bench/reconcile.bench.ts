@@ -67,7 +67,7 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
     writeFileSync(configPath, JSON.stringify(config));
 
     const seedStarted = Date.now();
-    seedStore(configPath, population);
+    await seedStore(configPath, population);
     console.log(
       `seeded ${size} subscriptions in the simulator and the store (${((Date.now() - seedStarted) / 1000).toFixed(1)} s); ${driftInjected} drifted`,
     );
@@ -95,7 +95,7 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
 }
 
 /** The hub's side, written in batches (bounded memory) the way the hub records it. */
-function seedStore(configPath: string, p: PopulationOptions): void {
+async function seedStore(configPath: string, p: PopulationOptions): Promise<void> {
   const runtime = loadRuntime({ path: configPath, localPath: false, env: { STRIPE_WEBHOOK_SECRET: 'whsec_bench' } });
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
   const store = new SqliteStore(databaseFile(runtime.config.storage!.dataDir!));
@@ -105,11 +105,11 @@ function seedStore(configPath: string, p: PopulationOptions): void {
       const s = hubSide(p, i, mapping).state;
       if (s) batch.push(s);
       if (batch.length === 10_000) {
-        store.domain.seedSubscriptions(batch);
+        await store.domain.seedSubscriptions(batch);
         batch = [];
       }
     }
-    store.domain.seedSubscriptions(batch);
+    await store.domain.seedSubscriptions(batch);
   } finally {
     void store.close();
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
+import { writeUnit } from './domain/unit-write';
 import { DomainService, type DomainSettings } from './domain/domain-service';
 import { domainSettings } from './domain/domain-settings';
 import { adminRouter } from './http/admin-router';
@@ -57,7 +58,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const unlock = options.store ? () => undefined : acquireProcessLock(join(resolve(dataDir), 'subhub.pid'));
   const store = options.store ?? new SqliteStore(databaseFile(dataDir));
   // The only worker of this store is starting: whatever the previous process leased is free.
-  if (!options.store) await store.releaseAllLeases();
+  if (!options.store) await store.recoverLeases();
 
   const mode = options.pipeline ?? (options.store || !__filename.endsWith('.js') ? 'inline' : 'thread');
   const pipeline: PipelineRunner =
@@ -100,15 +101,12 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           ratePerMin: config.admin?.ratePerMin ?? 120,
           replayed: () => pipeline.notify(),
           inboxSettled: (id) => pipeline.abandon(id).finally(() => pipeline.notify()),
-          clearBlacklist: (customerId, actor) => {
+          clearBlacklist: async (customerId, actor) => {
             const now = (options.clock ?? Date.now)();
-            // Reads committed state (a fresh service); its derived events join the inbox like any other.
             settings ??= domainSettings(config);
-            // One write transaction from read to commit; a batch normalised meanwhile is recomputed, not committed over it.
-            const changes = store.domain.commitOutsideEvents(
-              () => new DomainService(store.domain, settings!).clearBlacklist(customerId, actor, now),
-              now,
-            );
+            const service = new DomainService(settings);
+            // Computed on the customer's unit as committed; it commits only if no event of the customer committed meanwhile.
+            const changes = await writeUnit(store.domain, customerId, (view) => service.clearBlacklist(customerId, actor, view, now), now);
             if (!changes) return 'not_blacklisted';
             pipeline.notify();
             return 'cleared';

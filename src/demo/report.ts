@@ -22,11 +22,11 @@ function billingState(o: Record<string, unknown> | undefined): string {
   return `${String(o.status)}${pause ? `, collection paused (${pause.behavior}${pause.resumes_at ? ` until ${new Date(pause.resumes_at * 1000).toISOString().slice(0, 10)}` : ''})` : ''}${o.cancel_at_period_end ? ', cancels at period end' : ''}`;
 }
 
-export function marks(w: DemoWorld, ctx?: MonthContext): SystemMarks {
+export async function marks(w: DemoWorld, ctx?: MonthContext): Promise<SystemMarks> {
   return {
     stripeWebhooks: w.stripe.deliveries.length,
     billing: new Map(Object.values(ctx?.subs ?? {}).map((id) => [id, billingState(w.stripe.subscription(id))])),
-    decisions: w.hub.store.domain.decisions({ limit: 1_000_000 }).length,
+    decisions: (await w.hub.store.domain.decisions({ limit: 1_000_000 })).length,
     warehouseRequests: w.warehouse.requests.length,
     odooCalls: w.odoo.calls.length,
     shopifyApplied: w.shopify.applied,
@@ -42,7 +42,7 @@ export function namer(ctx: MonthContext): (subject: string) => string {
 }
 
 /** What a step changed in each system, as readable lines. */
-export function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string) => string): string[] {
+export async function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string) => string): Promise<string[]> {
   const lines: string[] = [];
   const hooks = w.stripe.deliveries.slice(before.stripeWebhooks);
   if (hooks.length) {
@@ -54,7 +54,7 @@ export function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: string)
     const now = billingState(w.stripe.subscription(id));
     if (now !== was) lines.push(`  stripe     ${name(`stripe:${id}`)}: ${now}`);
   }
-  const decisions = w.hub.store.domain.decisions({ limit: 1_000_000 }).slice(before.decisions);
+  const decisions = (await w.hub.store.domain.decisions({ limit: 1_000_000 })).slice(before.decisions);
   for (const d of decisions.filter((x) => x.kind !== 'projection')) lines.push(`  hub        ${describe(d, name)}`);
   const wh = w.warehouse.requests.slice(before.warehouseRequests).filter((r) => r.method === 'PUT');
   if (wh.length) lines.push(`  warehouse  ${wh.length} reservation update(s)`);
@@ -118,11 +118,11 @@ export interface MonthSummary {
 }
 
 /** The end state of every system, as the summary table shows it and the end-to-end test asserts it. */
-export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
+export async function summarise(w: DemoWorld, ctx: MonthContext): Promise<MonthSummary> {
   const name = namer(ctx);
   const domain = w.hub.store.domain;
   const today = new Date(w.clock.now()).toISOString().slice(0, 10);
-  const reserved = domain.reservedAfter(today);
+  const reserved = await domain.reservedAfter(today);
   const demand = total(reserved.map((r) => [r.sku, r.quantity]));
   const demandByLocation = total(reserved.map((r) => [`${r.location ?? '?'} ${r.sku}`, r.quantity]));
   const warehouses = new Map(
@@ -135,7 +135,7 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
       .map(([[wh, sku], onHand]) => [`${warehouses.get(wh)} ${sku}`, onHand]),
   );
   const pos = [...w.odoo.models.get('purchase.order')!.values()];
-  const proposals = domain.openProposals().map((p) => {
+  const proposals = (await domain.openProposals()).map((p) => {
     const po = pos.find((o) => o.origin === `subhub:reorder:${p.sku}:${p.location}:${p.proposedAt.slice(0, 10)}`);
     return {
       sku: p.sku,
@@ -148,15 +148,9 @@ export function summarise(w: DemoWorld, ctx: MonthContext): MonthSummary {
     };
   });
   const dunning = Object.fromEntries(
-    domain
-      .openDunning()
-      .map((d) => [name(d.subscriptionId), d.stage])
-      .sort(([a], [b]) => a!.localeCompare(b!)),
+    (await domain.openDunning()).map((d) => [name(d.subscriptionId), d.stage]).sort(([a], [b]) => a!.localeCompare(b!)),
   );
-  const blacklisted = domain
-    .customers({ blacklisted: true })
-    .map((c) => name(c.id))
-    .sort();
+  const blacklisted = (await domain.customers({ blacklisted: true })).map((c) => name(c.id)).sort();
   const shopifyTags = Object.fromEntries(
     [...w.shopify.tags]
       .filter(([, tags]) => tags.size > 0)

@@ -26,14 +26,14 @@ export async function playMonth(
     );
     for (const step of MONTH) {
       world.clock.at(step.day);
-      const before = marks(world, ctx);
+      const before = await marks(world, ctx);
       await step.run(world, ctx);
       await world.settle();
       print('');
       print(`Day ${String(step.day).padStart(2)} (${new Date(world.clock.now()).toISOString().slice(0, 10)}): ${step.title}`);
-      for (const l of stepEffects(world, before, namer(ctx))) print(l);
+      for (const l of await stepEffects(world, before, namer(ctx))) print(l);
     }
-    const summary = summarise(world, ctx);
+    const summary = await summarise(world, ctx);
     for (const l of summaryTable(summary)) print(l);
     return { summary, world, ctx };
   } catch (e) {

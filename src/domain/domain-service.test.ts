@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { validateHubEvent, type HubEvent } from '../events';
 import type { DunningPolicy } from '../dunning/policy';
 import { DomainService } from './domain-service';
+import { DomainView } from './domain-view';
 import type { CustomerRecord, DemandRecord, DomainChanges, DomainReader, DunningRecord } from './ports';
 import type { SubscriptionState } from './subscription-projection';
 
@@ -54,18 +55,16 @@ const bom = new Map([
 
 function setup() {
   const store = new MemoryDomain();
-  const service = new DomainService(store, { bom, policy, overrides: {}, paymentUpdateUrl: 'https://pay.example/update?c={customer}' });
+  const service = new DomainService({ bom, policy, overrides: {}, paymentUpdateUrl: 'https://pay.example/update?c={customer}' });
   const run = (e: HubEvent) => {
-    const c = service.handle(e, Date.parse('2026-01-01T00:00:00Z'));
+    const c = service.handle(e, store, Date.parse('2026-01-01T00:00:00Z'));
     store.commit(c);
-    service.settle();
     return c;
   };
   /** The nightly dunning review at `at`, committed. */
   const review = (at: string) => {
-    const c = service.reviewDunning([...store.dunnings.values()], Date.parse(at));
+    const c = service.reviewDunning([...store.dunnings.values()], store, Date.parse(at));
     store.commit(c);
-    service.settle();
     return c;
   };
   return { store, service, run, review };
@@ -132,15 +131,15 @@ describe('domain service: the location a delivery ships from', () => {
   it("records a subscription's demand at its tenant's location, and addresses its reservations to that tenant also when the hub's own review moves them", () => {
     const store = new MemoryDomain();
     const locationOf = (t: string | undefined) => (t === 'lenses-de' ? 'DUS1' : 'AMS1');
-    const service = new DomainService(store, { bom, policy, overrides: {}, locationOf });
-    const commit = (c: DomainChanges) => (store.commit(c), service.settle(), c);
-    commit(service.handle({ ...created, tenantId: 'lenses-de' }, Date.parse('2026-01-01T00:00:00Z')));
+    const service = new DomainService({ bom, policy, overrides: {}, locationOf });
+    const commit = (c: DomainChanges) => (store.commit(c), c);
+    commit(service.handle({ ...created, tenantId: 'lenses-de' }, store, Date.parse('2026-01-01T00:00:00Z')));
     const period = created.subscription!.nextRenewalAt!.slice(0, 10);
     expect(store.demand(subId, period)).toMatchObject({ location: 'DUS1', status: 'reserved' });
     expect(store.derived.at(-1)).toMatchObject({ type: 'stock.demand_changed', tenantId: 'lenses-de' });
     // A failure, then 14 days on the nightly review holds the shipment: the release goes to the same tenant's warehouse.
-    commit(service.handle({ ...failed, tenantId: 'lenses-de' }, Date.parse(failed.occurredAt)));
-    const c = commit(service.reviewDunning([...store.dunnings.values()], Date.parse(failed.occurredAt) + 15 * 86_400_000));
+    commit(service.handle({ ...failed, tenantId: 'lenses-de' }, store, Date.parse(failed.occurredAt)));
+    const c = commit(service.reviewDunning([...store.dunnings.values()], store, Date.parse(failed.occurredAt) + 15 * 86_400_000));
     const release = c.derived.find((e) => e.type === 'stock.demand_changed');
     expect(release).toMatchObject({ tenantId: 'lenses-de', demand: { status: 'released' } });
     expect(c.demand.every((d) => d.location === 'DUS1')).toBe(true);
@@ -288,9 +287,8 @@ describe('domain service: dunning and the blacklist', () => {
     run(paid('in_1', 'p1'));
     run(paid('in_2', 'p2'));
     const customerId = created.customer!.hubCustomerId;
-    const c = service.clearBlacklist(customerId, 'ops@example.com', Date.parse('2026-01-03T09:00:00.000Z'))!;
+    const c = service.clearBlacklist(customerId, 'ops@example.com', store, Date.parse('2026-01-03T09:00:00.000Z'))!;
     store.commit(c);
-    service.settle();
     expect(store.customer(customerId)).toMatchObject({ blacklisted: false, clearedAt: '2026-01-03T09:00:00.000Z' });
     expect(c.derived.map((e) => e.type)).toEqual(['customer.risk_changed', 'stock.demand_changed']);
     expect(c.derived[0]!.risk).toEqual({
@@ -299,7 +297,7 @@ describe('domain service: dunning and the blacklist', () => {
     });
     expect(c.derived[1]).toMatchObject({ demand: { status: 'reserved' } });
     for (const e of c.derived) expect(validateHubEvent(e)).toEqual({ ok: true });
-    expect(service.clearBlacklist(customerId, 'ops@example.com', Date.now())).toBeUndefined();
+    expect(service.clearBlacklist(customerId, 'ops@example.com', store, Date.now())).toBeUndefined();
     // A later failure is the first default after clearing: no blacklist.
     const again = run(failure('k3', '2026-01-20T17:00:00.000Z', 'in_3', true));
     expect(again.derived.map((e) => e.type)).not.toContain('customer.risk_changed');
@@ -344,9 +342,8 @@ describe('domain service: dunning and the blacklist', () => {
     run(failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true));
     run(failure('k2', '2025-12-25T17:00:00.000Z', 'in_2', true));
     expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: false });
-    const c = service.clearBlacklist(created.customer!.hubCustomerId, 'ops', Date.parse('2025-12-26T09:00:00.000Z'))!;
+    const c = service.clearBlacklist(created.customer!.hubCustomerId, 'ops', store, Date.parse('2025-12-26T09:00:00.000Z'))!;
     store.commit(c);
-    service.settle();
     expect(store.dunning(subId)).toMatchObject({ stage: 'LATE', deliver: true });
     expect(c.decisions.map((d) => d.rule)).toContain('blacklist cleared: unpaid, but no stage applies yet (insufficient_funds)');
     expect(c.derived.filter((e) => e.type === 'dunning.stage_changed')).toEqual([]);
@@ -361,8 +358,8 @@ describe('domain service: dunning and the blacklist', () => {
     expect(suspended.derived[0]?.dunning?.decision).toMatchObject({ pauseBilling: true });
     expect(store.dunning(subId)?.billingPaused).toBe(true);
     // Goodwill granted meanwhile: the stage is lighter, billing resumes.
-    const kind = new DomainService(store, { bom, policy, overrides: { [created.customer!.hubCustomerId]: { goodwill: true } } });
-    const lighter = kind.reviewDunning([...store.dunnings.values()], Date.parse('2026-01-09T03:00:00.000Z'));
+    const kind = new DomainService({ bom, policy, overrides: { [created.customer!.hubCustomerId]: { goodwill: true } } });
+    const lighter = kind.reviewDunning([...store.dunnings.values()], store, Date.parse('2026-01-09T03:00:00.000Z'));
     expect(lighter.derived.find((e) => e.type === 'dunning.stage_changed')?.dunning).toMatchObject({
       stage: 'GOODWILL',
       decision: { resumeBilling: true, pauseBilling: false },
@@ -406,16 +403,22 @@ describe('domain service: dunning and the blacklist', () => {
         nextRenewalAt: '2026-01-29T00:00:00.000Z',
       },
     };
-    // One batch: the overlay carries the first events to the later ones; committed together.
+    // One batch, as the pipeline runs it: the customer's unit is read once, each event is computed on
+    // the view the one before it left, and all are committed together.
     const now = Date.parse('2026-01-01T00:00:00Z');
+    const view = new DomainView({ customerId: created.customer!.hubCustomerId, version: 0, subscriptions: [], dunning: [], demand: [] });
     const changes = [
       created,
       failure('k1', '2025-12-24T17:00:00.000Z', 'in_1', true),
       other,
       failure('k2', '2025-12-30T17:00:00.000Z', 'in_2', true),
-    ].map((e) => service.handle(e, now));
+    ].map((e) => {
+      const c = service.handle(e, view, now);
+      view.apply(c);
+      return c;
+    });
+    expect(view.version).toBe(4);
     changes.forEach((c) => store.commit(c));
-    service.settle();
     expect(store.customer(created.customer!.hubCustomerId)?.blacklisted).toBe(true);
     expect(store.demand('stripe:sub_other', '2026-01-29')).toMatchObject({
       status: 'released',

@@ -48,8 +48,9 @@ const TERMINAL = new Set(['canceled', 'expired']);
  * Effects on other systems leave as derived hub events (stock.demand_changed, dunning.*,
  * customer.risk_changed) that the routes deliver, so they get retries, order and dead letters.
  *
- * Reads see the changes of earlier events in the same batch (an overlay) until `settle()`,
- * called once the batch is committed.
+ * Pure: every call reads only the reader it is given (a unit the pipeline loaded first) and
+ * returns changes; nothing is kept between calls. Within one call, reads see the call's own
+ * earlier changes (an overlay cleared at the start of the next call).
  */
 export class DomainService {
   readonly #pending = {
@@ -58,25 +59,25 @@ export class DomainService {
     dunning: new Map<string, DunningRecord | null>(),
     demand: new Map<string, DemandRecord>(),
   };
-  /** Stocked SKUs whose demand changed since the last `takeDirtySkus()`. */
-  readonly #dirty = new Set<string>();
+  #reader: DomainReader = NO_STATE;
 
-  constructor(
-    private readonly store: DomainReader,
-    private readonly settings: DomainSettings,
-  ) {}
+  constructor(private readonly settings: DomainSettings) {}
 
-  settle(): void {
+  /** The unit an event reads and writes: its customer (and subscription); undefined when the domain ignores the event. */
+  static unitOf(event: Readonly<HubEvent>): { customerId: string; subscriptionId?: string } | undefined {
+    if (event.source.provider === 'hub' || !event.customer) return undefined;
+    const subscriptionId = event.subscription?.hubSubscriptionId;
+    return { customerId: event.customer.hubCustomerId, ...(subscriptionId ? { subscriptionId } : {}) };
+  }
+
+  /** Starts a call: reads go to `reader`, the overlay is empty. */
+  #begin(reader: DomainReader): void {
+    this.#reader = reader;
     for (const m of Object.values(this.#pending)) m.clear();
   }
 
-  takeDirtySkus(): string[] {
-    const out = [...this.#dirty];
-    this.#dirty.clear();
-    return out;
-  }
-
-  handle(event: Readonly<HubEvent>, now: number): DomainChanges {
+  handle(event: Readonly<HubEvent>, reader: DomainReader, now: number): DomainChanges {
+    this.#begin(reader);
     const c = noChanges();
     // The hub's own events are outputs of this service, never inputs.
     if (event.source.provider === 'hub' || !event.customer) return c;
@@ -141,15 +142,16 @@ export class DomainService {
   /**
    * Time moves stages on without any event (14 days unpaid → SUSPENDED): re-decides every open
    * dunning cycle at `now` and returns the changes of the cycles whose stage moved (the nightly
-   * job commits them with `DomainStore.apply`). Idempotent per day: the derived events are keyed
+   * job commits them per customer with `DomainStore.commitUnit`). Idempotent per day: the derived events are keyed
    * by the review date.
    */
-  reviewDunning(open: readonly DunningRecord[], now: number): DomainChanges {
+  reviewDunning(open: readonly DunningRecord[], reader: DomainReader, now: number): DomainChanges {
+    this.#begin(reader);
     const c = noChanges();
     if (!this.settings.policy) return c;
     for (const before of open) {
       const customer = this.#pending.customers.get(before.customerId) ??
-        this.store.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
+        this.#reader.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
       this.#redecide(before, customer, now, 'nightly review', c);
     }
     return this.#routedOnly(c);
@@ -214,8 +216,9 @@ export class DomainService {
    * held shipments of their subscriptions are reserved again, and a customer.risk_changed tells
    * the shop and the ERP. Undefined when the customer is unknown or not blacklisted.
    */
-  clearBlacklist(customerId: string, actor: string, now: number): DomainChanges | undefined {
-    const before = this.#pending.customers.get(customerId) ?? this.store.customer(customerId);
+  clearBlacklist(customerId: string, actor: string, reader: DomainReader, now: number): DomainChanges | undefined {
+    this.#begin(reader);
+    const before = this.#pending.customers.get(customerId) ?? this.#reader.customer(customerId);
     if (!before?.blacklisted) return undefined;
     const c = noChanges();
     const at = new Date(now).toISOString();
@@ -597,7 +600,6 @@ export class DomainService {
       reason,
     };
     this.#put(c, 'demand', `${record.subscriptionId}|${period}`, record);
-    for (const l of [...lines, ...(before?.lines ?? [])]) this.#dirty.add(l.sku);
     const units = (ls: DemandLine[]) => ls.map((l) => `${l.quantity}×${l.sku}`).join(', ');
     const outcome = ships
       ? `reserved ${units(lines)} for ${period}`
@@ -618,7 +620,7 @@ export class DomainService {
 
   /** Every recorded delivery of a subscription, with this batch's changes. */
   #demandsOf(subId: string): DemandRecord[] {
-    const byPeriod = new Map(this.store.demandOfSubscription(subId).map((d) => [d.period, d]));
+    const byPeriod = new Map(this.#reader.demandOfSubscription(subId).map((d) => [d.period, d]));
     for (const [k, d] of this.#pending.demand) if (k.startsWith(`${subId}|`)) byPeriod.set(d.period, d);
     return [...byPeriod.values()];
   }
@@ -642,7 +644,7 @@ export class DomainService {
   }
 
   #customer(id: string, seen: NonNullable<HubEvent['customer']>, c: DomainChanges): CustomerRecord {
-    const known = this.#pending.customers.get(id) ?? this.store.customer(id);
+    const known = this.#pending.customers.get(id) ?? this.#reader.customer(id);
     const base: CustomerRecord = known ?? { id, defaults: [], blacklisted: false };
     const merged: CustomerRecord = {
       ...base,
@@ -657,22 +659,22 @@ export class DomainService {
 
   /** A customer's subscriptions, committed or changed earlier in this batch (the batch's version wins). */
   #subscriptionsOfCustomer(customerId: string): SubscriptionState[] {
-    const byId = new Map(this.store.subscriptionsOfCustomer(customerId).map((s) => [s.hubSubscriptionId, s]));
+    const byId = new Map(this.#reader.subscriptionsOfCustomer(customerId).map((s) => [s.hubSubscriptionId, s]));
     for (const s of this.#pending.subscriptions.values()) if (s.hubCustomerId === customerId) byId.set(s.hubSubscriptionId, s);
     return [...byId.values()];
   }
 
   #subscription(id: string): SubscriptionState | undefined {
-    return this.#pending.subscriptions.get(id) ?? this.store.subscription(id);
+    return this.#pending.subscriptions.get(id) ?? this.#reader.subscription(id);
   }
 
   #dunning(subId: string): DunningRecord | undefined {
     const p = this.#pending.dunning.get(subId);
-    return p === null ? undefined : (p ?? this.store.dunning(subId));
+    return p === null ? undefined : (p ?? this.#reader.dunning(subId));
   }
 
   #demandOf(subId: string, period: string): DemandRecord | undefined {
-    return this.#pending.demand.get(`${subId}|${period}`) ?? this.store.demand(subId, period);
+    return this.#pending.demand.get(`${subId}|${period}`) ?? this.#reader.demand(subId, period);
   }
 
   /** Records a change for the commit and in the overlay; the latest value per key wins. */
@@ -741,3 +743,13 @@ function idsOf(c: CustomerRecord): Partial<NonNullable<HubEvent['customer']>> {
     ...(c.providerCustomerId ? { providerCustomerId: c.providerCustomerId } : {}),
   };
 }
+
+/** A reader with nothing in it: what the service sees outside a call. */
+const NO_STATE: DomainReader = {
+  subscription: () => undefined,
+  customer: () => undefined,
+  dunning: () => undefined,
+  demand: () => undefined,
+  demandOfSubscription: () => [],
+  subscriptionsOfCustomer: () => [],
+};

@@ -6,7 +6,8 @@ import type { Runtime } from '../runtime';
 import type { ReorderScheduler } from '../stock/reorder-scheduler';
 import type { Store } from '../store/ports';
 import { DomainService, type DomainSettings } from './domain-service';
-import type { PruneCounts } from './ports';
+import type { DomainStore, PruneCounts } from './ports';
+import { writeUnit } from './unit-write';
 import { applyRetention } from './retention';
 
 export interface NightlyDeps {
@@ -27,18 +28,29 @@ export async function runNightly(
   d: NightlyDeps,
 ): Promise<{ dunningChanged: number; drift: number; repaired: number; rawBodiesPruned: number; pruned: PruneCounts }> {
   const now = d.clock();
-  // A fresh service: the review reads committed state only, never a batch's overlay; read and
-  // write are one transaction.
-  const review = d.store.domain.commitOutsideEvents(
-    () => new DomainService(d.store.domain, d.settings).reviewDunning(d.store.domain.openDunning(), now),
-    now,
-  )!;
+  const review = await reviewDunning(d.store.domain, d.settings, now);
   // Before the reconciliation, which may be skipped (another run holds its lock).
   const rawBodiesPruned = await pruneRawBodies(d.store, d.runtime.config.storage?.rawBodyRetentionDays, Date.now());
   await d.planner.runNow();
   const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
-  const pruned = applyRetention(d.store.domain, d.runtime.config.retention, now);
-  return { dunningChanged: review.dunning.length, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned, pruned };
+  const pruned = await applyRetention(d.store.domain, d.runtime.config.retention, now);
+  return { dunningChanged: review, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned, pruned };
+}
+
+/**
+ * The dunning review, one customer at a time: each customer's open cycles are decided again on
+ * the unit as committed, and the changes commit only if no event of that customer committed
+ * meanwhile (else it is reviewed again on fresh state). Returns how many cycles changed.
+ */
+export async function reviewDunning(store: DomainStore, settings: DomainSettings, now: number): Promise<number> {
+  const service = new DomainService(settings);
+  const customers = [...new Set((await store.openDunning()).map((x) => x.customerId))];
+  let changed = 0;
+  for (const customerId of customers) {
+    const c = await writeUnit(store, customerId, (view) => service.reviewDunning(view.dunningOfCustomer(customerId), view, now), now);
+    changed += c?.dunning.length ?? 0;
+  }
+  return changed;
 }
 
 /**

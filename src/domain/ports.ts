@@ -103,7 +103,7 @@ export interface DomainChanges {
   /** Subscriptions whose dunning cycle ended (recovered). */
   dunningCleared: string[];
   decisions: DecisionRecord[];
-  /** Events the hub derives (source "hub"): appended to the inbox, so they run the same pipeline. */
+  /** Events the hub derives (source "hub"): queued in the outbox with the changes, then relayed to the event log, so they run the same pipeline. */
   derived: HubEvent[];
 }
 
@@ -115,7 +115,10 @@ export function isEmpty(c: DomainChanges): boolean {
   return Object.values(c).every((v: unknown[]) => v.length === 0);
 }
 
-/** Point reads the domain service needs while it handles one event. */
+/**
+ * Point reads the domain service needs while it handles one event: synchronous, over a unit the
+ * pipeline loaded first (DomainView), so the service stays pure.
+ */
 export interface DomainReader {
   subscription(id: string): SubscriptionState | undefined;
   customer(id: string): CustomerRecord | undefined;
@@ -125,6 +128,32 @@ export interface DomainReader {
   demandOfSubscription(subscriptionId: string): DemandRecord[];
   subscriptionsOfCustomer(customerId: string): SubscriptionState[];
 }
+
+/**
+ * One customer's slice of the domain, the unit of consistency: a blacklist spans all of a
+ * customer's subscriptions, so everything an event of that customer reads or writes is here.
+ * `version` is the unit's version when it was read (0: never written). A write computed from it
+ * commits only while the version has not moved (optimistic concurrency); otherwise it is a
+ * conflict and is computed again from fresh state.
+ */
+export interface DomainUnit {
+  customerId: string;
+  version: number;
+  customer?: CustomerRecord;
+  subscriptions: SubscriptionState[];
+  dunning: DunningRecord[];
+  demand: DemandRecord[];
+}
+
+/** A write to one unit, computed from `version`. */
+export interface UnitWrite {
+  customerId: string;
+  version: number;
+  changes: DomainChanges;
+}
+
+/** `conflict`: the unit's version moved since it was read; nothing was written (retryable: read again and recompute). */
+export type UnitCommitResult = 'committed' | 'conflict';
 
 /** Units of one SKU at one location (absent: rows recorded before locations, the default location). */
 export interface LocatedQuantity {
@@ -149,52 +178,58 @@ export interface HorizonDemand extends LocatedQuantity {
   subscriptions: string[];
 }
 
-/** Reads and writes outside event handling: the reorder planner, reconciliation, reports. */
-export interface DomainStore extends DomainReader {
-  /** Reserved demand per (SKU, location) for deliveries in (from, to] (dates, YYYY-MM-DD). */
-  horizonDemand(from: string, to: string): HorizonDemand[];
-  /** Reserved demand per (SKU, location) for every delivery after `from` (what the hub has reserved at the warehouses). */
-  reservedAfter(from: string): LocatedQuantity[];
-  openProposals(): ProposalRecord[];
-  /** Records a proposal and appends its event to the inbox in one transaction; false if one is already open for the (SKU, location). */
-  addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean;
-  /** Confirmed proposals whose units are still on their way (not received). */
-  proposalsInTransit(): ProposalRecord[];
-  /** Replaces a proposal's record (its status follows) with a decision, in one transaction. */
-  updateProposal(p: ProposalRecord, decision: DecisionRecord): void;
-  /** Units of confirmed proposals still on their way (not received, expected or needed after `today`), per (SKU, location). */
-  incoming(today: string): LocatedQuantity[];
-  /** Appends hub events (reconciliation repairs) to the inbox; returns how many were new. */
-  appendHubEvents(events: HubEvent[], now: number): number;
-  addDecisions(d: DecisionRecord[]): void;
-  /** Decisions oldest first, or newest first with `newest`. */
-  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): DecisionRecord[];
-  /** Every subscription, in pages ordered by provider subscription id (streaming: bounded memory). */
-  subscriptionPages(pageSize: number): Iterable<SubscriptionState[]>;
-  /** Subscription states by provider subscription id (missing ids are absent from the map). */
-  subscriptionsByProviderId(ids: string[]): Map<string, SubscriptionState>;
-  /** Current demand rows of deliveries after `from`, in pages. */
-  demandPages(from: string, pageSize: number): Iterable<DemandRecord[]>;
-  customers(filter: { blacklisted?: boolean }): CustomerRecord[];
-  openDunning(): DunningRecord[];
+/**
+ * The domain's storage port. Every method is asynchronous (a networked backend implements it as
+ * well as the embedded one); pages are async iterables with bounded memory.
+ */
+export interface DomainStore {
+  /** A customer's unit (plus `subscriptionId` and its rows when it is stored under another customer). */
+  loadUnit(customerId: string, subscriptionId?: string): Promise<DomainUnit>;
   /**
-   * Domain writes outside event handling (the nightly dunning review, an operator's blacklist
-   * clear): `compute` reads committed state and returns the changes, and both run in one write
-   * transaction that also bumps `epoch()`, so nothing commits in between and a normalised batch
-   * computed before it is recomputed rather than committed over it. Returns what `compute` returned.
+   * Commits a write outside event handling (the nightly dunning review, an operator's blacklist
+   * clear) with its derived events (to the outbox), if the unit's version is still `write.version`.
+   * Event handling commits its writes with the inbox outcome (`NormalisedEvent.unit`).
    */
-  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined;
-  /** Increases with every `commitOutsideEvents` that changed something. */
-  epoch(): number;
+  commitUnit(write: UnitWrite, now: number): Promise<UnitCommitResult>;
+  subscription(id: string): Promise<SubscriptionState | undefined>;
+  customer(id: string): Promise<CustomerRecord | undefined>;
+  dunning(subscriptionId: string): Promise<DunningRecord | undefined>;
+  demand(subscriptionId: string, period: string): Promise<DemandRecord | undefined>;
+  /** Reserved demand per (SKU, location) for deliveries in (from, to] (dates, YYYY-MM-DD). */
+  horizonDemand(from: string, to: string): Promise<HorizonDemand[]>;
+  /** Reserved demand per (SKU, location) for every delivery after `from` (what the hub has reserved at the warehouses). */
+  reservedAfter(from: string): Promise<LocatedQuantity[]>;
+  openProposals(): Promise<ProposalRecord[]>;
+  /** Records a proposal, its decision and its event (to the outbox) in one transaction; false if one is already open for the (SKU, location). */
+  addProposal(p: ProposalRecord, event: HubEvent, now: number): Promise<boolean>;
+  /** Confirmed proposals whose units are still on their way (not received). */
+  proposalsInTransit(): Promise<ProposalRecord[]>;
+  /** Replaces a proposal's record (its status follows) with a decision, in one transaction. */
+  updateProposal(p: ProposalRecord, decision: DecisionRecord): Promise<void>;
+  /** Units of confirmed proposals still on their way (not received, expected or needed after `today`), per (SKU, location). */
+  incoming(today: string): Promise<LocatedQuantity[]>;
+  /** Queues hub events (reconciliation repairs) in the outbox; returns how many were new (not queued or logged before). */
+  appendHubEvents(events: HubEvent[], now: number): Promise<number>;
+  addDecisions(d: DecisionRecord[]): Promise<void>;
+  /** Decisions oldest first, or newest first with `newest`. */
+  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): Promise<DecisionRecord[]>;
+  /** Every subscription, in pages ordered by provider subscription id (streaming: bounded memory). */
+  subscriptionPages(pageSize: number): AsyncIterable<SubscriptionState[]>;
+  /** Subscription states by provider subscription id (missing ids are absent from the map). */
+  subscriptionsByProviderId(ids: string[]): Promise<Map<string, SubscriptionState>>;
+  /** Current demand rows of deliveries after `from`, in pages. */
+  demandPages(from: string, pageSize: number): AsyncIterable<DemandRecord[]>;
+  customers(filter: { blacklisted?: boolean }): Promise<CustomerRecord[]>;
+  openDunning(): Promise<DunningRecord[]>;
   /**
    * Deletes history older than the cutoffs (retention; an absent cutoff deletes nothing of its
    * kind): decisions dated before `decisionsBefore`, demand of deliveries before `demandBefore`
    * (a date), closed proposals proposed before `closedProposalsBefore`. At most `batch` rows per
    * transaction, so event handling waits for one short transaction at a time. Returns rows deleted.
    */
-  prune(cutoffs: PruneCutoffs, batch?: number): PruneCounts;
+  prune(cutoffs: PruneCutoffs, batch?: number): Promise<PruneCounts>;
   /** Bulk load for benchmarks and tests: inserts states without events. */
-  seedSubscriptions(states: SubscriptionState[]): void;
+  seedSubscriptions(states: SubscriptionState[]): Promise<void>;
   /** Bulk load for benchmarks and tests: inserts demand records without events. */
-  seedDemand(records: DemandRecord[]): void;
+  seedDemand(records: DemandRecord[]): Promise<void>;
 }

@@ -20,6 +20,6 @@ export function retentionCutoffs(r: Readonly<RetentionConfig> = {}, now: number)
 }
 
 /** The nightly job's domain retention: deletes decisions, past demand and closed proposals older than `retention` says. */
-export function applyRetention(domain: DomainStore, r: Readonly<RetentionConfig> | undefined, now: number): PruneCounts {
+export function applyRetention(domain: DomainStore, r: Readonly<RetentionConfig> | undefined, now: number): Promise<PruneCounts> {
   return domain.prune(retentionCutoffs(r, now));
 }

@@ -75,6 +75,11 @@ export const ERROR_CODES = {
 
   // Store and pipeline
   STORE_LOCKED: { kind: 'config', summary: 'Another hub process uses this data folder.' },
+  DOMAIN_CONFLICT: {
+    kind: 'retryable',
+    summary:
+      'A domain write outside event handling (review, blacklist clear) kept finding the customer changed by another writer; nothing was written, run it again.',
+  },
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
   STORE_BUSY: {
     kind: 'retryable',

@@ -15,7 +15,7 @@ export interface AdminDeps extends AdminInboxDeps {
   /** Called after a replay put work back in line (wakes the pipeline). */
   replayed?: () => void;
   /** Clears a customer's blacklist (the domain releases held shipments and tells the shop and the ERP). */
-  clearBlacklist?: (customerId: string, actor: string) => 'cleared' | 'not_blacklisted';
+  clearBlacklist?: (customerId: string, actor: string) => Promise<'cleared' | 'not_blacklisted'>;
 }
 
 const STATUSES = new Set(['open', 'replayed', 'discarded']);
@@ -116,22 +116,23 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   // The subscription domain: a subscription as the hub sees it, and the decision trail.
-  router.get('/subscriptions/:id', (req, res) => {
+  router.get('/subscriptions/:id', async (req, res) => {
     const id = String(req.params.id);
-    const state = deps.store.domain.subscription(id);
+    const domain = deps.store.domain;
+    const state = await domain.subscription(id);
     if (!state)
       return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such subscription (hub id, e.g. stripe:sub_…)' } });
     const period = (state.snapshot.nextRenewalAt ?? state.snapshot.currentPeriodEnd)?.slice(0, 10);
     res.json({
       subscription: state,
-      nextDelivery: period ? (deps.store.domain.demand(id, period) ?? null) : null,
-      dunning: deps.store.domain.dunning(id) ?? null,
-      customer: deps.store.domain.customer(state.hubCustomerId) ?? null,
-      decisions: deps.store.domain.decisions({ subject: id, limit: 200, newest: true }),
+      nextDelivery: period ? ((await domain.demand(id, period)) ?? null) : null,
+      dunning: (await domain.dunning(id)) ?? null,
+      customer: (await domain.customer(state.hubCustomerId)) ?? null,
+      decisions: await domain.decisions({ subject: id, limit: 200, newest: true }),
     });
   });
 
-  router.get('/decisions', (req, res) => {
+  router.get('/decisions', async (req, res) => {
     const { kind, subject, limit } = req.query;
     if (kind !== undefined && (typeof kind !== 'string' || !DECISION_KINDS.has(kind))) {
       return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: `kind is one of ${[...DECISION_KINDS].join(', ')}` } });
@@ -141,7 +142,7 @@ export function adminRouter(deps: AdminDeps): Router {
       return void res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message: 'limit is an integer from 1 to 1000' } });
     // Newest first: what an operator looks for is what just happened.
     res.json({
-      decisions: deps.store.domain.decisions({
+      decisions: await deps.store.domain.decisions({
         kind: kind as DecisionRecord['kind'] | undefined,
         subject: typeof subject === 'string' ? subject : undefined,
         limit: n,
@@ -150,14 +151,14 @@ export function adminRouter(deps: AdminDeps): Router {
     });
   });
 
-  router.post('/customers/:id/clear-blacklist', (req, res) => {
+  router.post('/customers/:id/clear-blacklist', async (req, res) => {
     const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
     const id = String(req.params.id);
     if (!deps.clearBlacklist)
       return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the subscription domain is not available here' } });
-    if (!deps.store.domain.customer(id))
+    if (!(await deps.store.domain.customer(id)))
       return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such customer (hub id, e.g. stripe:cus_…)' } });
-    if (deps.clearBlacklist(id, actor) === 'not_blacklisted')
+    if ((await deps.clearBlacklist(id, actor)) === 'not_blacklisted')
       return void res.status(409).json({ error: { code: 'ADMIN_NOT_BLACKLISTED', message: 'the customer is not blacklisted' } });
     res.json({ status: 'cleared', id, actor });
   });

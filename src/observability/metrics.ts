@@ -48,6 +48,11 @@ export class HubMetrics {
     labelNames: ['connector', 'outcome'],
     registers: [this.registry],
   });
+  readonly domainConflicts = new Counter({
+    name: 'subhub_domain_conflicts_total',
+    help: 'Batches whose domain write found a customer changed by another writer since it was read (computed again from fresh state)',
+    registers: [this.registry],
+  });
   readonly ignored = new Counter({
     name: 'subhub_events_ignored_total',
     help: 'Inbox entries ignored, by source, provider event type and why (configured: inbound.ignore; unmapped: no inbound mapping; dropped: the mapping dropped it); see subhub ignored',

@@ -45,8 +45,20 @@ export function buildPipeline(
     return g;
   };
   const settings = domainSettings(config);
-  const domain = new DomainService(store.domain, settings);
-  const planner = reorderScheduler(runtime, store, logger, () => domain.takeDirtySkus(), clock);
+  const domain = new DomainService(settings);
+  // SKUs whose demand moved since the planner last looked (the planner takes and clears them).
+  const moved = new Set<string>();
+  const planner = reorderScheduler(
+    runtime,
+    store,
+    logger,
+    () => {
+      const skus = [...moved];
+      moved.clear();
+      return skus;
+    },
+    clock,
+  );
   const nightly = scheduleNightly({ runtime, store, settings, logger, planner, clock });
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
@@ -58,15 +70,16 @@ export function buildPipeline(
       config,
       connectors,
       mappings,
-      handlers: [(event) => domain.handle(event, clock())],
       enrich: { guards: guardsOf, retry: { ...DEFAULT_RETRY, ...config.retry } },
+    },
+    domain: {
+      unitOf: (event) => DomainService.unitOf(event),
+      handle: (event, view) => domain.handle(event, view, clock()),
+      demandMoved: (skus) => skus.forEach((s) => moved.add(s)),
     },
     background: planner,
     onStop: () => nightly?.stop(),
-    afterBatch: () => {
-      domain.settle();
-      planner.poke();
-    },
+    afterBatch: () => planner.poke(),
     deliver: {
       connectors,
       mappings,

@@ -323,7 +323,7 @@ describe('a hold that comes after the box left (real warehouse simulator, shippe
         decisions: [expect.objectContaining({ outcome: 'already shipped: 2026-12-29' })],
       });
       expect(await store.counts()).toMatchObject({ deliveriesPending: 0, deadLettersOpen: 0 });
-      expect(store.domain.decisions({ subject: created.subscription.hubSubscriptionId }).map((d) => d.outcome)).toEqual([
+      expect((await store.domain.decisions({ subject: created.subscription.hubSubscriptionId })).map((d) => d.outcome)).toEqual([
         'already shipped: 2026-12-29',
       ]);
     } finally {

@@ -44,7 +44,6 @@ function setup(enricher: Enricher, mapping: object = seeing, breaker = new Circu
     config: { connectors: { pay: { type: 'pay', inbound: { mappings: { 'payment.failed': 'm', other: 'm' } } } } } as unknown as HubConfig,
     connectors: new Map([['pay', connector(enricher)]]),
     mappings: MappingSet.fromPaths([tempFiles({ 'm.json': m })]),
-    handlers: [],
     enrich: enrichDeps,
   });
   return { store, guards, enrichDeps, deps: deps(mapping), depsWith: deps, close: async () => (await store.close(), db.remove()) };

@@ -28,7 +28,7 @@ export function normaliseWatchdog(store: Store, budgetMs: number): ThreadWatchdo
         Date.now(),
       );
     },
-    releaseLeases: () => store.releaseAllLeases(),
+    releaseLeases: () => store.recoverLeases(),
   };
 }
 

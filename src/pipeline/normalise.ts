@@ -7,17 +7,12 @@ import { ulid } from '../store/ids';
 import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../store/ports';
 import { enrich, withEnrichment, type EnrichDeps } from './enrich';
 import { routeMatches, routeName } from './routes';
-import { isEmpty, type DomainChanges } from '../domain/ports';
 import { complianceRequest, isComplianceTopic } from '../privacy/compliance-request';
-
-/** A hook of the subscription domain: sees every canonical event before it is routed; its changes commit with the event. */
-export type DomainHandler = (event: Readonly<HubEvent>) => DomainChanges | undefined;
 
 export interface NormaliseDeps {
   config: Readonly<HubConfig>;
   connectors: ReadonlyMap<string, ConnectorRuntime>;
   mappings: MappingSet;
-  handlers: readonly DomainHandler[];
   /** The enrichment step (connectors' enrichers); without it, events are mapped as received. */
   enrich?: EnrichDeps;
 }
@@ -130,12 +125,8 @@ function normaliseHubEvent(row: InboxRow, deps: NormaliseDeps, now: number): Inb
   return routed(event, deps);
 }
 
+/** The event with one delivery per matching route; the pipeline's domain step adds what it changes in the domain. */
 function routed(event: HubEvent, deps: NormaliseDeps): InboxOutcome {
-  let domain: DomainChanges | undefined;
-  for (const handler of deps.handlers) {
-    const c = handler(event);
-    if (c && !isEmpty(c)) domain = domain ? merge(domain, c) : c;
-  }
   const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
     .filter((r) => r.enabled !== false && routeMatches(r.on, event.type))
     .map((r) => ({
@@ -153,15 +144,9 @@ function routed(event: HubEvent, deps: NormaliseDeps): InboxOutcome {
       entityKey: entityKeyOf(event),
       body: JSON.stringify(event),
       deliveries,
-      ...(domain ? { domain } : {}),
+      parsed: event,
     },
   };
-}
-
-function merge(a: DomainChanges, b: DomainChanges): DomainChanges {
-  const out = { ...a };
-  for (const k of Object.keys(b) as Array<keyof DomainChanges>) (out[k] as unknown[]) = [...a[k], ...b[k]];
-  return out;
 }
 
 export function deadLetter(

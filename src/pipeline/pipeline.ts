@@ -2,7 +2,9 @@ import type { PipelineConfig } from '../config/config.types';
 import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { logStoreFailure } from '../observability/store-failure';
-import type { DeliveryRow, InboxOutcome, Store } from '../store/ports';
+import { StoreUnavailableError } from '../store/store-error';
+import type { DeliveryRow, InboxOutcome, InboxRow, Store } from '../store/ports';
+import { BatchUnits, type DomainStep } from './domain-step';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
 import { NormaliseProgress } from './normalise-progress';
@@ -10,11 +12,13 @@ import { NormaliseProgress } from './normalise-progress';
 export interface PipelineDeps {
   store: Store;
   normalise: NormaliseDeps;
+  /** The subscription domain: its changes commit with each event, computed from the unit's latest version. */
+  domain?: DomainStep;
   deliver: DeliverDeps;
   settings: Required<PipelineConfig>;
   logger: Logger;
   metrics?: HubMetrics;
-  /** Runs after each normalised batch is committed (the domain settles its overlay, plans reorders). */
+  /** Runs after each normalised batch is committed, or failed (the reorder planner looks at moved demand). */
   afterBatch?: () => void;
   /** Work started in the background (the reorder planner): awaited on stop and by `backgroundIdle`. */
   background?: { idle(): Promise<void> };
@@ -115,6 +119,8 @@ export class Pipeline {
     const { store, settings, logger, metrics } = this.deps;
     while (this.#running) {
       try {
+        // Derived events (written to the outbox with the changes that caused them) join the log first.
+        await store.relayOutbox(settings.inboxBatch * 4);
         const rows = await store.claimInbox(settings.inboxBatch, settings.leaseMs, Date.now());
         this.progress.beat(Date.now());
         if (rows.length === 0) {
@@ -131,12 +137,9 @@ export class Pipeline {
             outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
             this.progress.end(Date.now());
           }
-          const now = Date.now();
-          applied = await Promise.all(rows.map((row, i) => store.completeInbox(row, outcomes[i]!, now)));
+          applied = await this.#commitUntilStored(rows, outcomes);
         } finally {
           this.progress.end(Date.now());
-          // Committed, failed or thrown half way: what the domain saw in this batch is now in the
-          // store, or will be computed again when the entries are handed out again.
           this.deps.afterBatch?.();
         }
         rows.forEach((row, i) => {
@@ -154,6 +157,58 @@ export class Pipeline {
         await this.#idle();
       }
     }
+  }
+
+  /**
+   * Commits the batch, retrying while the store cannot commit now (busy, unreachable): the loop
+   * must not claim later entries while these are leased and unwritten, or an entity's later
+   * events would overtake its earlier ones. When the pipeline stops meanwhile, the leases are
+   * left to run out (or released when the embedded store's worker restarts).
+   */
+  async #commitUntilStored(rows: InboxRow[], outcomes: InboxOutcome[]): Promise<boolean[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#commit(rows, outcomes);
+      } catch (e) {
+        if (!(e instanceof StoreUnavailableError) || !this.#running) throw e;
+        logStoreFailure(this.deps, 'complete_inbox', 'batch not committed; retrying', e);
+        await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /**
+   * Runs the domain step and commits the batch in order. A conflict (another writer moved a
+   * customer's unit since it was read: the nightly review, an operator, another hub) leaves that
+   * entry and the later ones unwritten: they are computed again from fresh units and committed,
+   * until everything is in. Every round commits at least the conflicting entry's predecessors,
+   * and a conflict means another writer made progress, so this ends.
+   */
+  async #commit(rows: InboxRow[], outcomes: InboxOutcome[]): Promise<boolean[]> {
+    const { store, domain, metrics } = this.deps;
+    const applied = rows.map(() => false);
+    for (let from = 0, round = 0; from < rows.length; round++) {
+      const units = new BatchUnits(store.domain);
+      const now = Date.now();
+      if (domain)
+        for (let i = from; i < rows.length; i++) {
+          const o = outcomes[i]!;
+          if (o.status === 'normalised') await units.handle(o.event, domain);
+        }
+      const results = await store.completeInboxBatch(
+        rows.slice(from).map((claim, k) => ({ claim, outcome: outcomes[from + k]! })),
+        now,
+      );
+      results.forEach((r, k) => (applied[from + k] = r === 'applied'));
+      const conflict = results.indexOf('conflict');
+      if (conflict < 0) break;
+      metrics?.domainConflicts.inc();
+      this.deps.logger.info('domain conflict: recomputing from fresh state', { inboxId: rows[from + conflict]!.id, round });
+      from += conflict;
+      // Contention that lasts (a long review of one customer): give the other writer room.
+      if (round >= 3) await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** (round - 3))));
+    }
+    return applied;
   }
 
   async #deliveryLoop(): Promise<void> {

@@ -37,7 +37,7 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
   let processed = 0;
   for await (const batch of readAhead(plan.pull({}), BATCH, BATCH * 4)) {
     const ids = batch.map((raw) => plan.source.idOf(raw));
-    const hub = ctx.domain.subscriptionsByProviderId(ids.filter((id): id is string => id !== undefined));
+    const hub = await ctx.domain.subscriptionsByProviderId(ids.filter((id): id is string => id !== undefined));
     const repairs: Array<{ entry: InboxEntry; drift: Drift }> = [];
     for (let i = 0; i < batch.length; i++) {
       const raw = batch[i];
@@ -88,7 +88,7 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
   ctx.progress('billing', processed, true);
 
   let hubCount = 0;
-  for (const page of ctx.domain.subscriptionPages(1000)) {
+  for await (const page of ctx.domain.subscriptionPages(1000)) {
     for (const state of page) {
       if (!state.hubSubscriptionId.startsWith(plan.source.hubIdPrefix)) continue;
       hubCount++;

@@ -70,8 +70,8 @@ async function world(
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
   for (let i = 0; i < p.size; i++) {
     const h = hubSide(p, i, mapping);
-    if (h.state) store.domain.seedSubscriptions([h.state]);
-    if (h.demand) store.domain.seedDemand([h.demand]);
+    if (h.state) await store.domain.seedSubscriptions([h.state]);
+    if (h.demand) await store.domain.seedDemand([h.demand]);
     for (const r of h.reservations) warehouse.reservations.set(r.reference, { ...r });
   }
   return {
@@ -115,7 +115,7 @@ describe('reconcile: billing, hub and warehouse', () => {
     expect(r.checked.billingSubscriptions).toBe(1000 - injectedCounts(w.population).hub_missing_in_billing!);
     expect(r.emitted).toEqual({ inbox: 0, hubEvents: 0 });
     expect(await w.store.counts()).toMatchObject({ inboxPending: 0 });
-    expect(w.store.domain.decisions({ kind: 'reconcile' })).toEqual([]);
+    expect(await w.store.domain.decisions({ kind: 'reconcile' })).toEqual([]);
     expect(r.drift.byKind.billing_status_mismatch!.examples[0]).toMatchObject({
       subject: expect.stringMatching(/^sub_/),
       detail: expect.stringContaining('status: active → canceled'),
@@ -150,8 +150,10 @@ describe('reconcile: billing, hub and warehouse', () => {
     expect((await w.store.findEvent('stripe', missing.repair!))?.inbox.eventType).toBe('customer.subscription.created');
     const resent = r.drift.byKind.reservation_missing!.examples[0]!;
     expect(resent.repair).toMatch(/^hub:reconcile:demand:stripe:sub_\d+:\d{4}-\d{2}-\d{2}:2026-03-02$/);
+    // Repairs are queued in the outbox with the run; the pipeline's relay moves them to the inbox.
+    await w.store.relayOutbox(1000);
     expect((await w.store.findEvent('hub', resent.repair!))?.inbox.eventType).toBe('stock.demand_changed');
-    expect(w.store.domain.decisions({ kind: 'reconcile' })).toEqual([
+    expect(await w.store.domain.decisions({ kind: 'reconcile' })).toEqual([
       expect.objectContaining({
         subject: 'reconcile',
         outcome: expect.stringMatching(/^60 drift, 54 repaired \(billing_missing_in_hub 6, billing_status_mismatch 6, /),
@@ -214,7 +216,7 @@ describe('reconcile: billing, hub and warehouse', () => {
     // Yesterday's and a delivery two days ago were reserved and pushed; the warehouse lost the first,
     // (today's box is compared like future ones: reservation_missing, see warehouse-holds.test.ts),
     // still has (or shipped) the second; one of twelve days ago is outside the window.
-    w.store.domain.seedDemand([past(1, '2026-03-01'), past(2, '2026-02-28'), past(3, '2026-02-18')]);
+    await w.store.domain.seedDemand([past(1, '2026-03-01'), past(2, '2026-02-28'), past(3, '2026-02-18')]);
     const kept = `subhub:stripe:${subscriptionIdAt(2)}:2026-02-28`;
     w.warehouse.reservations.set(kept, {
       reference: kept,
@@ -231,6 +233,7 @@ describe('reconcile: billing, hub and warehouse', () => {
       subject: `subhub:stripe:${subscriptionIdAt(1)}:2026-03-01`,
       detail: expect.stringContaining('the warehouse no longer has it'),
     });
+    await w.store.relayOutbox(1000);
     expect((await w.store.findEvent('hub', lost.repair!))?.inbox.eventType).toBe('stock.demand_changed');
     // A longer window finds the older one too.
     const wider = await reconcile(
@@ -284,9 +287,9 @@ describe('reconcile: ERP purchase proposals', () => {
         },
         NOW,
       );
-    propose('COF-ESP-250', '2026-03-01T03:00:00.000Z'); // its draft is in the ERP
-    propose('COF-FLT-250', '2026-03-01T03:00:00.000Z'); // no draft: drift
-    propose('LENS-CASE', '2026-03-02T02:50:00.000Z'); // no draft yet, but only 10 minutes old
+    await propose('COF-ESP-250', '2026-03-01T03:00:00.000Z'); // its draft is in the ERP
+    await propose('COF-FLT-250', '2026-03-01T03:00:00.000Z'); // no draft: drift
+    await propose('LENS-CASE', '2026-03-02T02:50:00.000Z'); // no draft yet, but only 10 minutes old
     const orders = w.odoo!.models.get('purchase.order')!;
     orders.set(1, { id: 1, name: 'P00001', origin: 'subhub:reorder:COF-ESP-250:AMS1:2026-03-01', state: 'draft' });
     orders.set(2, { id: 2, name: 'P00002', origin: 'subhub:reorder:RBT-BLADE:AMS1:2026-02-20', state: 'draft' });

@@ -124,7 +124,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     drift: { total: tally.total, repaired: tally.repaired, unrepaired: tally.total - tally.repaired, byKind: tally.byKind() },
     emitted: ctx.emitted,
   };
-  if (!ctx.dryRun) deps.domain.addDecisions([decisionOf(report)]);
+  if (!ctx.dryRun) await deps.domain.addDecisions([decisionOf(report)]);
   return report;
 }
 

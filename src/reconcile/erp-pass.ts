@@ -24,7 +24,7 @@ export async function erpPass(ctx: PassContext, pull: Pull): Promise<{ proposals
     const origin = (raw as { origin?: unknown } | null)?.origin;
     if (typeof origin === 'string' && origin.startsWith(OURS)) drafts.add(origin);
   }
-  const open = ctx.domain.openProposals();
+  const open = await ctx.domain.openProposals();
   for (const p of open) {
     const origin = proposalOrigin(p);
     if (drafts.delete(origin)) continue;

@@ -43,8 +43,8 @@ describe('subhub reconcile', () => {
     stripe.seedSubscriptions(billingSeeds(p));
     for (let i = 0; i < p.size; i++) {
       const h = hubSide(p, i, runtime.mappings.get('stripe.customer-subscription.to.hub-event'));
-      if (h.state) store.domain.seedSubscriptions([h.state]);
-      if (h.demand) store.domain.seedDemand([h.demand]);
+      if (h.state) await store.domain.seedSubscriptions([h.state]);
+      if (h.demand) await store.domain.seedDemand([h.demand]);
       for (const r of h.reservations) warehouse.reservations.set(r.reference, { ...r });
     }
     await store.close();

@@ -106,7 +106,7 @@ describe('reconcile: holds against what the warehouse still has reserved', () =>
     });
     const real = await run(false);
     expect(real.emitted.hubEvents).toBe(1);
-    const [body] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
+    const [body] = store.db.prepare(`SELECT body FROM outbox`).pluck().all() as string[];
     expect(JSON.parse(body!)).toMatchObject({
       type: 'stock.demand_changed',
       tenantId: 'lenses-de',

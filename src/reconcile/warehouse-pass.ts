@@ -57,7 +57,7 @@ export async function warehousePass(
   }
 
   let demand = 0;
-  for (const page of ctx.domain.demandPages(from, 1000)) {
+  for await (const page of ctx.domain.demandPages(from, 1000)) {
     const repairs: Array<{ record: DemandRecord; drift: Drift }> = [];
     for (const d of page) {
       demand++;
@@ -97,7 +97,7 @@ export async function warehousePass(
               : { kind: 'reservation_mismatch', subject: ref, detail: `the hub has ${d.status} ${describe(d.lines)}` },
         });
     }
-    repairRecorded(ctx, repairs);
+    await repairRecorded(ctx, repairs);
     ctx.progress('warehouse', reservations + demand);
   }
 
@@ -112,7 +112,7 @@ export async function warehousePass(
       if (v === undefined || v === RELEASED || v === SHIPPED || table.isMarked(key)) continue;
       table.mark(key);
       const [, subscriptionId, period] = REFERENCE.exec(ref)!;
-      const state = ctx.domain.subscription(subscriptionId!);
+      const state = await ctx.domain.subscription(subscriptionId!);
       const drift: Drift = {
         kind: 'reservation_orphan',
         subject: ref,
@@ -134,7 +134,7 @@ export async function warehousePass(
         });
       else unrepairable.push({ ...drift, detail: `${drift.detail} (nor the subscription: an operator releases it)` });
     }
-    repairRecorded(ctx, orphans);
+    await repairRecorded(ctx, orphans);
     for (const d of unrepairable) ctx.tally.add(d, false);
   }
   ctx.progress('warehouse', reservations + demand, true);
@@ -184,7 +184,7 @@ function describe(lines: DemandLine[]): string {
 }
 
 /** Re-sends recorded demand (or a release) as hub events; on a dry run only counts. */
-function repairRecorded(ctx: PassContext, repairs: Array<{ record: DemandRecord; drift: Drift }>): void {
+async function repairRecorded(ctx: PassContext, repairs: Array<{ record: DemandRecord; drift: Drift }>): Promise<void> {
   if (repairs.length === 0) return;
   if (ctx.dryRun) {
     for (const r of repairs) ctx.tally.add(r.drift, false);
@@ -192,7 +192,7 @@ function repairRecorded(ctx: PassContext, repairs: Array<{ record: DemandRecord;
   }
   const events: HubEvent[] = [];
   for (const r of repairs) {
-    const event = demandEvent(ctx, r.record);
+    const event = await demandEvent(ctx, r.record);
     if (!event) {
       ctx.tally.add({ ...r.drift, detail: `${r.drift.detail} (the hub has no subscription ${r.record.subscriptionId})` }, false);
       continue;
@@ -201,7 +201,7 @@ function repairRecorded(ctx: PassContext, repairs: Array<{ record: DemandRecord;
     events.push(event);
     ctx.tally.add(r.drift, true);
   }
-  ctx.emitted.hubEvents += ctx.domain.appendHubEvents(events, ctx.now);
+  ctx.emitted.hubEvents += await ctx.domain.appendHubEvents(events, ctx.now);
 }
 
 /** The snapshot with the entitlement the recorded demand implies (a hold by dunning or the blacklist releases an active subscription's delivery). */
@@ -212,12 +212,12 @@ function asRecorded(s: SubscriptionSnapshot, deliver: boolean): SubscriptionSnap
 }
 
 /** The recorded demand as the domain would announce it; the dedupe key changes per run day. */
-function demandEvent(ctx: PassContext, d: DemandRecord): HubEvent | undefined {
-  const state = ctx.domain.subscription(d.subscriptionId);
+async function demandEvent(ctx: PassContext, d: DemandRecord): Promise<HubEvent | undefined> {
+  const state = await ctx.domain.subscription(d.subscriptionId);
   if (!state) return undefined;
   const at = new Date(ctx.now).toISOString();
   const key = `reconcile:demand:${d.subscriptionId}:${d.period}:${ctx.today}`;
-  const customer = ctx.domain.customer(state.hubCustomerId);
+  const customer = await ctx.domain.customer(state.hubCustomerId);
   return {
     id: ulid(ctx.now),
     type: 'stock.demand_changed',

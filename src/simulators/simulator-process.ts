@@ -55,7 +55,7 @@ export async function ensureSimulatorProcess(
   const targets = simulatorTargets(config);
   if (targets.length === 0) return undefined;
   const unique = targets.filter((t, i) => t.port === 0 || targets.findIndex((u) => u.port === t.port) === i);
-  const found = await Promise.all(unique.map((t) => (t.port === 0 ? undefined : identify(t.port))));
+  const found = await Promise.all(unique.map(async (t) => (t.port === 0 ? undefined : identify(t.port))));
   const matching = unique.filter((t, i) => found[i]?.simulator === t.kind);
   if (matching.length > 0) {
     if (matching.length < unique.length) {

@@ -34,8 +34,8 @@ export async function followPurchaseOrders(
   orders: () => AsyncIterable<PurchaseOrderState>,
   now: number,
 ): Promise<void> {
-  const open = domain.openProposals();
-  const inTransit = domain.proposalsInTransit();
+  const open = await domain.openProposals();
+  const inTransit = await domain.proposalsInTransit();
   if (open.length === 0 && inTransit.length === 0) return;
   const byOrigin = new Map<string, PurchaseOrderState>();
   for await (const o of orders()) byOrigin.set(o.origin, o);
@@ -46,7 +46,7 @@ export async function followPurchaseOrders(
     if (order && DRAFT.has(order.state)) continue;
     if (order && CONFIRMED.has(order.state)) {
       const expectedAt = order.datePlanned?.slice(0, 10);
-      domain.updateProposal(
+      await domain.updateProposal(
         {
           ...p,
           status: 'closed',
@@ -68,7 +68,7 @@ export async function followPurchaseOrders(
     // Only proposals already delivered can have left the drafts; a recent one may still be in the queue.
     if (!order && now - Date.parse(p.proposedAt) <= DAY) continue;
     const why = order ? `cancelled in the ERP (${order.state})` : 'deleted by the buyer (no order carries its origin)';
-    domain.updateProposal(
+    await domain.updateProposal(
       { ...p, status: 'closed', closedReason: `purchase order ${origin} ${why}` },
       {
         at,
@@ -85,7 +85,7 @@ export async function followPurchaseOrders(
     const expectedAt = order?.datePlanned?.slice(0, 10);
     if (order?.receiptStatus === 'full' || order?.state === 'cancel') {
       const what = order.state === 'cancel' ? 'cancelled after confirmation' : 'received';
-      domain.updateProposal(
+      await domain.updateProposal(
         { ...p, received: true, ...(expectedAt ? { expectedAt } : {}) },
         {
           at,
@@ -96,7 +96,7 @@ export async function followPurchaseOrders(
         },
       );
     } else if (expectedAt && expectedAt !== p.expectedAt) {
-      domain.updateProposal(
+      await domain.updateProposal(
         { ...p, expectedAt },
         {
           at,
@@ -116,12 +116,12 @@ export async function followPurchaseOrders(
  */
 export async function* fromDraftOrigins(
   drafts: AsyncIterable<unknown>,
-  open: readonly ProposalRecord[],
+  open: () => Promise<readonly ProposalRecord[]>,
 ): AsyncIterable<PurchaseOrderState> {
   const seen = new Set<string>();
   for await (const o of drafts) {
     const origin = (o as { origin?: unknown }).origin;
     if (typeof origin === 'string') seen.add(origin);
   }
-  for (const p of open) yield { origin: proposalOrigin(p), state: seen.has(proposalOrigin(p)) ? 'draft' : 'purchase' };
+  for (const p of await open()) yield { origin: proposalOrigin(p), state: seen.has(proposalOrigin(p)) ? 'draft' : 'purchase' };
 }

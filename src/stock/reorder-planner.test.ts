@@ -49,7 +49,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
   });
 
   it('forecast = on hand − outgoing of others − hub demand within lead + review days; below min → up to max in multiples, with inputs and trail', async () => {
-    store.domain.seedDemand([
+    await store.domain.seedDemand([
       demand('stripe:sub_a', '2026-12-15', 2),
       demand('stripe:sub_b', '2026-12-22', 12),
       demand('stripe:sub_c', '2027-01-30', 99), // beyond the 17-day horizon: not in the forecast
@@ -61,7 +61,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
     expect(made).toEqual([
       expect.objectContaining({ sku: 'COF-FLT-250', quantity: 48, status: 'open', trail: ['stripe:sub_a', 'stripe:sub_b'] }),
     ]);
-    const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
+    const [event] = store.db.prepare(`SELECT body FROM outbox`).pluck().all() as string[];
     const parsed = JSON.parse(event!);
     expect(validateHubEvent(parsed)).toEqual({ ok: true });
     expect(parsed.reorder).toMatchObject({
@@ -71,11 +71,11 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
   });
 
   it('counts units others reserved at the warehouse, proposes nothing at or above min, and at most one open proposal per SKU', async () => {
-    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     // Reserved 20, of which the hub's 2 → 18 outgoing: F = 30 − 18 − 2 = 10 < 20 → 50 → 60.
     expect((await planReorders(deps(), ['COF-FLT-250'], NOW)).map((p) => p.quantity)).toEqual([60]);
     expect(await planReorders(deps(), ['COF-FLT-250'], NOW)).toEqual([]);
-    expect(store.domain.openProposals()).toHaveLength(1);
+    expect(await store.domain.openProposals()).toHaveLength(1);
     const plenty = () => rows([{ sku: 'COF-FLT-250', onHand: 500, reserved: 0 }]);
     const other = new SqliteStore(tempSqliteFile().file);
     try {
@@ -92,32 +92,35 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
       rows(o);
 
   it('closes a proposal once the buyer confirmed its order; its units then count as incoming until they are due', async () => {
-    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     await planReorders(deps(), 'all', NOW);
     // Still a draft the next day: stays open.
     await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'draft' }) }), 'all', NOW + 2 * 86_400_000);
-    expect(store.domain.openProposals()).toHaveLength(1);
+    expect(await store.domain.openProposals()).toHaveLength(1);
     // Confirmed: closed, and its 60 units are incoming until 2026-12-18: F = 30 + 60 − 18 − 2 = 70, no new proposal.
     expect(
       await planReorders(deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase' }) }), 'all', NOW + 3 * 86_400_000),
     ).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 60 for AMS1', 'confirmed for AMS1']);
-    expect(store.domain.incoming('2026-12-11')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
+    expect((await store.domain.decisions({ kind: 'reorder' })).map((d) => d.outcome)).toEqual([
+      'proposed 60 for AMS1',
+      'confirmed for AMS1',
+    ]);
+    expect(await store.domain.incoming('2026-12-11')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // Past its need-by date the stock is on hand (or late): no longer counted as incoming; the shortfall is proposed again.
-    expect(store.domain.incoming('2026-12-18')).toEqual([]);
+    expect(await store.domain.incoming('2026-12-18')).toEqual([]);
     expect(await planReorders(deps(), 'all', Date.parse('2026-12-19T09:00:00Z'))).toHaveLength(1);
   });
 
   it('a draft the buyer deleted (or cancelled) closes the proposal as cancelled: nothing incoming, and the planner proposes again', async () => {
-    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     await planReorders(deps(), 'all', NOW);
     // The same day the order may still be on its way to the ERP: an absent order is not taken as deleted yet.
     expect(await planReorders(deps({ purchaseOrders: orders() }), 'all', NOW + 3_600_000)).toEqual([]);
-    expect(store.domain.openProposals()).toHaveLength(1);
+    expect(await store.domain.openProposals()).toHaveLength(1);
     const made = await planReorders(deps({ purchaseOrders: orders() }), 'all', NOW + 2 * 86_400_000);
     expect(made).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 })]);
-    expect(store.domain.incoming('2026-12-11')).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => [d.outcome, d.rule])).toContainEqual([
+    expect(await store.domain.incoming('2026-12-11')).toEqual([]);
+    expect((await store.domain.decisions({ kind: 'reorder' })).map((d) => [d.outcome, d.rule])).toContainEqual([
       'cancelled for AMS1',
       expect.stringContaining('deleted by the buyer'),
     ]);
@@ -131,16 +134,16 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
   });
 
   it("reads confirmed orders' receipts where the ERP has them: the planned date bounds the incoming units, a done receipt ends them", async () => {
-    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     await planReorders(deps(), 'all', NOW);
     await planReorders(
       deps({ purchaseOrders: orders({ origin: ORIGIN, state: 'purchase', datePlanned: '2026-12-14 00:00:00', receiptStatus: 'pending' }) }),
       'all',
       NOW + 2 * 86_400_000,
     );
-    expect(store.domain.incoming('2026-12-13')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
+    expect(await store.domain.incoming('2026-12-13')).toEqual([{ sku: 'COF-FLT-250', location: 'AMS1', quantity: 60 }]);
     // The ERP's planned date, not the lead time (2026-12-18), ends the incoming units.
-    expect(store.domain.incoming('2026-12-14')).toEqual([]);
+    expect(await store.domain.incoming('2026-12-14')).toEqual([]);
     // Received in full before its date: on hand at the warehouse now (30 + 60), no longer incoming, so not counted twice.
     const received = () => rows([{ warehouse: 'NL-AMS-01', sku: 'COF-FLT-250', onHand: 90, reserved: 20 }]);
     expect(
@@ -153,9 +156,9 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
         NOW + 3 * 86_400_000,
       ),
     ).toEqual([]);
-    expect(store.domain.incoming('2026-12-11')).toEqual([]);
-    expect(store.domain.proposalsInTransit()).toEqual([]);
-    expect(store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual([
+    expect(await store.domain.incoming('2026-12-11')).toEqual([]);
+    expect(await store.domain.proposalsInTransit()).toEqual([]);
+    expect((await store.domain.decisions({ kind: 'reorder' })).map((d) => d.outcome)).toEqual([
       'proposed 60 for AMS1',
       'confirmed for AMS1',
       'received for AMS1',
@@ -163,7 +166,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
   });
 
   it('reads warehouse numbers defensively: numeric strings count, fractions round down, junk counts as zero', async () => {
-    store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
+    await store.domain.seedDemand([demand('stripe:sub_a', '2026-12-15', 2)]);
     const levels = () =>
       rows([{ sku: 'COF-FLT-250', onHand: '25', reserved: 2.7 }, { sku: 'COF-FLT-250', onHand: 'lots', reserved: null }, { onHand: 99 }]);
     // on hand 25, reserved 2 (all the hub's) → F = 25 − 0 − 2 = 23 ≥ 20: nothing to order.
@@ -184,7 +187,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
       ]);
 
     it('plans each location from its own warehouse and its own subscriptions: stock in one location does not hide a shortage in the other', async () => {
-      store.domain.seedDemand([
+      await store.domain.seedDemand([
         demand('stripe:sub_a', '2026-12-15', 2, 'reserved', 'AMS1'),
         demand('stripe:sub_b', '2026-12-22', 12, 'reserved', 'AMS1'),
         demand('stripe:sub_de', '2026-12-16', 3, 'reserved', 'DUS1'),
@@ -194,7 +197,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
       expect(made).toEqual([
         expect.objectContaining({ sku: 'COF-FLT-250', location: 'AMS1', quantity: 48, trail: ['stripe:sub_a', 'stripe:sub_b'] }),
       ]);
-      const [event] = store.db.prepare(`SELECT body FROM inbox WHERE source = 'hub'`).pluck().all() as string[];
+      const [event] = store.db.prepare(`SELECT body FROM outbox`).pluck().all() as string[];
       expect(JSON.parse(event!).reorder).toMatchObject({
         location: 'AMS1',
         inputs: { onHand: 30, outgoing: 0, subscriptionDemand: 14, forecast: 16 },
@@ -214,16 +217,11 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
         ['DUS1', 108],
       ]);
       expect(await planReorders(deps({ locations, stock, stockLevels: twoWarehouses }), 'all', NOW + 3_600_000)).toEqual([]);
-      expect(
-        store.domain
-          .openProposals()
-          .map((p) => p.location)
-          .sort(),
-      ).toEqual(['AMS1', 'DUS1']);
+      expect((await store.domain.openProposals()).map((p) => p.location).sort()).toEqual(['AMS1', 'DUS1']);
     });
 
     it('counts demand recorded before locations at the default location', async () => {
-      store.domain.seedDemand([demand('stripe:sub_old', '2026-12-15', 15)]);
+      await store.domain.seedDemand([demand('stripe:sub_old', '2026-12-15', 15)]);
       const made = await planReorders(deps({ locations, stockLevels: twoWarehouses }), 'all', NOW);
       // AMS1: F = 30 − 0 − 15 = 15 < 20 → 45 → 48; Düsseldorf untouched.
       expect(made.map((p) => [p.location, p.quantity])).toEqual([['AMS1', 48]]);

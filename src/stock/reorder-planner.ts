@@ -1,5 +1,5 @@
 import type { ReorderRule as RuleConfig, StockConfig } from '../config/config.types';
-import type { DomainStore, LocatedQuantity, ProposalRecord } from '../domain/ports';
+import type { DomainStore, HorizonDemand, LocatedQuantity, ProposalRecord } from '../domain/ports';
 import type { HubEvent } from '../events';
 import { ulid } from '../store/ids';
 import type { PlannedLocation } from './locations';
@@ -49,7 +49,7 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
   const fallback = deps.stock.location ?? 'AMS1';
   const locations = deps.locations ?? [{ code: fallback }];
   const locationOfWarehouse = new Map(locations.filter((l) => l.warehouse !== undefined).map((l) => [l.warehouse!, l.code]));
-  const open = new Set(deps.domain.openProposals().map((p) => key(p.sku, p.location)));
+  const open = new Set((await deps.domain.openProposals()).map((p) => key(p.sku, p.location)));
   const levels = new Map<string, { onHand: number; reserved: number }>();
   for await (const raw of deps.stockLevels()) {
     const l = raw as Partial<Record<keyof StockLevel, unknown>>;
@@ -69,18 +69,19 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
     levels.set(key(l.sku, code), { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
   }
   const today = isoDate(now);
-  const hubReserved = sumBy(deps.domain.reservedAfter(today), fallback);
-  const incoming = sumBy(deps.domain.incoming(today), fallback);
+  const hubReserved = sumBy(await deps.domain.reservedAfter(today), fallback);
+  const incoming = sumBy(await deps.domain.incoming(today), fallback);
   // The hub's demand within a horizon, read once per horizon end (lead times may differ per SKU and location).
-  const horizons = new Map<string, ReturnType<DomainStore['horizonDemand']>>();
-  const horizonDemand = (end: string) => horizons.get(end) ?? horizons.set(end, deps.domain.horizonDemand(today, end)).get(end)!;
+  const horizons = new Map<string, HorizonDemand[]>();
+  const horizonDemand = async (end: string) =>
+    horizons.get(end) ?? horizons.set(end, await deps.domain.horizonDemand(today, end)).get(end)!;
   const made: ProposalRecord[] = [];
   for (const [sku, base] of rules) {
     for (const { code } of locations) {
       const k = key(sku, code);
       if (open.has(k)) continue;
       const { locations: overrides, ...rule } = base;
-      const p = propose(
+      const p = await propose(
         sku,
         code,
         { ...rule, ...overrides?.[code] },
@@ -91,18 +92,18 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
         incoming.get(k) ?? 0,
         now,
       );
-      if (p && deps.domain.addProposal(p.record, p.event, now)) made.push(p.record);
+      if (p && (await deps.domain.addProposal(p.record, p.event, now))) made.push(p.record);
     }
   }
   return made;
 }
 
-function propose(
+async function propose(
   sku: string,
   location: string,
   rule: RuleConfig,
   deps: PlannerDeps,
-  horizonDemand: (end: string) => ReturnType<DomainStore['horizonDemand']>,
+  horizonDemand: (end: string) => Promise<HorizonDemand[]>,
   level: { onHand: number; reserved: number },
   hubReserved: number,
   incoming: number,
@@ -112,7 +113,7 @@ function propose(
   const h = horizonDays(rule.leadTimeDays, deps.stock.reviewDays ?? 7);
   const horizonEnd = isoDate(now + h * DAY);
   const fallback = deps.stock.location ?? 'AMS1';
-  const rows = horizonDemand(horizonEnd).filter((d) => d.sku === sku && (d.location ?? fallback) === location);
+  const rows = (await horizonDemand(horizonEnd)).filter((d) => d.sku === sku && (d.location ?? fallback) === location);
   const demand = {
     quantity: rows.reduce((n, r) => n + r.quantity, 0),
     subscriptions: [...new Set(rows.flatMap((r) => r.subscriptions))].sort(),

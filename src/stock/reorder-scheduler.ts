@@ -116,6 +116,6 @@ function purchaseOrdersOf(erp: ConnectorRuntime | undefined, store: Store): (() 
         };
       }
     };
-  if (pulls?.draftPurchaseOrders) return () => fromDraftOrigins(pulls.draftPurchaseOrders!(), store.domain.openProposals());
+  if (pulls?.draftPurchaseOrders) return () => fromDraftOrigins(pulls.draftPurchaseOrders!(), () => store.domain.openProposals());
   return undefined;
 }

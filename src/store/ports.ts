@@ -53,10 +53,13 @@ export interface NormalisedEvent {
   /** What the event changes in the subscription domain: committed in the same transaction. */
   domain?: DomainChanges;
   /**
-   * `DomainStore.epoch()` when the batch of this event was normalised: if a write outside event
-   * handling committed since, the outcome is not committed and the entry is handed out again at once.
+   * The domain unit (customer) the event was handled against and the version it was read at:
+   * the outcome commits only while that version has not moved (`conflict` otherwise), and a
+   * non-empty `domain` moves it by one. Absent: the event has no domain part.
    */
-  domainEpoch?: number;
+  unit?: { customerId: string; version: number };
+  /** The event as an object, for the steps after mapping (the domain step); not stored (`body` is). */
+  parsed?: Readonly<HubEvent>;
 }
 
 export interface DeliveryEntry {
@@ -160,7 +163,23 @@ export interface Inbox {
    * changes nothing, and `false` says so.
    */
   completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean>;
+  /**
+   * Records the outcomes of a batch in order, in one transaction: each is fenced like
+   * `completeInbox` (`stale`), and a normalised outcome whose domain unit moved is a `conflict`.
+   * At the first conflict the batch stops: that entry and every later one are not written
+   * (`conflict`, then `skipped`), so the caller recomputes them in order and keeps each entity's
+   * deliveries in arrival order.
+   */
+  completeInboxBatch(items: ReadonlyArray<{ claim: Claim; outcome: InboxOutcome }>, now: number): Promise<BatchCompletion[]>;
+  /**
+   * Moves up to `limit` derived hub events from the outbox (written with the domain changes that
+   * caused them) to the event log, oldest first; an event already in the log is not appended
+   * twice. Returns how many left the outbox.
+   */
+  relayOutbox(limit: number): Promise<number>;
 }
+
+export type BatchCompletion = 'applied' | 'stale' | 'conflict' | 'skipped';
 
 /** Deliveries to targets, applied in order per (target, entity). */
 export interface DeliveryQueue {
@@ -252,12 +271,12 @@ export interface Store extends Inbox, DeliveryQueue, HubState {
   /** Privacy requests, redaction and raw-body retention. */
   readonly privacy: PrivacyStore;
   /**
-   * Releases every lease at once. Only for a store with a single worker process (the embedded
-   * SQLite profile), called when that process starts: the previous one is gone, so its leases
-   * protect nothing, and waiting them out would let later entries of an entity overtake
-   * earlier ones that were leased when it died.
+   * Called when this process starts its pipeline worker, or replaces a worker that died: releases
+   * the leases this store knows to be orphaned. The embedded store has one worker process (its
+   * lock file says so) and releases every lease; a store shared by several hubs releases none
+   * (they run out, and claims are fenced by attempt).
    */
-  releaseAllLeases(): Promise<void>;
+  recoverLeases(): Promise<void>;
   /** Cheap liveness check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -996,20 +996,5 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         ]);
       });
     });
-
-    describe('releaseAllLeases (single-worker restart)', () => {
-      it('frees leased inbox entries and in-flight deliveries at once, keeping arrival order', async () => {
-        await store.append(webhook('stripe', 'evt_1', { receivedAt: T0 }));
-        await store.append(webhook('stripe', 'evt_2', { receivedAt: T0 + 1 }));
-        await store.claimInbox(1, LEASE, T0 + 2); // evt_1 leased by a process that then died
-        await store.releaseAllLeases();
-        expect((await store.claimInbox(10, LEASE, T0 + 3)).map((r) => r.sourceEventId)).toEqual(['evt_1', 'evt_2']);
-
-        await ingest('stripe', 'evt_3', canonical('ev_3', 'sub_3', [route('erp-upsert', 'erp')]), T0 + 4);
-        expect(await store.claimDeliveries(10, LEASE, T0 + 5)).toHaveLength(1);
-        await store.releaseAllLeases();
-        expect((await store.claimDeliveries(10, LEASE, T0 + 6)).map((d) => d.eventId)).toEqual(['ev_3']);
-      });
-    });
   });
 }

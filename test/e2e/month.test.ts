@@ -4,6 +4,7 @@
  * Asserts every system's final state exactly; `subhub demo` prints the same summary.
  */
 import { playMonth, type DemoResult } from '../../src/demo/run-demo';
+import { DomainView } from '../../src/domain/domain-view';
 import { DomainService } from '../../src/domain/domain-service';
 import { domainSettings } from '../../src/domain/domain-settings';
 import { runReconcile } from '../../src/reconcile/run-reconcile';
@@ -44,12 +45,12 @@ describe('a month of a subscription business, end to end', () => {
     expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
   });
 
-  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', () => {
+  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', async () => {
     // Amsterdam opened with 30 and shipped 15 bags by the 31st; Düsseldorf shipped nothing.
     expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 15, 'DUS1 COF-FLT-250': 120 });
     expect(Object.keys(result.summary.demandByLocation).every((k) => k.startsWith('AMS1 '))).toBe(true);
     expect(result.summary.proposals.map((p) => p.location)).toEqual(['AMS1']);
-    expect(result.world.hub.store.domain.decisions({ kind: 'reorder' }).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
+    expect((await result.world.hub.store.domain.decisions({ kind: 'reorder' })).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
   });
 
   it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo, billing paused), Dirk recovered', () => {
@@ -90,7 +91,7 @@ describe('a month of a subscription business, end to end', () => {
   });
 
   it('keeps an audit trail with the rule behind every decision, and nothing dead-lettered', async () => {
-    const trail = result.world.hub.store.domain.decisions({ subject: `customer:stripe:cus_DemoEva05` });
+    const trail = await result.world.hub.store.domain.decisions({ subject: `customer:stripe:cus_DemoEva05` });
     expect(trail).toEqual([
       expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') }),
     ]);
@@ -103,11 +104,11 @@ describe('a month of a subscription business, end to end', () => {
     const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     expect(report.drift).toMatchObject({ total: 0 });
     expect(report.checked).toMatchObject({ billingSubscriptions: 6, hubSubscriptions: 6, openProposals: 1, draftPurchaseOrders: 1 });
-    const review = new DomainService(world.hub.store.domain, domainSettings(runtime.config)).reviewDunning(
-      world.hub.store.domain.openDunning(),
-      world.clock.now(),
-    );
-    expect(review.dunning).toEqual([]);
+    const service = new DomainService(domainSettings(runtime.config));
+    for (const open of await world.hub.store.domain.openDunning()) {
+      const view = new DomainView(await world.hub.store.domain.loadUnit(open.customerId));
+      expect(service.reviewDunning(view.dunningOfCustomer(open.customerId), view, world.clock.now()).dunning).toEqual([]);
+    }
   });
 
   it('prints the story step by step and the same summary', () => {
@@ -120,12 +121,12 @@ describe('a month of a subscription business, end to end', () => {
     const { world, ctx } = result;
     const eva = `stripe:${ctx.subs.eva!}`;
     const dirk = `stripe:${ctx.subs.dirk!}`;
-    expect(world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({
+    expect(await world.hub.store.domain.demand(eva, '2026-12-29')).toMatchObject({
       status: 'released',
       lines: [],
       reason: expect.stringContaining('due today is stopped'),
     });
-    expect(world.hub.store.domain.decisions({ kind: 'demand', subject: eva }).map((d) => d.outcome)).toContain(
+    expect((await world.hub.store.domain.decisions({ kind: 'demand', subject: eva })).map((d) => d.outcome)).toContain(
       'released for 2026-12-29 (was 1×COF-FLT-250)',
     );
     // The warehouse's reservations pull, read after the 29th has passed: Dirk's box of that day shipped, Eva's did not.
@@ -156,10 +157,10 @@ describe('a month of a subscription business, end to end', () => {
     await world.settle();
     expect(world.shopify.tags.get('gid://shopify/Customer/8805')).toEqual(new Set(['subhub-changes-blocked']));
     expect(world.odoo.models.get('res.partner')!.get(11)?.comment).toMatch(/^subhub: blacklist cleared on /);
-    const eva = world.hub.store.domain.subscriptionsOfCustomer('stripe:cus_DemoEva05')[0]!;
+    const eva = (await world.hub.store.domain.loadUnit('stripe:cus_DemoEva05')).subscriptions[0]!;
     const period = (eva.snapshot.nextRenewalAt ?? eva.snapshot.currentPeriodEnd)!.slice(0, 10);
-    expect(world.hub.store.domain.demand(eva.hubSubscriptionId, period)).toMatchObject({ status: 'released' });
-    expect(world.hub.store.domain.decisions({ subject: 'customer:stripe:cus_DemoEva05' }).map((d) => d.outcome)).toEqual([
+    expect(await world.hub.store.domain.demand(eva.hubSubscriptionId, period)).toMatchObject({ status: 'released' });
+    expect((await world.hub.store.domain.decisions({ subject: 'customer:stripe:cus_DemoEva05' })).map((d) => d.outcome)).toEqual([
       'blacklisted',
       'cleared',
     ]);

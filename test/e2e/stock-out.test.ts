@@ -38,12 +38,12 @@ describe('stock-out at renewal', () => {
     expect(sub.pause_collection).toEqual({ behavior: 'void', resumes_at: periodEnd + 14 * 86_400 });
     const hubId = `stripe:${r.subId}`;
     const period = new Date(periodEnd * 1000).toISOString().slice(0, 10);
-    expect(world.hub.store.domain.demand(hubId, period)).toMatchObject({
+    expect(await world.hub.store.domain.demand(hubId, period)).toMatchObject({
       status: 'released',
       lines: [],
       reason: expect.stringContaining('paused'),
     });
-    expect(world.hub.store.domain.openProposals()).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 72 })]);
+    expect(await world.hub.store.domain.openProposals()).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 72 })]);
     expect([...world.warehouse.reservations.values()].filter((x) => x.status === 'reserved')).toEqual([]);
     expect(await world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
   });

@@ -194,7 +194,7 @@ describe('/admin/api (real hub, real HTTP)', () => {
       const e = event();
       await h.postStripe(e);
       const id = 'stripe:sub_1QxYyzLkdIwHu7ixQm4RtB2K';
-      await eventually(async () => h.store.domain.subscription(id) !== undefined);
+      await eventually(async () => (await h.store.domain.subscription(id)) !== undefined);
       const res = await api(h, `/subscriptions/${encodeURIComponent(id)}`);
       expect(res.status).toBe(200);
       const body = res.json<{
@@ -219,7 +219,7 @@ describe('/admin/api (real hub, real HTTP)', () => {
     it('GET /decisions: filtered by kind; 400 for an unknown kind or a bad limit', async () => {
       const h = await start();
       await h.postStripe(event());
-      await eventually(async () => h.store.domain.decisions({ kind: 'demand' }).length === 1);
+      await eventually(async () => (await h.store.domain.decisions({ kind: 'demand' })).length === 1);
       expect((await api(h, '/decisions?kind=demand')).json<{ decisions: unknown[] }>().decisions).toHaveLength(1);
       expect((await api(h, '/decisions?kind=dunning')).json<{ decisions: unknown[] }>().decisions).toEqual([]);
       expectError(await api(h, '/decisions?kind=nonsense'), 400, 'ADMIN_BAD_QUERY');

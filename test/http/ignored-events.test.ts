@@ -62,10 +62,10 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     expect(await send(h, fixture('stripe-subscription-created.json'))).toBe('normalised');
 
     expect(await send(h, fixture('stripe-invoice-payment-action-required-renewal.json'))).toBe('normalised');
-    const cycle = h.store.domain.dunning(SUB);
+    const cycle = await h.store.domain.dunning(SUB);
     expect(cycle).toMatchObject({ category: 'authentication_required', attempts: 1, defaulted: [] });
     expect(cycle?.payUrl).toMatch(/^https:\/\/invoice\.stripe\.com\//);
-    expect(h.store.domain.customer(CUSTOMER)?.defaults).toEqual([]);
+    expect((await h.store.domain.customer(CUSTOMER))?.defaults).toEqual([]);
     // Stripe's invoice.payment_failed for the same attempt: still one unpaid invoice, one attempt.
     // The webhook as Stripe sends it carries no PaymentIntent (the enrichment step fetches it: test/e2e/expired-card.test.ts);
     // this hub has no Stripe API, so the event carries it expanded, the shape the mapping also reads.
@@ -75,24 +75,24 @@ describe('Stripe events the domain needs, and the ones it ignores (shipped confi
     const { payment_intent } = fixture('stripe-enrichment-authentication-required.json') as unknown as { payment_intent: unknown };
     failed.data.object.payments = { object: 'list', data: [{ payment: { type: 'payment_intent', payment_intent } }], has_more: false };
     expect(await send(h, failed)).toBe('normalised');
-    expect(h.store.domain.dunning(SUB)).toMatchObject({ attempts: 1 });
+    expect(await h.store.domain.dunning(SUB)).toMatchObject({ attempts: 1 });
 
     // The write-off counts as a default; it says nothing about the subscription: the projection stays.
-    const projected = h.store.domain.subscription(SUB)?.snapshot;
+    const projected = (await h.store.domain.subscription(SUB))?.snapshot;
     expect(await send(h, fixture('stripe-invoice-marked-uncollectible.json'))).toBe('normalised');
-    expect(h.store.domain.customer(CUSTOMER)?.defaults).toHaveLength(1);
-    expect(h.store.domain.subscription(SUB)?.snapshot).toEqual(projected);
-    expect(h.store.domain.decisions({ subject: SUB })).toEqual(
+    expect((await h.store.domain.customer(CUSTOMER))?.defaults).toHaveLength(1);
+    expect((await h.store.domain.subscription(SUB))?.snapshot).toEqual(projected);
+    expect(await h.store.domain.decisions({ subject: SUB })).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ outcome: 'default recorded', rule: expect.stringContaining('written off') as unknown }),
       ]),
     );
 
     expect(await send(h, fixture('stripe-charge-dispute-created-charge-expanded.json'))).toBe('normalised');
-    const customer = h.store.domain.customer(CUSTOMER);
+    const customer = await h.store.domain.customer(CUSTOMER);
     expect(customer?.defaults).toHaveLength(2);
     expect(customer?.blacklisted).toBe(true);
-    expect(h.store.domain.decisions({ subject: `customer:${CUSTOMER}` }).map((d) => d.outcome)).toEqual([
+    expect((await h.store.domain.decisions({ subject: `customer:${CUSTOMER}` })).map((d) => d.outcome)).toEqual([
       'default recorded',
       'blacklisted',
     ]);

@@ -71,8 +71,8 @@ describe('R13: nightly reconciliation repairs silent drift; a second run changes
     const mapping = hub.mappings.get('stripe.customer-subscription.to.hub-event');
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const h = hubSide(population, i, mapping);
-      if (h.state) hub.store.domain.seedSubscriptions([h.state]);
-      if (h.demand) hub.store.domain.seedDemand([h.demand]);
+      if (h.state) await hub.store.domain.seedSubscriptions([h.state]);
+      if (h.demand) await hub.store.domain.seedDemand([h.demand]);
       for (const r of h.reservations) warehouse.reservations.set(r.reference, { ...r });
     }
     const injected = injectedCounts(population);

@@ -48,7 +48,7 @@ describe('a reconciliation that survives the provider rate limit', () => {
     stripe.seedSubscriptions(billingSeeds(population));
     const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
     for (let i = 0; i < SUBSCRIPTIONS; i += 1000) {
-      store.domain.seedSubscriptions(Array.from({ length: 1000 }, (_, k) => hubSide(population, i + k, mapping).state!));
+      await store.domain.seedSubscriptions(Array.from({ length: 1000 }, (_, k) => hubSide(population, i + k, mapping).state!));
     }
 
     const sim = stripe;

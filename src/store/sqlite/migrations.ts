@@ -231,4 +231,27 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX decisions_at ON decisions (at);
     `,
   },
+  {
+    // Optimistic concurrency per domain unit (a customer): a write computed from an older
+    // version is refused as a conflict and computed again. Derived hub events go to an outbox in
+    // the transaction of the change that caused them, and a relay moves them to the inbox (the
+    // event log), so a log outside this database (Kafka) needs no dual write. The epoch of
+    // migration 8 is replaced by the unit versions.
+    version: 9,
+    sql: `
+      CREATE TABLE domain_units (customer_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+      INSERT INTO domain_units (customer_id, version) SELECT id, 1 FROM customers;
+      DROP TABLE domain_epoch;
+      CREATE INDEX demand_customer ON demand (customer_id);
+      CREATE INDEX dunning_customer ON dunning (customer_id);
+
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+    `,
+  },
 ];

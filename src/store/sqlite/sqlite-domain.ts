@@ -5,6 +5,7 @@ import {
   type DemandRecord,
   type DomainChanges,
   type DomainStore,
+  type DomainUnit,
   type DunningRecord,
   type HorizonDemand,
   isEmpty,
@@ -13,18 +14,20 @@ import {
   type PruneCounts,
   type PruneCutoffs,
   type ProposalRecord,
+  type UnitCommitResult,
+  type UnitWrite,
 } from '../../domain/ports';
 import type { SubscriptionState } from '../../domain/subscription-projection';
-import { ulid } from '../ids';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database';
 
 type Row = Record<string, unknown>;
 
 /**
- * The domain port on the hub's SQLite file. `apply` runs inside the transaction that completes
- * an inbox entry, so an event's domain changes and its deliveries commit together; the other
- * writes are their own transactions. Reads are synchronous (better-sqlite3).
+ * The domain port on the hub's SQLite file. `commitInTransaction` runs inside the transaction
+ * that completes an inbox entry, so an event's domain changes, its derived events (outbox) and
+ * its deliveries commit together; the other writes are their own transactions. better-sqlite3 is
+ * synchronous: each method runs to completion before its promise resolves.
  */
 export class SqliteDomain implements DomainStore {
   readonly #sql;
@@ -99,67 +102,116 @@ export class SqliteDomain implements DomainStore {
         `SELECT * FROM decisions WHERE (@kind IS NULL OR kind = @kind) AND (@subject IS NULL OR subject = @subject) ORDER BY seq DESC LIMIT @limit`,
       ),
       subPage: db.prepare('SELECT provider_id, state FROM subscriptions WHERE provider_id > ? ORDER BY provider_id LIMIT ?'),
-      epoch: db.prepare('SELECT epoch FROM domain_epoch WHERE id = 1').pluck(),
+      unitVersion: db.prepare('SELECT version FROM domain_units WHERE customer_id = ?').pluck(),
+      bumpUnit: db.prepare('UPDATE domain_units SET version = version + 1 WHERE customer_id = ? AND version = ?'),
+      createUnit: db.prepare('INSERT INTO domain_units (customer_id, version) VALUES (?, 1) ON CONFLICT DO NOTHING'),
+      dunningOfCustomer: db.prepare('SELECT record FROM dunning WHERE customer_id = ? ORDER BY subscription_id').pluck(),
+      demandOfCustomer: db.prepare('SELECT * FROM demand WHERE customer_id = ? ORDER BY subscription_id, period'),
       pruneDecisions: db.prepare('DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE at < ? LIMIT ?)'),
       pruneDemand: db.prepare('DELETE FROM demand WHERE rowid IN (SELECT rowid FROM demand WHERE period < ? LIMIT ?)'),
       pruneDemandLines: db.prepare('DELETE FROM demand_lines WHERE rowid IN (SELECT rowid FROM demand_lines WHERE period < ? LIMIT ?)'),
       pruneProposals: db.prepare(
         `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals WHERE status = 'closed' AND json_extract(record, '$.proposedAt') < ? LIMIT ?)`,
       ),
-      bumpEpoch: db.prepare('UPDATE domain_epoch SET epoch = epoch + 1 WHERE id = 1'),
-      insertHubEvent: db.prepare(
-        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
-         ON CONFLICT (source, source_event_id) DO NOTHING`,
+      // Queued once: not when already queued, nor when the relay already logged it.
+      queueHubEvent: db.prepare(
+        `INSERT INTO outbox (dedupe_key, event_type, created_at, body)
+         SELECT @key, @type, @now, @body WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE source = 'hub' AND source_event_id = @key)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
     };
   }
 
-  subscription(id: string): SubscriptionState | undefined {
+  async loadUnit(customerId: string, subscriptionId?: string): Promise<DomainUnit> {
+    return this.unitNow(customerId, subscriptionId);
+  }
+
+  /** `loadUnit` inside a transaction the caller holds. */
+  unitNow(customerId: string, subscriptionId?: string): DomainUnit {
+    const subscriptions = (this.#sql.subsOfCustomer.all(customerId) as string[]).map((x) => JSON.parse(x) as SubscriptionState);
+    const dunning = (this.#sql.dunningOfCustomer.all(customerId) as string[]).map((x) => JSON.parse(x) as DunningRecord);
+    const demand = (this.#sql.demandOfCustomer.all(customerId) as Row[]).map(demandOf);
+    // A subscription stored under another customer (the provider moved it): its rows come along.
+    if (subscriptionId && !subscriptions.some((x) => x.hubSubscriptionId === subscriptionId)) {
+      const other = parse<SubscriptionState>(this.#sql.sub.get(subscriptionId));
+      if (other) {
+        subscriptions.push(other);
+        const d = parse<DunningRecord>(this.#sql.dunning.get(subscriptionId));
+        if (d) dunning.push(d);
+        demand.push(...(this.#sql.demandOfSub.all(subscriptionId) as Row[]).map(demandOf));
+      }
+    }
+    const customer = parse<CustomerRecord>(this.#sql.customer.get(customerId));
+    return {
+      customerId,
+      version: (this.#sql.unitVersion.get(customerId) as number | undefined) ?? 0,
+      ...(customer ? { customer } : {}),
+      subscriptions,
+      dunning,
+      demand,
+    };
+  }
+
+  /** Whether the unit is still at `version` (inside the caller's transaction). */
+  unitAt(unit: { customerId: string; version: number }): boolean {
+    return ((this.#sql.unitVersion.get(unit.customerId) as number | undefined) ?? 0) === unit.version;
+  }
+
+  async commitUnit(write: UnitWrite, now: number): Promise<UnitCommitResult> {
+    return this.db.transaction(() => this.commitInTransaction(write, now))();
+  }
+
+  /**
+   * Checks the unit's version and applies the changes (derived events to the outbox); the caller
+   * holds the transaction. A conflict writes nothing.
+   */
+  commitInTransaction(write: UnitWrite, now: number): UnitCommitResult {
+    const { customerId, version, changes } = write;
+    if (isEmpty(changes)) return this.unitAt(write) ? 'committed' : 'conflict';
+    const moved = version === 0 ? this.#sql.createUnit.run(customerId) : this.#sql.bumpUnit.run(customerId, version);
+    if (moved.changes !== 1) return 'conflict';
+    this.#apply(changes, now);
+    return 'committed';
+  }
+
+  async subscription(id: string): Promise<SubscriptionState | undefined> {
     return parse(this.#sql.sub.get(id));
   }
 
-  subscriptionsOfCustomer(customerId: string): SubscriptionState[] {
-    return (this.#sql.subsOfCustomer.all(customerId) as string[]).map((s) => JSON.parse(s) as SubscriptionState);
-  }
-
-  customer(id: string): CustomerRecord | undefined {
+  async customer(id: string): Promise<CustomerRecord | undefined> {
     return parse(this.#sql.customer.get(id));
   }
 
-  customers(filter: { blacklisted?: boolean }): CustomerRecord[] {
+  async customers(filter: { blacklisted?: boolean }): Promise<CustomerRecord[]> {
     const b = filter.blacklisted === undefined ? null : filter.blacklisted ? 1 : 0;
     return (this.#sql.customers.all(b, b) as string[]).map((s) => JSON.parse(s) as CustomerRecord);
   }
 
-  dunning(subscriptionId: string): DunningRecord | undefined {
+  async dunning(subscriptionId: string): Promise<DunningRecord | undefined> {
     return parse(this.#sql.dunning.get(subscriptionId));
   }
 
-  openDunning(): DunningRecord[] {
+  async openDunning(): Promise<DunningRecord[]> {
     return (this.#sql.openDunning.all() as string[]).map((s) => JSON.parse(s) as DunningRecord);
   }
 
-  demand(subscriptionId: string, period: string): DemandRecord | undefined {
+  async demand(subscriptionId: string, period: string): Promise<DemandRecord | undefined> {
     const row = this.#sql.demand.get(subscriptionId, period) as Row | undefined;
     return row ? demandOf(row) : undefined;
   }
 
-  demandOfSubscription(subscriptionId: string): DemandRecord[] {
-    return (this.#sql.demandOfSub.all(subscriptionId) as Row[]).map(demandOf);
-  }
-
-  horizonDemand(from: string, to: string): HorizonDemand[] {
+  async horizonDemand(from: string, to: string): Promise<HorizonDemand[]> {
     return (this.#sql.horizon.all(from, to) as Row[]).map((r) => ({
       ...located(r),
       subscriptions: [...new Set(String(r.subs).split(','))].sort(),
     }));
   }
 
-  reservedAfter(from: string): LocatedQuantity[] {
+  async reservedAfter(from: string): Promise<LocatedQuantity[]> {
     return (this.#sql.reservedAfter.all(from) as Row[]).map(located);
   }
 
-  *demandPages(from: string, pageSize: number): Iterable<DemandRecord[]> {
+  async *demandPages(from: string, pageSize: number): AsyncIterable<DemandRecord[]> {
     let sub = '';
     let period = '';
     for (;;) {
@@ -170,7 +222,7 @@ export class SqliteDomain implements DomainStore {
     }
   }
 
-  *subscriptionPages(pageSize: number): Iterable<SubscriptionState[]> {
+  async *subscriptionPages(pageSize: number): AsyncIterable<SubscriptionState[]> {
     let after = '';
     for (;;) {
       const rows = this.#sql.subPage.all(after, pageSize) as Row[];
@@ -180,7 +232,7 @@ export class SqliteDomain implements DomainStore {
     }
   }
 
-  subscriptionsByProviderId(ids: string[]): Map<string, SubscriptionState> {
+  async subscriptionsByProviderId(ids: string[]): Promise<Map<string, SubscriptionState>> {
     const out = new Map<string, SubscriptionState>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
@@ -196,14 +248,14 @@ export class SqliteDomain implements DomainStore {
     return out;
   }
 
-  openProposals(): ProposalRecord[] {
+  async openProposals(): Promise<ProposalRecord[]> {
     return (this.#sql.openProposals.all() as string[]).map((s) => JSON.parse(s) as ProposalRecord);
   }
 
-  addProposal(p: ProposalRecord, event: HubEvent, now: number): boolean {
+  async addProposal(p: ProposalRecord, event: HubEvent, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.#sql.insertProposal.run(p.id, p.sku, p.location, JSON.stringify(p)).changes === 0) return false;
-      this.#appendHubEvent(event, now);
+      this.#queueHubEvent(event, now);
       this.#decision({
         at: p.proposedAt,
         kind: 'reorder',
@@ -217,30 +269,45 @@ export class SqliteDomain implements DomainStore {
     })();
   }
 
-  proposalsInTransit(): ProposalRecord[] {
+  async proposalsInTransit(): Promise<ProposalRecord[]> {
     return (this.#sql.inTransit.all() as string[]).map((s) => JSON.parse(s) as ProposalRecord);
   }
 
-  updateProposal(p: ProposalRecord, decision: DecisionRecord): void {
+  async updateProposal(p: ProposalRecord, decision: DecisionRecord): Promise<void> {
     this.db.transaction(() => {
       this.#sql.updateProposal.run(p.status, JSON.stringify(p), p.id);
       this.#decision(decision);
     })();
   }
 
-  incoming(today: string): LocatedQuantity[] {
+  async incoming(today: string): Promise<LocatedQuantity[]> {
     return (this.#sql.incoming.all(today) as Row[]).map(located);
   }
 
-  appendHubEvents(events: HubEvent[], now: number): number {
-    return this.db.transaction(() => events.reduce((n, e) => n + this.#appendHubEvent(e, now), 0))();
+  async appendHubEvents(events: HubEvent[], now: number): Promise<number> {
+    return this.appendHubEventsNow(events, now);
   }
 
-  addDecisions(d: DecisionRecord[]): void {
+  /** `appendHubEvents` inside (or as) a transaction: the delivery completion queues its follow-ups with it. */
+  appendHubEventsNow(events: HubEvent[], now: number): number {
+    return this.db.transaction(() => events.reduce((n, e) => n + this.#queueHubEvent(e, now), 0))();
+  }
+
+  async addDecisions(d: DecisionRecord[]): Promise<void> {
+    this.addDecisionsNow(d);
+  }
+
+  /** `addDecisions` inside (or as) a transaction. */
+  addDecisionsNow(d: DecisionRecord[]): void {
     this.db.transaction(() => d.forEach((x) => this.#decision(x)))();
   }
 
-  decisions(filter: { kind?: DecisionRecord['kind']; subject?: string; limit?: number; newest?: boolean }): DecisionRecord[] {
+  async decisions(filter: {
+    kind?: DecisionRecord['kind'];
+    subject?: string;
+    limit?: number;
+    newest?: boolean;
+  }): Promise<DecisionRecord[]> {
     const rows = (filter.newest ? this.#sql.newestDecisions : this.#sql.decisions).all({
       kind: filter.kind ?? null,
       subject: filter.subject ?? null,
@@ -257,24 +324,11 @@ export class SqliteDomain implements DomainStore {
     }));
   }
 
-  seedSubscriptions(states: SubscriptionState[]): void {
+  async seedSubscriptions(states: SubscriptionState[]): Promise<void> {
     this.db.transaction(() => states.forEach((s) => this.#upsertSubscription(s)))();
   }
 
-  commitOutsideEvents(compute: () => DomainChanges | undefined, now: number): DomainChanges | undefined {
-    // IMMEDIATE: the write lock is taken before `compute` reads, so no batch commits between the read and the write.
-    return this.db
-      .transaction(() => {
-        const c = compute();
-        if (!c || isEmpty(c)) return c;
-        this.apply(c, now);
-        this.#sql.bumpEpoch.run();
-        return c;
-      })
-      .immediate();
-  }
-
-  prune(cutoffs: PruneCutoffs, batch = 5000): PruneCounts {
+  async prune(cutoffs: PruneCutoffs, batch = 5000): Promise<PruneCounts> {
     const drain = (stmt: Statement<unknown[]>, cutoff: string | undefined): number => {
       if (cutoff === undefined) return 0;
       let total = 0;
@@ -289,16 +343,11 @@ export class SqliteDomain implements DomainStore {
     };
   }
 
-  epoch(): number {
-    return this.#sql.epoch.get() as number;
+  async seedDemand(records: DemandRecord[]): Promise<void> {
+    this.db.transaction(() => this.#apply({ ...noChanges(), demand: records }, Date.now()))();
   }
 
-  seedDemand(records: DemandRecord[]): void {
-    this.db.transaction(() => this.apply({ ...noChanges(), demand: records }, Date.now()))();
-  }
-
-  /** Applies one event's changes; the caller holds the transaction. */
-  apply(c: DomainChanges, now: number): void {
+  #apply(c: DomainChanges, now: number): void {
     for (const s of c.subscriptions) this.#upsertSubscription(s);
     for (const d of c.demand) {
       this.#sql.upsertDemand.run({ ...d, location: d.location ?? null, lines: JSON.stringify(d.lines) });
@@ -309,7 +358,7 @@ export class SqliteDomain implements DomainStore {
     for (const x of c.dunning) this.#sql.upsertDunning.run(x.subscriptionId, x.customerId, JSON.stringify(x));
     for (const id of c.dunningCleared) this.#sql.clearDunning.run(id);
     for (const d of c.decisions) this.#decision(d);
-    for (const e of c.derived) this.#appendHubEvent(e, now);
+    for (const e of c.derived) this.#queueHubEvent(e, now);
   }
 
   #upsertSubscription(s: SubscriptionState): void {
@@ -325,8 +374,8 @@ export class SqliteDomain implements DomainStore {
     });
   }
 
-  #appendHubEvent(e: HubEvent, now: number): number {
-    return this.#sql.insertHubEvent.run(ulid(now), e.source.dedupeKey, e.type, now, JSON.stringify(e)).changes;
+  #queueHubEvent(e: HubEvent, now: number): number {
+    return this.#sql.queueHubEvent.run({ key: e.source.dedupeKey, type: e.type, now, body: JSON.stringify(e) }).changes;
   }
 
   #decision(d: DecisionRecord): void {

@@ -1,6 +1,7 @@
 import { GroupCommit } from '../group-commit';
 import { ulid } from '../ids';
 import type {
+  BatchCompletion,
   Claim,
   DeadLetter,
   DeadLetterEntry,
@@ -23,6 +24,7 @@ import { StoreBusyError, StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
 import { SqliteDomain } from './sqlite-domain';
+import { noChanges } from '../../domain/ports';
 import { SqlitePrivacy } from './sqlite-privacy';
 
 /** Completions wait this long for company: fewer fsyncs for background work, invisible to senders. */
@@ -62,7 +64,7 @@ export class SqliteStore implements Store {
   readonly domain: SqliteDomain;
   readonly privacy: SqlitePrivacy;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
-  readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, boolean>;
+  readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, BatchCompletion>;
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
   readonly #sql;
 
@@ -169,6 +171,12 @@ export class SqliteStore implements Store {
          FROM inbox i WHERE status = 'ignored' AND (@source IS NULL OR source = @source)
          GROUP BY source, event_type, detail ORDER BY last_at DESC LIMIT @limit`,
       ),
+      outboxHead: db.prepare('SELECT seq, dedupe_key, event_type, created_at, body FROM outbox ORDER BY seq LIMIT ?'),
+      outboxDone: db.prepare('DELETE FROM outbox WHERE seq = ?'),
+      logHubEvent: db.prepare(
+        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
+         ON CONFLICT (source, source_event_id) DO NOTHING`,
+      ),
       counts: db.prepare(
         `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
                 (SELECT COUNT(*) FROM inbox WHERE status = 'received' AND next_attempt_at > ?) AS deferred,
@@ -198,7 +206,11 @@ export class SqliteStore implements Store {
           : { status: 'duplicate', id: this.#sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
       }),
     );
-    this.#inboxCompletions = this.#grouped((item) => this.#completeInbox(item));
+    this.#inboxCompletions = new GroupCommit(
+      (items) => this.#relaxed(() => items.map((item) => this.#completeInbox(item))),
+      500,
+      COMPLETION_WINDOW_MS,
+    );
     this.#deliveryCompletions = this.#grouped((item) => this.#completeDelivery(item));
     this.#appends = new GroupCommit((entries) => {
       try {
@@ -236,17 +248,47 @@ export class SqliteStore implements Store {
     });
   }
 
-  completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
-    return this.#inboxCompletions.submit({ claim, outcome, now });
+  async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
+    return (await this.#inboxCompletions.submit({ claim, outcome, now })) === 'applied';
   }
 
-  #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): boolean {
+  async completeInboxBatch(items: ReadonlyArray<{ claim: Claim; outcome: InboxOutcome }>, now: number): Promise<BatchCompletion[]> {
+    return this.#relaxed(() => {
+      const out: BatchCompletion[] = [];
+      for (const { claim, outcome } of items) {
+        if (out.at(-1) === 'conflict' || out.at(-1) === 'skipped') out.push('skipped');
+        else out.push(this.#completeInbox({ claim, outcome, now }));
+      }
+      return out;
+    });
+  }
+
+  async relayOutbox(limit: number): Promise<number> {
+    return this.#relaxed(() => {
+      const rows = this.#sql.outboxHead.all(limit) as Array<{
+        seq: number;
+        dedupe_key: string;
+        event_type: string;
+        created_at: number;
+        body: string;
+      }>;
+      for (const r of rows) {
+        this.#sql.logHubEvent.run(ulid(r.created_at), r.dedupe_key, r.event_type, r.created_at, r.body);
+        this.#sql.outboxDone.run(r.seq);
+      }
+      return rows.length;
+    });
+  }
+
+  /**
+   * One entry's completion inside the caller's transaction. A normalised outcome whose domain
+   * unit moved writes nothing (`conflict`), and neither does a stale claim (`stale`).
+   */
+  #completeInbox({ claim, outcome, now }: { claim: Claim; outcome: InboxOutcome; now: number }): BatchCompletion {
     const { id, attempts } = claim;
-    // Normalised against an older domain state than a review or clear committed since: hand it out again, recomputed.
-    if (outcome.status === 'normalised' && outcome.event.domainEpoch !== undefined && outcome.event.domainEpoch !== this.domain.epoch()) {
-      this.#sql.releaseInbox.run(id, attempts);
-      return false;
-    }
+    if (outcome.status === 'normalised' && outcome.event.domain && !outcome.event.unit)
+      throw new Error('a normalised event with domain changes must name its domain unit');
+    if (outcome.status === 'normalised' && outcome.event.unit && !this.domain.unitAt(outcome.event.unit)) return 'conflict';
     const detail =
       outcome.status === 'ignored'
         ? outcome.reason
@@ -262,12 +304,13 @@ export class SqliteStore implements Store {
       outcome.status === 'retry'
         ? this.#sql.deferInbox.run(outcome.nextAttemptAt, outcome.error, id, attempts)
         : this.#sql.finishInbox.run(status, detail, id, attempts);
-    if (fenced.changes === 0) return false;
+    if (fenced.changes === 0) return 'stale';
     if (outcome.enrichment !== undefined) this.#sql.saveEnrichment.run(outcome.enrichment, id);
     if (outcome.status === 'normalised') {
       const e = outcome.event;
+      // Its version was checked above, before the fence wrote anything; this transaction is the only writer.
+      if (e.unit) this.domain.commitInTransaction({ ...e.unit, changes: e.domain ?? noChanges() }, now);
       this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
-      if (e.domain) this.domain.apply(e.domain, now);
       for (const d of e.deliveries) {
         this.#sql.insertDelivery.run({
           id: ulid(now),
@@ -287,7 +330,7 @@ export class SqliteStore implements Store {
       const row = this.#sql.inboxReceived.get(id) as { source_event_id: string; received_at: number };
       this.privacy.carryOut(outcome.request, { id, sourceEventId: row.source_event_id, receivedAt: row.received_at }, now);
     }
-    return true;
+    return 'applied';
   }
 
   async claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]> {
@@ -323,8 +366,8 @@ export class SqliteStore implements Store {
     const { id, attempts } = claim;
     if (outcome.status === 'done') {
       if (this.#sql.deliveryDone.run(id, attempts).changes !== 1) return false;
-      if (outcome.followUp?.length) this.domain.appendHubEvents(outcome.followUp, outcome.at);
-      if (outcome.decisions?.length) this.domain.addDecisions(outcome.decisions);
+      if (outcome.followUp?.length) this.domain.appendHubEventsNow(outcome.followUp, outcome.at);
+      if (outcome.decisions?.length) this.domain.addDecisionsNow(outcome.decisions);
       return this.#unblockNext(id);
     }
     if (outcome.status === 'retry')
@@ -473,6 +516,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * This store has one worker process (its process lock says so): when that worker starts, or its
+   * pipeline thread is replaced, the previous worker is gone and its leases protect nothing;
+   * waiting them out would let later entries of an entity overtake earlier ones.
+   */
+  async recoverLeases(): Promise<void> {
+    await this.releaseAllLeases();
+  }
+
+  /** Releases every lease at once (only valid with a single worker: see `recoverLeases`). */
   async releaseAllLeases(): Promise<void> {
     this.#write(() => {
       this.db.prepare(`UPDATE inbox SET lease_until = NULL WHERE status = 'received' AND lease_until IS NOT NULL`).run();
@@ -536,7 +589,10 @@ export class SqliteStore implements Store {
     return this.#read(() => {
       this.db.pragma('synchronous = NORMAL');
       try {
-        return this.db.transaction(fn)();
+        // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before the first read. A
+        // deferred transaction that reads first cannot upgrade once another connection committed
+        // (SQLITE_BUSY_SNAPSHOT, no waiting), which would fail a batch for nothing.
+        return this.db.transaction(fn).immediate();
       } finally {
         this.db.pragma('synchronous = FULL');
       }
@@ -545,7 +601,7 @@ export class SqliteStore implements Store {
 
   /** Runs `fn` in one transaction; an unavailable database becomes StoreUnavailableError. */
   #write<T>(fn: () => T): T {
-    return this.#read(() => this.db.transaction(fn)());
+    return this.#read(() => this.db.transaction(fn).immediate());
   }
 
   /** Runs `fn`; an unavailable database becomes StoreUnavailableError, anything else (a bug) passes. */

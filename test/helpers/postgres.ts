@@ -83,7 +83,8 @@ export async function waitForPostgres(url: string, timeoutMs = READY_TIMEOUT_MS)
       await client.query('SELECT 1');
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL at ${redact(url)} did not accept connections in ${timeoutMs} ms: ${String(e)}`);
+      if (Date.now() > deadline)
+        throw new Error(`PostgreSQL at ${redact(url)} did not accept connections in ${timeoutMs} ms: ${String(e)}`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       await client.end().catch(() => {});

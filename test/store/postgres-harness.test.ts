@@ -79,24 +79,26 @@ describe('migrate', () => {
     const result = await migrate(pool);
     expect(result).toEqual({ version: LATEST, applied: PG_MIGRATIONS.map((m) => m.version) });
     const tables = (await pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows;
-    expect(tables.map((t) => t.tablename)).toEqual([
-      'audit',
-      'customers',
-      'dead_letters',
-      'deliveries',
-      'demand',
-      'demand_lines',
-      'decisions',
-      'domain_units',
-      'dunning',
-      'events',
-      'inbox',
-      'outbox',
-      'privacy_requests',
-      'proposals',
-      'schema_migrations',
-      'subscriptions',
-    ].sort());
+    expect(tables.map((t) => t.tablename)).toEqual(
+      [
+        'audit',
+        'customers',
+        'dead_letters',
+        'deliveries',
+        'demand',
+        'demand_lines',
+        'decisions',
+        'domain_units',
+        'dunning',
+        'events',
+        'inbox',
+        'outbox',
+        'privacy_requests',
+        'proposals',
+        'schema_migrations',
+        'subscriptions',
+      ].sort(),
+    );
   });
 
   it('applies each migration exactly once when three hubs start at once', async () => {
@@ -119,7 +121,10 @@ describe('migrate', () => {
   it('rolls a failing migration back whole, leaving the recorded versions as they were', async () => {
     const pool = await freshPool();
     await migrate(pool);
-    const broken = [...PG_MIGRATIONS, { version: LATEST + 1, name: 'broken', sql: 'CREATE TABLE half_done (x int); SELECT no_such_column FROM inbox' }];
+    const broken = [
+      ...PG_MIGRATIONS,
+      { version: LATEST + 1, name: 'broken', sql: 'CREATE TABLE half_done (x int); SELECT no_such_column FROM inbox' },
+    ];
     await expect(migrate(pool, broken)).rejects.toMatchObject({ code: '42703' });
     expect((await pool.query(`SELECT to_regclass('half_done') AS t`)).rows[0].t).toBeNull();
     expect((await pool.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v).toBe(LATEST);
@@ -161,9 +166,10 @@ describe('deduplication by constraint', () => {
 
   it('inbox: the raw body is stored byte for byte', async () => {
     const body = '{ "z":1,  "a" : [1.10, "é\\u00e9"] }\n';
-    await pool.query(`INSERT INTO inbox (id, source, source_event_id, received_at, headers, body) VALUES ('raw', 's', 'raw', 1, '{}', $1)`, [
-      body,
-    ]);
+    await pool.query(
+      `INSERT INTO inbox (id, source, source_event_id, received_at, headers, body) VALUES ('raw', 's', 'raw', 1, '{}', $1)`,
+      [body],
+    );
     expect((await pool.query(`SELECT body FROM inbox WHERE id = 'raw'`)).rows[0].body).toBe(body);
   });
 

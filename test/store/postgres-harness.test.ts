@@ -9,10 +9,18 @@ const LATEST = Math.max(...PG_MIGRATIONS.map((m) => m.version));
 
 let server: PostgresServer;
 const pools: Pool[] = [];
+const databases: string[] = [];
 
-/** A pool on a fresh database of the test cluster; ended after the test file. */
+/** A fresh database on the test server, dropped after the test file (an external server keeps nothing). */
+async function freshDatabase(): Promise<string> {
+  const url = await createTestDatabase(server.url);
+  databases.push(url);
+  return url;
+}
+
+/** A pool on a fresh database; ended after the test file. */
 async function freshPool(): Promise<Pool> {
-  const pool = new Pool({ connectionString: await createTestDatabase(server.url), max: 4 });
+  const pool = new Pool({ connectionString: await freshDatabase(), max: 4 });
   pool.on('error', () => {}); // idle connections cut by kill(): the next query reports it
   pools.push(pool);
   return pool;
@@ -24,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end().catch(() => {})));
+  await Promise.all(databases.map((url) => dropTestDatabase(url)));
   await server?.stop();
 });
 
@@ -102,7 +111,7 @@ describe('migrate', () => {
   });
 
   it('applies each migration exactly once when three hubs start at once', async () => {
-    const url = await createTestDatabase(server.url);
+    const url = await freshDatabase();
     const hubs = [0, 1, 2].map(() => new Pool({ connectionString: url, max: 2 }));
     pools.push(...hubs);
     const results = await Promise.all(hubs.map((p) => migrate(p)));

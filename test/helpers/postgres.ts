@@ -153,7 +153,12 @@ class Cluster {
     }
     // --no-sync: initdb does not flush the new cluster's files (seconds on a busy disk); they are lost
     // only if the machine crashes, which ends the test anyway. The server itself runs with fsync on.
-    await pgTool('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    try {
+      await pgTool('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     // A port taken between freePort() and the server's bind: try another one.
     for (let attempt = 1; ; attempt++) {
       const cluster = new Cluster(dir, await freePort());

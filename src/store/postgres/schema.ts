@@ -1,0 +1,265 @@
+/**
+ * The PostgreSQL schema as versioned migrations; append only, never edit a released one. The same
+ * data as the SQLite schema (src/store/sqlite/migrations.ts), numbered on its own, shaped for
+ * several hubs writing at once:
+ *
+ * - Times are epoch ms in `bigint`; dates the domain keeps as ISO text stay `text`.
+ * - Raw webhook bodies, headers and canonical events are `text`: byte-identical to what was
+ *   received or built (jsonb would reorder keys and drop whitespace). `jsonb` only where SQL looks
+ *   inside a document (proposals, customers).
+ * - Deduplication is a unique constraint, never a read-then-write: the inbox per (source,
+ *   source_event_id) and per (source, content_key), deliveries per (event_id, route), one open
+ *   proposal per (sku, location), derived events per dedupe key in the outbox. Writers use
+ *   `INSERT … ON CONFLICT DO NOTHING` and read the existing row when nothing was inserted.
+ * - Work queues have partial indexes over their open rows only, in claim order, for
+ *   `… ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED`; finished rows pile up outside them.
+ * - `seq` columns (`bigserial`) order rows of one writer; concurrent transactions may commit
+ *   them out of order, so order between writers needs a lock (per-entity delivery order).
+ */
+export interface PgMigration {
+  version: number;
+  /** What the migration does, kept in schema_migrations. */
+  name: string;
+  /** Run inside the migration transaction (no CREATE INDEX CONCURRENTLY here). */
+  sql: string;
+}
+
+export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
+  {
+    version: 1,
+    name: 'inbox, events, deliveries, dead letters, audit',
+    sql: `
+      CREATE TABLE inbox (
+        id text PRIMARY KEY,
+        source text NOT NULL,
+        source_event_id text NOT NULL,
+        event_type text,
+        received_at bigint NOT NULL,
+        headers text NOT NULL,
+        body text NOT NULL,
+        content_key text,
+        status text NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'normalised', 'ignored', 'failed')),
+        lease_until bigint,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at bigint,
+        enrichment text,
+        detail text,
+        CONSTRAINT inbox_source_event UNIQUE (source, source_event_id)
+      );
+      -- Sources whose signature does not cover the delivery id (Shopify) deduplicate by content.
+      CREATE UNIQUE INDEX inbox_content ON inbox (source, content_key) WHERE content_key IS NOT NULL;
+      -- Claims and the pending listing: WHERE status = 'received' ORDER BY received_at, id.
+      CREATE INDEX inbox_claim ON inbox (received_at, id) WHERE status = 'received';
+      -- The ignored-events listing groups by (source, event_type, detail).
+      CREATE INDEX inbox_ignored ON inbox (source, event_type, received_at) WHERE status = 'ignored';
+
+      CREATE TABLE events (
+        id text PRIMARY KEY,
+        inbox_id text NOT NULL REFERENCES inbox (id),
+        type text NOT NULL,
+        entity_key text NOT NULL,
+        body text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX events_inbox ON events (inbox_id);
+
+      CREATE TABLE deliveries (
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        event_id text NOT NULL REFERENCES events (id),
+        route text NOT NULL,
+        target text NOT NULL,
+        action text NOT NULL,
+        mapping text NOT NULL,
+        entity_key text NOT NULL,
+        idempotency_key text NOT NULL,
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'dead')),
+        -- Per-entity order: true while an earlier delivery of the same (target, entity_key) is open.
+        blocked boolean NOT NULL DEFAULT false,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at bigint NOT NULL,
+        first_attempt_at bigint,
+        last_attempt_at bigint,
+        lease_until bigint,
+        last_error text,
+        created_at bigint NOT NULL,
+        CONSTRAINT deliveries_event_route UNIQUE (event_id, route)
+      );
+      -- Claims: WHERE status = 'pending' AND NOT blocked AND next_attempt_at <= $now ORDER BY next_attempt_at, seq.
+      CREATE INDEX deliveries_claimable ON deliveries (next_attempt_at, seq) WHERE status = 'pending' AND NOT blocked;
+      -- Expired leases: WHERE status = 'in_flight' AND lease_until < $now.
+      CREATE INDEX deliveries_in_flight ON deliveries (lease_until) WHERE status = 'in_flight';
+      -- Blocking and unblocking: the open deliveries of one (target, entity_key), by seq.
+      CREATE INDEX deliveries_open_entity ON deliveries (target, entity_key, seq) WHERE status IN ('pending', 'in_flight');
+
+      CREATE TABLE dead_letters (
+        id text PRIMARY KEY,
+        stage text NOT NULL CHECK (stage IN ('verify', 'map', 'route', 'deliver')),
+        source text NOT NULL,
+        source_event_id text NOT NULL,
+        inbox_id text,
+        event_id text,
+        delivery_id text,
+        route text,
+        target text,
+        mapping text,
+        idempotency_key text,
+        error_code text NOT NULL,
+        error_message text NOT NULL,
+        attempts integer NOT NULL,
+        first_attempt_at bigint NOT NULL,
+        last_attempt_at bigint NOT NULL,
+        payload text NOT NULL,
+        created_at bigint NOT NULL,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'replayed', 'discarded')),
+        resolved_by text,
+        resolved_at bigint
+      );
+      -- Listings: ORDER BY created_at DESC, id DESC, optionally by status.
+      CREATE INDEX dead_letters_status ON dead_letters (status, created_at, id);
+      CREATE INDEX dead_letters_created ON dead_letters (created_at, id);
+      CREATE INDEX dead_letters_source ON dead_letters (source, source_event_id);
+      -- Retention keeps failed inbox bodies while an open dead letter points at them.
+      CREATE INDEX dead_letters_inbox ON dead_letters (inbox_id) WHERE inbox_id IS NOT NULL;
+
+      CREATE TABLE audit (
+        id bigserial PRIMARY KEY,
+        at bigint NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        subject text NOT NULL,
+        detail text
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'subscription domain: projections, demand, customers, dunning, proposals, decisions',
+    sql: `
+      CREATE TABLE subscriptions (
+        id text PRIMARY KEY,
+        provider_id text NOT NULL,
+        customer_id text NOT NULL,
+        status text NOT NULL,
+        next_delivery text,
+        occurred_at text NOT NULL,
+        version bigint NOT NULL,
+        state text NOT NULL
+      );
+      CREATE INDEX subscriptions_provider ON subscriptions (provider_id);
+      CREATE INDEX subscriptions_customer ON subscriptions (customer_id);
+
+      -- location NULL: recorded without one (the default location).
+      CREATE TABLE demand (
+        subscription_id text NOT NULL,
+        period text NOT NULL,
+        customer_id text NOT NULL,
+        location text,
+        status text NOT NULL CHECK (status IN ('reserved', 'released')),
+        lines text NOT NULL,
+        revision integer NOT NULL,
+        event_id text NOT NULL,
+        reason text NOT NULL,
+        PRIMARY KEY (subscription_id, period)
+      );
+      CREATE INDEX demand_period ON demand (period, status);
+      CREATE INDEX demand_customer ON demand (customer_id);
+
+      CREATE TABLE demand_lines (
+        subscription_id text NOT NULL,
+        period text NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        PRIMARY KEY (subscription_id, period, sku)
+      );
+      CREATE INDEX demand_lines_period ON demand_lines (period, sku);
+
+      CREATE TABLE customers (
+        id text PRIMARY KEY,
+        blacklisted boolean NOT NULL DEFAULT false,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX customers_blacklisted ON customers (id) WHERE blacklisted;
+
+      CREATE TABLE dunning (
+        subscription_id text PRIMARY KEY,
+        customer_id text NOT NULL,
+        record text NOT NULL
+      );
+      CREATE INDEX dunning_customer ON dunning (customer_id);
+
+      CREATE TABLE proposals (
+        id text PRIMARY KEY,
+        sku text NOT NULL,
+        location text NOT NULL,
+        status text NOT NULL CHECK (status IN ('open', 'closed')),
+        record jsonb NOT NULL
+      );
+      CREATE UNIQUE INDEX proposals_one_open ON proposals (sku, location) WHERE status = 'open';
+      -- In transit: WHERE status = 'closed' AND record @> '{"confirmed": true}' AND NOT record @> '{"received": true}'.
+      CREATE INDEX proposals_in_transit ON proposals (id)
+        WHERE status = 'closed' AND record @> '{"confirmed": true}' AND NOT record @> '{"received": true}';
+      -- Retention: closed proposals by (record->>'proposedAt').
+      CREATE INDEX proposals_closed_at ON proposals ((record ->> 'proposedAt')) WHERE status = 'closed';
+
+      CREATE TABLE decisions (
+        seq bigserial PRIMARY KEY,
+        at text NOT NULL,
+        kind text NOT NULL,
+        subject text NOT NULL,
+        event_id text,
+        outcome text NOT NULL,
+        rule text NOT NULL,
+        detail text
+      );
+      CREATE INDEX decisions_subject ON decisions (subject, seq);
+      CREATE INDEX decisions_kind ON decisions (kind, seq);
+      -- Retention deletes the decision trail by date.
+      CREATE INDEX decisions_at ON decisions (at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'privacy requests',
+    sql: `
+      CREATE TABLE privacy_requests (
+        id text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('customer_redact', 'customer_data_request', 'shop_redact')),
+        source text NOT NULL,
+        source_event_id text NOT NULL,
+        subject text NOT NULL,
+        customer_ref text,
+        received_at bigint NOT NULL,
+        completed_at bigint NOT NULL,
+        matches text NOT NULL,
+        contact text
+      );
+      CREATE INDEX privacy_requests_received ON privacy_requests (received_at, id);
+      CREATE INDEX privacy_requests_source ON privacy_requests (source, customer_ref);
+    `,
+  },
+  {
+    version: 4,
+    name: 'outbox for derived events, per-customer domain versions',
+    sql: `
+      -- Hub events derived from a domain change, written in the transaction of that change and
+      -- relayed to the inbox (source 'hub', source_event_id = dedupe_key) afterwards.
+      CREATE TABLE outbox (
+        id text PRIMARY KEY,
+        dedupe_key text NOT NULL,
+        event_type text NOT NULL,
+        event text NOT NULL,
+        created_at bigint NOT NULL,
+        CONSTRAINT outbox_dedupe UNIQUE (dedupe_key)
+      );
+      CREATE INDEX outbox_relay ON outbox (created_at, id);
+
+      -- Optimistic concurrency per customer (the domain's consistency unit): a commit computed at
+      -- version v updates WHERE version = v and is a retryable conflict when no row matched.
+      CREATE TABLE domain_units (
+        customer_id text PRIMARY KEY,
+        version bigint NOT NULL DEFAULT 0
+      );
+    `,
+  },
+];

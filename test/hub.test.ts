@@ -43,6 +43,7 @@ describe('startHub', () => {
         mappings: 1,
         inboxPending: 0,
         inboxDeferred: 0,
+        outboxPending: 0,
         deliveriesPending: 0,
         deadLettersOpen: 0,
       },

@@ -301,7 +301,15 @@ export function renderInvoice(i: InvoiceInput): Obj {
     next_payment_attempt: null,
     number: i.number,
     on_behalf_of: null,
-    parent: { quote_details: null, subscription_details: { metadata: {}, subscription: i.subscription.id }, type: 'subscription_details' },
+    // Stripe snapshots the subscription's metadata onto each invoice it creates for it.
+    parent: {
+      quote_details: null,
+      subscription_details: {
+        metadata: { ...((i.subscription.metadata as Record<string, string> | undefined) ?? {}) },
+        subscription: i.subscription.id,
+      },
+      type: 'subscription_details',
+    },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: i.now,
     period_start: i.now,

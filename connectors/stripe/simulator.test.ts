@@ -181,6 +181,44 @@ describe('Stripe simulator: objects and webhooks of the pinned API version', () 
     }
   });
 
+  it("a trial's first invoice bills the trial period at 0, and every invoice carries the subscription's metadata as Stripe snapshots it", async () => {
+    let now = Date.parse('2026-12-10T09:00:00Z');
+    const sim = await startStripeSimulator(0, { now: () => now });
+    try {
+      const stripe = sdk(sim);
+      const customer = await stripe.customers.create({});
+      const price = await stripe.prices.create({ unit_amount: 2490, currency: 'eur', recurring: { interval: 'month' }, product: 'p' });
+      const trialEnd = unix('2026-12-24T09:00:00Z');
+      const sub = await stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id, quantity: 4 }],
+        metadata: { tenant: 'beans-de' },
+        trial_end: trialEnd,
+      });
+      const trialInvoice = await stripe.invoices.retrieve(sub.latest_invoice as string);
+      expect(trialInvoice).toMatchObject({
+        billing_reason: 'subscription_create',
+        amount_due: 0,
+        status: 'paid',
+        parent: { subscription_details: { subscription: sub.id, metadata: { tenant: 'beans-de' } } },
+      });
+      expect(trialInvoice.lines.data[0]).toMatchObject({
+        amount: 0,
+        quantity: 4,
+        period: { start: unix('2026-12-10T09:00:00Z'), end: trialEnd },
+      });
+      now = Date.parse('2026-12-24T09:00:00Z');
+      const renewal = (await (await fetch(`${sim.url}/_sim/subscriptions/${sub.id}/renew`, { method: 'POST' })).json()) as Stripe.Invoice;
+      expect(renewal).toMatchObject({
+        billing_reason: 'subscription_cycle',
+        amount_due: 4 * 2490,
+        parent: { subscription_details: { metadata: { tenant: 'beans-de' } } },
+      });
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('cancellation at period end and now fill cancellation_details', async () => {
     const sim = await startStripeSimulator();
     try {

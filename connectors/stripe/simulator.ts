@@ -428,14 +428,18 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     if (sub.cancel_at_period_end) sub.cancel_at = periodOf(sub).end;
     objects.set(sub.id, sub);
     addSubscription(sub.id);
-    // A trial's first invoice is for nothing: Stripe marks it paid at once.
+    // A trial's first invoice is for nothing: Stripe marks it paid at once. Its lines bill the trial
+    // (the rendered items carry its period), at a price of 0.
     const inv = trialing
       ? invoiceFor(
           {
             ...sub,
             items: {
               ...(sub.items as object),
-              data: items.map((it) => ({ ...it, price: { ...it.price, unit_amount: 0, unit_amount_decimal: '0' } })),
+              data: (sub.items as { data: Obj[] }).data.map((it) => ({
+                ...it,
+                price: { ...(it.price as Obj), unit_amount: 0, unit_amount_decimal: '0' },
+              })),
             },
           },
           'subscription_create',

@@ -9,6 +9,7 @@ export const CUSTOMERS = {
   dirk: 'cus_DemoDirk04',
   eva: 'cus_DemoEva05',
   finn: 'cus_DemoFinn06',
+  greta: 'cus_DemoGreta07',
 } as const;
 export type CustomerName = keyof typeof CUSTOMERS;
 
@@ -42,8 +43,23 @@ async function sim(world: DemoWorld, path: string, body: unknown = {}): Promise<
   return json;
 }
 
-const signUp = async (ctx: MonthContext, who: CustomerName, price: string, quantity: number) => {
-  const s = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS[who], items: [{ price, quantity }] });
+/**
+ * The coffee club sells through two storefronts on one Stripe account: the Dutch shop (no tag: the
+ * Stripe connector's tenant, shipped from Amsterdam) and the German shop, whose checkout tags each
+ * subscription it creates with `metadata.tenant = beans-de` (tables/tenants.json: shipped from
+ * Düsseldorf). The mappings read the tenant from that metadata (mappings/stripe.tenant.json says
+ * why metadata rather than a second Stripe connector).
+ */
+export const GERMAN_SHOP = { tenant: 'beans-de' } as const;
+
+const signUp = async (
+  ctx: MonthContext,
+  who: CustomerName,
+  price: string,
+  quantity: number,
+  extra: Pick<Stripe.SubscriptionCreateParams, 'metadata' | 'trial_end'> = {},
+) => {
+  const s = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS[who], items: [{ price, quantity }], ...extra });
   ctx.subs[who] = s.id;
 };
 const renew = (world: DemoWorld, ctx: MonthContext, who: CustomerName) => sim(world, `/_sim/subscriptions/${ctx.subs[who]}/renew`);
@@ -58,9 +74,10 @@ const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, fail
 /**
  * A month of a small coffee subscription business, as Stripe would report it: sign-ups,
  * renewals, a pause, a card decline that recovers after a payment-details update, a SEPA debit
- * that keeps bouncing until the customer is blacklisted, and a big order that takes the filter
- * roast below its reorder point. Every step only acts on Stripe (the simulator sends the signed
- * webhooks); everything else is the hub's doing.
+ * that keeps bouncing until the customer is blacklisted, a big order that takes Amsterdam's filter
+ * roast below its reorder point, and a German-shop order that takes Düsseldorf's espresso below its
+ * own (two locations, planned apart). Every step only acts on Stripe (the simulator sends the
+ * signed webhooks); everything else is the hub's doing.
  */
 export const MONTH: readonly DemoStep[] = [
   {
@@ -86,6 +103,16 @@ export const MONTH: readonly DemoStep[] = [
     day: 8,
     title: 'Café Finn signs up for 12 bags of filter roast every two weeks',
     run: (_w, ctx) => signUp(ctx, 'finn', PRICE.filter250EveryTwoWeeks, 12),
+  },
+  {
+    day: 10,
+    title:
+      "Greta's office in Düsseldorf orders 4 × espresso 1 kg a month through the German shop, after a two-week trial: its first box, due when the trial ends, ships from Düsseldorf",
+    run: (w, ctx) =>
+      signUp(ctx, 'greta', PRICE.espresso1kgMonthly, 4, {
+        metadata: { ...GERMAN_SHOP },
+        trial_end: Math.floor(w.clock.now() / 1000) + 14 * 86_400,
+      }),
   },
   {
     day: 15,
@@ -120,6 +147,11 @@ export const MONTH: readonly DemoStep[] = [
     day: 22,
     title: 'Café Finn renews',
     run: async (w, ctx) => void (await renew(w, ctx, 'finn')),
+  },
+  {
+    day: 24,
+    title: "Greta's trial ends: Stripe bills her first month, and Düsseldorf ships her box",
+    run: async (w, ctx) => void (await renew(w, ctx, 'greta')),
   },
   {
     day: 29,

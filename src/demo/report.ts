@@ -97,6 +97,8 @@ export interface MonthSummary {
   demandByLocation: Record<string, number>;
   /** On hand per location and SKU at the warehouse ("DUS1 COF-FLT-250"). */
   onHandByLocation: Record<string, number>;
+  /** Units of the deliveries still to come that each location's warehouse holds reserved ("DUS1 COF-ESP-1KG"). */
+  reservedByLocation: Record<string, number>;
   proposals: Array<{
     sku: string;
     location: string;
@@ -161,15 +163,17 @@ export async function summarise(w: DemoWorld, ctx: MonthContext): Promise<MonthS
     .filter((p) => typeof p.comment === 'string' && p.comment.includes('blacklisted'))
     .map((p) => String(p.email ?? p.id))
     .sort();
-  const reservedAtWarehouse: Record<string, number> = {};
   // Deliveries still to come: a past delivery's reservation was consumed when it shipped.
-  for (const r of w.warehouse.reservations.values())
-    if (r.status === 'reserved' && String(r.deliveryDate) > today)
-      for (const l of r.lines) reservedAtWarehouse[l.sku] = (reservedAtWarehouse[l.sku] ?? 0) + l.quantity;
+  const pending = [...w.warehouse.reservations.values()].filter((r) => r.status === 'reserved' && String(r.deliveryDate) > today);
+  const reservedAtWarehouse = total(pending.flatMap((r) => r.lines.map((l): [string, number] => [l.sku, l.quantity])));
+  const reservedByLocation = total(
+    pending.flatMap((r) => r.lines.map((l): [string, number] => [`${warehouses.get(r.warehouse) ?? r.warehouse} ${l.sku}`, l.quantity])),
+  );
   return {
     demand,
     demandByLocation,
     onHandByLocation,
+    reservedByLocation,
     proposals,
     dunning,
     blacklisted,
@@ -177,7 +181,7 @@ export async function summarise(w: DemoWorld, ctx: MonthContext): Promise<MonthS
     odooFlagged,
     saleOrders: w.odoo.models.get('sale.order')!.size,
     mails: w.mailbox.messages().length,
-    reservedAtWarehouse: Object.fromEntries(Object.entries(reservedAtWarehouse).sort(([a], [b]) => a.localeCompare(b))),
+    reservedAtWarehouse,
     billing: Object.fromEntries(
       Object.entries(ctx.subs)
         .map(([who, id]) => [who, billingState(w.stripe.subscription(id!))])
@@ -201,10 +205,11 @@ export function summaryTable(s: MonthSummary): string[] {
     out.push(
       `    ${sku.padEnd(18)} ${String(s.demand[sku] ?? 0).padStart(5)}                      ${String(s.reservedAtWarehouse[sku] ?? 0).padStart(5)}`,
     );
-  out.push('', '  Per location (planned apart)              on hand   hub demand');
-  for (const k of [...new Set([...Object.keys(s.onHandByLocation), ...Object.keys(s.demandByLocation)])].sort()) {
+  out.push('', '  Per location (planned apart)              on hand   hub demand   reserved at its warehouse');
+  const located = new Set([...Object.keys(s.onHandByLocation), ...Object.keys(s.demandByLocation), ...Object.keys(s.reservedByLocation)]);
+  for (const k of [...located].sort()) {
     out.push(
-      `    ${k.padEnd(23)}                ${String(s.onHandByLocation[k] ?? 0).padStart(5)}        ${String(s.demandByLocation[k] ?? 0).padStart(5)}`,
+      `    ${k.padEnd(23)}                ${String(s.onHandByLocation[k] ?? 0).padStart(5)}        ${String(s.demandByLocation[k] ?? 0).padStart(5)}        ${String(s.reservedByLocation[k] ?? 0).padStart(5)}`,
     );
   }
   out.push('', '  Purchase proposals (Odoo drafts)');

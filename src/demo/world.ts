@@ -51,7 +51,7 @@ export const WAREHOUSE = 'NL-AMS-01';
 /** The second location's warehouse (Düsseldorf, DUS1 in tables/locations.json). */
 export const SECOND_WAREHOUSE = 'DE-DUS-02';
 
-/** Opening stock of the demo's Amsterdam warehouse, where the shop's subscriptions ship from (units on hand). */
+/** Opening stock of the demo's Amsterdam warehouse, where the Dutch shop's subscriptions ship from (units on hand). */
 export const OPENING_STOCK: Readonly<Record<string, number>> = {
   'COF-ESP-1KG': 40,
   'COF-ESP-250': 40,
@@ -61,11 +61,13 @@ export const OPENING_STOCK: Readonly<Record<string, number>> = {
 };
 
 /**
- * Opening stock in Düsseldorf: plenty of filter roast, which must not hide Amsterdam's shortage
- * (the planner plans each location from its own warehouse).
+ * Opening stock in Düsseldorf, where the German shop's subscriptions ship from: plenty of filter
+ * roast, which must not hide Amsterdam's shortage, and espresso 1 kg just above its reorder point
+ * (min 10), which Amsterdam's 40 bags must not hide either (the planner plans each location from
+ * its own warehouse).
  */
 export const SECOND_STOCK: Readonly<Record<string, number>> = {
-  'COF-ESP-1KG': 30,
+  'COF-ESP-1KG': 12,
   'COF-ESP-250': 40,
   'COF-FLT-250': 120,
   'COF-ORIGIN-250': 30,

@@ -282,10 +282,15 @@ export interface Store extends Inbox, DeliveryQueue, HubState {
   close(): Promise<void>;
 }
 
-/** What `counts` returns. `inboxDeferred` ⊆ `inboxPending`: entries whose enrichment waits for its next attempt. */
+/**
+ * What `counts` returns. `inboxPending` counts everything still to be normalised: received
+ * entries and derived events still in the outbox (`outboxPending` ⊆ `inboxPending`).
+ * `inboxDeferred` ⊆ `inboxPending`: entries whose enrichment waits for its next attempt.
+ */
 export interface StoreCounts {
   inboxPending: number;
   inboxDeferred: number;
+  outboxPending: number;
   deliveriesPending: number;
   deadLettersOpen: number;
 }

@@ -22,13 +22,13 @@ describe('a month of a subscription business, end to end', () => {
   afterAll(() => result?.world.close());
 
   it('records the stock demand of every next delivery per SKU, and the warehouse holds exactly that', () => {
-    const expected = { 'COF-ESP-1KG': 2, 'COF-ESP-250': 1, 'COF-FLT-250': 14, 'COF-ORIGIN-250': 1 };
+    const expected = { 'COF-ESP-1KG': 6, 'COF-ESP-250': 1, 'COF-FLT-250': 14, 'COF-ORIGIN-250': 1 };
     expect(result.summary.demand).toEqual(expected);
     expect(result.summary.reservedAtWarehouse).toEqual(expected);
   });
 
   it("proposes one reorder of the filter roast (forecast 16 < min 20 → 48, a multiple of 12) as an Odoo draft to Amsterdam's receipts, with its trail", () => {
-    expect(result.summary.proposals).toEqual([
+    expect(result.summary.proposals.filter((p) => p.sku === 'COF-FLT-250')).toEqual([
       {
         sku: 'COF-FLT-250',
         location: 'AMS1',
@@ -39,18 +39,75 @@ describe('a month of a subscription business, end to end', () => {
         subscriptions: ['dirk', 'eva', 'finn'],
       },
     ]);
-    const pos = [...result.world.odoo.models.get('purchase.order')!.values()];
+    const pos = [...result.world.odoo.models.get('purchase.order')!.values()].filter((o) => String(o.origin).includes(':COF-FLT-250:'));
     expect(pos).toHaveLength(1);
     expect(pos[0]).toMatchObject({ partner_id: 88, origin: 'subhub:reorder:COF-FLT-250:AMS1:2026-12-08', state: 'draft' });
     expect(String(pos[0]!.notes)).toContain('forecast 16 below min 20 within the 17-day horizon');
   });
 
-  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the shop ships from', async () => {
-    // Amsterdam opened with 30 and shipped 15 bags by the 31st; Düsseldorf shipped nothing.
+  it('plans two locations apart: 120 bags of filter roast in Düsseldorf do not hide the shortage in Amsterdam, where the Dutch shop ships from', async () => {
+    // Amsterdam opened with 30 and shipped 15 bags by the 31st; Düsseldorf's filter roast was not touched.
     expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-FLT-250': 15, 'DUS1 COF-FLT-250': 120 });
-    expect(Object.keys(result.summary.demandByLocation).every((k) => k.startsWith('AMS1 '))).toBe(true);
-    expect(result.summary.proposals.map((p) => p.location)).toEqual(['AMS1']);
-    expect((await result.world.hub.store.domain.decisions({ kind: 'reorder' })).map((d) => d.outcome)).toEqual(['proposed 48 for AMS1']);
+    expect(result.summary.proposals.filter((p) => p.sku === 'COF-FLT-250').map((p) => p.location)).toEqual(['AMS1']);
+    expect((await result.world.hub.store.domain.decisions({ kind: 'reorder' })).map((d) => d.outcome)).toEqual([
+      'proposed 48 for AMS1',
+      'proposed 24 for DUS1',
+    ]);
+  });
+
+  it("ships the German shop's subscription from Düsseldorf: the tenant from Stripe's subscription metadata, the reservation at DE-DUS-02", async () => {
+    const { world, ctx } = result;
+    const greta = `stripe:${ctx.subs.greta!}`;
+    // The subscription and every invoice of it (the trial's, the first paid month's) named tenant beans-de.
+    expect((await world.hub.store.domain.loadUnit('stripe:cus_DemoGreta07')).subscriptions).toEqual([
+      expect.objectContaining({ hubSubscriptionId: greta, tenantId: 'beans-de' }),
+    ]);
+    expect(await world.hub.store.domain.demand(greta, '2027-01-24')).toMatchObject({
+      location: 'DUS1',
+      status: 'reserved',
+      lines: [{ sku: 'COF-ESP-1KG', quantity: 4 }],
+    });
+    const at = (period: string) => world.warehouse.reservations.get(`subhub:${greta}:${period}`);
+    // The box due when the trial ended left Düsseldorf; the next one is held there, none in Amsterdam.
+    expect(at('2026-12-24')).toMatchObject({ warehouse: 'DE-DUS-02', status: 'shipped' });
+    expect(at('2027-01-24')).toMatchObject({
+      warehouse: 'DE-DUS-02',
+      status: 'reserved',
+      lines: [expect.objectContaining({ sku: 'COF-ESP-1KG', quantity: 4 })],
+    });
+    expect(
+      [...world.warehouse.reservations.values()].filter((r) => r.reference.startsWith(`subhub:${greta}:`) && r.warehouse !== 'DE-DUS-02'),
+    ).toEqual([]);
+    // Every other subscription ships from Amsterdam.
+    expect(result.summary.demandByLocation).toEqual({
+      'AMS1 COF-ESP-1KG': 2,
+      'AMS1 COF-ESP-250': 1,
+      'AMS1 COF-FLT-250': 14,
+      'AMS1 COF-ORIGIN-250': 1,
+      'DUS1 COF-ESP-1KG': 4,
+    });
+    expect(result.summary.reservedByLocation).toEqual(result.summary.demandByLocation);
+  });
+
+  it("proposes espresso for Düsseldorf only (12 on hand − Greta's 4 = 8 < min 10 → 24), addressed to its receipts (picking type 8); Amsterdam's 40 bags do not hide it", () => {
+    // Düsseldorf opened with 12 and shipped Greta's 4 on the 24th; Amsterdam opened with 40, and Bram's boxes are due in January.
+    expect(result.summary.onHandByLocation).toMatchObject({ 'AMS1 COF-ESP-1KG': 40, 'DUS1 COF-ESP-1KG': 8 });
+    expect(result.summary.proposals.filter((p) => p.sku === 'COF-ESP-1KG')).toEqual([
+      {
+        sku: 'COF-ESP-1KG',
+        location: 'DUS1',
+        quantity: 24,
+        status: 'open',
+        odooState: 'draft',
+        pickingTypeId: 8,
+        subscriptions: ['greta'],
+      },
+    ]);
+    const pos = [...result.world.odoo.models.get('purchase.order')!.values()].filter((o) => String(o.origin).includes(':COF-ESP-1KG:'));
+    expect(pos).toEqual([
+      expect.objectContaining({ partner_id: 88, origin: 'subhub:reorder:COF-ESP-1KG:DUS1:2026-12-10', state: 'draft', picking_type_id: 8 }),
+    ]);
+    expect(String(pos[0]!.notes)).toContain('DUS1: forecast 8 below min 10 within the 17-day horizon');
   });
 
   it('ends with Eva suspended and blacklisted (tagged in Shopify, flagged in Odoo, billing paused), Dirk recovered', () => {
@@ -62,6 +119,7 @@ describe('a month of a subscription business, end to end', () => {
       dirk: 'active',
       eva: 'past_due, collection paused (void)',
       finn: 'active',
+      greta: 'active',
     });
     expect(result.summary.blacklisted).toEqual(['eva']);
     // SUSPENDED also blocks plan changes: the storefront reads the second tag.
@@ -86,8 +144,9 @@ describe('a month of a subscription business, end to end', () => {
       ['dunning_warning', false, false],
       ['dunning_suspended', false, true],
     ]);
-    // 6 sign-ups, Dirk's paid retry, Finn's renewal, Dirk's renewal, Anna's and Bram's renewals.
-    expect(result.summary.saleOrders).toBe(11);
+    // 7 sign-ups (Greta's trial invoice bills 0, its box is an order all the same), Dirk's paid retry, Finn's renewal,
+    // Greta's first paid month, Dirk's renewal, Anna's and Bram's renewals.
+    expect(result.summary.saleOrders).toBe(13);
   });
 
   it('keeps an audit trail with the rule behind every decision, and nothing dead-lettered', async () => {
@@ -95,7 +154,7 @@ describe('a month of a subscription business, end to end', () => {
     expect(trail).toEqual([
       expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') }),
     ]);
-    expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+    expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
   });
 
   it('the nightly job on the end state of the month: no dunning stage moves, no drift between the four systems', async () => {
@@ -103,7 +162,7 @@ describe('a month of a subscription business, end to end', () => {
     const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
     const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     expect(report.drift).toMatchObject({ total: 0 });
-    expect(report.checked).toMatchObject({ billingSubscriptions: 6, hubSubscriptions: 6, openProposals: 1, draftPurchaseOrders: 1 });
+    expect(report.checked).toMatchObject({ billingSubscriptions: 7, hubSubscriptions: 7, openProposals: 2, draftPurchaseOrders: 2 });
     const service = new DomainService(domainSettings(runtime.config));
     for (const open of await world.hub.store.domain.openDunning()) {
       const view = new DomainView(await world.hub.store.domain.loadUnit(open.customerId));
@@ -112,9 +171,17 @@ describe('a month of a subscription business, end to end', () => {
   });
 
   it('prints the story step by step and the same summary', () => {
-    expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(9);
+    expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(11);
     expect(lines).toContain('  Blacklisted customers: eva');
-    expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48'))).toBe(true);
+    expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48 for AMS1'))).toBe(true);
+    expect(lines.some((l) => l.includes('COF-ESP-1KG: reorder proposed 24 for DUS1'))).toBe(true);
+    // The per-location table: on hand, hub demand, reserved at the location's own warehouse.
+    expect(
+      lines
+        .find((l) => l.trimStart().startsWith('DUS1 COF-ESP-1KG'))
+        ?.trim()
+        .split(/\s+/),
+    ).toEqual(['DUS1', 'COF-ESP-1KG', '8', '4', '4']);
   });
 
   it("holds Eva's box of the 29th (suspended and blacklisted that morning): released at the warehouse before it ships, and never shipped", async () => {

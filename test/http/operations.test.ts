@@ -74,6 +74,7 @@ describe('health, readiness and metrics (real hub, real HTTP)', () => {
         mappings: h.mappings.names().length,
         inboxPending: 0,
         inboxDeferred: 0,
+        outboxPending: 0,
         deliveriesPending: 0,
         deadLettersOpen: 0,
       },
@@ -209,7 +210,7 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
       expect(status?.inbox.status).toBe('normalised');
       expect(status?.deliveries).toEqual([expect.objectContaining({ status: 'done', attempts: 1 })]);
       expect(await store.findEvent('stripe', late.id)).toBeUndefined();
-      expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+      expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
     } finally {
       await store.close();
     }

@@ -181,7 +181,8 @@ export class SqliteStore implements Store {
         `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
                 (SELECT COUNT(*) FROM inbox WHERE status = 'received' AND next_attempt_at > ?) AS deferred,
                 (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')) AS deliveries,
-                (SELECT COUNT(*) FROM dead_letters WHERE status = 'open') AS dead`,
+                (SELECT COUNT(*) FROM dead_letters WHERE status = 'open') AS dead,
+                (SELECT COUNT(*) FROM outbox) AS outbox`,
       ),
     };
     const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
@@ -467,8 +468,16 @@ export class SqliteStore implements Store {
   }
 
   async counts(now = Date.now()): Promise<StoreCounts> {
-    const c = this.#read(() => this.#sql.counts.get(now) as { inbox: number; deferred: number; deliveries: number; dead: number });
-    return { inboxPending: c.inbox, inboxDeferred: c.deferred, deliveriesPending: c.deliveries, deadLettersOpen: c.dead };
+    const c = this.#read(
+      () => this.#sql.counts.get(now) as { inbox: number; deferred: number; deliveries: number; dead: number; outbox: number },
+    );
+    return {
+      inboxPending: c.inbox + c.outbox,
+      inboxDeferred: c.deferred,
+      outboxPending: c.outbox,
+      deliveriesPending: c.deliveries,
+      deadLettersOpen: c.dead,
+    };
   }
 
   async listPendingInbox(limit: number): Promise<PendingInboxEntry[]> {

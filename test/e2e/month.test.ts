@@ -154,7 +154,13 @@ describe('a month of a subscription business, end to end', () => {
     expect(trail).toEqual([
       expect.objectContaining({ kind: 'blacklist', outcome: 'blacklisted', rule: expect.stringContaining('2 defaults within 365 days') }),
     ]);
-    expect(await result.world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+    expect(await result.world.hub.store.counts()).toEqual({
+      inboxPending: 0,
+      inboxDeferred: 0,
+      outboxPending: 0,
+      deliveriesPending: 0,
+      deadLettersOpen: 0,
+    });
   });
 
   it('the nightly job on the end state of the month: no dunning stage moves, no drift between the four systems', async () => {

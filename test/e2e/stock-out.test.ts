@@ -45,7 +45,13 @@ describe('stock-out at renewal', () => {
     });
     expect(await world.hub.store.domain.openProposals()).toEqual([expect.objectContaining({ sku: 'COF-FLT-250', quantity: 72 })]);
     expect([...world.warehouse.reservations.values()].filter((x) => x.status === 'reserved')).toEqual([]);
-    expect(await world.hub.store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+    expect(await world.hub.store.counts()).toEqual({
+      inboxPending: 0,
+      inboxDeferred: 0,
+      outboxPending: 0,
+      deliveriesPending: 0,
+      deadLettersOpen: 0,
+    });
   });
 
   it('pause: Stripe pauses collection with no end date', async () => {

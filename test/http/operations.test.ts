@@ -210,7 +210,13 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
       expect(status?.inbox.status).toBe('normalised');
       expect(status?.deliveries).toEqual([expect.objectContaining({ status: 'done', attempts: 1 })]);
       expect(await store.findEvent('stripe', late.id)).toBeUndefined();
-      expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+      expect(await store.counts()).toEqual({
+        inboxPending: 0,
+        inboxDeferred: 0,
+        outboxPending: 0,
+        deliveriesPending: 0,
+        deadLettersOpen: 0,
+      });
     } finally {
       await store.close();
     }

@@ -185,14 +185,26 @@ describe('integrity', () => {
           T0 + 1,
         );
     }
-    expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 125, deadLettersOpen: 0 });
+    expect(await store.counts()).toEqual({
+      inboxPending: 0,
+      inboxDeferred: 0,
+      outboxPending: 0,
+      deliveriesPending: 125,
+      deadLettersOpen: 0,
+    });
     expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
     await store.close();
 
     const reopened = track(new SqliteStore(tmp.file));
     expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(await reopened.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, outboxPending: 0, deliveriesPending: 125, deadLettersOpen: 0 });
+    expect(await reopened.counts()).toEqual({
+      inboxPending: 0,
+      inboxDeferred: 0,
+      outboxPending: 0,
+      deliveriesPending: 125,
+      deadLettersOpen: 0,
+    });
     await reopened.close();
   });
 });

@@ -16,9 +16,9 @@ import { buildPipeline } from './pipeline/build-pipeline';
 import { inlineRunner, threadRunner, type PipelineRunner } from './pipeline/pipeline-runner';
 import { PIPELINE_DEFAULTS, stallReason } from './pipeline/normalise-progress';
 import { normaliseWatchdog } from './pipeline/normalise-quarantine';
-import { activeCounts, databaseFile, loadRuntime } from './runtime';
+import { activeCounts, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
-import { SqliteStore } from './store/sqlite/sqlite-store';
+import { createStore, type OpenedStore } from './store/create-store';
 import { acquireProcessLock } from './store/sqlite/process-lock';
 
 export interface RunningHub {
@@ -55,9 +55,18 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const logger = createLogger(config.log?.level, options.silent === true);
   const metrics = new HubMetrics();
   const dataDir = config.storage?.dataDir ?? './data';
-  const unlock = options.store ? () => undefined : acquireProcessLock(join(resolve(dataDir), 'subhub.pid'));
-  const store = options.store ?? new SqliteStore(databaseFile(dataDir));
-  // The only worker of this store is starting: whatever the previous process leased is free.
+  // The embedded store has one hub process per data folder; a shared store (PostgreSQL) has many.
+  const embedded = !options.store && (config.storage?.kind ?? 'sqlite') === 'sqlite';
+  const unlock = embedded ? acquireProcessLock(join(resolve(dataDir), 'subhub.pid')) : () => undefined;
+  let opened: OpenedStore | undefined;
+  try {
+    opened = options.store ? undefined : await createStore(config, env);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  const store = options.store ?? opened!.store;
+  // This process's pipeline worker is starting: leases the store knows to be orphaned are freed.
   if (!options.store) await store.recoverLeases();
 
   const mode = options.pipeline ?? (options.store || !__filename.endsWith('.js') ? 'inline' : 'thread');
@@ -74,7 +83,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           logger,
           normaliseWatchdog(store, config.pipeline?.normaliseBudgetMs ?? PIPELINE_DEFAULTS.normaliseBudgetMs),
         )
-      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock));
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, opened?.sharedLocks));
   let accepting = true;
   /** Read once, on the first blacklist clear (the BoM file is not read again per request). */
   let settings: DomainSettings | undefined;
@@ -177,7 +186,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
       });
-      await store.close();
+      await (opened ? opened.close() : store.close());
       unlock();
     })());
   return { config, mappings, store, pipeline, metrics, url, logger, stop };

@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { loadConfig, type LoadConfigOptions } from './config/load-config';
 import type { HubConfig } from './config/config.types';
 import { BUILT_IN_CONNECTORS } from '../connectors';
@@ -55,6 +54,4 @@ export function activeCounts(runtime: Pick<Runtime, 'config' | 'mappings' | 'con
 }
 
 /** The database file of a data folder. */
-export function databaseFile(dataDir: string): string {
-  return join(resolve(dataDir), 'subhub.db');
-}
+export { databaseFile } from './store/create-store';

@@ -79,17 +79,43 @@ export interface ServerConfig {
  */
 export interface StorageConfig {
   /**
-   * sqlite: embedded, one machine. postgres: shared state for scale-out.
+   * sqlite: embedded, one machine, one hub process (the default). postgres: one PostgreSQL database shared by several hub processes (docs/deploying.md).
    */
   kind?: 'sqlite' | 'postgres';
   /**
    * Folder of the SQLite files, relative to the working directory (env SUBHUB_DATA_DIR).
    */
   dataDir?: string;
+  postgres?: PostgresStorageConfig;
   /**
    * Days the raw body and headers of a processed webhook are kept in the inbox; the nightly job blanks older ones and keeps the row (duplicate detection, status, the ignored listing). Entries not yet processed or behind an open dead letter keep theirs. 0: keep forever.
    */
   rawBodyRetentionDays?: number;
+}
+/**
+ * The PostgreSQL database of storage.kind "postgres"; several hubs share it.
+ */
+export interface PostgresStorageConfig {
+  /**
+   * Connection URL (postgres://user:password@host:5432/db), as a secret reference, e.g. {"env": "DATABASE_URL"}.
+   */
+  url: SecretRef;
+  /**
+   * Connections per hub process (the pipeline thread opens its own pool of this size).
+   */
+  poolSize?: number;
+}
+export interface EnvSecretRef {
+  /**
+   * Name of an environment variable.
+   */
+  env: string;
+}
+export interface FileSecretRef {
+  /**
+   * Path of a file whose content (trimmed) is the secret.
+   */
+  file: string;
 }
 export interface LogConfig {
   /**
@@ -139,18 +165,6 @@ export interface WebhookConfig {
    * Largest accepted age of a signed timestamp, in seconds.
    */
   toleranceSec?: number;
-}
-export interface EnvSecretRef {
-  /**
-   * Name of an environment variable.
-   */
-  env: string;
-}
-export interface FileSecretRef {
-  /**
-   * Path of a file whose content (trimmed) is the secret.
-   */
-  file: string;
 }
 /**
  * How provider events become canonical events.

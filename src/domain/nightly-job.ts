@@ -9,6 +9,7 @@ import { DomainService, type DomainSettings } from './domain-service';
 import type { DomainStore, PruneCounts } from './ports';
 import { writeUnit } from './unit-write';
 import { applyRetention } from './retention';
+import type { Locks } from '../store/locks';
 
 export interface NightlyDeps {
   runtime: Runtime;
@@ -17,6 +18,8 @@ export interface NightlyDeps {
   logger: Logger;
   planner: ReorderScheduler;
   clock: () => number;
+  /** The store's locks: with several hubs on one store, the job runs on one of them. */
+  locks?: Locks;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function runNightly(
   // Before the reconciliation, which may be skipped (another run holds its lock).
   const rawBodiesPruned = await pruneRawBodies(d.store, d.runtime.config.storage?.rawBodyRetentionDays, Date.now());
   await d.planner.runNow();
-  const report = await runReconcile({ runtime: d.runtime, store: d.store, now });
+  const report = await runReconcile({ runtime: d.runtime, store: d.store, now, locks: d.locks });
   const pruned = await applyRetention(d.store.domain, d.runtime.config.retention, now);
   return { dunningChanged: review, drift: report.drift.total, repaired: report.drift.repaired, rawBodiesPruned, pruned };
 }
@@ -67,7 +70,13 @@ export function pruneRawBodies(store: Store, days: number | undefined, now: numb
 export function scheduleNightly(d: NightlyDeps): ScheduledReconcile | undefined {
   return scheduleReconcile(
     d.runtime.config,
-    async () => d.logger.info('nightly job finished', await runNightly(d)),
+    async () => {
+      if (!d.locks) return d.logger.info('nightly job finished', await runNightly(d));
+      // One run per store: the hub that takes the lock runs it; the others skip this night's run.
+      const run = await d.locks.tryRun('nightly', () => runNightly(d));
+      if (run.ran) d.logger.info('nightly job finished', run.value);
+      else d.logger.info('nightly job skipped: another hub on this store runs it');
+    },
     (e) => {
       if (isHubError(e) && e.code === 'RECONCILE_LOCKED') d.logger.info('nightly reconciliation skipped', { reason: e.message });
       else

@@ -75,6 +75,11 @@ export const ERROR_CODES = {
 
   // Store and pipeline
   STORE_LOCKED: { kind: 'config', summary: 'Another hub process uses this data folder.' },
+  STORAGE_BACKEND_UNAVAILABLE: {
+    kind: 'config',
+    summary:
+      'storage.kind names a backend this hub cannot use (not built in, or its settings are missing); the hub does not fall back to another.',
+  },
   DOMAIN_CONFLICT: {
     kind: 'retryable',
     summary:

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
+import type { Locks } from '../store/locks';
 import { CircuitBreaker } from './circuit-breaker';
 import type { TargetGuards } from './deliver';
 import { Pipeline } from './pipeline';
@@ -24,6 +25,7 @@ export function buildPipeline(
   logger: Logger,
   metrics: HubMetrics,
   clock: () => number = Date.now,
+  locks?: Locks,
 ): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
@@ -59,7 +61,7 @@ export function buildPipeline(
     },
     clock,
   );
-  const nightly = scheduleNightly({ runtime, store, settings, logger, planner, clock });
+  const nightly = scheduleNightly({ runtime, store, settings, logger, planner, clock, locks });
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,

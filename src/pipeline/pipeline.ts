@@ -35,6 +35,7 @@ export interface PipelineDeps {
 export class Pipeline {
   #running = false;
   #wake: (() => void) | undefined;
+  #unsubscribe: (() => void) | undefined;
   #loops: Promise<void>[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /** Aborted when the stop deadline passes: calls still in flight are aborted, as are any started later. */
@@ -68,6 +69,7 @@ export class Pipeline {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#unsubscribe = this.deps.store.onWork(() => this.notify());
     this.#loops = [this.#normaliseLoop(), this.#deliveryLoop()];
   }
 
@@ -90,6 +92,7 @@ export class Pipeline {
    */
   async stop(deadline: number): Promise<boolean> {
     this.#running = false;
+    this.#unsubscribe?.();
     await this.deps.onStop?.();
     this.notify();
     const settled = () => Promise.all([...this.#loops, ...this.#inFlight, this.backgroundIdle()]).then(() => true);

@@ -3,13 +3,17 @@ import type { HubConfig } from '../config/config.types';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
 import { reconcile, type ReconcileDeps, type ReconcileReport } from './engine';
-import { acquireReconcileLock } from './reconcile-lock';
+import { acquireReconcileLock, RECONCILE_LOCKED } from './reconcile-lock';
+import { HubError } from '../errors/hub-error';
+import type { Locks } from '../store/locks';
 
 export interface RunReconcileOptions extends Pick<ReconcileDeps, 'dryRun' | 'onProgress' | 'progressEvery' | 'examplesPerKind'> {
   runtime: Runtime;
   /** The hub's store (the running hub's, or a second connection to its SQLite file: WAL allows both). */
   store: Pick<Store, 'append' | 'domain'>;
   now?: number;
+  /** The backend's locks (one run across every hub sharing the store); without them, the data folder's lock file. */
+  locks?: Locks;
 }
 
 /** The lock file of a data folder's reconciliation (beside subhub.db). */
@@ -23,21 +27,30 @@ export function reconcileLockFile(config: Readonly<HubConfig>): string {
  */
 export async function runReconcile(o: RunReconcileOptions): Promise<ReconcileReport> {
   const now = o.now ?? Date.now();
+  if (o.locks) {
+    const run = await o.locks.tryRun('reconcile', () => reconcileOnce(o, now));
+    if (!run.ran) throw new HubError(RECONCILE_LOCKED, 'config', 'another reconciliation is running on this store');
+    return run.value;
+  }
   const release = acquireReconcileLock(reconcileLockFile(o.runtime.config), now);
   try {
-    return await reconcile({
-      config: o.runtime.config,
-      mappings: o.runtime.mappings,
-      connectors: o.runtime.connectors,
-      domain: o.store.domain,
-      inbox: o.store,
-      now,
-      dryRun: o.dryRun,
-      onProgress: o.onProgress,
-      progressEvery: o.progressEvery,
-      examplesPerKind: o.examplesPerKind,
-    });
+    return await reconcileOnce(o, now);
   } finally {
     release();
   }
+}
+
+function reconcileOnce(o: RunReconcileOptions, now: number): Promise<ReconcileReport> {
+  return reconcile({
+    config: o.runtime.config,
+    mappings: o.runtime.mappings,
+    connectors: o.runtime.connectors,
+    domain: o.store.domain,
+    inbox: o.store,
+    now,
+    dryRun: o.dryRun,
+    onProgress: o.onProgress,
+    progressEvery: o.progressEvery,
+    examplesPerKind: o.examplesPerKind,
+  });
 }

@@ -277,6 +277,13 @@ export interface Store extends Inbox, DeliveryQueue, HubState {
    * (they run out, and claims are fenced by attempt).
    */
   recoverLeases(): Promise<void>;
+  /**
+   * Subscribes to "work may be waiting" from other processes sharing this store (a webhook another
+   * hub stored, derived events another hub queued), so an idle pipeline picks it up at once
+   * instead of at its next poll. Returns the unsubscribe. The embedded store has no other process
+   * and never calls (its own webhooks wake the pipeline in-process).
+   */
+  onWork(listener: () => void): () => void;
   /** Cheap liveness check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

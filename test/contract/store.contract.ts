@@ -272,7 +272,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           deadLetters: [],
         });
         expect(status!.event).toBeUndefined();
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
       });
     });
 
@@ -437,14 +443,26 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           status: 'dead',
           lastError: entry.errorMessage,
         });
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 1,
+        });
       });
 
       it('replay puts the delivery back in line once: replayed, then not_open; a fresh attempt count', async () => {
         const { row, letter } = await deadDelivery();
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 100)).toBe('replayed');
         expect(await store.getDeadLetter(letter.id)).toEqual({ ...letter, status: 'replayed', resolvedBy: 'alice', resolvedAt: T0 + 100 });
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 1, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 1,
+          deadLettersOpen: 0,
+        });
 
         expect(await store.replayDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
         expect(await store.discardDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
@@ -457,7 +475,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         // A second replay of the same letter changes nothing: the delivery stays done.
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 300)).toBe('not_open');
         expect(await store.claimDeliveries(10, LEASE, T0 + 300)).toEqual([]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
       });
 
       it('a replayed delivery that fails again gets a new open letter; the old one stays replayed', async () => {
@@ -479,7 +503,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(await store.discardDeadLetter(letter.id, 'bob', T0 + 200)).toBe('not_open');
         expect(await store.replayDeadLetter(letter.id, 'alice', T0 + 200)).toBe('not_open');
         expect(await store.claimDeliveries(10, LEASE, T0 + 200)).toEqual([]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
       });
 
       it('replay and discard of an unknown letter say not_found', async () => {
@@ -511,11 +541,23 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         const status = await store.findEvent('stripe', 'evt_bad');
         expect(status).toMatchObject({ inbox: { id: inboxId, status: 'failed' }, deliveries: [], deadLetters: [letter] });
         expect(status!.event).toBeUndefined();
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 1,
+        });
 
         expect(await store.replayDeadLetter(letter!.id, 'alice', T0 + 100)).toBe('replayed');
         expect(await store.replayDeadLetter(letter!.id, 'alice', T0 + 101)).toBe('not_open');
-        expect(await store.counts()).toEqual({ inboxPending: 1, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 1,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
         const back = await store.claimInbox(10, LEASE, T0 + 100);
         expect(back.map((r) => [r.id, r.sourceEventId, r.body])).toEqual([[inboxId, 'evt_bad', row!.body]]);
         expect(back[0]!.attempts).toBeGreaterThan(row!.attempts);
@@ -553,7 +595,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(letter!.inboxId).toBeUndefined();
         expect(letter!.deliveryId).toBeUndefined();
         expect((await store.listDeadLetters({ stage: 'verify' })).map((l) => l.id)).toEqual([id]);
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 1,
+        });
         const second = await store.addDeadLetter({ ...entry, sourceEventId: 'unknown-2' }, T0 + 6);
         expect(second).not.toBe(id);
       });
@@ -662,11 +710,23 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       });
 
       it('counts pending inbox entries, open deliveries (pending or in flight) and open dead letters', async () => {
-        expect(await store.counts()).toEqual({ inboxPending: 0, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 0,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
         await store.append(webhook('stripe', 'evt_a', { receivedAt: T0 }));
         await store.append(webhook('stripe', 'evt_b', { receivedAt: T0 + 1 }));
         await store.append(webhook('stripe', 'evt_c', { receivedAt: T0 + 2 }));
-        expect(await store.counts()).toEqual({ inboxPending: 3, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 3,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 0,
+        });
 
         const [a] = await store.claimInbox(1, LEASE, T0 + 3);
         expect(a!.sourceEventId).toBe('evt_a');
@@ -677,15 +737,33 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           { status: 'normalised', event: canonical('ev_a', 'sub_1', [route('r1', 'erp'), route('r2', 'webshop')]) },
           T0 + 4,
         );
-        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 2, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 2,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 2,
+          deadLettersOpen: 0,
+        });
 
         const rows = await claim(T0 + 5);
         expect((await store.counts()).deliveriesPending).toBe(2);
         await store.completeDelivery(rows.get('ev_a/r1')!, { status: 'done', at: T0 + 6 });
-        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 1, deadLettersOpen: 0 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 2,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 1,
+          deadLettersOpen: 0,
+        });
         const r2 = rows.get('ev_a/r2')!;
         await store.completeDelivery(r2, { status: 'dead', at: T0 + 7, deadLetter: deliverDeadLetter(r2, T0 + 7) });
-        expect(await store.counts()).toEqual({ inboxPending: 2, inboxDeferred: 0, deliveriesPending: 0, deadLettersOpen: 1 });
+        expect(await store.counts()).toEqual({
+          inboxPending: 2,
+          inboxDeferred: 0,
+          outboxPending: 0,
+          deliveriesPending: 0,
+          deadLettersOpen: 1,
+        });
       });
     });
 

@@ -40,6 +40,7 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     listIgnored: inner.listIgnored.bind(inner),
     ping: inner.ping.bind(inner),
     recoverLeases: inner.recoverLeases.bind(inner),
+    onWork: inner.onWork.bind(inner),
     completeInboxBatch: inner.completeInboxBatch.bind(inner),
     relayOutbox: inner.relayOutbox.bind(inner),
     close: inner.close.bind(inner),

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { DeadLetter, DeadLetterFilter } from '../../store/ports';
-import { openConfiguredStore } from '../data-store';
+import { openConfiguredStore } from './open-store';
 import type { CliIO } from '../io';
 
 export interface DlqOptions {
@@ -19,7 +19,7 @@ export interface DlqOptions {
  * Replays and discards are audited with the actor (default: the OS user).
  */
 export async function dlqCommand(action: string, id: string | undefined, o: DlqOptions, io: CliIO): Promise<number> {
-  const store = openConfiguredStore(o.config, io);
+  const store = await openConfiguredStore(o.config, io);
   if (!store) return 1;
   try {
     const now = Date.now();

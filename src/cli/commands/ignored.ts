@@ -18,7 +18,7 @@ export interface IgnoredOptions {
 export async function ignoredCommand(o: IgnoredOptions, io: CliIO): Promise<number> {
   const limit = cliLimit(o.limit, 50, 'subhub ignored', io);
   if (limit === undefined) return 2;
-  const store = openConfiguredStore(o.config, io);
+  const store = await openConfiguredStore(o.config, io);
   if (!store) return 1;
   try {
     const rows = await store.listIgnored({ source: o.source, limit });

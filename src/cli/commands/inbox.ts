@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { inboxSettlement } from '../../pipeline/normalise-quarantine';
-import { openConfiguredStore } from '../data-store';
+import { openConfiguredStore } from './open-store';
 import type { CliIO } from '../io';
 
 export interface InboxOptions {
@@ -34,7 +34,7 @@ export function registerInboxCommand(program: Command, io: CliIO, done: (code: n
  * out; the admin API (POST /admin/api/inbox/:id/dead-letter) restarts the pipeline at once.
  */
 export async function inboxCommand(action: string, id: string | undefined, o: InboxOptions, io: CliIO): Promise<number> {
-  const store = openConfiguredStore(o.config, io);
+  const store = await openConfiguredStore(o.config, io);
   if (!store) return 1;
   try {
     if (action === 'list') {

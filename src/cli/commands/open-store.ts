@@ -1,19 +1,22 @@
 import { loadConfig } from '../../config/load-config';
 import { LocatedErrors } from '../../errors/located-error';
-import { databaseFile } from '../../runtime';
-import { SqliteStore } from '../../store/sqlite/sqlite-store';
+import { isHubError } from '../../errors/hub-error';
+import { createStore } from '../../store/create-store';
+import type { Store } from '../../store/ports';
 import type { CliIO } from '../io';
 
 /**
- * Opens the store of the configured data folder for a read-mostly CLI command (works next to a
- * running hub: SQLite WAL). Undefined, with each config problem printed, when the config is wrong.
+ * Opens the configured store for a CLI command (works next to running hubs: SQLite WAL, or the
+ * shared PostgreSQL database). Undefined, with each problem printed, when the config is wrong or
+ * the backend cannot be opened.
  */
-export function openConfiguredStore(configPath: string, io: CliIO): SqliteStore | undefined {
+export async function openConfiguredStore(configPath: string, io: CliIO): Promise<Store | undefined> {
   try {
-    return new SqliteStore(databaseFile(loadConfig({ path: configPath, env: io.env }).config.storage?.dataDir ?? './data'));
+    return (await createStore(loadConfig({ path: configPath, env: io.env }).config, io.env)).store;
   } catch (e) {
-    if (!(e instanceof LocatedErrors)) throw e;
-    for (const x of e.errors) io.err(x.toLine());
+    if (e instanceof LocatedErrors) for (const x of e.errors) io.err(x.toLine());
+    else if (isHubError(e)) io.err(`${e.code}: ${e.message}`);
+    else throw e;
     return undefined;
   }
 }

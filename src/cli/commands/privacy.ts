@@ -20,7 +20,7 @@ export async function privacyCommand(action: string, id: string | undefined, o: 
   }
   const limit = cliLimit(o.limit, 50, 'subhub privacy list', io);
   if (limit === undefined) return 2;
-  const store = openConfiguredStore(o.config, io);
+  const store = await openConfiguredStore(o.config, io);
   if (!store) return 1;
   try {
     if (action === 'show') {

@@ -4,9 +4,9 @@ import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { reconcileLockFile, runReconcile } from '../../reconcile/run-reconcile';
 import { RECONCILE_LOCKED } from '../../reconcile/reconcile-lock';
 import { formatProgress, formatReport } from '../../reconcile/report-format';
-import { databaseFile, loadRuntime, type Runtime } from '../../runtime';
+import { loadRuntime, type Runtime } from '../../runtime';
 import { withSimulatorCredentials } from '../../simulators/start-simulators';
-import { SqliteStore } from '../../store/sqlite/sqlite-store';
+import { createStore, type OpenedStore } from '../../store/create-store';
 import type { CliIO } from '../io';
 
 export interface ReconcileCommandOptions {
@@ -51,12 +51,21 @@ export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): P
     else io.err(`subhub reconcile: ${e instanceof Error ? e.message : String(e)}`);
     return RECONCILE_EXIT.failed;
   }
-  const store = new SqliteStore(databaseFile(runtime.config.storage?.dataDir ?? './data'));
+  let opened: OpenedStore;
+  try {
+    opened = await createStore(runtime.config, io.env);
+  } catch (e) {
+    if (!isHubError(e)) throw e;
+    io.err(`subhub reconcile: ${e.code}: ${e.message}`);
+    return RECONCILE_EXIT.failed;
+  }
+  const store = opened.store;
   let lastProgress = Date.now();
   try {
     const report = await runReconcile({
       runtime,
       store,
+      locks: opened.sharedLocks,
       dryRun: o.dryRun === true,
       examplesPerKind: examples,
       progressEvery: 1,
@@ -82,6 +91,6 @@ export async function reconcileCommand(o: ReconcileCommandOptions, io: CliIO): P
     }
     throw e;
   } finally {
-    await store.close();
+    await opened.close();
   }
 }

@@ -534,6 +534,10 @@ export class SqliteStore implements Store {
     await this.releaseAllLeases();
   }
 
+  onWork(): () => void {
+    return () => undefined;
+  }
+
   /** Releases every lease at once (only valid with a single worker: see `recoverLeases`). */
   async releaseAllLeases(): Promise<void> {
     this.#write(() => {

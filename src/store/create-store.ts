@@ -1,0 +1,54 @@
+import type { HubConfig } from '../config/config.types';
+import { HubError } from '../errors/hub-error';
+import type { Locks } from './locks';
+import type { Store } from './ports';
+import { FileLocks } from './sqlite/file-locks';
+import { SqliteStore } from './sqlite/sqlite-store';
+import { join, resolve } from 'node:path';
+
+/** An open store with the locks of the same backend (the nightly job, reconciliation). */
+export interface OpenedStore {
+  store: Store;
+  locks: Locks;
+  /**
+   * The locks that keep jobs to one run across the hubs sharing this store; undefined for the
+   * embedded store, whose process lock already makes its hub the only one (its reconciliation
+   * keeps the data folder's reconcile.lock, which names the holding process).
+   */
+  sharedLocks?: Locks;
+  /** The backend: `sqlite` has one hub process per data folder; `postgres` is shared by several. */
+  kind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** The SQLite file of a data folder. */
+export function databaseFile(dataDir: string): string {
+  return join(resolve(dataDir), 'subhub.db');
+}
+
+/**
+ * The one place that knows the storage adapters: opens the backend `storage.kind` names, or
+ * fails with a coded one-line error (never a silent fallback to another backend).
+ */
+export async function createStore(config: Readonly<HubConfig>, _env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
+  const kind = config.storage?.kind ?? 'sqlite';
+  if (kind === 'sqlite') {
+    const dataDir = config.storage?.dataDir ?? './data';
+    const store = new SqliteStore(databaseFile(dataDir));
+    const locks = new FileLocks(resolve(dataDir));
+    return {
+      store,
+      locks,
+      kind,
+      close: async () => {
+        await locks.close();
+        await store.close();
+      },
+    };
+  }
+  throw new HubError(
+    'STORAGE_BACKEND_UNAVAILABLE',
+    'config',
+    `storage.kind "${String(kind)}" is not available in this build; use "sqlite" (the embedded default)`,
+  );
+}

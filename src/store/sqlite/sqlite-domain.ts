@@ -17,7 +17,7 @@ import {
   type UnitCommitResult,
   type UnitWrite,
 } from '../../domain/ports';
-import type { SubscriptionState } from '../../domain/subscription-projection';
+import type { SubscriptionState } from '../../domain/ports';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database';
 

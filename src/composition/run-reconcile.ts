@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path';
 import type { HubConfig } from '../config/config.types';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
-import { reconcile, type ReconcileDeps, type ReconcileReport } from './engine';
-import { acquireReconcileLock } from './reconcile-lock';
+import { reconcile, type ReconcileDeps, type ReconcileReport } from '../reconcile/engine';
+import { acquireReconcileLock } from '../store/sqlite/reconcile-lock';
 
 export interface RunReconcileOptions extends Pick<ReconcileDeps, 'dryRun' | 'onProgress' | 'progressEvery' | 'examplesPerKind'> {
   runtime: Runtime;

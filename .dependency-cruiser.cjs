@@ -1,18 +1,19 @@
 // Layer and cycle rules for src/, checked by `npm run check:layers` and by test/layers.test.ts.
 //
-// Layers, lowest first (a layer may import the ones below it, never the ones above):
-//   base        errors, json, events, config, observability, net, ids, dunning, mapping, privacy
-//   ports       store/ports.ts, store/privacy-ports.ts, store/locks.ts, store/store-error.ts,
-//               domain/ports.ts (record and port types only)
-//   domain      domain/**, stock/** (pure rules; they reach storage only through domain/ports.ts
-//               and stock/reorder-port.ts)
-//   adapters    store/** (sqlite, postgres); they implement the ports and may carry the domain's
-//               record types (domain/ports.ts, type-only), nothing of the domain's implementation
-//   flows       pipeline/**, reconcile/**, http/**, ingest/**
+// Layers, lowest first (a layer imports only those below it; the rules below enforce the edges
+// that matter, and the folder-cycle rule catches the rest):
+//   base        errors, json, events, config, observability, net, util, dunning, mapping, privacy,
+//               sdk (the public connector SDK: errors, net, json and util only, never config)
+//   domain      domain/**, stock/**: pure rules. They reach storage only through their own ports,
+//               domain/ports.ts and stock/reorder-port.ts (a narrow slice), never store/**
+//   storage     store/** (ports and adapters): implements the ports
+//   flows       pipeline/**, reconcile/**, http/**, ingest/**: use ports, never adapters
 //   composition composition/**, src/*.ts (hub, runtime), cli/**, demo/**: wire the layers together
 //
-// Rule chosen for the store ports: src/store/** may import src/domain/ports.ts and nothing else
-// of src/domain; every other domain file is implementation and off limits to storage.
+// Rule chosen for the store: src/store/** may import src/domain/ports.ts (the domain's port, its
+// record types and the tiny value helpers beside them: storage implements that port, so the
+// dependency points from adapter to port) and nothing else of src/domain. The domain, in turn,
+// imports nothing from src/store, so the two folders never form a cycle.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -46,6 +47,20 @@ module.exports = {
       to: { path: '^src/(composition|cli|demo)/|^src/store/(sqlite|postgres)/|^src/hub\\.ts$' },
     },
     {
+      name: 'sqlite-in-adapter',
+      severity: 'error',
+      comment: 'better-sqlite3 stays inside src/store/sqlite (the adapter and its file locks).',
+      from: { path: '^src/', pathNot: '^src/store/sqlite/' },
+      to: { path: '^node_modules/(@types/)?better-sqlite3/' },
+    },
+    {
+      name: 'pg-in-adapter',
+      severity: 'error',
+      comment: 'node-postgres stays inside src/store/postgres.',
+      from: { path: '^src/', pathNot: '^src/store/postgres/' },
+      to: { path: '^node_modules/(@types/)?pg/' },
+    },
+    {
       name: 'sdk-self-contained',
       severity: 'error',
       comment: 'The public connector SDK owns its types: a config change must not break third-party connectors.',
@@ -62,8 +77,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // external modules resolve to node_modules/<name>/… (the driver rules match on that)
     // Tests are consumers of every layer, not part of one.
-    exclude: { path: '(^|/)(node_modules|dist)/|^test/|\\.test\\.ts$' },
+    exclude: { path: '^dist/|^test/|\\.test\\.ts$' },
     tsPreCompilationDeps: true,
     // folder-scoped rules (the cycle rule) are checked on the folder graph, derived with the metrics
     metrics: true,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStripeSimulator } from '../connectors/stripe/simulator';
 import type { DriftKind } from '../src/reconcile/drift';
-import { runReconcile } from '../src/reconcile/run-reconcile';
+import { runReconcile } from '../src/composition/run-reconcile';
 import { ALL_INJECTED, billingSeeds, hubSide, injectedCounts, type PopulationOptions } from '../src/reconcile/synthetic-population';
 import { databaseFile, loadRuntime } from '../src/runtime';
 import type { SubscriptionState } from '../src/domain/subscription-projection';

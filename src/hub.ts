@@ -12,7 +12,7 @@ import { webhookRouter } from './ingest/webhook-router';
 import type { MappingSet } from './mapping/mapping-set';
 import { createLogger, type Logger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
-import { buildPipeline } from './pipeline/build-pipeline';
+import { buildPipeline } from './composition/build-pipeline';
 import { inlineRunner, threadRunner, type PipelineRunner } from './pipeline/pipeline-runner';
 import { PIPELINE_DEFAULTS, stallReason } from './pipeline/normalise-progress';
 import { normaliseWatchdog } from './pipeline/normalise-quarantine';
@@ -73,7 +73,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const pipeline: PipelineRunner =
     mode === 'thread'
       ? await threadRunner(
-          join(__dirname, 'pipeline', 'pipeline-thread.js'),
+          join(__dirname, 'composition', 'pipeline-thread.js'),
           {
             configPath: resolve(options.path ?? join('config', 'hub.json')),
             localPath: options.localPath,

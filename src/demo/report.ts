@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DecisionRecord } from '../domain/ports';
-import { plannedLocations } from '../stock/locations';
+import { plannedLocations } from '../domain/locations';
 import { CUSTOMERS, type MonthContext } from './month';
 import { PACKAGE_ROOT, type DemoWorld } from './world';
 

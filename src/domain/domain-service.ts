@@ -8,8 +8,8 @@ import {
   type PaymentMethod,
   type PaymentState,
 } from '../dunning/policy';
-import { deliveryDemand, renewalShips, type BillOfMaterials } from '../stock/demand';
-import { ulid } from '../store/ids';
+import { deliveryDemand, renewalShips, type BillOfMaterials } from './demand';
+import { ulid } from '../util/ids';
 import { noChanges, type CustomerRecord, type DemandRecord, type DomainChanges, type DomainReader, type DunningRecord } from './ports';
 import { applyEvent, remember, type SubscriptionState } from './subscription-projection';
 

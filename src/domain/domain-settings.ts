@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import type { HubConfig } from '../config/config.types';
 import type { DunningPolicy } from '../dunning/policy';
 import { HubError } from '../errors/hub-error';
-import { routeMatches } from '../pipeline/routes';
-import type { BillOfMaterials } from '../stock/demand';
-import { readJsonObject, tenantLocations } from '../stock/locations';
+import { routeMatches } from '../config/routes';
+import type { BillOfMaterials } from './demand';
+import { readJsonObject, tenantLocations } from './locations';
 import type { DomainSettings } from './domain-service';
 
 /** The domain's settings from validated config; the BoM file is read once (relative to the working directory, like mappings.paths). */

@@ -1,6 +1,9 @@
 import type { DemandLine, HubEvent } from '../events';
 import type { SubscriptionState } from './subscription-projection';
 
+/** The projection's state, carried by the port (adapters store it; they import nothing else of the domain). */
+export type { SubscriptionState };
+
 /**
  * The subscription domain's port: what the hub knows about subscriptions, their stock demand,
  * customers, dunning cycles, reorder proposals and every decision it took. The SQLite adapter

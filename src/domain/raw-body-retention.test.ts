@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load-config';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
-import { pruneRawBodies } from './nightly-job';
+import { pruneRawBodies } from '../composition/nightly-job';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-01T03:00:00Z');

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { TokenBucket } from '../pipeline/token-bucket';
+import { TokenBucket } from '../util/token-bucket';
 import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
 import { adminInboxRoutes, type AdminInboxDeps } from './admin-inbox';

@@ -1,5 +1,5 @@
 import { CircuitBreaker } from './circuit-breaker';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '../util/token-bucket';
 
 describe('CircuitBreaker', () => {
   it('opens after N consecutive failures, lets one probe through after openMs, closes on its success', () => {

@@ -3,11 +3,11 @@ import type { ConnectorRuntime } from '../connectors/registry';
 import { isHubError } from '../errors/hub-error';
 import { validateHubEvent, type HubEvent } from '../events';
 import type { MappingSet } from '../mapping/mapping-set';
-import { ulid } from '../store/ids';
+import { ulid } from '../util/ids';
 import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../store/ports';
 import { enrich, withEnrichment, type EnrichDeps } from './enrich';
-import { routeMatches, routeName } from './routes';
-import { complianceRequest, isComplianceTopic } from '../privacy/compliance-request';
+import { routeMatches, routeName } from '../config/routes';
+import { complianceRequest, isComplianceTopic } from './compliance-request';
 
 export interface NormaliseDeps {
   config: Readonly<HubConfig>;

@@ -1,5 +1,5 @@
 import type { HubEvent } from '../events';
-import { ulid } from '../store/ids';
+import { ulid } from '../util/ids';
 import type { DeliveryOutcome, DeliveryRow } from '../store/ports';
 
 export type StockOutPolicy = 'skip_cycle' | 'retry_later' | 'pause';

@@ -8,8 +8,8 @@ import { main } from '../cli/main';
 import { databaseFile, loadRuntime } from '../runtime';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
 import type { ReconcileReport } from './engine';
-import { acquireReconcileLock } from './reconcile-lock';
-import { reconcileLockFile } from './run-reconcile';
+import { acquireReconcileLock } from '../store/sqlite/reconcile-lock';
+import { reconcileLockFile } from '../composition/run-reconcile';
 import { billingSeeds, hubSide, type InjectedDrift, type PopulationOptions } from './synthetic-population';
 
 const SHIPPED_MAPPINGS = join(__dirname, '..', '..', 'mappings');

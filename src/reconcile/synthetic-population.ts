@@ -3,7 +3,7 @@ import type { DemandRecord } from '../domain/ports';
 import { applyEvent, type SubscriptionState } from '../domain/subscription-projection';
 import type { DemandLine, HubEvent } from '../events';
 import type { CompiledMapping } from '../mapping/compile-mapping';
-import { deliveryDemand, renewalShips } from '../stock/demand';
+import { deliveryDemand, renewalShips } from '../domain/demand';
 import type { DriftKind } from './drift';
 import { reservationReference } from './warehouse-pass';
 

@@ -1,7 +1,7 @@
 import type { DemandRecord } from '../domain/ports';
 import type { DemandLine, HubEvent, SubscriptionSnapshot } from '../events';
 import type { Pull } from '../sdk';
-import { ulid } from '../store/ids';
+import { ulid } from '../util/ids';
 import type { Drift } from './drift';
 import { FingerprintTable, hash53 } from './fingerprint-table';
 import type { PassContext } from './pass-context';

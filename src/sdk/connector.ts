@@ -1,4 +1,4 @@
-import type { SecretRef } from '../config/secrets';
+import type { SecretRef } from './secret-ref';
 import type { PullPolicy } from './pull-pacer';
 
 /** What a connector is for; shown in docs and used to pick defaults. */

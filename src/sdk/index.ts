@@ -1,7 +1,7 @@
 /** The only import surface for connectors (lint enforces it): contracts, errors and helpers. */
 export * from './connector';
 export { DeliveryError } from './delivery-error';
-export type { SecretRef } from '../config/secrets';
+export type { SecretRef } from './secret-ref';
 export { guardedLookup, isForbiddenAddress, urlProblem, OutboundBlockedError } from '../net/outbound-guard';
 export { sendJson, getJson } from './http/send';
 export { authHeaders, AUTH_SCHEMA, SECRET_REF_SCHEMA, type HttpAuth } from './http/auth';

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../pipeline/token-bucket';
+import { TokenBucket } from '../util/token-bucket';
 import type { ErrorCode } from '../errors/codes';
 import { DeliveryError } from './delivery-error';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { TokenBucket } from '../pipeline/token-bucket';
+import { TokenBucket } from '../util/token-bucket';
 
 /** A simulator's request rate limit: `ratePerSec` refilling up to `burst` (default: one second's worth). */
 export interface SimulatorRateLimit {

@@ -1,4 +1,5 @@
-import type { DomainStore, ProposalRecord } from '../domain/ports';
+import type { ProposalRecord } from '../domain/ports';
+import type { PurchaseOrderPort } from './reorder-port';
 
 /** What the ERP says of one of our purchase orders (found by its origin). */
 export interface PurchaseOrderState {
@@ -30,7 +31,7 @@ export const proposalOrigin = (p: Pick<ProposalRecord, 'sku' | 'location' | 'pro
  * A proposal younger than a day may still be on its way to the ERP and is left alone.
  */
 export async function followPurchaseOrders(
-  domain: DomainStore,
+  domain: PurchaseOrderPort,
   orders: () => AsyncIterable<PurchaseOrderState>,
   now: number,
 ): Promise<void> {

@@ -1,8 +1,9 @@
 import type { ReorderRule as RuleConfig, StockConfig } from '../config/config.types';
-import type { DomainStore, HorizonDemand, LocatedQuantity, ProposalRecord } from '../domain/ports';
+import type { HorizonDemand, LocatedQuantity, ProposalRecord } from '../domain/ports';
+import type { ReorderPort } from './reorder-port';
 import type { HubEvent } from '../events';
-import { ulid } from '../store/ids';
-import type { PlannedLocation } from './locations';
+import { ulid } from '../util/ids';
+import type { PlannedLocation } from '../domain/locations';
 import { followPurchaseOrders, type PurchaseOrderState } from './purchase-orders';
 import { forecast, horizonDays, quantityToOrder } from './reorder';
 
@@ -15,7 +16,7 @@ export interface StockLevel {
 }
 
 export interface PlannerDeps {
-  domain: DomainStore;
+  domain: ReorderPort;
   stock: Readonly<StockConfig>;
   /** The locations planned, each with its warehouse (`plannedLocations`); default: `stock.location`, counting every warehouse. */
   locations?: readonly PlannedLocation[];

@@ -8,7 +8,7 @@
 /** Shopify's mandatory compliance topics, as the hub names them. */
 export type PrivacyRequestKind = 'customer_redact' | 'customer_data_request' | 'shop_redact';
 
-/** A privacy request as received (parsed from the webhook by src/privacy/compliance-request.ts). */
+/** A privacy request as received (parsed from the webhook by src/pipeline/compliance-request.ts). */
 export interface PrivacyRequest {
   kind: PrivacyRequestKind;
   /** The connector it came from (one shop per connector). */

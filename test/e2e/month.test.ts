@@ -7,7 +7,7 @@ import { playMonth, type DemoResult } from '../../src/demo/run-demo';
 import { DomainView } from '../../src/domain/domain-view';
 import { DomainService } from '../../src/domain/domain-service';
 import { domainSettings } from '../../src/domain/domain-settings';
-import { runReconcile } from '../../src/reconcile/run-reconcile';
+import { runReconcile } from '../../src/composition/run-reconcile';
 import { loadRuntime } from '../../src/runtime';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import { startHub, type RunningHub } from '../../src/hub';
-import { acquireReconcileLock } from '../../src/reconcile/reconcile-lock';
+import { acquireReconcileLock } from '../../src/store/sqlite/reconcile-lock';
 import { devSecrets, devSecretsPath } from '../../src/simulators/dev-secrets';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { captureIO } from '../helpers/capture-io';

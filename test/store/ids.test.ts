@@ -1,4 +1,4 @@
-import { ulid } from '../../src/store/ids';
+import { ulid } from '../../src/util/ids';
 
 const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import winston from 'winston';
-import { ulid } from '../../src/store/ids';
+import { ulid } from '../../src/util/ids';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { fixture } from '../helpers/fixtures';
 import { eventually, startTarget } from '../helpers/target-server';

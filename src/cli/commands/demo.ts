@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { playMonth } from '../../demo/run-demo';
 import { formatReport } from '../../reconcile/report-format';
-import { runReconcile } from '../../reconcile/run-reconcile';
+import { runReconcile } from '../../composition/run-reconcile';
 import { loadRuntime } from '../../runtime';
 import type { CliIO } from '../io';
 

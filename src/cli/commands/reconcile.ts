@@ -1,8 +1,8 @@
 import { loadConfig } from '../../config/load-config';
 import { isHubError } from '../../errors/hub-error';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
-import { reconcileLockFile, runReconcile } from '../../reconcile/run-reconcile';
-import { RECONCILE_LOCKED } from '../../reconcile/reconcile-lock';
+import { reconcileLockFile, runReconcile } from '../../composition/run-reconcile';
+import { RECONCILE_LOCKED } from '../../store/sqlite/reconcile-lock';
 import { formatProgress, formatReport } from '../../reconcile/report-format';
 import { loadRuntime, type Runtime } from '../../runtime';
 import { withSimulatorCredentials } from '../../simulators/start-simulators';

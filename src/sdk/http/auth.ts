@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { SecretRef } from '../../config/secrets';
+import type { SecretRef } from '../secret-ref';
 import { DeliveryError } from '../delivery-error';
 
 /** JSON Schema of a secret reference in a connector's options: {"env": "NAME"} or {"file": "/path"}. */

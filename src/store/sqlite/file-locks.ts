@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { acquireReconcileLock, RECONCILE_LOCKED } from '../../reconcile/reconcile-lock';
+import { acquireReconcileLock, RECONCILE_LOCKED } from './reconcile-lock';
 import type { LockRun, Locks } from '../locks';
 import { StoreUnavailableError } from '../store-error';
 

@@ -14,10 +14,10 @@ import {
   type PruneCounts,
   type PruneCutoffs,
   type ProposalRecord,
+  type SubscriptionState,
   type UnitCommitResult,
   type UnitWrite,
 } from '../../domain/ports';
-import type { SubscriptionState } from '../../domain/subscription-projection';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database';
 

@@ -1,5 +1,5 @@
 import { concernsSubject, parseStored, redactText, searchNeedles, type DataSubject } from '../../privacy/personal-data';
-import { ulid } from '../ids';
+import { ulid } from '../../util/ids';
 import type { PrivacyExport, PrivacyMatches, PrivacyRecord, PrivacyRequest, PrivacyStore } from '../privacy-ports';
 import type { SqliteDatabase } from './open-database';
 

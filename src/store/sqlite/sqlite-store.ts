@@ -1,5 +1,5 @@
 import { GroupCommit } from '../group-commit';
-import { ulid } from '../ids';
+import { ulid } from '../../util/ids';
 import type {
   BatchCompletion,
   Claim,

@@ -1,4 +1,4 @@
-import type { RouteConfig } from '../config/config.types';
+import type { RouteConfig } from './config.types';
 
 /** True when a route's `on` list covers the event type: exact, `family.*`, or `*`. */
 export function routeMatches(on: readonly string[], type: string): boolean {

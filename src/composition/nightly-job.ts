@@ -1,14 +1,14 @@
 import type { Logger } from '../observability/logger';
-import { runReconcile } from '../reconcile/run-reconcile';
+import { runReconcile } from './run-reconcile';
 import { scheduleReconcile, type ScheduledReconcile } from '../reconcile/schedule';
 import { isHubError } from '../errors/hub-error';
 import type { Runtime } from '../runtime';
-import type { ReorderScheduler } from '../stock/reorder-scheduler';
+import type { ReorderScheduler } from './reorder-scheduler';
 import type { Store } from '../store/ports';
-import { DomainService, type DomainSettings } from './domain-service';
-import type { DomainStore, PruneCounts } from './ports';
-import { writeUnit } from './unit-write';
-import { applyRetention } from './retention';
+import { DomainService, type DomainSettings } from '../domain/domain-service';
+import type { DomainStore, PruneCounts } from '../domain/ports';
+import { writeUnit } from '../domain/unit-write';
+import { applyRetention } from '../domain/retention';
 import type { Locks } from '../store/locks';
 
 export interface NightlyDeps {

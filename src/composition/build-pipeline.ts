@@ -2,17 +2,17 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
+import { CircuitBreaker } from '../pipeline/circuit-breaker';
+import type { TargetGuards } from '../pipeline/deliver';
+import { Pipeline } from '../pipeline/pipeline';
+import { DEFAULT_RETRY } from '../pipeline/retry-policy';
+import { TokenBucket } from '../util/token-bucket';
+import { PIPELINE_DEFAULTS } from '../pipeline/normalise-progress';
 import type { Locks } from '../store/locks';
-import { CircuitBreaker } from './circuit-breaker';
-import type { TargetGuards } from './deliver';
-import { Pipeline } from './pipeline';
-import { DEFAULT_RETRY } from './retry-policy';
-import { TokenBucket } from './token-bucket';
-import { PIPELINE_DEFAULTS } from './normalise-progress';
 import { DomainService } from '../domain/domain-service';
 import { domainSettings } from '../domain/domain-settings';
-import { scheduleNightly } from '../domain/nightly-job';
-import { reorderScheduler } from '../stock/reorder-scheduler';
+import { scheduleNightly } from './nightly-job';
+import { reorderScheduler } from './reorder-scheduler';
 
 /**
  * Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from

@@ -2,8 +2,8 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { HubError } from '../errors/hub-error';
-import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../store/private-files';
+import { HubError } from '../../errors/hub-error';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../private-files';
 
 /** Stable code of "another reconciliation runs" (the CLI exits 3 on it). */
 export const RECONCILE_LOCKED = 'RECONCILE_LOCKED';

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempFiles } from '../../test/helpers/temp-files';
+import { tempFiles } from '../../../test/helpers/temp-files';
 import { acquireReconcileLock } from './reconcile-lock';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 /** A child process that takes the lock (compiled code: `npm test` builds first) and waits. */
 function holder(file: string) {
-  const script = `const { acquireReconcileLock } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'reconcile', 'reconcile-lock.js'))}); acquireReconcileLock(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`;
+  const script = `const { acquireReconcileLock } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'store', 'sqlite', 'reconcile-lock.js'))}); acquireReconcileLock(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const held = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,9 +1,9 @@
 import type { Logger } from '../observability/logger';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
-import { plannedLocations } from './locations';
-import { fromDraftOrigins, type PurchaseOrderState } from './purchase-orders';
-import { planReorders } from './reorder-planner';
+import { plannedLocations } from '../domain/locations';
+import { fromDraftOrigins, type PurchaseOrderState } from '../stock/purchase-orders';
+import { planReorders } from '../stock/reorder-planner';
 import type { ConnectorRuntime } from '../connectors/registry';
 
 export interface ReorderScheduler {

@@ -4,7 +4,7 @@ import { HubMetrics } from '../observability/metrics';
 import { loadRuntime } from '../runtime';
 import { createStore } from '../store/create-store';
 import { buildPipeline } from './build-pipeline';
-import type { ThreadRequest, ThreadReply, ThreadStart } from './pipeline-runner';
+import type { ThreadRequest, ThreadReply, ThreadStart } from '../pipeline/pipeline-runner';
 
 /**
  * The pipeline's own thread (one core for webhooks, one for the pipeline): it loads the same

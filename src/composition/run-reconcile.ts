@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path';
 import type { HubConfig } from '../config/config.types';
 import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
-import { reconcile, type ReconcileDeps, type ReconcileReport } from './engine';
-import { acquireReconcileLock, RECONCILE_LOCKED } from './reconcile-lock';
+import { reconcile, type ReconcileDeps, type ReconcileReport } from '../reconcile/engine';
+import { acquireReconcileLock, RECONCILE_LOCKED } from '../store/sqlite/reconcile-lock';
 import { HubError } from '../errors/hub-error';
 import type { Locks } from '../store/locks';
 

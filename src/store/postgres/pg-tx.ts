@@ -27,6 +27,21 @@ export function txOf(client: PoolClient): Tx {
  * (a dropped socket while checked out) is caught here, so it cannot crash the process.
  */
 export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  // An idle pooled connection may have died unnoticed (the server restarted): when BEGIN fails on
+  // a broken connection nothing was sent yet, so one fresh connection is tried before giving up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(pool, fn);
+    } catch (e) {
+      if (!(e instanceof BeginFailed) || attempt === 2) throw storeError(e instanceof BeginFailed ? e.cause : e);
+    }
+  }
+}
+
+/** BEGIN failed on a broken connection: the transaction never started. */
+class BeginFailed extends Error {}
+
+async function once<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
@@ -37,14 +52,20 @@ export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): 
   const onError = (e: Error) => (broken ??= e);
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    try {
+      await client.query('BEGIN');
+    } catch (e) {
+      if (isConnectionBroken(e)) throw new BeginFailed('BEGIN failed', { cause: e });
+      throw e;
+    }
     const value = await fn(txOf(client));
     await client.query('COMMIT');
     return value;
   } catch (e) {
+    if (e instanceof BeginFailed) broken ??= e;
     if (isConnectionBroken(e)) broken ??= e instanceof Error ? e : new Error(String(e));
     if (!broken) await client.query('ROLLBACK').catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
-    throw storeError(e);
+    throw e instanceof BeginFailed ? e : storeError(e);
   } finally {
     client.off('error', onError);
     client.release(broken);

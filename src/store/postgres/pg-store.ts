@@ -251,6 +251,16 @@ export class PgStore implements Store {
       if (outcome.status === 'normalised' && outcome.event.domain && !outcome.event.unit)
         throw new Error('a normalised event with domain changes must name its domain unit');
     return inTransaction(this.#pool, async (tx) => {
+      // Every (target, entity) the batch may insert into, locked up front in one order: two batches
+      // (two normaliser workers) never wait on each other's locks crosswise (a deadlock).
+      const pairs = new Set<string>();
+      for (const { outcome } of items)
+        if (outcome.status === 'normalised')
+          for (const d of outcome.event.deliveries) pairs.add(JSON.stringify([d.target, outcome.event.entityKey]));
+      for (const pair of [...pairs].sort()) {
+        const [target, entityKey] = JSON.parse(pair) as [string, string];
+        await lockEntity(tx, target, entityKey);
+      }
       const out: BatchCompletion[] = [];
       let wrote = false;
       for (const item of items) {
@@ -306,8 +316,8 @@ export class PgStore implements Store {
         e.body,
         now,
       ]);
+      // Blocked or not is decided under the (target, entity) lock the batch took up front.
       for (const d of e.deliveries) {
-        await lockEntity(tx, d.target, e.entityKey);
         await tx.sql(
           `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at, blocked)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9,

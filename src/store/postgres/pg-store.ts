@@ -49,7 +49,11 @@ export interface PgStoreOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** Backoff cap of the LISTEN connection's reconnects, in ms (default 5000). */
+  /**
+   * The longest wait, in ms, before a lost session is re-established (default 5000): the LISTEN
+   * connection reconnects with backoff up to this. (The normaliser lock is tried again on every
+   * claim; inbox leases of a lost holder are cleared when the lock is taken again.)
+   */
   leaseRecoveryMs?: number;
 }
 
@@ -75,8 +79,12 @@ export class PgStore implements Store {
   readonly #options: PgStoreOptions;
   readonly #pool: Pool;
   readonly #listeners = new Set<() => void>();
-  #normaliser: Client | undefined;
+  /** The session that holds (or tries for) the normaliser lock. */
+  #lockClient: Client | undefined;
+  #holding = false;
   #acquiring: Promise<boolean> | undefined;
+  /** LISTEN connections already given up: each schedules at most one reconnect. */
+  readonly #droppedListeners = new WeakSet<Client>();
   #listen: Client | undefined;
   #listenTimer: NodeJS.Timeout | undefined;
   #listenBackoff = 100;
@@ -140,6 +148,8 @@ export class PgStore implements Store {
 
   #dropListener(client: Client): void {
     if (this.#listen === client) this.#listen = undefined;
+    if (this.#droppedListeners.has(client)) return;
+    this.#droppedListeners.add(client);
     client.end().catch(() => {});
     if (this.#closed || this.#listenTimer) return;
     const wait = this.#listenBackoff;
@@ -175,43 +185,54 @@ export class PgStore implements Store {
   }
 
   /**
-   * Takes the normaliser lock when free. On taking it, every inbox lease still set belongs to a
-   * previous holder that died or lost its connection: they are cleared so its entries are
-   * claimed again first (its late completions are fenced off by `attempts`).
+   * Whether this hub holds the normaliser lock, trying to take it when not (one statement on the
+   * lock connection, kept open for that). On taking it, every inbox lease still set belongs to a
+   * previous holder that died or lost its connection: they are cleared so its entries are claimed
+   * again first (its late completions are fenced off by `attempts`). When the lock connection
+   * breaks the lock is gone with its session: the state is dropped and taken again later.
    */
   async #holdNormaliser(): Promise<boolean> {
-    if (this.#normaliser) return true;
+    if (this.#holding) return true;
     this.#acquiring ??= (async () => {
-      const client = new Client(this.#config());
-      const lost = () => {
-        if (this.#normaliser === client) this.#normaliser = undefined;
-        client.end().catch(() => {});
-      };
-      client.on('error', lost);
-      client.on('end', lost);
+      const client = this.#lockClient ?? (await this.#connectLockClient());
       try {
-        await client.connect();
         const [r] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [NORMALISER_LOCK]))
           .rows;
-        if (!r!.ok) {
-          await client.end();
-          return false;
-        }
+        if (!r!.ok) return false;
         await inTransaction(this.#pool, (tx) =>
           tx.run(`UPDATE inbox SET lease_until = NULL WHERE status = 'received' AND lease_until IS NOT NULL`),
         );
-        if (this.#closed) {
-          await client.end();
-          return false;
-        }
-        this.#normaliser = client;
-        return true;
+        this.#holding = this.#lockClient === client;
+        return this.#holding;
       } catch (e) {
-        lost();
+        this.#dropLockClient(client);
         throw storeError(e);
       }
     })().finally(() => (this.#acquiring = undefined));
     return this.#acquiring;
+  }
+
+  async #connectLockClient(): Promise<Client> {
+    if (this.#closed) throw new StoreUnavailableError(new Error('the store is closed'));
+    const client = new Client(this.#config());
+    client.on('error', () => this.#dropLockClient(client));
+    client.on('end', () => this.#dropLockClient(client));
+    try {
+      await client.connect();
+    } catch (e) {
+      this.#dropLockClient(client);
+      throw storeError(e);
+    }
+    this.#lockClient = client;
+    return client;
+  }
+
+  #dropLockClient(client: Client): void {
+    if (this.#lockClient === client) {
+      this.#lockClient = undefined;
+      this.#holding = false;
+    }
+    client.end().catch(() => {});
   }
 
   async claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]> {
@@ -667,8 +688,10 @@ export class PgStore implements Store {
     this.#closed = true;
     clearTimeout(this.#listenTimer);
     await this.#acquiring?.catch(() => {});
-    await Promise.allSettled([this.#normaliser?.end(), this.#listen?.end()]);
-    this.#normaliser = undefined;
+    const lock = this.#lockClient;
+    this.#lockClient = undefined;
+    this.#holding = false;
+    await Promise.allSettled([lock?.end(), this.#listen?.end()]);
     this.#listen = undefined;
     await this.#pool.end();
   }

@@ -2,9 +2,11 @@
  * Two PgStore instances (two hubs) on one PostgreSQL database: per-(target, entity) delivery
  * order with workers on both, the normaliser lock, optimistic unit commits and racing appends.
  */
+import { Client } from 'pg';
 import { noChanges, type DomainChanges } from '../../src/domain/ports';
 import type { InboxEntry } from '../../src/store/ports';
 import { PgStore } from '../../src/store/postgres/pg-store';
+import { StoreUnavailableError } from '../../src/store/store-error';
 import { testDatabase, type TestDatabase } from '../helpers/postgres';
 
 const T0 = 1_700_000_000_000;
@@ -123,6 +125,39 @@ describe('PgStore: two hubs on one database', () => {
     // A's late completion of its claim is fenced off.
     const late = await b.completeInbox(first[0]!, { status: 'ignored', reason: 'late' }, T0 + 14);
     expect(late).toBe(false);
+  });
+
+  it('a hub whose normaliser session the server ended claims nothing more; the other takes over from the entries it left leased', async () => {
+    for (let i = 0; i < 2; i++) await a.append(webhook(`evt_${i}`, { receivedAt: T0 + i }));
+    const [leased] = await a.claimInbox(1, LEASE, T0 + 10);
+    expect(leased!.sourceEventId).toBe('evt_0');
+    expect(await b.claimInbox(10, LEASE, T0 + 11)).toEqual([]);
+
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const ended = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+      );
+      expect(ended.rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+    // B takes the lock once the ended session's backend is gone, and starts with the entry A left leased.
+    let rows = await b.claimInbox(10, LEASE, T0 + 13);
+    for (const deadline = Date.now() + 10_000; rows.length === 0 && Date.now() < deadline;) rows = await b.claimInbox(10, LEASE, T0 + 13);
+    expect(rows.map((r) => [r.sourceEventId, r.attempts])).toEqual([
+      ['evt_0', 2],
+      ['evt_1', 1],
+    ]);
+    // A claims nothing now: its ended session fails the claim, or its new session finds the lock taken.
+    await a.append(webhook('evt_2', { receivedAt: T0 + 2 }));
+    const fromA = await a.claimInbox(10, LEASE, T0 + 14).catch((e: unknown) => {
+      expect(e).toBeInstanceOf(StoreUnavailableError);
+      return a.claimInbox(10, LEASE, T0 + 14);
+    });
+    expect(fromA).toEqual([]);
+    expect(await a.completeInbox(leased!, { status: 'ignored', reason: 'late' }, T0 + 15)).toBe(false);
   });
 
   it('two commits against the same unit version: one commits, the other is a conflict', async () => {

@@ -25,7 +25,7 @@ import { deadLetterFromRow, type DeadLetterRecord } from '../sqlite/rows';
 import { StoreUnavailableError } from '../store-error';
 import { migrate } from './migrate';
 import { notifyWork, PgDomain, WORK_CHANNEL } from './pg-domain';
-import { storeError } from './pg-errors';
+import { isConnectionBroken, storeError } from './pg-errors';
 import { PgPrivacy } from './pg-privacy';
 import { inTransaction, query, type Tx } from './pg-tx';
 
@@ -237,8 +237,13 @@ export class PgStore implements Store {
 
   async claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]> {
     if (!(await this.#holdNormaliser())) return [];
-    const rows = await inTransaction(this.#pool, (tx) =>
-      tx.sql(
+    // On the session that holds the lock, not a pooled one: a session that lost the lock (ended by
+    // the server) cannot claim anything, even before this process has heard of it.
+    const client = this.#lockClient;
+    if (!client) return [];
+    let rows: Row[];
+    try {
+      ({ rows } = await client.query<Row>(
         `WITH c AS (
            SELECT id FROM inbox
            WHERE status = 'received' AND (lease_until IS NULL OR lease_until < $1) AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
@@ -246,8 +251,11 @@ export class PgStore implements Store {
          UPDATE inbox i SET lease_until = $3, attempts = i.attempts + 1 FROM c WHERE i.id = c.id
          RETURNING i.id, i.source, i.source_event_id, i.event_type, i.received_at, i.headers, i.body, i.attempts, i.enrichment`,
         [now, limit, now + leaseMs],
-      ),
-    );
+      ));
+    } catch (e) {
+      if (isConnectionBroken(e)) this.#dropLockClient(client);
+      throw storeError(e);
+    }
     return rows
       .sort((a, b) => (a.received_at as number) - (b.received_at as number) || ((a.id as string) < (b.id as string) ? -1 : 1))
       .map((r) => ({

@@ -193,6 +193,16 @@ describe('PgStore: two hubs on one database', () => {
     expect((await b.domain.loadUnit('cus_1')).version).toBe(1);
   });
 
+  it("one hub's append wakes the other hub's workers (LISTEN subhub_work)", async () => {
+    let wake: () => void = () => {};
+    b.onWork(() => wake());
+    for (const id of ['evt_1', 'evt_2']) {
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      await a.append(webhook(id));
+      await woken;
+    }
+  });
+
   it('appends of the same webhook racing on both stores: one accepted, one duplicate with the same id', async () => {
     for (let i = 0; i < 20; i++) {
       const [x, y] = await Promise.all([a.append(webhook(`evt_${i}`)), b.append(webhook(`evt_${i}`))]);

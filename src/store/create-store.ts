@@ -4,6 +4,8 @@ import type { Locks } from './locks';
 import type { Store } from './ports';
 import { FileLocks } from './sqlite/file-locks';
 import { SqliteStore } from './sqlite/sqlite-store';
+import { PgStore } from './postgres/pg-store';
+import { requireSecret } from '../config/secrets';
 import { join, resolve } from 'node:path';
 
 /** An open store with the locks of the same backend (the nightly job, reconciliation). */
@@ -30,7 +32,7 @@ export function databaseFile(dataDir: string): string {
  * The one place that knows the storage adapters: opens the backend `storage.kind` names, or
  * fails with a coded one-line error (never a silent fallback to another backend).
  */
-export async function createStore(config: Readonly<HubConfig>, _env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
+export async function createStore(config: Readonly<HubConfig>, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
   const kind = config.storage?.kind ?? 'sqlite';
   if (kind === 'sqlite') {
     const dataDir = config.storage?.dataDir ?? './data';
@@ -46,9 +48,33 @@ export async function createStore(config: Readonly<HubConfig>, _env: NodeJS.Proc
       },
     };
   }
-  throw new HubError(
-    'STORAGE_BACKEND_UNAVAILABLE',
-    'config',
-    `storage.kind "${String(kind)}" is not available in this build; use "sqlite" (the embedded default)`,
-  );
+  if (kind === 'postgres') {
+    const pg = config.storage?.postgres;
+    if (!pg)
+      throw new HubError(
+        'STORAGE_BACKEND_UNAVAILABLE',
+        'config',
+        'storage.kind "postgres" needs storage.postgres.url (a secret reference)',
+      );
+    const store = new PgStore({ url: requireSecret(pg.url, env), poolSize: pg.poolSize ?? 10 });
+    // Unreachable at start: STORE_UNAVAILABLE (retryable), with the pool closed again.
+    try {
+      await store.init();
+    } catch (e) {
+      await store.close().catch(() => undefined);
+      throw e;
+    }
+    const locks = store.locks();
+    return {
+      store,
+      locks,
+      sharedLocks: locks,
+      kind,
+      close: async () => {
+        await locks.close();
+        await store.close();
+      },
+    };
+  }
+  throw new HubError('STORAGE_BACKEND_UNAVAILABLE', 'config', `storage.kind "${String(kind)}" is not a storage backend (sqlite, postgres)`);
 }

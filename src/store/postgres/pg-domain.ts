@@ -18,8 +18,8 @@ import {
   type UnitCommitResult,
   type UnitWrite,
 } from '../../domain/ports';
-import type { SubscriptionState } from '../../domain/subscription-projection';
-import { ulid } from '../ids';
+import type { SubscriptionState } from '../../domain/ports';
+import { ulid } from '../../util/ids';
 import { inTransaction, query, type Tx } from './pg-tx';
 
 type Row = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { concernsSubject, parseStored, redactText, searchNeedles, type DataSubject } from '../../privacy/personal-data';
-import { ulid } from '../ids';
+import { ulid } from '../../util/ids';
 import type { PrivacyExport, PrivacyMatches, PrivacyRecord, PrivacyRequest, PrivacyStore } from '../privacy-ports';
 import { inTransaction, query, type Tx } from './pg-tx';
 

@@ -1,6 +1,6 @@
 import { Client, Pool, types as pgTypes, type ClientConfig, type PoolClient } from 'pg';
 import { noChanges } from '../../domain/ports';
-import { ulid } from '../ids';
+import { ulid } from '../../util/ids';
 import type {
   BatchCompletion,
   Claim,
@@ -23,6 +23,8 @@ import type {
 } from '../ports';
 import { deadLetterFromRow, type DeadLetterRecord } from '../sqlite/rows';
 import { StoreUnavailableError } from '../store-error';
+import { PgLocks } from './pg-locks';
+import type { Locks } from '../locks';
 import { migrate } from './migrate';
 import { notifyWork, PgDomain, WORK_CHANNEL } from './pg-domain';
 import { isConnectionBroken, storeError } from './pg-errors';
@@ -89,6 +91,7 @@ export class PgStore implements Store {
   #listenTimer: NodeJS.Timeout | undefined;
   #listenBackoff = 100;
   #closed = false;
+  #locks: PgLocks | undefined;
 
   /** No I/O: `init()` connects. */
   constructor(options: PgStoreOptions) {
@@ -102,6 +105,11 @@ export class PgStore implements Store {
 
   #config(): ClientConfig {
     return { connectionString: this.#options.url, connectionTimeoutMillis: 5000, types: TYPES };
+  }
+
+  /** Locks shared by every hub on this database (session advisory locks on this store's pool). */
+  locks(): Locks {
+    return (this.#locks ??= new PgLocks(this.#pool));
   }
 
   /** Migrates the database and starts listening for work. */

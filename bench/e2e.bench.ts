@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { benchHubConfig, BENCH_SECRET } from './hub-config';
 import { load } from './ingest.bench';
 import { round } from './measure';
@@ -9,26 +10,37 @@ const ROOT = join(__dirname, '..', '..');
 const ROUTES = 3;
 
 /**
- * `npm run bench -- e2e`: signed webhooks into the real hub for N seconds (autocannon), each
- * event routed to 3 routes at a local target process. ingest_rps is the accepted webhooks per
- * second of that load; delivered_per_s is events delivered on all 3 routes per second, from the
- * start of the load until the last delivery arrived.
+ * `npm run bench -- e2e [--backend sqlite|postgres] [--hubs N]`: signed webhooks into the real
+ * hub for N seconds (autocannon), each event routed to 3 routes at a local target process.
+ * ingest_rps is the accepted webhooks per second of that load; delivered_per_s is events
+ * delivered on all 3 routes per second, from the start of the load until the last delivery
+ * arrived. With `--backend postgres` the hubs share a fresh database created on the server of
+ * DATABASE_URL (and dropped afterwards); with `--hubs N` that many hub processes run, each under
+ * its own load of 50 connections.
  */
-export async function e2eBench(o: { seconds: number }): Promise<Record<string, unknown>> {
+export async function e2eBench(o: { seconds: number; backend?: 'sqlite' | 'postgres'; hubs?: number }): Promise<Record<string, unknown>> {
+  const backend = o.backend ?? 'sqlite';
+  const n = o.hubs ?? 1;
+  if (backend === 'sqlite' && n !== 1) throw new Error('--hubs needs --backend postgres: one hub owns an SQLite data folder');
+  const db = backend === 'postgres' ? await benchDatabase() : undefined;
   const target = await startServer([join(ROOT, 'dist', 'bench', 'servers', 'count-target.js'), '0']);
-  const hub = await startServer(
-    [join(ROOT, 'bin', 'subhub.js'), 'start', '--config', benchHubConfig(ROOT, { url: target.url, routes: ROUTES })],
-    {
-      STRIPE_WEBHOOK_SECRET: BENCH_SECRET,
-      PORT: '0',
-      SUBHUB_LOG_LEVEL: 'error',
-    },
-  );
+  const config = benchHubConfig(ROOT, { url: target.url, routes: ROUTES }, backend);
+  const hubs: Array<Awaited<ReturnType<typeof startServer>>> = [];
   try {
+    for (let i = 0; i < n; i++)
+      hubs.push(
+        await startServer([join(ROOT, 'bin', 'subhub.js'), 'start', '--config', config], {
+          STRIPE_WEBHOOK_SECRET: BENCH_SECRET,
+          PORT: '0',
+          SUBHUB_LOG_LEVEL: 'error',
+          ...(db ? { DATABASE_URL: db.url } : {}),
+        }),
+      );
     const started = Date.now();
-    const result = await load(`${hub.url}/webhooks/stripe`, o.seconds, signedEventFactory(ROOT));
+    const next = signedEventFactory(ROOT);
+    const results = await Promise.all(hubs.map((hub) => load(`${hub.url}/webhooks/stripe`, o.seconds, next)));
     const ingestSeconds = (Date.now() - started) / 1000;
-    const accepted = result['2xx'];
+    const accepted = results.reduce((sum, r) => sum + r['2xx'], 0);
     const expected = accepted * ROUTES;
     let effects = 0;
     const deadline = Date.now() + 300_000;
@@ -45,12 +57,37 @@ export async function e2eBench(o: { seconds: number }): Promise<Record<string, u
     );
     return {
       bench: 'e2e',
+      backend,
+      hubs: n,
       ingest_rps: Math.round(ingestRps),
       delivered_per_s: Math.round(deliveredPerS),
       ratio: round(deliveredPerS / ingestRps, 3),
     };
   } finally {
-    await hub.stop();
+    for (const hub of hubs) await hub.stop();
     await target.stop();
+    await db?.drop();
   }
+}
+
+/** A fresh database on the server of DATABASE_URL, dropped after the run. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('--backend postgres needs DATABASE_URL (a server where the benchmark may create a database)');
+  const name = `subhub_bench_${Date.now()}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
 }

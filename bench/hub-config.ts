@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export const BENCH_SECRET = 'whsec_bench';
 
 /** Writes a temp hub config for benchmarks: a Stripe source and, with a target, `routes` routes to it. */
-export function benchHubConfig(root: string, target?: { url: string; routes: number }): string {
+export function benchHubConfig(root: string, target?: { url: string; routes: number }, backend: 'sqlite' | 'postgres' = 'sqlite'): string {
   const dir = mkdtempSync(join(tmpdir(), 'subhub-bench-'));
   writeFileSync(
     join(dir, 'bench.payload.json'),
@@ -15,7 +15,11 @@ export function benchHubConfig(root: string, target?: { url: string; routes: num
   );
   const config = {
     server: { host: '127.0.0.1', port: 0 },
-    storage: { dataDir: join(dir, 'data') },
+    // postgres: the database in DATABASE_URL, shared by every hub process of the run.
+    storage:
+      backend === 'postgres'
+        ? { kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize: 10 } }
+        : { dataDir: join(dir, 'data') },
     log: { level: 'error' },
     mappings: { paths: [join(root, 'mappings'), join(dir, 'bench.payload.json')] },
     connectors: {

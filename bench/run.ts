@@ -16,6 +16,10 @@ interface BenchOptions {
   budgetMs: number;
   rounds: number;
   seconds: number;
+  /** `--backend sqlite|postgres` (e2e). */
+  backend?: 'sqlite' | 'postgres';
+  /** `--hubs N` (e2e, postgres). */
+  hubs?: number;
 }
 
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknown>>> = {
@@ -26,7 +30,18 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknow
   'domain-year': domainYearBench,
 };
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  const flags: Partial<BenchOptions> = {};
+  const argv: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--backend' && (args[i + 1] === 'sqlite' || args[i + 1] === 'postgres'))
+      flags.backend = args[++i] as 'sqlite' | 'postgres';
+    else if (args[i] === '--hubs' && /^[1-9]\d*$/.test(args[i + 1] ?? '')) flags.hubs = Number(args[++i]);
+    else if (args[i]!.startsWith('--')) {
+      console.error(`unknown or incomplete option ${args[i]}: --backend sqlite|postgres, --hubs N`);
+      return 2;
+    } else argv.push(args[i]!);
+  }
   const names = argv.length > 0 ? argv : Object.keys(BENCHES);
   const unknown = names.filter((n) => !(n in BENCHES));
   if (unknown.length > 0) {
@@ -37,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     budgetMs: Number(process.env.SUBHUB_BENCH_BUDGET_MS ?? 2000),
     rounds: 3,
     seconds: Number(process.env.SUBHUB_BENCH_SECONDS ?? 10),
+    ...flags,
   };
   for (const name of names) console.log(JSON.stringify(await BENCHES[name]!(options)));
   return 0;

@@ -4,9 +4,10 @@
  */
 import { PgStore } from '../../src/store/postgres/pg-store';
 import { testDatabase } from '../helpers/postgres';
-import { storeContract } from './store.contract';
+import { domainContract } from './domain.contract';
+import { storeContract, type StoreFixture } from './store.contract';
 
-storeContract('postgres', async () => {
+async function pgFixture(): Promise<StoreFixture> {
   const db = await testDatabase();
   const store = new PgStore({ url: db.url });
   await store.init();
@@ -17,4 +18,7 @@ storeContract('postgres', async () => {
       await db.drop();
     },
   };
-});
+}
+
+storeContract('postgres', pgFixture);
+domainContract('postgres', pgFixture);

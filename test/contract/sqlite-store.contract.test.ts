@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
+import { domainContract } from './domain.contract';
 import { storeContract } from './store.contract';
 
 storeContract('sqlite', async () => {
@@ -63,4 +64,16 @@ describe('SqliteStore.recoverLeases (single-worker restart)', () => {
       tmp.remove();
     }
   });
+});
+
+domainContract('sqlite', async () => {
+  const tmp = tempSqliteFile();
+  const store = new SqliteStore(tmp.file);
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      tmp.remove();
+    },
+  };
 });

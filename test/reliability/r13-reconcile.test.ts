@@ -12,38 +12,50 @@ import {
 } from '../../src/reconcile/synthetic-population';
 import { captureIO } from '../helpers/capture-io';
 import { eventually } from '../helpers/target-server';
+import { testDatabase, type TestDatabase } from '../helpers/postgres';
 import { STRIPE_SECRET, startTestHub } from '../helpers/test-hub';
 
 jest.setTimeout(180_000);
 
-const SUBSCRIPTIONS = 10_000;
-const ENV = { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: STRIPE_SECRET };
+const BASE_ENV = { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: STRIPE_SECRET };
 
 /**
  * R13: 10,000 subscriptions, 1 % silent drift injected across the systems (billing changes the
  * hub never heard of, subscriptions it never recorded, reservations deleted, altered or left
  * behind at the warehouse). `subhub reconcile` against the running hub finds every one, by
  * kind, and repairs it by emitting events; once the pipeline has processed them, a second run
- * finds nothing and emits nothing.
+ * finds nothing and emits nothing. On both storage backends: the embedded SQLite file with 10,000
+ * subscriptions, and PostgreSQL (`storage.kind: "postgres"`) with 2,000.
  */
-describe('R13: nightly reconciliation repairs silent drift; a second run changes nothing', () => {
+describe.each([
+  { backend: 'sqlite', SUBSCRIPTIONS: 10_000 },
+  { backend: 'postgres', SUBSCRIPTIONS: 2_000 },
+])('R13 on $backend: nightly reconciliation repairs silent drift; a second run changes nothing', ({ backend, SUBSCRIPTIONS }) => {
   let stripe: StripeSimulator;
   let warehouse: WarehouseSimulator;
   let hub: Awaited<ReturnType<typeof startTestHub>>;
+  let db: TestDatabase | undefined;
+  let env: Record<string, string> = BASE_ENV;
 
   afterAll(async () => {
     await hub?.stop();
     await stripe?.close();
     await warehouse?.close();
+    await db?.drop();
   });
 
   it(`${SUBSCRIPTIONS} subscriptions, 1 % drift: all detected and repaired, then zero`, async () => {
     stripe = await startStripeSimulator();
     warehouse = await startWarehouseSimulator();
+    if (backend === 'postgres') {
+      db = await testDatabase();
+      env = { ...BASE_ENV, DATABASE_URL: db.url };
+    }
     hub = await startTestHub({
       targetUrl: warehouse.url,
-      env: ENV,
+      env,
       config: {
+        ...(db ? { storage: { kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize: 4 } } } : {}),
         connectors: {
           stripe: stripeSimConnector(stripe.url),
           warehouse: {
@@ -78,7 +90,7 @@ describe('R13: nightly reconciliation repairs silent drift; a second run changes
     const injected = injectedCounts(population);
     expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBe(SUBSCRIPTIONS / 100);
 
-    const first = await reconcileCli(hub.configPath);
+    const first = await reconcileCli(hub.configPath, env);
     expect(first.code).toBe(0);
     const found = Object.fromEntries(Object.entries(first.report.drift.byKind).map(([k, c]) => [k, c.found]));
     expect(found).toEqual(injected);
@@ -96,20 +108,27 @@ describe('R13: nightly reconciliation repairs silent drift; a second run changes
     expect((await hub.store.counts()).deadLettersOpen).toBe(0);
 
     const requestsBefore = warehouse.requests.length;
-    const second = await reconcileCli(hub.configPath);
+    const second = await reconcileCli(hub.configPath, env);
     expect(second.report.drift).toEqual({ total: 0, repaired: 0, unrepaired: 0, byKind: {} });
     expect(second.report.emitted).toEqual({ inbox: 0, hubEvents: 0 });
     expect(second.code).toBe(0);
     expect(warehouse.requests.slice(requestsBefore).filter((r) => r.method !== 'GET')).toEqual([]);
     console.log(
-      JSON.stringify({ test: 'R13', subscriptions: SUBSCRIPTIONS, injected, first: first.report.seconds, second: second.report.seconds }),
+      JSON.stringify({
+        test: 'R13',
+        backend,
+        subscriptions: SUBSCRIPTIONS,
+        injected,
+        first: first.report.seconds,
+        second: second.report.seconds,
+      }),
     );
   });
 });
 
-async function reconcileCli(configPath: string): Promise<{ code: number; report: ReconcileReport }> {
+async function reconcileCli(configPath: string, env: Record<string, string>): Promise<{ code: number; report: ReconcileReport }> {
   const io = captureIO();
-  io.env = ENV;
+  io.env = env;
   const code = await main(['reconcile', '--config', configPath, '--json'], io);
   if (code !== 0 && code !== 1) throw new Error(`subhub reconcile exited ${code}: ${io.stderr()}`);
   return { code, report: JSON.parse(io.stdout()) as ReconcileReport };

@@ -76,6 +76,39 @@ describe('the hub on PostgreSQL (storage.kind "postgres")', () => {
     expect(keys).toHaveLength(events.length);
   });
 
+  it('dead letters live in PostgreSQL: a refused delivery is dead-lettered, listed by either hub and replayed once through the other', async () => {
+    let refusing = true;
+    const answered: number[] = [];
+    target = await startTarget(() => {
+      answered.push(refusing ? 422 : 201);
+      return refusing ? { status: 422, body: { error: 'unknown sku' } } : { status: 201 };
+    });
+    const a = await start(target.url);
+    const b = await start(target.url);
+    const event = { ...fixture('stripe-subscription-created.json'), id: 'evt_pg_dead_letter' };
+    expect((await a.postStripe(event)).status).toBe(202);
+    await eventually(async () => (await a.store.listDeadLetters({ source: 'stripe' })).length === 1);
+    const admin = (hub: RunningHub, path: string, method = 'GET') =>
+      fetch(`${hub.url}/admin/api${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'x-subhub-actor': 'ops@example.com' } });
+    const listed = (await (await admin(b, '/dead-letters?stage=deliver&status=open')).json()) as {
+      deadLetters: Array<{ id: string; errorCode: string; sourceEventId: string }>;
+    };
+    expect(listed.deadLetters).toEqual([expect.objectContaining({ errorCode: 'DELIVERY_REJECTED', sourceEventId: event.id })]);
+    const id = listed.deadLetters[0]!.id;
+
+    refusing = false;
+    const replayed = await admin(b, `/dead-letters/${id}/replay`, 'POST');
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toEqual({ status: 'replayed', id, actor: 'ops@example.com' });
+    await target.waitFor(2);
+    await eventually(async () => (await a.store.counts()).deliveriesPending === 0);
+    expect((await admin(a, `/dead-letters/${id}/replay`, 'POST')).status).toBe(409);
+    expect(await (await admin(a, `/dead-letters/${id}`)).json()).toMatchObject({ status: 'replayed', resolvedBy: 'ops@example.com' });
+    // One refused attempt, one successful replay: nothing delivered twice.
+    expect(answered).toEqual([422, 201]);
+    expect(target.effects).toEqual([`stripe:${event.id}/to-target`]);
+  });
+
   it('refuses to start without storage.postgres, and with an unreachable database, with one coded line', async () => {
     target = await startTarget();
     await expect(startTestHub({ targetUrl: target.url, config: { storage: { kind: 'postgres' } } })).rejects.toMatchObject({

@@ -5,6 +5,7 @@ import { load } from './ingest.bench';
 import { round } from './measure';
 import { startServer } from './processes';
 import { signedEventFactory } from './signed-events';
+import { parentOf, postgresCpuMs, processCpuMs } from './cpu-time';
 
 const ROOT = join(__dirname, '..', '..');
 const ROUTES = 3;
@@ -36,6 +37,9 @@ export async function e2eBench(o: { seconds: number; backend?: 'sqlite' | 'postg
           ...(db ? { DATABASE_URL: db.url } : {}),
         }),
       );
+    const postmaster = db ? await db.postmasterPid() : undefined;
+    const dbCpuNow = () => (postmaster === undefined ? undefined : postgresCpuMs(postmaster));
+    const cpuBefore = { hubs: hubs.map((h) => processCpuMs(h.child.pid)), db: dbCpuNow() };
     const started = Date.now();
     const next = signedEventFactory(ROOT);
     const results = await Promise.all(hubs.map((hub) => load(`${hub.url}/webhooks/stripe`, o.seconds, next)));
@@ -50,17 +54,31 @@ export async function e2eBench(o: { seconds: number; backend?: 'sqlite' | 'postg
     }
     if (effects < expected) throw new Error(`only ${effects} of ${expected} deliveries arrived`);
     const allDelivered = (Date.now() - started) / 1000;
+    const hubCpu = sumDelta(
+      hubs.map((h) => processCpuMs(h.child.pid)),
+      cpuBefore.hubs,
+    );
+    const dbCpu = backend === 'postgres' ? sumDelta([dbCpuNow()], [cpuBefore.db]) : undefined;
     const ingestRps = accepted / ingestSeconds;
     const deliveredPerS = accepted / allDelivered;
     console.log(
       `accepted ${accepted} events in ${ingestSeconds.toFixed(1)} s; all ${expected} deliveries done after ${allDelivered.toFixed(1)} s`,
     );
+    // Where the time goes: CPU per event (its ingest and its 3 deliveries) in the hub processes
+    // (SQLite's work included: it runs inside them) and in the PostgreSQL server processes.
+    if (hubCpu !== undefined)
+      console.log(
+        `CPU per event: hub processes ${(hubCpu / accepted).toFixed(2)} ms` +
+          (dbCpu !== undefined ? `, PostgreSQL ${(dbCpu / accepted).toFixed(2)} ms` : ''),
+      );
     return {
       bench: 'e2e',
       backend,
       hubs: n,
       ingest_rps: Math.round(ingestRps),
       delivered_per_s: Math.round(deliveredPerS),
+      ...(hubCpu !== undefined ? { hub_cpu_ms_per_event: round(hubCpu / accepted, 2) } : {}),
+      ...(dbCpu !== undefined ? { db_cpu_ms_per_event: round(dbCpu / accepted, 2) } : {}),
       ratio: round(deliveredPerS / ingestRps, 3),
     };
   } finally {
@@ -70,8 +88,19 @@ export async function e2eBench(o: { seconds: number; backend?: 'sqlite' | 'postg
   }
 }
 
+/** The CPU ms used between two readings, summed; undefined when any reading is missing. */
+function sumDelta(after: Array<number | undefined>, before: Array<number | undefined>): number | undefined {
+  let sum = 0;
+  for (const [i, a] of after.entries()) {
+    const b = before[i];
+    if (a === undefined || b === undefined) return undefined;
+    sum += a - b;
+  }
+  return sum;
+}
+
 /** A fresh database on the server of DATABASE_URL, dropped after the run. */
-async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+async function benchDatabase(): Promise<{ url: string; postmasterPid(): Promise<number | undefined>; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('--backend postgres needs DATABASE_URL (a server where the benchmark may create a database)');
   const name = `subhub_bench_${Date.now()}`;
@@ -83,6 +112,15 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    postmasterPid: async () => {
+      const c = new Client({ connectionString: base });
+      await c.connect();
+      try {
+        return parentOf(Number((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+      } finally {
+        await c.end();
+      }
+    },
     drop: async () => {
       const c = new Client({ connectionString: base });
       await c.connect();

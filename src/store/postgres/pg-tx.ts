@@ -21,17 +21,30 @@ export function txOf(client: PoolClient): Tx {
 }
 
 /**
+ * How a transaction commits. `durable` (the default) waits until the commit is on disk. `redoable`
+ * does not wait (synchronous_commit off for this transaction only): for background work whose
+ * loss in a server crash is redone safely (a lease runs out, an entry is normalised again, a
+ * delivery is sent again with the same idempotency key). A crash loses at most the last few
+ * hundred milliseconds of it, and atomically; the next durable commit flushes it anyway. Never
+ * for what is acknowledged to someone: a webhook append, an operator's or the nightly job's write.
+ * The embedded store does the same with synchronous=NORMAL (SqliteStore's `#relaxed`).
+ */
+export type Commit = 'durable' | 'redoable';
+
+const BEGIN: Record<Commit, string> = { durable: 'BEGIN', redoable: 'BEGIN; SET LOCAL synchronous_commit = off' };
+
+/**
  * Runs `fn` in one READ COMMITTED transaction on a pooled connection and commits; rolls back on
  * any error. Connection and contention failures reject as StoreUnavailableError/StoreBusyError.
  * A connection that broke meanwhile is destroyed, never returned to the pool; its 'error' event
  * (a dropped socket while checked out) is caught here, so it cannot crash the process.
  */
-export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, commit: Commit = 'durable'): Promise<T> {
   // An idle pooled connection may have died unnoticed (the server restarted): when BEGIN fails on
   // a broken connection nothing was sent yet, so one fresh connection is tried before giving up.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await once(pool, fn);
+      return await once(pool, fn, commit);
     } catch (e) {
       if (!(e instanceof BeginFailed) || attempt === 2) throw storeError(e instanceof BeginFailed ? e.cause : e);
     }
@@ -41,7 +54,7 @@ export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): 
 /** BEGIN failed on a broken connection: the transaction never started. */
 class BeginFailed extends Error {}
 
-async function once<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function once<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, commit: Commit): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
@@ -53,7 +66,8 @@ async function once<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   client.on('error', onError);
   try {
     try {
-      await client.query('BEGIN');
+      // Two statements in one simple-protocol round trip when redoable.
+      await client.query(BEGIN[commit]);
     } catch (e) {
       if (isConnectionBroken(e)) throw new BeginFailed('BEGIN failed', { cause: e });
       throw e;

@@ -4,14 +4,14 @@
  * Kafka adapters, when they land, get a sibling file that calls the same `storeContract(...)`.
  */
 import { existsSync } from 'node:fs';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
 import { domainContract } from './domain.contract';
 import { storeContract } from './store.contract';
 
 storeContract('sqlite', async () => {
   const tmp = tempSqliteFile();
-  const store = new SqliteStore(tmp.file);
+  const store = await openSqliteStore(tmp.file);
   expect(existsSync(tmp.file)).toBe(true);
   return {
     store,
@@ -37,7 +37,7 @@ describe('SqliteStore.recoverLeases (single-worker restart)', () => {
 
   it('frees leased inbox entries and in-flight deliveries at once, keeping arrival order', async () => {
     const tmp = tempSqliteFile();
-    const store = new SqliteStore(tmp.file);
+    const store = await openSqliteStore(tmp.file);
     try {
       await store.append(hook('evt_1', T0));
       await store.append(hook('evt_2', T0 + 1));
@@ -68,7 +68,7 @@ describe('SqliteStore.recoverLeases (single-worker restart)', () => {
 
 domainContract('sqlite', async () => {
   const tmp = tempSqliteFile();
-  const store = new SqliteStore(tmp.file);
+  const store = await openSqliteStore(tmp.file);
   return {
     store,
     cleanup: async () => {

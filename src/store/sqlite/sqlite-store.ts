@@ -108,7 +108,7 @@ export class SqliteStore implements Store {
     if (this.#opened) return;
     const db = openDatabase(this.#file, this.#options);
     const sql = prepareStatements(db);
-    const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
+    const appendTransaction = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
       entries.map((e) => {
         const id = ulid(e.receivedAt);
         if (e.contentKey !== undefined) {
@@ -133,7 +133,10 @@ export class SqliteStore implements Store {
     this.#opened = {
       db,
       sql,
-      appendBatch,
+      // IMMEDIATE, like every other write: a batch whose first entry has a content key reads
+      // before it writes, and a deferred transaction cannot upgrade once another connection has
+      // committed (SQLITE_BUSY at once, no busy wait): the webhook would be refused for nothing.
+      appendBatch: (entries) => appendTransaction.immediate(entries),
       domain: new SqliteDomain(db),
       privacy: new SqlitePrivacy(db, (fn) => this.#write(fn)),
     };

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { sqliteThread } from '../helpers/sqlite-thread';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
 import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
@@ -52,6 +53,25 @@ forBackend('sqlite', () => {
         tmp.remove();
       },
     };
+  });
+
+  // The same with the second store in another thread: transactions of the two really overlap.
+  describe('second store in another thread', () => {
+    const thread = sqliteThread();
+    afterAll(() => thread.terminate());
+    twoWorkersContract('sqlite (two threads)', async () => {
+      const tmp = tempSqliteFile();
+      const a = await openSqliteStore(tmp.file);
+      const b = await thread.open(tmp.file);
+      return {
+        a,
+        b,
+        cleanup: async () => {
+          await Promise.all([a.close(), b.close()]);
+          tmp.remove();
+        },
+      };
+    });
   });
 
   /** Only the embedded store has a single worker process, so only it may release every lease when that worker starts. */

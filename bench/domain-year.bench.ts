@@ -8,7 +8,7 @@ import type { UnitWrite } from '../src/domain/ports';
 import { DomainView } from '../src/domain/domain-view';
 import { applyRetention } from '../src/domain/retention';
 import type { HubEvent } from '../src/events';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store';
 
 const ROOT = join(__dirname, '..', '..');
 const DAY = 86_400_000;
@@ -28,7 +28,7 @@ export async function domainYearBench(): Promise<Record<string, unknown>> {
   const fromEnv = process.env.SUBHUB_BENCH_SUBSCRIPTIONS;
   const size = fromEnv ? Number(fromEnv) : process.env.CI ? 5_000 : 100_000;
   const dir = mkdtempSync(join(tmpdir(), 'subhub-bench-domain-year-'));
-  const store = new SqliteStore(join(dir, 'hub.db'));
+  const store = await openSqliteStore(join(dir, 'hub.db'));
   try {
     const config = JSON.parse(readFileSync(join(ROOT, 'config', 'hub.json'), 'utf8')) as HubConfig;
     const service = new DomainService(domainSettings(config, ROOT));

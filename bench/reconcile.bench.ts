@@ -8,7 +8,7 @@ import { runReconcile } from '../src/composition/run-reconcile';
 import { ALL_INJECTED, billingSeeds, hubSide, injectedCounts, type PopulationOptions } from '../src/reconcile/synthetic-population';
 import { databaseFile, loadRuntime } from '../src/runtime';
 import type { SubscriptionState } from '../src/domain/subscription-projection';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store';
 import { startServer } from './processes';
 
 const ROOT = join(__dirname, '..', '..');
@@ -98,7 +98,7 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
 async function seedStore(configPath: string, p: PopulationOptions): Promise<void> {
   const runtime = loadRuntime({ path: configPath, localPath: false, env: { STRIPE_WEBHOOK_SECRET: 'whsec_bench' } });
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
-  const store = new SqliteStore(databaseFile(runtime.config.storage!.dataDir!));
+  const store = await openSqliteStore(databaseFile(runtime.config.storage!.dataDir!));
   try {
     let batch: SubscriptionState[] = [];
     for (let i = 0; i < p.size; i++) {
@@ -147,7 +147,7 @@ async function simulatorChild(size: number, now: number): Promise<void> {
 async function reconcileChild(configPath: string, now: number): Promise<void> {
   const started = Date.now();
   const runtime = loadRuntime({ path: configPath, localPath: false, env: process.env });
-  const store = new SqliteStore(databaseFile(runtime.config.storage!.dataDir!));
+  const store = await openSqliteStore(databaseFile(runtime.config.storage!.dataDir!));
   const report = await runReconcile({
     runtime,
     store,

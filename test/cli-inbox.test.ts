@@ -1,12 +1,12 @@
 import { main } from '../src/cli/main';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store';
 import { captureIO } from './helpers/capture-io';
 import { writeCliHubConfig } from './helpers/cli-hub';
 
 describe('subhub inbox', () => {
   it('lists pending entries, skips or dead-letters one (audited, with a replay hint); a settled or unknown entry changes nothing', async () => {
     const { configPath: cfg, dbFile } = writeCliHubConfig('http://127.0.0.1:9');
-    const seeded = new SqliteStore(dbFile);
+    const seeded = await openSqliteStore(dbFile);
     const ids: string[] = [];
     try {
       for (const [i, id] of ['evt_stuck', 'evt_test'].entries()) {
@@ -54,7 +54,7 @@ describe('subhub inbox', () => {
     expect(await main(['inbox', 'list', '--config', cfg, '--format', 'json'], empty)).toBe(0);
     expect(JSON.parse(empty.stdout())).toEqual([]);
 
-    const store = new SqliteStore(dbFile);
+    const store = await openSqliteStore(dbFile);
     try {
       expect(await store.getDeadLetter(dlId!)).toMatchObject({
         stage: 'map',

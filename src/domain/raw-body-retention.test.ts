@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/load-config';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store';
 import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
 import { pruneRawBodies } from '../composition/nightly-job';
 
@@ -11,8 +11,8 @@ describe('raw-body retention in the nightly job (storage.rawBodyRetentionDays)',
   const tmp = tempSqliteFile();
   let store: SqliteStore;
   let n = 0;
-  beforeEach(() => {
-    store = new SqliteStore(join(tmp.dir, `hub-${++n}.db`));
+  beforeEach(async () => {
+    store = await openSqliteStore(join(tmp.dir, `hub-${++n}.db`));
   });
   afterEach(() => store.close());
   afterAll(() => tmp.remove());

@@ -86,6 +86,10 @@ export const ERROR_CODES = {
       'A domain write outside event handling (review, blacklist clear) kept finding the customer changed by another writer; nothing was written, run it again.',
   },
   STORE_UNAVAILABLE: { kind: 'retryable', summary: 'The store could not commit; nothing was acknowledged.' },
+  STORE_NOT_INITIALISED: {
+    kind: 'unexpected',
+    summary: 'A store was used before its init() opened it (a wiring bug: constructors do no I/O, init() opens and migrates).',
+  },
   STORE_BUSY: {
     kind: 'retryable',
     summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.',

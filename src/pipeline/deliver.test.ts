@@ -7,7 +7,7 @@ import type { ConnectorRuntime } from '../connectors/registry';
 import { MappingSet } from '../mapping/mapping-set';
 import { DeliveryError, type Action } from '../sdk';
 import type { DeliveryRow } from '../store/ports';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore } from '../store/sqlite/sqlite-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { deliver, type DeliverDeps } from './deliver';
 import { addInterval } from './stock-out';
@@ -219,7 +219,7 @@ describe('a restart in the middle of a backoff (R4)', () => {
   it('keeps the next attempt time: the delivery is not due before it, and is due after it, in a reopened store', async () => {
     const dir = tempFiles({});
     const file = join(dir, 'subhub.db');
-    const store = new SqliteStore(file);
+    const store = await openSqliteStore(file);
     await store.append({ source: 'stripe', sourceEventId: 'evt_1', receivedAt: T0, headers: {}, body: '{}' });
     const [entry] = await store.claimInbox(1, 60_000, T0);
     await store.completeInbox(
@@ -242,7 +242,7 @@ describe('a restart in the middle of a backoff (R4)', () => {
     await store.completeDelivery(d!, out);
     await store.close();
 
-    const reopened = new SqliteStore(file); // the process restarted
+    const reopened = await openSqliteStore(file); // the process restarted
     await reopened.releaseAllLeases();
     expect(await reopened.claimDeliveries(1, 60_000, T0 + 1001)).toEqual([]);
     const [again] = await reopened.claimDeliveries(1, 60_000, T0 + 1002);
@@ -256,7 +256,7 @@ describe('a hold that comes after the box left (real warehouse simulator, shippe
     let now = Date.parse('2026-12-29T09:00:00Z');
     const sim = await startWarehouseSimulator(0, { now: () => now });
     const dir = tempFiles({});
-    const store = new SqliteStore(join(dir, 'subhub.db'));
+    const store = await openSqliteStore(join(dir, 'subhub.db'));
     try {
       const warehouse = {
         id: 'warehouse',

@@ -5,7 +5,7 @@ import type { ConnectorRuntime } from '../connectors/registry';
 import { MappingSet } from '../mapping/mapping-set';
 import { DeliveryError, type Enricher } from '../sdk';
 import type { InboxRow } from '../store/ports';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore } from '../store/sqlite/sqlite-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { enrich, type EnrichDeps } from './enrich';
 import { normalise, type NormaliseDeps } from './normalise';
@@ -35,9 +35,9 @@ const seeing = {
 };
 const strict = { output: { $path: 'enrichment.reason', required: true } };
 
-function setup(enricher: Enricher, mapping: object = seeing, breaker = new CircuitBreaker(5, 30_000)) {
+async function setup(enricher: Enricher, mapping: object = seeing, breaker = new CircuitBreaker(5, 30_000)) {
   const db = tempSqliteFile();
-  const store = new SqliteStore(db.file);
+  const store = await openSqliteStore(db.file);
   const guards = { breaker, timeoutMs: 1000, acquire: jest.fn(async () => undefined) };
   const enrichDeps: EnrichDeps = { guards: () => guards, retry: RETRY };
   const deps = (m: object): NormaliseDeps => ({
@@ -61,7 +61,7 @@ const entry = (eventType = 'payment.failed') => ({
 describe('enrichment ("fetch on notify") in the normalise step', () => {
   it('the mapping sees what the enricher fetched beside the event, and the result is stored with the inbox entry', async () => {
     const enricher = jest.fn(async (event: unknown) => ({ id: (event as { id: string }).id, status: 'failed' }));
-    const t = setup(enricher);
+    const t = await setup(enricher);
     try {
       await t.store.append(entry());
       const [row] = await t.store.claimInbox(1, 60_000, T0);
@@ -85,7 +85,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
 
   it('an event type without an enricher is mapped as received, with no call', async () => {
     const enricher = jest.fn(async () => ({ status: 'failed' }));
-    const t = setup(enricher);
+    const t = await setup(enricher);
     try {
       await t.store.append(entry('other'));
       const [row] = await t.store.claimInbox(1, 60_000, T0);
@@ -98,7 +98,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
 
   it('a retryable failure defers the entry on the retry schedule (not claimed before), then it is enriched and mapped', async () => {
     let calls = 0;
-    const t = setup(async () => {
+    const t = await setup(async () => {
       if (++calls === 1) throw new DeliveryError('DELIVERY_SERVER_ERROR', 'Stripe answered 500', { status: 500 });
       return { status: 'failed' };
     });
@@ -123,7 +123,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
 
   it('a replay maps the data stored with the entry: the enricher is not called again', async () => {
     const enricher = jest.fn(async () => ({ status: 'failed' }));
-    const t = setup(enricher, strict);
+    const t = await setup(enricher, strict);
     try {
       await t.store.append(entry());
       const [row] = await t.store.claimInbox(1, 60_000, T0);
@@ -149,7 +149,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
   });
 
   it("a refusal dead-letters at stage map with the connector's code; running out of retries too", async () => {
-    const refused = setup(async () => {
+    const refused = await setup(async () => {
       throw new DeliveryError('DELIVERY_REJECTED', 'No such payment: tr_1', { status: 404 });
     });
     try {
@@ -167,7 +167,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
     } finally {
       await refused.close();
     }
-    const down = setup(async () => {
+    const down = await setup(async () => {
       throw new DeliveryError('DELIVERY_NETWORK', 'connection refused');
     });
     try {
@@ -186,7 +186,7 @@ describe('enrichment ("fetch on notify") in the normalise step', () => {
     const enricher = jest.fn(async () => {
       throw new DeliveryError('DELIVERY_TIMEOUT', 'no answer');
     });
-    const t = setup(enricher, seeing, breaker);
+    const t = await setup(enricher, seeing, breaker);
     try {
       const row: InboxRow = { ...entry(), id: 'in_1', attempts: 1 };
       const conn = t.deps.connectors.get('pay');

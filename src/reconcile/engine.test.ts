@@ -6,7 +6,7 @@ import { startWarehouseSimulator, type WarehouseSimulator } from '../../connecto
 import { tempFiles } from '../../test/helpers/temp-files';
 import { isHubError } from '../errors/hub-error';
 import { databaseFile, loadRuntime, type Runtime } from '../runtime';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store';
 import { reconcile, type ReconcileDeps, type ReconcileProgress } from './engine';
 import { ALL_INJECTED, billingSeeds, hubSide, injectedCounts, subscriptionIdAt, type PopulationOptions } from './synthetic-population';
 
@@ -64,7 +64,7 @@ async function world(
   };
   const files = tempFiles({ 'hub.json': config });
   const runtime = loadRuntime({ path: join(files, 'hub.json'), localPath: false, env: ENV });
-  const store = new SqliteStore(databaseFile(join(dir, 'data')));
+  const store = await openSqliteStore(databaseFile(join(dir, 'data')));
   const p: PopulationOptions = { ...population, now: NOW };
   stripe.seedSubscriptions(billingSeeds(p));
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');

@@ -6,7 +6,7 @@ import { captureIO } from '../../test/helpers/capture-io';
 import { tempFiles } from '../../test/helpers/temp-files';
 import { main } from '../cli/main';
 import { databaseFile, loadRuntime } from '../runtime';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore } from '../store/sqlite/sqlite-store';
 import type { ReconcileReport } from './engine';
 import { acquireReconcileLock } from '../store/sqlite/reconcile-lock';
 import { reconcileLockFile } from '../composition/run-reconcile';
@@ -38,7 +38,7 @@ describe('subhub reconcile', () => {
     };
     configPath = join(tempFiles({ 'hub.json': config }), 'hub.json');
     const runtime = loadRuntime({ path: configPath, localPath: false, env: ENV });
-    const store = new SqliteStore(databaseFile(join(dir, 'data')));
+    const store = await openSqliteStore(databaseFile(join(dir, 'data')));
     const p: PopulationOptions = { size: 40, now: Date.now(), every: 10, kinds };
     stripe.seedSubscriptions(billingSeeds(p));
     for (let i = 0; i < p.size; i++) {

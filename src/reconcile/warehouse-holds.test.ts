@@ -6,7 +6,7 @@ import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
 import type { DemandRecord } from '../domain/ports';
 import type { SubscriptionState } from '../domain/subscription-projection';
 import type { HubEvent } from '../events';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store';
 import { DriftTally } from './drift';
 import type { PassContext } from './pass-context';
 import { warehousePass } from './warehouse-pass';
@@ -43,7 +43,7 @@ describe('reconcile: holds against what the warehouse still has reserved', () =>
   beforeEach(async () => {
     sim = await startWarehouseSimulator(0);
     tmp = tempSqliteFile();
-    store = new SqliteStore(tmp.file);
+    store = await openSqliteStore(tmp.file);
   });
   afterEach(async () => {
     await sim.close();

@@ -1,7 +1,7 @@
 import { tempSqliteFile } from '../../test/helpers/temp-sqlite';
 import type { DemandRecord } from '../domain/ports';
 import { validateHubEvent } from '../events';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store';
 import type { PurchaseOrderState } from './purchase-orders';
 import { planReorders, type PlannerDeps } from './reorder-planner';
 
@@ -31,9 +31,9 @@ async function* rows<T>(items: T[]) {
 describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain store', () => {
   let store: SqliteStore;
   let tmp: ReturnType<typeof tempSqliteFile>;
-  beforeEach(() => {
+  beforeEach(async () => {
     tmp = tempSqliteFile();
-    store = new SqliteStore(tmp.file);
+    store = await openSqliteStore(tmp.file);
   });
   afterEach(async () => {
     await store.close();
@@ -77,7 +77,7 @@ describe('reorder planner (docs/stock-demand.md §5) over the SQLite domain stor
     expect(await planReorders(deps(), ['COF-FLT-250'], NOW)).toEqual([]);
     expect(await store.domain.openProposals()).toHaveLength(1);
     const plenty = () => rows([{ sku: 'COF-FLT-250', onHand: 500, reserved: 0 }]);
-    const other = new SqliteStore(tempSqliteFile().file);
+    const other = await openSqliteStore(tempSqliteFile().file);
     try {
       expect(await planReorders({ ...deps({ stockLevels: plenty }), domain: other.domain }, 'all', NOW)).toEqual([]);
     } finally {

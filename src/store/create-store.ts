@@ -3,7 +3,7 @@ import { HubError } from '../errors/hub-error';
 import type { Locks } from './locks';
 import type { Store } from './ports';
 import { FileLocks } from './sqlite/file-locks';
-import { SqliteStore } from './sqlite/sqlite-store';
+import { openSqliteStore } from './sqlite/sqlite-store';
 import { PgStore } from './postgres/pg-store';
 import { requireSecret } from '../config/secrets';
 import { join, resolve } from 'node:path';
@@ -36,7 +36,7 @@ export async function createStore(config: Readonly<HubConfig>, env: NodeJS.Proce
   const kind = config.storage?.kind ?? 'sqlite';
   if (kind === 'sqlite') {
     const dataDir = config.storage?.dataDir ?? './data';
-    const store = new SqliteStore(databaseFile(dataDir));
+    const store = await openSqliteStore(databaseFile(dataDir));
     const locks = new FileLocks(resolve(dataDir));
     return {
       store,

@@ -265,7 +265,18 @@ export interface HubState {
   listIgnored(filter: { source?: string; limit?: number }): Promise<IgnoredSummary[]>;
 }
 
+/**
+ * The whole store. Lifecycle: constructing an adapter does no I/O; `init()` opens it and must
+ * resolve before any other member is used (an adapter may reject or throw STORE_NOT_INITIALISED
+ * before that); `close()` ends it.
+ */
 export interface Store extends Inbox, DeliveryQueue, HubState {
+  /**
+   * Opens the connections and migrates the schema. Call once before any other member.
+   * Idempotent: a second call (also one made while the first is running) does no I/O again and
+   * resolves or rejects with the first call's outcome; after a rejection a call tries again.
+   */
+  init(): Promise<void>;
   /** The subscription domain's state (projections, demand, dunning, proposals, decisions). */
   readonly domain: DomainStore;
   /** Privacy requests, redaction and raw-body retention. */

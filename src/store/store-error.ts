@@ -19,3 +19,14 @@ export class StoreBusyError extends StoreUnavailableError {
     this.name = 'StoreBusyError';
   }
 }
+
+/**
+ * A store was used before its `init()` resolved (Store port: constructors do no I/O, `init()`
+ * opens and migrates). Always a wiring bug, never a state of the database.
+ */
+export class StoreNotInitialisedError extends HubError {
+  constructor(store: string) {
+    super('STORE_NOT_INITIALISED', 'unexpected', `${store} was used before init(): await store.init() once before any other call`);
+    this.name = 'StoreNotInitialisedError';
+  }
+}

@@ -1,11 +1,14 @@
 /**
  * The Store contract against the PostgreSQL adapter: each test gets a fresh database on this jest
- * worker's private cluster (test/helpers/postgres.ts) and a PgStore migrated onto it.
+ * worker's private cluster (test/helpers/postgres.ts) and a PgStore migrated onto it (two for the
+ * two-workers section). Runs when SUBHUB_BACKENDS selects `postgres` (default: every backend).
  */
 import { PgStore } from '../../src/store/postgres/pg-store';
 import { testDatabase } from '../helpers/postgres';
+import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
 import { storeContract, type StoreFixture } from './store.contract';
+import { twoWorkersContract, type TwoStoresFixture } from './two-workers.contract';
 
 async function pgFixture(): Promise<StoreFixture> {
   const db = await testDatabase();
@@ -20,5 +23,25 @@ async function pgFixture(): Promise<StoreFixture> {
   };
 }
 
-storeContract('postgres', pgFixture);
-domainContract('postgres', pgFixture);
+/** Two hubs on one database. */
+async function twoPgFixture(): Promise<TwoStoresFixture> {
+  const db = await testDatabase();
+  const a = new PgStore({ url: db.url });
+  const b = new PgStore({ url: db.url });
+  await a.init();
+  await b.init();
+  return {
+    a,
+    b,
+    cleanup: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await db.drop();
+    },
+  };
+}
+
+forBackend('postgres', () => {
+  storeContract('postgres', pgFixture);
+  domainContract('postgres', pgFixture);
+  twoWorkersContract('postgres', twoPgFixture);
+});

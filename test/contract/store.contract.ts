@@ -97,6 +97,15 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       return byKey;
     }
 
+    describe('Store.init', () => {
+      it('is idempotent: calling it again on an initialised store (twice at once, too) keeps its data', async () => {
+        const appended = await store.append(webhook('stripe', 'evt_init'));
+        await Promise.all([store.init(), store.init()]);
+        expect((await store.counts(T0)).inboxPending).toBe(1);
+        expect((await store.findEvent('stripe', 'evt_init'))?.inbox.id).toBe(appended.id);
+      });
+    });
+
     describe('Inbox.append', () => {
       it('accepts a new webhook with an id, reports a repeat of (source, sourceEventId) as duplicate with the same id, and keeps sources apart', async () => {
         const first = await store.append(webhook('stripe', 'evt_1'));

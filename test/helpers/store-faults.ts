@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { InboxEntry, InboxInsertResult, Store } from '../../src/store/ports';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { StoreUnavailableError } from '../../src/store/store-error';
 import { tempFiles } from './temp-files';
 
 /** A real SQLite store in a fresh temp folder (the file is returned for reopening after a test). */
-export function tempSqliteStore(): { store: SqliteStore; file: string } {
+export async function tempSqliteStore(): Promise<{ store: SqliteStore; file: string }> {
   const file = join(tempFiles({}), 'data', 'subhub.db');
-  return { store: new SqliteStore(file), file };
+  return { store: await openSqliteStore(file), file };
 }
 
 /**
@@ -18,6 +18,7 @@ export function tempSqliteStore(): { store: SqliteStore; file: string } {
 export function failingAppendStore(inner: Store, failing: () => boolean): Store & { appendCalls: number } {
   const wrapper = {
     appendCalls: 0,
+    init: inner.init.bind(inner),
     append(entry: InboxEntry): Promise<InboxInsertResult> {
       wrapper.appendCalls++;
       if (failing())

@@ -1,6 +1,6 @@
 // Operations over real HTTP: /healthz, /readyz, /metrics (Prometheus text) and SIGTERM drain of
 // the real CLI process (docs/reliability.md R11).
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { spawnCliHub, stripeToTargetConnectors, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
 import { fixture } from '../helpers/fixtures';
 import { startHeldTarget } from '../helpers/held-target';
@@ -204,7 +204,7 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
     expect(held.answered).toBe(1);
     expect(await statusOrRefused(() => post(url, event()))).toBe('refused');
 
-    const store = new SqliteStore(dbFile);
+    const store = await openSqliteStore(dbFile);
     try {
       const status = await store.findEvent('stripe', first.id);
       expect(status?.inbox.status).toBe('normalised');
@@ -239,7 +239,7 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
     expect([202, 503, 'refused']).toContain(late);
     expect(await cli.exited).toBe(0);
     clearTimeout(releaseTimer);
-    const store = new SqliteStore(dbFile);
+    const store = await openSqliteStore(dbFile);
     try {
       expect((await store.findEvent('stripe', e.id))?.deliveries).toEqual([expect.objectContaining({ status: 'done' })]);
       // ...but a 2xx only ever with a commit, and nothing committed without a 2xx.
@@ -275,7 +275,7 @@ describe('SIGTERM drain of the real CLI (R11)', () => {
     );
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
-    const store = new SqliteStore(dbFile);
+    const store = await openSqliteStore(dbFile);
     try {
       expect((await store.findEvent('stripe', e.id))?.deliveries).toEqual([expect.objectContaining({ status: 'done' })]);
     } finally {

@@ -458,7 +458,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     };
 
     it('append rejecting with StoreUnavailableError → 503 + Retry-After; once the fault clears the same request → 202', async () => {
-      const { store: inner } = tempSqliteStore();
+      const { store: inner } = await tempSqliteStore();
       let failing = true;
       const store = failingAppendStore(inner, () => failing);
       const h = await start({ store });
@@ -476,7 +476,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     });
 
     it('a closed database handle → append rejects with StoreUnavailableError and the answer is 503', async () => {
-      const { store } = tempSqliteStore();
+      const { store } = await tempSqliteStore();
       const h = await start({ store });
       store.db.close();
       await expect(
@@ -487,7 +487,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     });
 
     it('SQLITE_FULL (disk full: max_page_count reached) → 503; after space is freed the event is accepted', async () => {
-      const { store } = tempSqliteStore();
+      const { store } = await tempSqliteStore();
       const h = await start({ store });
       const pages = store.db.pragma('page_count', { simple: true }) as number;
       store.db.pragma(`max_page_count = ${pages}`);
@@ -504,7 +504,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     });
 
     it('SQLITE_READONLY (writes refused by the database) → 503', async () => {
-      const { store } = tempSqliteStore();
+      const { store } = await tempSqliteStore();
       const h = await start({ store });
       store.db.pragma('query_only = ON');
       const p = JSON.stringify(event());
@@ -514,7 +514,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     });
 
     it('SQLITE_BUSY (another connection holds the write lock past busy_timeout) → 503; accepted once the lock is released', async () => {
-      const { store, file } = tempSqliteStore();
+      const { store, file } = await tempSqliteStore();
       store.db.pragma('busy_timeout = 50');
       const h = await start({ store });
       const other = new Database(file);
@@ -532,7 +532,7 @@ describe('POST /webhooks/:connectorId answers (real hub, real HTTP)', () => {
     });
 
     it('/readyz reports the store as unavailable (503) while it cannot be reached', async () => {
-      const { store } = tempSqliteStore();
+      const { store } = await tempSqliteStore();
       const h = await start({ store });
       expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
       (h.store as SqliteStore).db.close();

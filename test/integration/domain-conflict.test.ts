@@ -27,7 +27,7 @@ describe('a domain write between a batch read and its commit (real pipeline, rea
   });
 
   it('the batch conflicts, is recomputed on the cleared customer and commits: the clear is not overwritten', async () => {
-    const { store: inner } = tempSqliteStore();
+    const { store: inner } = await tempSqliteStore();
     await inner.domain.commitUnit(
       { customerId: CUSTOMER, version: 0, changes: { ...noChanges(), customers: [{ id: CUSTOMER, defaults: [], blacklisted: true }] } },
       Date.now(),

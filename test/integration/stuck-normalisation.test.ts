@@ -1,7 +1,7 @@
 // A mapping that takes (practically) forever on one webhook must not freeze the hub: the real CLI
 // hub (pipeline in its worker thread) with a mapping whose work grows with the cube of its input.
 // Nothing here sleeps: every wait is for a condition (a delivery, a dead letter, a 503).
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { spawnCliHub, stripeToTargetConnectors, writeCliHubConfig, type CliHub } from '../helpers/cli-hub';
 import { fixture } from '../helpers/fixtures';
 import { postSigned, stripeHeader } from '../helpers/http-raw';
@@ -58,7 +58,7 @@ function hubConfig(targetUrl: string, pipeline: Record<string, number>) {
 }
 
 async function withStore<T>(file: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(file);
+  const store = await openSqliteStore(file);
   try {
     return await fn(store);
   } finally {

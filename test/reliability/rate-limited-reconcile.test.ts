@@ -3,7 +3,7 @@ import { startStripeSimulator, type StripeSimulator } from '../../connectors/str
 import { reconcile } from '../../src/reconcile/engine';
 import { billingSeeds, hubSide, type PopulationOptions } from '../../src/reconcile/synthetic-population';
 import { databaseFile, loadRuntime } from '../../src/runtime';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { stripeSimConnector } from '../helpers/stripe-sim-connector';
 import { tempFiles } from '../helpers/temp-files';
 
@@ -42,7 +42,7 @@ describe('a reconciliation that survives the provider rate limit', () => {
       localPath: false,
       env: { STRIPE_API_KEY: 'sk_test_simulator', STRIPE_WEBHOOK_SECRET: 'whsec_test' },
     });
-    store = new SqliteStore(databaseFile(join(dir, 'data')));
+    store = await openSqliteStore(databaseFile(join(dir, 'data')));
     const now = Date.parse('2026-03-02T03:00:00Z');
     const population: PopulationOptions = { size: SUBSCRIPTIONS, now, every: SUBSCRIPTIONS * 10, kinds: [] };
     stripe.seedSubscriptions(billingSeeds(population));

@@ -8,7 +8,7 @@ import { HubError } from '../../src/errors/hub-error';
 import type { InboxEntry } from '../../src/store/ports';
 import { migrate, openDatabase } from '../../src/store/sqlite/open-database';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { StoreUnavailableError } from '../../src/store/store-error';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
 
@@ -62,18 +62,18 @@ afterEach(async () => {
 
 describe('R9: durability pragmas on every open', () => {
   it('a fresh SqliteStore runs WAL with synchronous=FULL, a busy timeout and foreign keys', async () => {
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     expect(pragmas(store.db)).toEqual({ synchronous: SYNCHRONOUS_FULL, journalMode: 'wal', busyTimeout: 5000, foreignKeys: 1 });
     await store.close();
   });
 
   it('after close and reopen, SqliteStore still reports synchronous=2 (FULL) and journal_mode=wal', async () => {
-    const first = track(new SqliteStore(tmp.file));
+    const first = track(await openSqliteStore(tmp.file));
     await first.append(webhook('evt_1'));
     await first.close();
 
     for (let reopen = 1; reopen <= 3; reopen++) {
-      const store = track(new SqliteStore(tmp.file));
+      const store = track(await openSqliteStore(tmp.file));
       expect(pragmas(store.db)).toEqual({ synchronous: SYNCHRONOUS_FULL, journalMode: 'wal', busyTimeout: 5000, foreignKeys: 1 });
       expect(await store.append(webhook('evt_1'))).toMatchObject({ status: 'duplicate' });
       await store.close();
@@ -81,7 +81,7 @@ describe('R9: durability pragmas on every open', () => {
   });
 
   it('the trap it defends against: a bare better-sqlite3 connection reopens the WAL file with synchronous=1 (NORMAL)', async () => {
-    const created = track(new SqliteStore(tmp.file));
+    const created = track(await openSqliteStore(tmp.file));
     await created.append(webhook('evt_1'));
     await created.close();
 
@@ -90,7 +90,7 @@ describe('R9: durability pragmas on every open', () => {
     expect(bare.pragma('synchronous', { simple: true })).toBe(SYNCHRONOUS_NORMAL);
     bare.close();
 
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     expect(store.db.pragma('synchronous', { simple: true })).toBe(SYNCHRONOUS_FULL);
     await store.close();
   });
@@ -151,10 +151,10 @@ describe('migrations', () => {
   });
 
   it('reopening a migrated database with data keeps the data and the version', async () => {
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     const { id } = await store.append(webhook('evt_1'));
     await store.close();
-    const again = track(new SqliteStore(tmp.file));
+    const again = track(await openSqliteStore(tmp.file));
     expect(again.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: MIGRATIONS.at(-1)!.version });
     expect(await again.append(webhook('evt_1'))).toEqual({ status: 'duplicate', id });
     await again.close();
@@ -163,7 +163,7 @@ describe('migrations', () => {
 
 describe('integrity', () => {
   it('PRAGMA integrity_check is ok after a batch of writes, and after reopening', async () => {
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => store.append(webhook(`evt_${i % 250}`))));
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(250);
     const rows = await store.claimInbox(1000, 30_000, T0);
@@ -196,7 +196,7 @@ describe('integrity', () => {
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
     await store.close();
 
-    const reopened = track(new SqliteStore(tmp.file));
+    const reopened = track(await openSqliteStore(tmp.file));
     expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(await reopened.counts()).toEqual({
       inboxPending: 0,
@@ -224,7 +224,7 @@ describe('R10: a storage failure rejects append with StoreUnavailableError', () 
   }
 
   it('the database handle closed under the store: append (and every append of the batch) rejects, none resolves', async () => {
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     await store.append(webhook('evt_ok'));
     store.db.close();
 
@@ -233,7 +233,7 @@ describe('R10: a storage failure rejects append with StoreUnavailableError', () 
     for (const p of batch) await expectUnavailable(p);
 
     // Nothing was acknowledged without a commit; what was acknowledged before is still there.
-    const reopened = track(new SqliteStore(tmp.file));
+    const reopened = track(await openSqliteStore(tmp.file));
     expect(await reopened.findEvent('stripe', 'evt_lost')).toBeUndefined();
     expect(await reopened.findEvent('stripe', 'evt_batch_0')).toBeUndefined();
     expect(await reopened.findEvent('stripe', 'evt_ok')).toMatchObject({ inbox: { status: 'received' } });
@@ -241,7 +241,7 @@ describe('R10: a storage failure rejects append with StoreUnavailableError', () 
   });
 
   it('disk full (SQLITE_FULL via max_page_count): the whole batch rejects, nothing of it is stored, and appends recover when space returns', async () => {
-    const store = track(new SqliteStore(tmp.file));
+    const store = track(await openSqliteStore(tmp.file));
     const kept = await store.append(webhook('evt_ok'));
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     expect(store.db.pragma(`max_page_count = ${pages}`, { simple: true })).toBe(pages);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import winston from 'winston';
 import { ulid } from '../../src/util/ids';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { fixture } from '../helpers/fixtures';
 import { eventually, startTarget } from '../helpers/target-server';
 import { startTestHub } from '../helpers/test-hub';
@@ -37,7 +37,7 @@ describe('store contention', () => {
   it('a write lock held elsewhere: webhook 503 then accepted, pipeline retries; debug and counted, no error line, nothing lost', async () => {
     target = await startTarget();
     // A short busy timeout keeps the test fast: each blocked write waits 100 ms, then gives up.
-    hub = await startTestHub({ targetUrl: target.url, store: new SqliteStore(tmp.file, { busyTimeoutMs: 100 }) });
+    hub = await startTestHub({ targetUrl: target.url, store: await openSqliteStore(tmp.file, { busyTimeoutMs: 100 }) });
     const lines: LogLine[] = [];
     hub.logger.clear();
     hub.logger.silent = false;

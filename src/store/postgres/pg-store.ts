@@ -92,6 +92,7 @@ export class PgStore implements Store {
   #listenBackoff = 100;
   #closed = false;
   #locks: PgLocks | undefined;
+  #init: Promise<void> | undefined;
 
   /** No I/O: `init()` connects. */
   constructor(options: PgStoreOptions) {
@@ -112,8 +113,19 @@ export class PgStore implements Store {
     return (this.#locks ??= new PgLocks(this.#pool));
   }
 
-  /** Migrates the database and starts listening for work. */
-  async init(): Promise<void> {
+  /**
+   * Migrates the database and starts listening for work. Idempotent (the Store port's contract):
+   * later calls share the first call's outcome; after a rejection the next call tries again.
+   */
+  init(): Promise<void> {
+    this.#init ??= this.#initOnce().catch((e: unknown) => {
+      this.#init = undefined;
+      throw e;
+    });
+    return this.#init;
+  }
+
+  async #initOnce(): Promise<void> {
     try {
       await migrate(this.#pool);
     } catch (e) {

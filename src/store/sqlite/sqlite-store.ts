@@ -20,9 +20,10 @@ import type {
   StoreCounts,
   Store,
 } from '../ports';
-import { StoreBusyError, StoreUnavailableError } from '../store-error';
+import { StoreBusyError, StoreNotInitialisedError, StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
+import { prepareStatements, type SqliteStatements } from './sqlite-statements';
 import { SqliteDomain } from './sqlite-domain';
 import { noChanges } from '../../domain/ports';
 import { SqlitePrivacy } from './sqlite-privacy';
@@ -53,146 +54,68 @@ function unavailable(e: unknown): StoreUnavailableError {
   return typeof code === 'string' && CONTENTION.test(code) ? new StoreBusyError(e) : new StoreUnavailableError(e);
 }
 
+/** What `init()` opened: the connection and everything built on it. */
+interface Opened {
+  db: SqliteDatabase;
+  domain: SqliteDomain;
+  privacy: SqlitePrivacy;
+  sql: SqliteStatements;
+  appendBatch: (entries: InboxEntry[]) => InboxInsertResult[];
+}
+
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL) holding the inbox, canonical
  * events, deliveries, dead letters and the audit trail. Webhook appends share transactions
  * (group commit); every other write is its own transaction. Methods are synchronous inside
  * and resolve after the commit.
+ *
+ * The constructor does no I/O; `init()` opens the file, migrates it and prepares the statements.
+ * Anything used before that fails with STORE_NOT_INITIALISED.
  */
 export class SqliteStore implements Store {
-  readonly db: SqliteDatabase;
-  readonly domain: SqliteDomain;
-  readonly privacy: SqlitePrivacy;
+  readonly #file: string;
+  readonly #options: { busyTimeoutMs?: number };
+  #opened: Opened | undefined;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
   readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, BatchCompletion>;
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
-  readonly #sql;
 
-  /** `busyTimeoutMs`: how long a write waits for another connection's lock before StoreBusyError (default 5000). */
+  /** `busyTimeoutMs`: how long a write waits for another connection's lock before StoreBusyError (default 5000). No I/O: `init()` opens. */
   constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
-    this.db = openDatabase(file, options);
-    const db = this.db;
-    this.domain = new SqliteDomain(db);
-    this.privacy = new SqlitePrivacy(db, (fn) => this.#write(fn));
-    this.#sql = {
-      insertInbox: db.prepare(
-        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (source, source_event_id) DO NOTHING`,
-      ),
-      inboxIdOf: db.prepare('SELECT id FROM inbox WHERE source = ? AND source_event_id = ?').pluck(),
-      inboxIdOfContent: db.prepare('SELECT id FROM inbox WHERE source = ? AND content_key = ?').pluck(),
-      claimInbox: db.prepare(
-        `SELECT id, source, source_event_id, event_type, received_at, headers, body, attempts, enrichment FROM inbox
-         WHERE status = 'received' AND (lease_until IS NULL OR lease_until < @now) AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
-         ORDER BY received_at, id LIMIT @limit`,
-      ),
-      leaseInbox: db.prepare('UPDATE inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?'),
-      releaseInbox: db.prepare(`UPDATE inbox SET lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`),
-      finishInbox: db.prepare(
-        `UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
-      ),
-      deferInbox: db.prepare(
-        `UPDATE inbox SET next_attempt_at = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
-      ),
-      saveEnrichment: db.prepare('UPDATE inbox SET enrichment = ? WHERE id = ?'),
-      insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertDelivery: db.prepare(
-        `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at, blocked)
-         VALUES (@id, @eventId, @route, @target, @action, @mapping, @entityKey, @idempotencyKey, @now, @now,
-           EXISTS (SELECT 1 FROM deliveries p WHERE p.target = @target AND p.entity_key = @entityKey AND p.status IN ('pending', 'in_flight')))
-         ON CONFLICT (event_id, route) DO NOTHING`,
-      ),
-      expireLeases: db.prepare(
-        `UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?`,
-      ),
-      claimDeliveries: db.prepare(
-        `SELECT d.seq, d.id, d.event_id, d.route, d.target, d.action, d.mapping, d.entity_key, d.idempotency_key, d.attempts,
-                d.first_attempt_at, d.created_at, e.body AS event_body, i.source, i.source_event_id
-         FROM deliveries d JOIN events e ON e.id = d.event_id JOIN inbox i ON i.id = e.inbox_id
-         WHERE d.status = 'pending' AND d.blocked = 0 AND d.next_attempt_at <= ?
-         ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
-      ),
-      leaseDelivery: db.prepare(
-        `UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1,
-           first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? WHERE id = ? AND status = 'pending'`,
-      ),
-      deliveryDone: db.prepare(
-        `UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
-      ),
-      deliveryRetry: db.prepare(
-        `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts - ?
-         WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
-      ),
-      deliveryDead: db.prepare(
-        `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND status = 'in_flight' AND attempts = ?`,
-      ),
-      insertDeadLetter: db.prepare(
-        `INSERT INTO dead_letters (id, stage, source, source_event_id, inbox_id, event_id, delivery_id, route, target, mapping,
-           idempotency_key, error_code, error_message, attempts, first_attempt_at, last_attempt_at, payload, created_at)
-         VALUES (@id, @stage, @source, @sourceEventId, @inboxId, @eventId, @deliveryId, @route, @target, @mapping,
-           @idempotencyKey, @errorCode, @errorMessage, @attempts, @firstAttemptAt, @lastAttemptAt, @payload, @createdAt)`,
-      ),
-      deadLetter: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
-      resolveDeadLetter: db.prepare(
-        `UPDATE dead_letters SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`,
-      ),
-      inboxById: db.prepare('SELECT * FROM inbox WHERE id = ?'),
-      settleInbox: db.prepare(`UPDATE inbox SET status = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received'`),
-      pendingInbox: db.prepare(
-        `SELECT id, source, source_event_id, event_type, received_at, attempts, lease_until FROM inbox
-         WHERE status = 'received' ORDER BY received_at, id LIMIT ?`,
-      ),
-      requeueInbox: db.prepare(
-        `UPDATE inbox SET status = 'received', lease_until = NULL, next_attempt_at = NULL, detail = NULL WHERE id = ?`,
-      ),
-      requeueDelivery: db.prepare(
-        `UPDATE deliveries SET status = 'pending', blocked = 0, lease_until = NULL, next_attempt_at = ?, attempts = 0 WHERE id = ?`,
-      ),
-      // After a head finished: release the next delivery of its (target, entity), unless another is still unblocked.
-      unblockNext: db.prepare(
-        `UPDATE deliveries SET blocked = 0
-         WHERE seq = (SELECT MIN(seq) FROM deliveries WHERE target = @target AND entity_key = @entity AND status = 'pending' AND blocked = 1)
-           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE target = @target AND entity_key = @entity AND status IN ('pending', 'in_flight') AND blocked = 0)`,
-      ),
-      targetOf: db.prepare('SELECT target, entity_key FROM deliveries WHERE id = ?'),
-      audit: db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)'),
-      inboxBySource: db.prepare('SELECT * FROM inbox WHERE source = ? AND source_event_id = ?'),
-      inboxReceived: db.prepare('SELECT source_event_id, received_at FROM inbox WHERE id = ?'),
-      eventByInbox: db.prepare('SELECT id, type, entity_key FROM events WHERE inbox_id = ?'),
-      deliveriesByEvent: db.prepare(
-        'SELECT id, route, target, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = ? ORDER BY seq',
-      ),
-      deadLettersBySource: db.prepare('SELECT * FROM dead_letters WHERE source = ? AND source_event_id = ? ORDER BY created_at'),
-      ignored: db.prepare(
-        `SELECT source, COALESCE(event_type, '') AS event_type, COALESCE(detail, '') AS reason, COUNT(*) AS n,
-                MIN(received_at) AS first_at, MAX(received_at) AS last_at,
-                (SELECT j.source_event_id FROM inbox j WHERE j.status = 'ignored' AND j.source = i.source AND j.event_type IS i.event_type
-                   AND j.detail IS i.detail ORDER BY j.received_at DESC LIMIT 1) AS last_id
-         FROM inbox i WHERE status = 'ignored' AND (@source IS NULL OR source = @source)
-         GROUP BY source, event_type, detail ORDER BY last_at DESC LIMIT @limit`,
-      ),
-      outboxHead: db.prepare('SELECT seq, dedupe_key, event_type, created_at, body FROM outbox ORDER BY seq LIMIT ?'),
-      outboxDone: db.prepare('DELETE FROM outbox WHERE seq = ?'),
-      logHubEvent: db.prepare(
-        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body) VALUES (?, 'hub', ?, ?, ?, '{}', ?)
-         ON CONFLICT (source, source_event_id) DO NOTHING`,
-      ),
-      counts: db.prepare(
-        `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'received') AS inbox,
-                (SELECT COUNT(*) FROM inbox WHERE status = 'received' AND next_attempt_at > ?) AS deferred,
-                (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')) AS deliveries,
-                (SELECT COUNT(*) FROM dead_letters WHERE status = 'open') AS dead,
-                (SELECT COUNT(*) FROM outbox) AS outbox`,
-      ),
-    };
-    const appendBatch = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
+    this.#file = file;
+    this.#options = { ...options };
+    this.#inboxCompletions = new GroupCommit(
+      (items) => this.#relaxed(() => items.map((item) => this.#completeInbox(item))),
+      500,
+      COMPLETION_WINDOW_MS,
+    );
+    this.#deliveryCompletions = this.#grouped((item) => this.#completeDelivery(item));
+    this.#appends = new GroupCommit((entries) => {
+      const { appendBatch } = this.#open();
+      try {
+        return appendBatch(entries);
+      } catch (e) {
+        throw unavailable(e);
+      }
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the database file, migrates it and prepares the statements.
+   * Idempotent: once opened, later calls do nothing (after `close()` too: the store stays closed).
+   */
+  async init(): Promise<void> {
+    if (this.#opened) return;
+    const db = openDatabase(this.#file, this.#options);
+    const sql = prepareStatements(db);
+    const appendTransaction = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
       entries.map((e) => {
         const id = ulid(e.receivedAt);
         if (e.contentKey !== undefined) {
-          const same = this.#sql.inboxIdOfContent.get(e.source, e.contentKey) as string | undefined;
+          const same = sql.inboxIdOfContent.get(e.source, e.contentKey) as string | undefined;
           if (same !== undefined) return { status: 'duplicate', id: same };
         }
-        const r = this.#sql.insertInbox.run(
+        const r = sql.insertInbox.run(
           id,
           e.source,
           e.sourceEventId,
@@ -204,22 +127,41 @@ export class SqliteStore implements Store {
         );
         return r.changes === 1
           ? { status: 'accepted', id }
-          : { status: 'duplicate', id: this.#sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
+          : { status: 'duplicate', id: sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
       }),
     );
-    this.#inboxCompletions = new GroupCommit(
-      (items) => this.#relaxed(() => items.map((item) => this.#completeInbox(item))),
-      500,
-      COMPLETION_WINDOW_MS,
-    );
-    this.#deliveryCompletions = this.#grouped((item) => this.#completeDelivery(item));
-    this.#appends = new GroupCommit((entries) => {
-      try {
-        return appendBatch(entries);
-      } catch (e) {
-        throw unavailable(e);
-      }
-    });
+    this.#opened = {
+      db,
+      sql,
+      // IMMEDIATE, like every other write: a batch whose first entry has a content key reads
+      // before it writes, and a deferred transaction cannot upgrade once another connection has
+      // committed (SQLITE_BUSY at once, no busy wait): the webhook would be refused for nothing.
+      appendBatch: (entries) => appendTransaction.immediate(entries),
+      domain: new SqliteDomain(db),
+      privacy: new SqlitePrivacy(db, (fn) => this.#write(fn)),
+    };
+  }
+
+  /** The open connection (for tests and the demo's inspection); throws STORE_NOT_INITIALISED before `init()`. */
+  get db(): SqliteDatabase {
+    return this.#open().db;
+  }
+
+  get domain(): SqliteDomain {
+    return this.#open().domain;
+  }
+
+  get privacy(): SqlitePrivacy {
+    return this.#open().privacy;
+  }
+
+  get #sql(): SqliteStatements {
+    return this.#open().sql;
+  }
+
+  #open(): Opened {
+    if (!this.#opened) throw new StoreNotInitialisedError('SqliteStore');
+    return this.#opened;
   }
 
   /** Completions that arrive together share one transaction (one fsync), like appends. */
@@ -227,7 +169,8 @@ export class SqliteStore implements Store {
     return new GroupCommit((items) => this.#relaxed(() => items.map(apply)), 500, COMPLETION_WINDOW_MS);
   }
 
-  append(entry: InboxEntry): Promise<InboxInsertResult> {
+  async append(entry: InboxEntry): Promise<InboxInsertResult> {
+    this.#open();
     return this.#appends.submit(entry);
   }
 
@@ -250,6 +193,7 @@ export class SqliteStore implements Store {
   }
 
   async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
+    this.#open();
     return (await this.#inboxCompletions.submit({ claim, outcome, now })) === 'applied';
   }
 
@@ -359,7 +303,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
+  async completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
+    this.#open();
     return this.#deliveryCompletions.submit({ claim, outcome });
   }
 
@@ -569,8 +514,9 @@ export class SqliteStore implements Store {
     this.#read(() => this.db.prepare('SELECT 1').get());
   }
 
+  /** Closes the connection; before `init()` there is nothing to close. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.#opened?.db.open) this.#opened.db.close();
   }
 
   #insertDeadLetter(d: DeadLetterEntry, now: number): string {
@@ -626,4 +572,11 @@ export class SqliteStore implements Store {
       throw e;
     }
   }
+}
+
+/** A SqliteStore on `file`, opened (`init()` done): the short form for callers that need it at once. */
+export async function openSqliteStore(file: string, options: { busyTimeoutMs?: number } = {}): Promise<SqliteStore> {
+  const store = new SqliteStore(file, options);
+  await store.init();
+  return store;
 }

@@ -4,7 +4,7 @@ import { ERROR_CODES } from '../src/errors/codes';
 
 /** docs/errors.md is the operator's catalogue: every code of src/errors/codes.ts has a row there, with its kind. */
 describe('docs/errors.md', () => {
-  const doc = readFileSync(join(__dirname, '..', 'docs', 'errors.md'), 'utf8');
+  const doc = readFileSync(join(__dirname, '..', 'docs/errors.md'), 'utf8');
   const rows = new Map(
     doc
       .split('\n')

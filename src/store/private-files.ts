@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 
 /**
  * The data folder holds personal data (raw webhook bodies with e-mails and addresses) and
@@ -8,9 +8,16 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
-/** Creates the folder (and missing parents) 0700, and makes an existing one 0700. */
+/**
+ * Creates the folder (and missing parents) 0700, and makes an existing one 0700 — unless it is a
+ * shared folder: sticky (like /tmp) or owned by another user. Such a folder is left as it is (the
+ * hub's files in it are still 0600): making /tmp private would break every other user of it.
+ */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const { mode, uid } = statSync(dir);
+  const sticky = (mode & 0o1000) !== 0;
+  if (sticky || (process.getuid !== undefined && uid !== process.getuid())) return;
   chmodSync(dir, PRIVATE_DIR_MODE);
 }
 

@@ -3,6 +3,7 @@ import { stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub'
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { startTarget, type ReceivedRequest } from '../helpers/target-server';
 import { postgresBacklog, postgresVerdict, sqliteVerdict, type StorageVerdict } from './crash-oracle';
+import { CRASH_PAYLOAD, effectOrder } from './effect-order';
 import { HubFleet } from './hub-fleet';
 import { subscriptionQueues } from './stripe-events';
 
@@ -69,20 +70,14 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
   let fleet: HubFleet | undefined;
   let pg: PostgresServer | undefined;
   let sendingDone = false;
-  const effectsOrder = new Map<string, number[]>();
+  const order = effectOrder('r0');
   let failedOnPurpose = 0;
   const target = await startTarget((req: ReceivedRequest) => {
     if (Math.random() < o.serverErrorRate) {
       failedOnPurpose++;
       return { status: 503 };
     }
-    const body = req.body as { sub?: string; seq?: number };
-    const key = String(req.headers['idempotency-key']);
-    if (body.sub !== undefined && body.seq !== undefined && key.endsWith('/r0') && !target.effects.includes(key)) {
-      const seqs = effectsOrder.get(body.sub) ?? [];
-      seqs.push(body.seq);
-      effectsOrder.set(body.sub, seqs);
-    }
+    order.record(req, target.effects.includes(String(req.headers['idempotency-key'])));
     if (fleet && fleet.kills < o.kills && Math.random() < o.killAfterAckRate) setImmediate(() => void fleet!.restartRandom());
     return { status: 200 };
   });
@@ -108,14 +103,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
         retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 50, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
         pipeline: { pollMs: 5, leaseMs: 2000, deliveryConcurrency: 16 },
       },
-      {
-        'crash.payload': {
-          output: {
-            sub: { $path: 'subscription.providerSubscriptionId', required: true },
-            seq: { $integer: { $extract: { $path: 'source.eventId' }, pattern: '_(\\d+)$' } },
-          },
-        },
-      },
+      { 'crash.payload': CRASH_PAYLOAD },
     );
     const env: Record<string, string> = { STRIPE_WEBHOOK_SECRET: SECRET };
     if (backend === 'postgres') {
@@ -178,9 +166,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
       report.effects = target.effects.length;
       report.duplicateEffects = target.effects.length - new Set(target.effects).size;
       report.extraRequests = target.requests.length - target.effects.length;
-      let outOfOrder = 0;
-      for (const seqs of effectsOrder.values()) for (let i = 1; i < seqs.length; i++) if (seqs[i]! < seqs[i - 1]!) outOfOrder++;
-      report.outOfOrder = outOfOrder;
+      report.outOfOrder = order.outOfOrder();
       report.requestsFailedOnPurpose = failedOnPurpose;
     }
     // PostgreSQL's invariants are those of a drained run: let the hubs finish normalising and delivering.

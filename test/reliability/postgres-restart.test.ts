@@ -5,12 +5,13 @@
  * `restart()`). While it is down no hub may acknowledge anything (it could not have stored it):
  * every webhook sent and answered inside the outage gets 503 with Retry-After. Afterwards the hubs
  * recover by themselves (same processes, never restarted): every acknowledged event stored once,
- * normalised and delivered once, and /readyz answers 200 again.
+ * normalised and delivered once, in order per subscription, and /readyz answers 200 again.
  */
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { eventually, startTarget } from '../helpers/target-server';
 import { postgresBacklog, postgresVerdict } from './crash-oracle';
 import { usePostgres } from './crash-loop';
+import { CRASH_PAYLOAD, effectOrder } from './effect-order';
 import { HubFleet, type SendAttempt } from './hub-fleet';
 import { writeCliHubConfig, stripeToTargetConnectors } from '../helpers/cli-hub';
 import { subscriptionQueues } from './stripe-events';
@@ -20,6 +21,7 @@ jest.setTimeout(180_000);
 const SECRET = 'whsec_pg_restart';
 const EVENTS = 400;
 const SENDERS = 8;
+const LEASE_MS = 2000;
 
 /** An outage as the test caused it: the server was down strictly after `downAt` and strictly before `upAt` (epoch ms). */
 interface Outage {
@@ -40,17 +42,26 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
 
   it('answers 503 with Retry-After while it is down, never 2xx; loses nothing acknowledged; the same hubs recover', async () => {
     const started = Date.now();
-    target = await startTarget();
-    const { configPath } = writeCliHubConfig(target.url, {
-      connectors: stripeToTargetConnectors(target.url, {
-        ratePerSec: 100_000,
-        burst: 100_000,
-        circuitFailureThreshold: 1000,
-        timeoutMs: 5000,
-      }),
-      retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 200, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
-      pipeline: { pollMs: 10, leaseMs: 2000 },
+    const order = effectOrder('r0');
+    target = await startTarget((req) => {
+      order.record(req, target!.effects.includes(String(req.headers['idempotency-key'])));
+      return { status: 200 };
     });
+    const { configPath } = writeCliHubConfig(
+      target.url,
+      {
+        connectors: stripeToTargetConnectors(target.url, {
+          ratePerSec: 100_000,
+          burst: 100_000,
+          circuitFailureThreshold: 1000,
+          timeoutMs: 5000,
+        }),
+        routes: [{ name: 'r0', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'crash.payload' }],
+        retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 200, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
+        pipeline: { pollMs: 10, leaseMs: LEASE_MS },
+      },
+      { 'crash.payload': CRASH_PAYLOAD },
+    );
     usePostgres(configPath);
     pg = await startPostgres();
     const server = pg;
@@ -70,22 +81,27 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
     });
 
     // Each outage lasts until every hub says it is not ready (store unavailable) and the hubs have
-    // answered 30 webhooks sent after it began: long enough to judge them.
+    // answered 30 webhooks sent after it began: long enough to judge them. The crash also outlasts
+    // the pipeline's leases and the listener's longest reconnect backoff (5 s): after it, every
+    // claim made before it has run out and each hub's LISTEN connection has given up a few times.
     const outages: Outage[] = [];
     const unready = new Map<Outage['how'], unknown[]>();
-    const takeDown = async (how: Outage['how'], ackedBefore: number) => {
+    const takeDown = async (how: Outage['how'], ackedBefore: number, lastsMs: number) => {
       await eventually(() => acked.size >= ackedBefore, 60_000);
       await (how === 'halt' ? server.halt() : server.kill());
       const downAt = Date.now();
       const readiness = await Promise.all(hubs.hubs.map((h) => notReady(h.url)));
       unready.set(how, readiness);
-      await eventually(() => attempts.filter((a) => a.sentAt > downAt && a.status !== 0).length >= 30, 30_000);
+      await eventually(
+        () => Date.now() - downAt >= lastsMs && attempts.filter((a) => a.sentAt > downAt && a.status !== 0).length >= 30,
+        30_000,
+      );
       const upAt = Date.now();
       outages.push({ how, downAt, upAt });
       await server.restart();
     };
-    await takeDown('halt', EVENTS / 4);
-    await takeDown('kill', EVENTS / 2);
+    await takeDown('halt', EVENTS / 4, 0);
+    await takeDown('kill', EVENTS / 2, 6000);
     await Promise.all(senders);
 
     // Everything acknowledged is normalised and delivered by the same processes, which are ready again.
@@ -109,6 +125,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
       ...verdict,
       effects: target.effects.length,
       duplicateEffects: target.effects.length - new Set(target.effects).size,
+      outOfOrder: order.outOfOrder(),
       outages: during.map((o) => ({
         how: o.how,
         ms: o.upAt - o.downAt,
@@ -136,6 +153,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
     expect(verdict).toEqual({ storedOnce: EVENTS, missing: 0, duplicatesStored: 0, integrity: 'ok' });
     expect(report.effects).toBe(EVENTS);
     expect(report.duplicateEffects).toBe(0);
+    expect(report.outOfOrder).toBe(0);
   });
 });
 

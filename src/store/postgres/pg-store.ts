@@ -68,7 +68,9 @@ export interface PgStoreOptions {
  * - Inbox appends are deduplicated by unique constraints (ON CONFLICT DO NOTHING, then the
  *   existing id is looked up) and notify `subhub_work` in their transaction.
  * - Only the hub holding the session advisory lock `subhub:normaliser` claims inbox entries, so
- *   entries are normalised in arrival order across hubs.
+ *   entries are normalised in arrival order across hubs: the order the database stored them (the
+ *   `arrival` sequence), not the receiving hubs' clocks, so an entry stored after another was
+ *   acknowledged is claimed after it whatever the clock of the hub that took it.
  * - Deliveries of one (target, entity) are decided blocked/unblocked under a transaction advisory
  *   lock on that pair, so two workers (on any hubs) never both see "nothing open before me".
  * - Domain units are locked (`FOR UPDATE`) before their version is compared.
@@ -269,9 +271,9 @@ export class PgStore implements Store {
         `WITH c AS (
            SELECT id FROM inbox
            WHERE status = 'received' AND (lease_until IS NULL OR lease_until < $1) AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-           ORDER BY received_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+           ORDER BY arrival LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE inbox i SET lease_until = $3, attempts = i.attempts + 1 FROM c WHERE i.id = c.id
-         RETURNING i.id, i.source, i.source_event_id, i.event_type, i.received_at, i.headers, i.body, i.attempts, i.enrichment`,
+         RETURNING i.id, i.source, i.source_event_id, i.event_type, i.received_at, i.headers, i.body, i.attempts, i.enrichment, i.arrival`,
         [now, limit, now + leaseMs],
       ));
     } catch (e) {
@@ -279,7 +281,7 @@ export class PgStore implements Store {
       throw storeError(e);
     }
     return rows
-      .sort((a, b) => (a.received_at as number) - (b.received_at as number) || ((a.id as string) < (b.id as string) ? -1 : 1))
+      .sort((a, b) => (a.arrival as number) - (b.arrival as number))
       .map((r) => ({
         id: r.id as string,
         source: r.source as string,
@@ -639,7 +641,7 @@ export class PgStore implements Store {
     const rows = await query(
       this.#pool,
       `SELECT id, source, source_event_id, event_type, received_at, attempts, lease_until FROM inbox
-       WHERE status = 'received' ORDER BY received_at, id LIMIT $1`,
+       WHERE status = 'received' ORDER BY arrival LIMIT $1`,
       [limit],
     );
     return rows.map((r) => ({

@@ -262,4 +262,23 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "inbox claimed in the order entries were stored (arrival sequence), not by the hubs' clocks",
+    sql: `
+      -- received_at comes from the clock of the hub that took the webhook: with hubs on several
+      -- machines a skewed clock put an event before the one acknowledged ahead of it. The arrival
+      -- number is the database's: an entry stored after another was acknowledged gets a higher one.
+      -- Entries already stored keep their order (received_at, id).
+      CREATE SEQUENCE inbox_arrival AS bigint;
+      ALTER TABLE inbox ADD COLUMN arrival bigint;
+      UPDATE inbox i SET arrival = o.n FROM (SELECT id, row_number() OVER (ORDER BY received_at, id) AS n FROM inbox) o WHERE i.id = o.id;
+      SELECT setval('inbox_arrival', COALESCE((SELECT max(arrival) FROM inbox), 0) + 1, false);
+      ALTER TABLE inbox ALTER COLUMN arrival SET DEFAULT nextval('inbox_arrival'), ALTER COLUMN arrival SET NOT NULL;
+      ALTER SEQUENCE inbox_arrival OWNED BY inbox.arrival;
+      -- Claims and the pending listing: WHERE status = 'received' ORDER BY arrival.
+      DROP INDEX inbox_claim;
+      CREATE INDEX inbox_claim ON inbox (arrival) WHERE status = 'received';
+    `,
+  },
 ];

@@ -4,17 +4,20 @@
  * invoices given up on until customers are blacklisted) is fed to one hub on SQLite, one event at a
  * time (the oracle), and to three hubs on one PostgreSQL database, customers interleaved in a seeded
  * random order and every event sent to a random hub. A customer's next event leaves only after the
- * previous one was acknowledged (Stripe's order per customer). Once both have drained, the domain
- * (projections, demand, dunning, customers and the blacklist, the decision trail) and the set of
- * deliveries must be the same. Real PostgreSQL, real HTTP, no mocks.
+ * previous one was acknowledged (Stripe's order per customer). On the PostgreSQL side one hub's
+ * clock runs 3 s ahead (hubs on several machines) and the normaliser's database session is ended
+ * three times mid-stream (the lock moves to another hub). Once both have drained, the domain
+ * (projections, demand, dunning, customers and the blacklist, the decision trail), the set of
+ * deliveries and each subscription's order of derived events must be the same. Real PostgreSQL,
+ * real HTTP, no mocks.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { NORMALISER_LOCK } from '../../src/store/postgres/pg-store';
+import { NORMALISER_LOCK, PgStore } from '../../src/store/postgres/pg-store';
 import type { RunningHub } from '../../src/hub';
-import type { Store } from '../../src/store/ports';
+import type { InboxEntry, Store } from '../../src/store/ports';
 import { shutDown } from '../helpers/fixtures';
 import { testDatabase, type TestDatabase } from '../helpers/postgres';
 import { seededRandom, stripeStream, type CustomerStream, type StripeEvent } from '../helpers/stripe-stream';
@@ -27,6 +30,8 @@ const CUSTOMERS = 200;
 const IN_FLIGHT = 12;
 const TABLES = join(__dirname, '..', '..', 'mappings', 'tables');
 const DRAIN_MS = 90_000;
+/** How far the third PostgreSQL hub's clock runs ahead of the others'. */
+const SKEW_MS = 3000;
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
 type Target = Awaited<ReturnType<typeof startTarget>>;
@@ -152,6 +157,22 @@ async function endNormaliserSession(url: string): Promise<number> {
   }
 }
 
+/**
+ * A store on PostgreSQL for a hub whose clock runs `skewMs` ahead of the others' (hubs on several
+ * machines): the webhooks it takes are stamped later. The hub closes it when it stops.
+ */
+async function clockAhead(url: string, skewMs: number): Promise<Store> {
+  const store = new PgStore({ url, poolSize: 4 });
+  await store.init();
+  return new Proxy(store, {
+    get(t, p) {
+      if (p === 'append') return (e: InboxEntry) => t.append({ ...e, receivedAt: e.receivedAt + skewMs });
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
 /** Nothing left to normalise, relay or deliver, and every event normalised or delivered (no dead letter). */
 async function drained(store: Store): Promise<boolean> {
   const c = await store.counts();
@@ -257,6 +278,8 @@ describe('the domain under concurrency: three hubs on PostgreSQL equal one hub o
           targetUrl: target.url,
           config: { ...hubConfig(target.url), storage },
           env: { DATABASE_URL: db.url },
+          // The third hub's clock runs ahead, as on another machine.
+          ...(i === 2 ? { store: await clockAhead(db.url, SKEW_MS) } : {}),
         });
         hubs.push(hub);
         pg.push(hub);

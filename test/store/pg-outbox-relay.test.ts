@@ -7,6 +7,7 @@
 import { Client } from 'pg';
 import type { HubEvent } from '../../src/events';
 import { PgStore } from '../../src/store/postgres/pg-store';
+import { ulid } from '../../src/util/ids';
 import { testDatabase, type TestDatabase } from '../helpers/postgres';
 import { eventually } from '../helpers/target-server';
 
@@ -58,6 +59,17 @@ describe('PgStore: the outbox relayed by two hubs', () => {
     await admin.end();
     await Promise.all([a.close(), b.close()]);
     await db.drop();
+  });
+
+  it('events derived at one time are relayed in the order they were queued, whatever ids the process made in between', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+    for (const key of keys) {
+      await a.domain.appendHubEvents([derived(key, T0)], T0);
+      // Another id of another time (a webhook stamped now, a relay): the next id of T0 starts afresh.
+      ulid(T0 + 5000);
+    }
+    expect(await a.relayOutbox(100)).toBe(keys.length);
+    expect((await a.claimInbox(100, LEASE, T0 + 10)).map((r) => r.sourceEventId)).toEqual(keys.map((k) => `hub:${k}`));
   });
 
   it('a relay that stalls before its commit keeps its place: the events are claimed in the order they were derived', async () => {

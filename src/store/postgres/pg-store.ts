@@ -410,12 +410,12 @@ export class PgStore implements Store {
         const [lock] = await tx.sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [RELAY_LOCK]);
         if (!lock!.ok) return 0;
         const rows = await tx.sql(
-          `WITH o AS (SELECT id FROM outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         DELETE FROM outbox x USING o WHERE x.id = o.id RETURNING x.id, x.dedupe_key, x.event_type, x.event, x.created_at`,
+          `WITH o AS (SELECT id FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+           DELETE FROM outbox x USING o WHERE x.id = o.id RETURNING x.seq, x.dedupe_key, x.event_type, x.event, x.created_at`,
           [limit],
         );
         if (rows.length === 0) return 0;
-        rows.sort((a, b) => (a.created_at as number) - (b.created_at as number) || ((a.id as string) < (b.id as string) ? -1 : 1));
+        rows.sort((a, b) => (a.seq as number) - (b.seq as number));
         await tx.sql(
           `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body)
          SELECT id, 'hub', key, type, at, '{}', body FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])

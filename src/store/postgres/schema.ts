@@ -264,7 +264,7 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   },
   {
     version: 5,
-    name: "inbox claimed in the order entries were stored (arrival sequence), not by the hubs' clocks",
+    name: 'inbox claimed and outbox relayed in the order rows were stored (sequences), not by clocks or ids',
     sql: `
       -- received_at comes from the clock of the hub that took the webhook: with hubs on several
       -- machines a skewed clock put an event before the one acknowledged ahead of it. The arrival
@@ -279,6 +279,18 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       -- Claims and the pending listing: WHERE status = 'received' ORDER BY arrival.
       DROP INDEX inbox_claim;
       CREATE INDEX inbox_claim ON inbox (arrival) WHERE status = 'received';
+
+      -- The outbox relays in the order rows were written (as the embedded store's does): the ids
+      -- (ULIDs of the commit time) of one commit's rows are not in the order they were derived when
+      -- the process made other ids in between. Rows already queued keep their order (created_at, id).
+      CREATE SEQUENCE outbox_seq AS bigint;
+      ALTER TABLE outbox ADD COLUMN seq bigint;
+      UPDATE outbox x SET seq = o.n FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM outbox) o WHERE x.id = o.id;
+      SELECT setval('outbox_seq', COALESCE((SELECT max(seq) FROM outbox), 0) + 1, false);
+      ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq'), ALTER COLUMN seq SET NOT NULL;
+      ALTER SEQUENCE outbox_seq OWNED BY outbox.seq;
+      DROP INDEX outbox_relay;
+      CREATE INDEX outbox_relay ON outbox (seq);
     `,
   },
 ];

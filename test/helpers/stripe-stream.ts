@@ -94,6 +94,7 @@ class Story {
     return this.items.reduce((n, i) => n + i.quantity * PRICES.find((p) => p.id === i.price)!.amount, 0);
   }
 
+  /** A subscription event at `at` (epoch s) with the current items, in billing period `period`. */
   subscription(type: 'customer.subscription.created' | 'customer.subscription.updated', at: number, period: number): void {
     const e = fixture<StripeEvent>(
       type === 'customer.subscription.created' ? 'stripe-subscription-created.json' : 'stripe-subscription-updated-quantity.json',
@@ -140,11 +141,15 @@ class Story {
     this.subscription('customer.subscription.updated', at, period);
   }
 
-  /** The renewal invoice billing period `period` (created at its start). */
+  /** A new invoice id of this subscription. */
   newInvoice(): string {
     return `in_${this.sub.slice(4)}_${this.#invoices++}`;
   }
 
+  /**
+   * An invoice event at `at` (epoch s): the renewal invoice that opens billing period `period`,
+   * `attempt` its attempt count; a failure carries its PaymentIntent with decline `code`.
+   */
   invoice(
     type: 'invoice.payment_failed' | 'invoice.paid',
     invoiceId: string,

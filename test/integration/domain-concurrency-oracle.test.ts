@@ -121,8 +121,8 @@ async function feed(
         busy.add(k);
         hub
           .postStripe(event)
-          .then((res) => {
-            if (res.status !== 202) rejected.push(`${event.id}: ${res.status}`);
+          .then(async (res) => {
+            if (res.status !== 202) rejected.push(`${event.id}: ${res.status} ${await res.text()}`);
             busy.delete(k);
             acked(++n);
             launch();

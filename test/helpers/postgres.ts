@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '../reliability/hub-process';
@@ -60,7 +60,14 @@ export function postgresBin(tool: 'initdb' | 'pg_ctl'): string {
         .filter((v) => existsSync(join(root, v, 'bin', tool)))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  return versions.length ? join(root, versions[0], 'bin', tool) : tool;
+  if (versions.length) return join(root, versions[0]!, 'bin', tool);
+  const onPath = (process.env.PATH ?? '').split(delimiter).find((dir) => dir && existsSync(join(dir, tool)));
+  if (onPath) return join(onPath, tool);
+  throw new Error(
+    `PostgreSQL's server binaries (${tool}) are not installed: the PostgreSQL tests start their own private servers. ` +
+      'Install them (Debian/Ubuntu: apt-get install postgresql; no server needs to run), set SUBHUB_PG_BIN to their folder, ' +
+      'or SUBHUB_PG_URL to a server where the tests may create databases.',
+  );
 }
 
 /** Runs a PostgreSQL tool, as the `postgres` user when we are root. */

@@ -19,6 +19,7 @@ export async function freePort(): Promise<number> {
  */
 export class HubProcess {
   #child: ChildProcess | undefined;
+  #output = '';
   kills = 0;
   starts = 0;
 
@@ -41,6 +42,11 @@ export class HubProcess {
     return this.#child?.pid;
   }
 
+  /** The last 16 KB the current (or last) process wrote to stderr: why a hub that died by itself did. */
+  get output(): string {
+    return this.#output;
+  }
+
   /** Started and not exited since (a hub that crashed by itself is not alive, though `running`). */
   get alive(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
@@ -52,6 +58,10 @@ export class HubProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.#child = child;
+    this.#output = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.#output = (this.#output + chunk.toString()).slice(-16_384);
+    });
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
@@ -74,7 +84,7 @@ export class HubProcess {
     const child = this.#child;
     if (!child) return;
     this.#child = undefined;
-    const gone = once(child, 'exit');
+    const gone = exited(child);
     child.kill('SIGKILL');
     await gone;
     this.kills++;
@@ -85,8 +95,14 @@ export class HubProcess {
     const child = this.#child;
     if (!child) return null;
     this.#child = undefined;
-    const gone = once(child, 'exit') as Promise<[number | null]>;
+    const gone = exited(child);
     child.kill('SIGTERM');
     return (await gone)[0];
   }
+}
+
+/** Resolves with the exit code once the process is gone, also when it was gone before the call. */
+function exited(child: ChildProcess): Promise<[number | null]> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve([child.exitCode]);
+  return once(child, 'exit') as Promise<[number | null]>;
 }

@@ -13,6 +13,7 @@ import { postgresBacklog, postgresVerdict } from './crash-oracle';
 import { usePostgres } from './crash-loop';
 import { CRASH_PAYLOAD, effectOrder } from './effect-order';
 import { HubFleet, type SendAttempt } from './hub-fleet';
+import type { HubProcess } from './hub-process';
 import { writeCliHubConfig, stripeToTargetConnectors } from '../helpers/cli-hub';
 import { subscriptionQueues } from './stripe-events';
 
@@ -35,6 +36,8 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
   let fleet: HubFleet | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
   afterEach(async () => {
+    // A hub that died by itself is a finding: show what it wrote last.
+    for (const hub of fleet?.hubs ?? []) if (hub.running && !hub.alive) console.error(`hub ${hub.url} died:\n${hub.output}`);
     await fleet?.kill();
     await target?.close();
     await pg?.stop();
@@ -90,7 +93,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
       await eventually(() => acked.size >= ackedBefore, 60_000);
       await (how === 'halt' ? server.halt() : server.kill());
       const downAt = Date.now();
-      const readiness = await Promise.all(hubs.hubs.map((h) => notReady(h.url)));
+      const readiness = await Promise.all(hubs.hubs.map((h) => notReady(h)));
       unready.set(how, readiness);
       await eventually(
         () => Date.now() - downAt >= lastsMs && attempts.filter((a) => a.sentAt > downAt && a.status !== 0).length >= 30,
@@ -157,11 +160,20 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
   });
 });
 
-/** Polls the hub's /readyz until it answers something other than 200 and returns that answer. */
-async function notReady(url: string): Promise<{ status: number; body: unknown }> {
+/**
+ * Polls the hub's /readyz until it answers something other than 200 and returns that answer. A
+ * hub that died meanwhile fails the test with what it wrote last.
+ */
+async function notReady(hub: HubProcess): Promise<{ status: number; body: unknown }> {
   let last: { status: number; body: unknown } | undefined;
   await eventually(async () => {
-    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
+    if (!hub.alive) throw new Error(`hub ${hub.url} died while PostgreSQL was down:\n${hub.output}`);
+    let res: Response;
+    try {
+      res = await fetch(`${hub.url}/readyz`, { signal: AbortSignal.timeout(5000) });
+    } catch {
+      return false; // asked again; a hub that died is reported above on the next round
+    }
     last = { status: res.status, body: await res.json() };
     return res.status !== 200;
   }, 30_000);

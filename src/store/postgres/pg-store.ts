@@ -728,12 +728,17 @@ export class PgStore implements Store {
 
   async ping(): Promise<void> {
     let client: PoolClient | undefined;
+    // A checked-out client has no error listener of the pool's; this one is removed again before
+    // the client goes back (left on, every /readyz would add one to a pooled connection).
+    const ignore = () => {};
     try {
       client = await this.#pool.connect();
-      client.on('error', () => {});
+      client.on('error', ignore);
       await client.query({ text: 'SELECT 1', query_timeout: 2000 } as { text: string });
+      client.off('error', ignore);
       client.release();
     } catch (e) {
+      client?.off('error', ignore);
       client?.release(e instanceof Error ? e : true);
       throw storeError(e);
     }

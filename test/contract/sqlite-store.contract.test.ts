@@ -10,34 +10,26 @@ import { sqliteThread } from '../helpers/sqlite-thread';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
 import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
-import { storeContract } from './store.contract';
+import { storeContract, type StoreFixture } from './store.contract';
 import { twoWorkersContract } from './two-workers.contract';
 
-forBackend('sqlite', () => {
-  storeContract('sqlite', async () => {
-    const tmp = tempSqliteFile();
-    const store = await openSqliteStore(tmp.file);
-    expect(existsSync(tmp.file)).toBe(true);
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        tmp.remove();
-      },
-    };
-  });
+/** A fresh store on its own temp database file. */
+async function sqliteFixture(): Promise<StoreFixture> {
+  const tmp = tempSqliteFile();
+  const store = await openSqliteStore(tmp.file);
+  expect(existsSync(tmp.file)).toBe(true);
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      tmp.remove();
+    },
+  };
+}
 
-  domainContract('sqlite', async () => {
-    const tmp = tempSqliteFile();
-    const store = await openSqliteStore(tmp.file);
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        tmp.remove();
-      },
-    };
-  });
+forBackend('sqlite', () => {
+  storeContract('sqlite', sqliteFixture);
+  domainContract('sqlite', sqliteFixture);
 
   // Two connections to one file, as two processes would hold: WAL lets them read while the other
   // writes, and every write transaction is IMMEDIATE (takes the lock before reading).

@@ -1,10 +1,10 @@
 /**
- * pg-tx's two ways to commit: `durable` waits for the disk, `redoable` (claims and completions,
- * whose loss in a server crash is redone safely) does not, for that one transaction only: the
+ * pg-tx's two ways to commit: `inTransaction` waits for the disk; `inRedoableTransaction` (claims and
+ * completions, whose loss in a server crash is redone safely) does not, for that one transaction only: the
  * pooled connection goes back to durable commits afterwards.
  */
 import { Pool } from 'pg';
-import { inTransaction } from '../../src/store/postgres/pg-tx';
+import { inRedoableTransaction, inTransaction } from '../../src/store/postgres/pg-tx';
 import { testDatabase, type TestDatabase } from '../helpers/postgres';
 
 describe('pg-tx commit modes', () => {
@@ -20,10 +20,9 @@ describe('pg-tx commit modes', () => {
   });
 
   const setting = (mode?: 'durable' | 'redoable') =>
-    inTransaction(
+    (mode === 'redoable' ? inRedoableTransaction : inTransaction)(
       pool,
       async (tx) => (await tx.sql<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]!.synchronous_commit,
-      mode,
     );
 
   it('durable by default; redoable commits without waiting for the disk, for that transaction only', async () => {
@@ -37,14 +36,10 @@ describe('pg-tx commit modes', () => {
   it('a redoable transaction that fails rolls back like any other, and leaves the connection durable', async () => {
     await pool.query('CREATE TABLE t (k int PRIMARY KEY)');
     await expect(
-      inTransaction(
-        pool,
-        async (tx) => {
-          await tx.run('INSERT INTO t VALUES (1)');
-          await tx.run('INSERT INTO t VALUES (1)');
-        },
-        'redoable',
-      ),
+      inRedoableTransaction(pool, async (tx) => {
+        await tx.run('INSERT INTO t VALUES (1)');
+        await tx.run('INSERT INTO t VALUES (1)');
+      }),
     ).rejects.toThrow();
     expect((await pool.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(0);
     expect(await setting()).toBe('on');

@@ -29,7 +29,7 @@ import { migrate } from './migrate';
 import { notifyWork, PgDomain, WORK_CHANNEL } from './pg-domain';
 import { isConnectionBroken, storeError } from './pg-errors';
 import { PgPrivacy } from './pg-privacy';
-import { inTransaction, query, type Tx } from './pg-tx';
+import { inRedoableTransaction, inTransaction, query, type Tx } from './pg-tx';
 
 type Row = Record<string, unknown>;
 
@@ -303,34 +303,30 @@ export class PgStore implements Store {
     for (const { outcome } of items)
       if (outcome.status === 'normalised' && outcome.event.domain && !outcome.event.unit)
         throw new Error('a normalised event with domain changes must name its domain unit');
-    return inTransaction(
-      this.#pool,
-      async (tx) => {
-        // Every (target, entity) the batch may insert into, locked up front in one order: two batches
-        // (two normaliser workers) never wait on each other's locks crosswise (a deadlock).
-        const pairs = new Set<string>();
-        for (const { outcome } of items)
-          if (outcome.status === 'normalised')
-            for (const d of outcome.event.deliveries) pairs.add(JSON.stringify([d.target, outcome.event.entityKey]));
-        for (const pair of [...pairs].sort()) {
-          const [target, entityKey] = JSON.parse(pair) as [string, string];
-          await lockEntity(tx, target, entityKey);
+    return inRedoableTransaction(this.#pool, async (tx) => {
+      // Every (target, entity) the batch may insert into, locked up front in one order: two batches
+      // (two normaliser workers) never wait on each other's locks crosswise (a deadlock).
+      const pairs = new Set<string>();
+      for (const { outcome } of items)
+        if (outcome.status === 'normalised')
+          for (const d of outcome.event.deliveries) pairs.add(JSON.stringify([d.target, outcome.event.entityKey]));
+      for (const pair of [...pairs].sort()) {
+        const [target, entityKey] = JSON.parse(pair) as [string, string];
+        await lockEntity(tx, target, entityKey);
+      }
+      const out: BatchCompletion[] = [];
+      let wrote = false;
+      for (const item of items) {
+        if (out.at(-1) === 'conflict' || out.at(-1) === 'skipped') out.push('skipped');
+        else {
+          const r = await this.#completeInbox(tx, item.claim, item.outcome, now);
+          wrote ||= r === 'applied' && item.outcome.status === 'normalised';
+          out.push(r);
         }
-        const out: BatchCompletion[] = [];
-        let wrote = false;
-        for (const item of items) {
-          if (out.at(-1) === 'conflict' || out.at(-1) === 'skipped') out.push('skipped');
-          else {
-            const r = await this.#completeInbox(tx, item.claim, item.outcome, now);
-            wrote ||= r === 'applied' && item.outcome.status === 'normalised';
-            out.push(r);
-          }
-        }
-        if (wrote) await notifyWork(tx);
-        return out;
-      },
-      'redoable',
-    );
+      }
+      if (wrote) await notifyWork(tx);
+      return out;
+    });
   }
 
   /** One entry's completion inside the batch transaction: the unit check, then the fence, then the writes. */
@@ -404,46 +400,40 @@ export class PgStore implements Store {
    * events first and deliver one entity's derived events out of order.
    */
   async relayOutbox(limit: number): Promise<number> {
-    return inTransaction(
-      this.#pool,
-      async (tx) => {
-        const [lock] = await tx.sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [RELAY_LOCK]);
-        if (!lock!.ok) return 0;
-        const rows = await tx.sql(
-          `WITH o AS (SELECT id FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+    return inRedoableTransaction(this.#pool, async (tx) => {
+      const [lock] = await tx.sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [RELAY_LOCK]);
+      if (!lock!.ok) return 0;
+      const rows = await tx.sql(
+        `WITH o AS (SELECT id FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
            DELETE FROM outbox x USING o WHERE x.id = o.id RETURNING x.seq, x.dedupe_key, x.event_type, x.event, x.created_at`,
-          [limit],
-        );
-        if (rows.length === 0) return 0;
-        rows.sort((a, b) => (a.seq as number) - (b.seq as number));
-        await tx.sql(
-          `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body)
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      rows.sort((a, b) => (a.seq as number) - (b.seq as number));
+      await tx.sql(
+        `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body)
          SELECT id, 'hub', key, type, at, '{}', body FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
            WITH ORDINALITY AS r(id, key, type, at, body, n) ORDER BY n
          ON CONFLICT DO NOTHING`,
-          [
-            rows.map((r) => ulid(r.created_at as number)),
-            rows.map((r) => r.dedupe_key),
-            rows.map((r) => r.event_type),
-            rows.map((r) => r.created_at),
-            rows.map((r) => r.event),
-          ],
-        );
-        await notifyWork(tx);
-        return rows.length;
-      },
-      'redoable',
-    );
+        [
+          rows.map((r) => ulid(r.created_at as number)),
+          rows.map((r) => r.dedupe_key),
+          rows.map((r) => r.event_type),
+          rows.map((r) => r.created_at),
+          rows.map((r) => r.event),
+        ],
+      );
+      await notifyWork(tx);
+      return rows.length;
+    });
   }
 
   async claimDeliveries(limit: number, leaseMs: number, now: number): Promise<DeliveryRow[]> {
-    const rows = await inTransaction(
-      this.#pool,
-      async (tx) => {
-        // A lease that ran out keeps its place: the delivery was the open head of its (target, entity), and stays it.
-        await tx.sql(`UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < $1`, [now]);
-        return tx.sql(
-          `WITH c AS (
+    const rows = await inRedoableTransaction(this.#pool, async (tx) => {
+      // A lease that ran out keeps its place: the delivery was the open head of its (target, entity), and stays it.
+      await tx.sql(`UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < $1`, [now]);
+      return tx.sql(
+        `WITH c AS (
            SELECT seq FROM deliveries WHERE status = 'pending' AND NOT blocked AND next_attempt_at <= $1
            ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
          u AS (
@@ -454,11 +444,9 @@ export class PgStore implements Store {
                 u.first_attempt_at, u.created_at, u.next_attempt_at, e.body AS event_body, i.source, i.source_event_id
          FROM u JOIN events e ON e.id = u.event_id JOIN inbox i ON i.id = e.inbox_id
          ORDER BY u.next_attempt_at, u.seq`,
-          [now, limit, now + leaseMs],
-        );
-      },
-      'redoable',
-    );
+        [now, limit, now + leaseMs],
+      );
+    });
     return rows.map((r) => ({
       id: r.id as string,
       seq: r.seq as number,
@@ -480,42 +468,38 @@ export class PgStore implements Store {
 
   async completeDelivery(claim: Claim, outcome: DeliveryOutcome): Promise<boolean> {
     const { id, attempts } = claim;
-    return inTransaction(
-      this.#pool,
-      async (tx) => {
-        if (outcome.status === 'retry') {
-          const n = await tx.run(
-            `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = $1, last_error = $2, attempts = attempts - $3
+    return inRedoableTransaction(this.#pool, async (tx) => {
+      if (outcome.status === 'retry') {
+        const n = await tx.run(
+          `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = $1, last_error = $2, attempts = attempts - $3
            WHERE id = $4 AND status = 'in_flight' AND attempts = $5`,
-            [outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts],
-          );
-          return n === 1;
-        }
-        const [d] =
-          outcome.status === 'done'
-            ? await tx.sql<{ target: string; entity_key: string }>(
-                `UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND status = 'in_flight' AND attempts = $2
+          [outcome.nextAttemptAt, outcome.error, outcome.refund ? 1 : 0, id, attempts],
+        );
+        return n === 1;
+      }
+      const [d] =
+        outcome.status === 'done'
+          ? await tx.sql<{ target: string; entity_key: string }>(
+              `UPDATE deliveries SET status = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND status = 'in_flight' AND attempts = $2
                RETURNING target, entity_key`,
-                [id, attempts],
-              )
-            : await tx.sql<{ target: string; entity_key: string }>(
-                `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = $1 WHERE id = $2 AND status = 'in_flight' AND attempts = $3
+              [id, attempts],
+            )
+          : await tx.sql<{ target: string; entity_key: string }>(
+              `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = $1 WHERE id = $2 AND status = 'in_flight' AND attempts = $3
                RETURNING target, entity_key`,
-                [outcome.deadLetter.errorMessage, id, attempts],
-              );
-        if (!d) return false;
-        if (outcome.status === 'done') {
-          const queued = outcome.followUp?.length ? await this.domain.appendHubEventsIn(tx, outcome.followUp, outcome.at) : 0;
-          if (outcome.decisions?.length) await this.domain.addDecisionsIn(tx, outcome.decisions);
-          if (queued > 0) await notifyWork(tx);
-        } else {
-          await insertDeadLetter(tx, { ...outcome.deadLetter, deliveryId: id }, outcome.at);
-        }
-        await unblockNext(tx, d.target, d.entity_key);
-        return true;
-      },
-      'redoable',
-    );
+              [outcome.deadLetter.errorMessage, id, attempts],
+            );
+      if (!d) return false;
+      if (outcome.status === 'done') {
+        const queued = outcome.followUp?.length ? await this.domain.appendHubEventsIn(tx, outcome.followUp, outcome.at) : 0;
+        if (outcome.decisions?.length) await this.domain.addDecisionsIn(tx, outcome.decisions);
+        if (queued > 0) await notifyWork(tx);
+      } else {
+        await insertDeadLetter(tx, { ...outcome.deadLetter, deliveryId: id }, outcome.at);
+      }
+      await unblockNext(tx, d.target, d.entity_key);
+      return true;
+    });
   }
 
   async findEvent(source: string, sourceEventId: string): Promise<EventStatus | undefined> {

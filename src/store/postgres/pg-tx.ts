@@ -20,17 +20,10 @@ export function txOf(client: PoolClient): Tx {
   };
 }
 
-/**
- * How a transaction commits. `durable` (the default) waits until the commit is on disk. `redoable`
- * does not wait (synchronous_commit off for this transaction only): for background work whose
- * loss in a server crash is redone safely (a lease runs out, an entry is normalised again, a
- * delivery is sent again with the same idempotency key). A crash loses at most the last few
- * hundred milliseconds of it, and atomically; the next durable commit flushes it anyway. Never
- * for what is acknowledged to someone: a webhook append, an operator's or the nightly job's write.
- * The embedded store does the same with synchronous=NORMAL (SqliteStore's `#relaxed`).
- */
-export type Commit = 'durable' | 'redoable';
+/** How a transaction commits: see `inTransaction` (durable) and `inRedoableTransaction`. */
+type Commit = 'durable' | 'redoable';
 
+// Redoable: two statements in one simple-protocol round trip.
 const BEGIN: Record<Commit, string> = { durable: 'BEGIN', redoable: 'BEGIN; SET LOCAL synchronous_commit = off' };
 
 /**
@@ -39,7 +32,24 @@ const BEGIN: Record<Commit, string> = { durable: 'BEGIN', redoable: 'BEGIN; SET 
  * A connection that broke meanwhile is destroyed, never returned to the pool; its 'error' event
  * (a dropped socket while checked out) is caught here, so it cannot crash the process.
  */
-export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, commit: Commit = 'durable'): Promise<T> {
+export function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return run(pool, fn, 'durable');
+}
+
+/**
+ * `inTransaction` for background work whose loss in a server crash is redone safely (a lease runs
+ * out, an entry is normalised again, a delivery is sent again with the same idempotency key): the
+ * commit does not wait for the disk (synchronous_commit off for this transaction only). A crash
+ * loses at most the last few hundred milliseconds of it, atomically; the next durable commit
+ * flushes it anyway. Never for what is acknowledged to someone: a webhook append, an operator's or
+ * the nightly job's write. The embedded store does the same with synchronous=NORMAL (SqliteStore's
+ * `#relaxed`).
+ */
+export function inRedoableTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return run(pool, fn, 'redoable');
+}
+
+async function run<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, commit: Commit): Promise<T> {
   // An idle pooled connection may have died unnoticed (the server restarted): when BEGIN fails on
   // a broken connection nothing was sent yet, so one fresh connection is tried before giving up.
   for (let attempt = 1; ; attempt++) {
@@ -66,7 +76,6 @@ async function once<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, commit: Commit): 
   client.on('error', onError);
   try {
     try {
-      // Two statements in one simple-protocol round trip when redoable.
       await client.query(BEGIN[commit]);
     } catch (e) {
       if (isConnectionBroken(e)) throw new BeginFailed('BEGIN failed', { cause: e });

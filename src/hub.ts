@@ -19,6 +19,8 @@ import { normaliseWatchdog } from './pipeline/normalise-quarantine';
 import { activeCounts, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
 import { createStore, type OpenedStore } from './store/create-store';
+import { openEventLog, type OpenedEventLog } from './store/create-event-log';
+import { partitionKeyOf } from './composition/partition-key';
 import { acquireProcessLock } from './store/sqlite/process-lock';
 
 export interface RunningHub {
@@ -69,7 +71,22 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   // This process's pipeline worker is starting: leases the store knows to be orphaned are freed.
   if (!options.store) await store.recoverLeases();
 
-  const mode = options.pipeline ?? (options.store || !__filename.endsWith('.js') ? 'inline' : 'thread');
+  let eventLog: OpenedEventLog;
+  try {
+    eventLog = await openEventLog(config, env, {
+      store,
+      keyOf: partitionKeyOf(connectors),
+      port: config.server?.port ?? 8080,
+      onEvent: (what, detail) => logger.info(`event log: ${what}`, { detail }),
+    });
+  } catch (e) {
+    await (opened ? opened.close() : undefined);
+    unlock();
+    throw e;
+  }
+  // node-rdkafka loads in one thread per process only: with Kafka the pipeline runs in this thread
+  // (run one hub process per core instead).
+  const mode = eventLog.external ? 'inline' : (options.pipeline ?? (options.store || !__filename.endsWith('.js') ? 'inline' : 'thread'));
   const pipeline: PipelineRunner =
     mode === 'thread'
       ? await threadRunner(
@@ -83,7 +100,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           logger,
           normaliseWatchdog(store, config.pipeline?.normaliseBudgetMs ?? PIPELINE_DEFAULTS.normaliseBudgetMs),
         )
-      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, opened?.sharedLocks));
+      : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, opened?.sharedLocks, eventLog.external));
   let accepting = true;
   /** Read once, on the first blacklist clear (the BoM file is not read again per request). */
   let settings: DomainSettings | undefined;
@@ -97,6 +114,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
       config,
       connectors,
       store,
+      log: eventLog.writer,
       logger,
       metrics,
       env,
@@ -186,6 +204,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
       });
+      await eventLog.close();
       await (opened ? opened.close() : store.close());
       unlock();
     })());

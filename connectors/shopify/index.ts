@@ -41,7 +41,16 @@ export const shopifyConnector = defineConnector({
   type: 'shopify',
   kind: 'webshop',
   description: 'Shopify: orders, customers and inventory.',
-  webhook: { scheme: 'shopify', mappingInput: 'envelope' },
+  webhook: {
+    scheme: 'shopify',
+    mappingInput: 'envelope',
+    // The customer: the body itself on customers/* topics, else the order's (or checkout's) customer.
+    partitionKey: (body, headers) => {
+      const b = body as { id?: unknown; customer?: { id?: unknown } | null };
+      const id = (headers['x-shopify-topic'] ?? '').startsWith('customers/') ? b.id : b.customer?.id;
+      return typeof id === 'string' || typeof id === 'number' ? `customer:${String(id)}` : undefined;
+    },
+  },
   optionsSchema: {
     type: 'object',
     properties: {

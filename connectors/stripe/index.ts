@@ -31,7 +31,20 @@ export const stripeConnector = defineConnector({
   type: 'stripe',
   kind: 'billing',
   description: 'Stripe Billing: subscriptions, invoices and payments.',
-  webhook: { scheme: 'stripe', mappingInput: 'body' },
+  webhook: {
+    scheme: 'stripe',
+    mappingInput: 'body',
+    // The customer: the event's object itself (customer.*), else the object's customer (an id, or expanded).
+    partitionKey: (body) => {
+      const object = (body as { data?: { object?: { object?: string; id?: unknown; customer?: unknown } } }).data?.object;
+      if (!object) return undefined;
+      if (object.object === 'customer' && typeof object.id === 'string') return object.id;
+      const customer = object.customer;
+      if (typeof customer === 'string') return customer;
+      const id = (customer as { id?: unknown } | null | undefined)?.id;
+      return typeof id === 'string' ? id : undefined;
+    },
+  },
   optionsSchema: {
     type: 'object',
     properties: {

@@ -3,6 +3,7 @@ import { configCommand, type ConfigCommandOptions } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { dlqCommand, type DlqOptions } from './commands/dlq';
 import { registerInboxCommand } from './commands/inbox';
+import { kafkaCheckCommand, type KafkaCheckCommandOptions } from './commands/kafka';
 import { ignoredCommand, type IgnoredOptions } from './commands/ignored';
 import { mapCommand } from './commands/map';
 import { privacyCommand, type PrivacyOptions } from './commands/privacy';
@@ -112,6 +113,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: IgnoredOptions) => {
       code = await ignoredCommand(opts, io);
+    });
+
+  program
+    .command('kafka')
+    .description('the Kafka event log: check reaches the brokers and checks the topics and their partitions (--create makes missing ones)')
+    .argument('<action>', 'check')
+    .option('-c, --config <path>', 'config file', 'config/hub.json')
+    .option('--create', 'create missing topics with the configured partitions and replication factor')
+    .option('--timeout <ms>', 'how long to wait for the brokers (default 10000)')
+    .action(async (action: string, opts: KafkaCheckCommandOptions) => {
+      if (action !== 'check') {
+        io.err(`subhub kafka: unknown action "${action}" (check)`);
+        code = 2;
+        return;
+      }
+      code = await kafkaCheckCommand(opts, io);
     });
 
   program

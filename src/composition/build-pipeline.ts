@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime';
 import type { Store } from '../store/ports';
 import { CircuitBreaker } from '../pipeline/circuit-breaker';
 import type { TargetGuards } from '../pipeline/deliver';
-import { Pipeline } from '../pipeline/pipeline';
+import { Pipeline, type ExternalLog } from '../pipeline/pipeline';
 import { DEFAULT_RETRY } from '../pipeline/retry-policy';
 import { TokenBucket } from '../util/token-bucket';
 import { PIPELINE_DEFAULTS } from '../pipeline/normalise-progress';
@@ -26,6 +26,7 @@ export function buildPipeline(
   metrics: HubMetrics,
   clock: () => number = Date.now,
   locks?: Locks,
+  log?: ExternalLog,
 ): Pipeline {
   const { config, connectors, mappings } = runtime;
   const guards = new Map<string, TargetGuards>();
@@ -65,6 +66,7 @@ export function buildPipeline(
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,
+    ...(log ? { log } : {}),
     settings: { ...PIPELINE_DEFAULTS, ...config.pipeline },
     logger,
     metrics,

@@ -16,6 +16,7 @@ export interface HubConfig {
   $remove?: OverlayRemovals;
   server?: ServerConfig;
   storage?: StorageConfig;
+  eventLog?: EventLogConfig;
   log?: LogConfig;
   mappings?: MappingsConfig;
   /**
@@ -116,6 +117,82 @@ export interface FileSecretRef {
    * Path of a file whose content (trimmed) is the secret.
    */
   file: string;
+}
+/**
+ * Where verified webhooks are written and read back for normalisation. store: the storage backend's own inbox table (the default). kafka: an Apache Kafka topic read by a consumer group of normalisers (needs storage.kind "postgres"; docs/deploying.md, the Kafka profile).
+ */
+export interface EventLogConfig {
+  /**
+   * store: the inbox table of storage.kind. kafka: the topic eventLog.kafka.inboxTopic (node-rdkafka must be installed: npm install node-rdkafka).
+   */
+  kind?: 'store' | 'kafka';
+  kafka?: KafkaEventLogConfig;
+}
+/**
+ * The Kafka cluster of eventLog.kind "kafka".
+ */
+export interface KafkaEventLogConfig {
+  /**
+   * Bootstrap brokers, host:port each (librdkafka's metadata.broker.list).
+   *
+   * @minItems 1
+   */
+  brokers: [string, ...string[]];
+  /**
+   * The topic verified webhooks and derived events are produced to, keyed by customer.
+   */
+  inboxTopic?: string;
+  /**
+   * Partitions the inbox topic must have (subhub kafka check compares; --create creates it with this many). More partitions: more normalisers can work at once.
+   */
+  partitions?: number;
+  /**
+   * Replication factor for topics subhub kafka check --create creates (1 on a single-broker test cluster).
+   */
+  replicationFactor?: number;
+  /**
+   * The consumer group of the normalisers (every hub of one deployment uses the same).
+   */
+  groupId?: string;
+  /**
+   * Static group membership (librdkafka group.instance.id): a hub restarted under the same id gets its partitions back at once instead of after a rebalance. One per hub process (env SUBHUB_KAFKA_INSTANCE_ID).
+   */
+  instanceId?: string;
+  /**
+   * How long the group waits for a silent normaliser before its partitions move to the others.
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * The longest a webhook waits for the broker's acknowledgement (acks=all) before it is answered 503 with Retry-After.
+   */
+  produceTimeoutMs?: number;
+  /**
+   * Messages a normaliser takes per batch (one PostgreSQL transaction, then one offset commit).
+   */
+  batch?: number;
+  canonicalStream?: CanonicalStreamConfig;
+  sasl?: KafkaSaslConfig;
+  /**
+   * Further librdkafka client properties passed through as they are (e.g. security.protocol, sasl.mechanisms, ssl.ca.location). Properties subhub sets for its guarantees (enable.idempotence, acks, enable.auto.commit, group.id) cannot be overridden here.
+   */
+  librdkafka?: {
+    [k: string]: string | number | boolean;
+  };
+}
+/**
+ * Opt-in: every canonical event (from providers and derived by the hub) is also published to a versioned topic, keyed by subscription, for other systems (docs/deploying.md, consuming subhub.events.v1).
+ */
+export interface CanonicalStreamConfig {
+  enabled?: boolean;
+  topic?: string;
+  partitions?: number;
+}
+/**
+ * SASL credentials, as secret references (librdkafka sasl.username / sasl.password); set sasl.mechanisms and security.protocol in librdkafka.
+ */
+export interface KafkaSaslConfig {
+  username: SecretRef;
+  password: SecretRef;
 }
 export interface LogConfig {
   /**

@@ -94,6 +94,24 @@ export const ERROR_CODES = {
     kind: 'retryable',
     summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.',
   },
+  KAFKA_CLIENT_MISSING: {
+    kind: 'config',
+    summary:
+      'eventLog.kind is "kafka" but the node-rdkafka package is not installed (it is optional: npm install node-rdkafka); the hub does not start.',
+  },
+  EVENT_LOG_CONFIG: {
+    kind: 'config',
+    summary: 'The event log settings cannot work together (eventLog.kind "kafka" needs storage.kind "postgres").',
+  },
+  EVENT_LOG_UNAVAILABLE: {
+    kind: 'retryable',
+    summary:
+      'The event log (Kafka) did not acknowledge the write in time (brokers unreachable, produce timed out); nothing was acknowledged, send again.',
+  },
+  KAFKA_TOPIC_INVALID: {
+    kind: 'config',
+    summary: 'A topic the config names is missing or has another partition count than configured (subhub kafka check).',
+  },
   ROUTE_NO_MAPPING: { kind: 'bad_input', summary: 'An event type has no inbound mapping and no "*" mapping.' },
   ROUTE_UNKNOWN_TARGET: { kind: 'config', summary: 'A route names a connector that cannot deliver.' },
   EVENT_UNREADABLE: { kind: 'bad_input', summary: 'A verified webhook body is not JSON or lacks the event id.' },

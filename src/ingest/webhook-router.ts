@@ -8,7 +8,8 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { logStoreFailure } from '../observability/store-failure';
 import { StoreUnavailableError } from '../store/store-error';
-import type { Store } from '../store/ports';
+import type { EventLogWriter, Store } from '../store/ports';
+import { isHubError } from '../errors/hub-error';
 import { LocatedErrors } from '../errors/located-error';
 import { parseLocatedJson } from '../json/located-json';
 import { DEFAULT_TOLERANCE_SEC, verifiersByScheme, type WebhookVerifier } from './verifiers';
@@ -17,6 +18,8 @@ export interface WebhookDeps {
   config: Readonly<HubConfig>;
   connectors: ReadonlyMap<string, ConnectorRuntime>;
   store: Store;
+  /** Where verified webhooks are written (eventLog.kind): the store itself, or Kafka. Default: the store. */
+  log?: EventLogWriter;
   logger: Logger;
   metrics: HubMetrics;
   env: NodeJS.ProcessEnv;
@@ -159,7 +162,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
               .update(body)
               .digest('hex')
           : undefined;
-      const r = await deps.store.append({
+      const r = await (deps.log ?? deps.store).append({
         source: source.id,
         sourceEventId: dedupeId,
         eventType,
@@ -182,6 +185,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
       if (e instanceof StoreUnavailableError) {
         logStoreFailure(deps, 'append_webhook', 'store cannot commit: answering 503', e, { source: source.id });
         return reject(res, deps, 503, 'STORE_UNAVAILABLE', 'the hub cannot store events right now; send again', 'store');
+      }
+      if (isHubError(e) && e.code === 'EVENT_LOG_UNAVAILABLE') {
+        logStoreFailure(deps, 'append_webhook', 'event log did not acknowledge: answering 503', e, { source: source.id });
+        return reject(res, deps, 503, 'EVENT_LOG_UNAVAILABLE', 'the hub cannot log events right now; send again', 'event_log');
       }
       throw e;
     }

@@ -3,7 +3,17 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { logStoreFailure } from '../observability/store-failure';
 import { StoreUnavailableError } from '../store/store-error';
-import type { DeliveryRow, InboxOutcome, InboxRow, Store } from '../store/ports';
+import type {
+  BatchCompletion,
+  DeliveryRow,
+  EventLogReader,
+  InboxOutcome,
+  InboxRow,
+  LandingResult,
+  LogBatch,
+  LogLanding,
+  Store,
+} from '../store/ports';
 import { BatchUnits, type DomainStep } from './domain-step';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
@@ -24,6 +34,27 @@ export interface PipelineDeps {
   background?: { idle(): Promise<void> };
   /** Stops scheduled work (the nightly job) when the pipeline stops. */
   onStop?: () => Promise<void> | undefined;
+  /** An external event log (eventLog.kind "kafka"); without it the store is the log. */
+  log?: ExternalLog;
+}
+
+/** Writes a batch's outcomes from position `from` on (completions or landings), in order. */
+type BatchWriter = (from: number, now: number, outcomes: InboxOutcome[]) => Promise<Array<BatchCompletion | LandingResult>>;
+
+/**
+ * The pipeline's side of an external event log: batches are read from `reader`, normalised, landed
+ * with their outcomes in one store transaction, and only then committed. Derived events leave the
+ * outbox through `relay` (to the log, not the inbox table); `stream` publishes the canonical stream.
+ */
+export interface ExternalLog {
+  reader: EventLogReader;
+  landing: LogLanding;
+  /** Messages per batch. */
+  batch: number;
+  relay(limit: number): Promise<number>;
+  stream?(limit: number): Promise<number>;
+  /** Sets aside a message that is not an inbox entry (a dead letter), so its offset can be committed. */
+  unreadable(item: LogBatch['unreadable'][number]): Promise<void>;
 }
 
 /**
@@ -70,7 +101,7 @@ export class Pipeline {
     if (this.#running) return;
     this.#running = true;
     this.#unsubscribe = this.deps.store.onWork(() => this.notify());
-    this.#loops = [this.#normaliseLoop(), this.#deliveryLoop()];
+    this.#loops = [this.#normaliseLoop(), this.#deliveryLoop(), ...(this.deps.log ? [this.#logLoop(this.deps.log)] : [])];
   }
 
   /** Resolves when background work (reorder planning) has nothing pending or in flight. */
@@ -119,11 +150,15 @@ export class Pipeline {
   }
 
   async #normaliseLoop(): Promise<void> {
-    const { store, settings, logger, metrics } = this.deps;
+    const { store, settings } = this.deps;
     while (this.#running) {
       try {
         // Derived events (written to the outbox with the changes that caused them) join the log first.
-        await store.relayOutbox(settings.inboxBatch * 4);
+        const log = this.deps.log;
+        if (log) {
+          await log.relay(settings.inboxBatch * 4);
+          await log.stream?.(settings.inboxBatch * 4);
+        } else await store.relayOutbox(settings.inboxBatch * 4);
         const rows = await store.claimInbox(settings.inboxBatch, settings.leaseMs, Date.now());
         this.progress.beat(Date.now());
         if (rows.length === 0) {
@@ -132,31 +167,90 @@ export class Pipeline {
         }
         // Normalise the batch in arrival order, then commit all outcomes in one transaction (in
         // that order, so each entity's deliveries queue up in arrival order).
-        const outcomes: InboxOutcome[] = [];
-        let applied: boolean[];
-        try {
-          for (const row of rows) {
-            this.progress.begin(row.id, Date.now());
-            outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
-            this.progress.end(Date.now());
-          }
-          applied = await this.#commitUntilStored(rows, outcomes);
-        } finally {
-          this.progress.end(Date.now());
-          this.deps.afterBatch?.();
-        }
-        rows.forEach((row, i) => {
-          const outcome = outcomes[i]!;
-          if (!applied[i]) return void logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
-          metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
-          if (outcome.status === 'ignored')
-            metrics?.ignored.inc({ connector: row.source, type: row.eventType ?? '', reason: outcome.kind ?? 'dropped' });
-          if (outcome.status === 'failed')
-            logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
-        });
+        const { outcomes, applied } = await this.#normaliseBatch(rows, (from, now, outcomes) =>
+          store.completeInboxBatch(
+            rows.slice(from).map((claim, k) => ({ claim, outcome: outcomes[from + k]! })),
+            now,
+          ),
+        );
+        this.#count(rows, outcomes, applied);
         this.notify();
       } catch (e) {
         logStoreFailure(this.deps, 'normalise', 'normaliser loop error', e);
+        await this.#idle();
+      }
+    }
+  }
+
+  /** Normalises `rows` in order, then writes the outcomes with `write` (in rounds, see `#commit`). */
+  async #normaliseBatch(rows: InboxRow[], write: BatchWriter): Promise<{ outcomes: InboxOutcome[]; applied: boolean[] }> {
+    const outcomes: InboxOutcome[] = [];
+    try {
+      for (const row of rows) {
+        this.progress.begin(row.id, Date.now());
+        outcomes.push(await normalise(row, this.deps.normalise, Date.now()));
+        this.progress.end(Date.now());
+      }
+      return { outcomes, applied: await this.#commitUntilStored(rows, outcomes, write) };
+    } finally {
+      this.progress.end(Date.now());
+      this.deps.afterBatch?.();
+    }
+  }
+
+  #count(rows: InboxRow[], outcomes: InboxOutcome[], applied: boolean[]): void {
+    const { logger, metrics } = this.deps;
+    rows.forEach((row, i) => {
+      const outcome = outcomes[i]!;
+      if (!applied[i]) return void logger.warn('normalised entry was claimed again meanwhile: outcome discarded', { eventId: row.id });
+      metrics?.normalised.inc({ connector: row.source, outcome: outcome.status });
+      if (outcome.status === 'ignored')
+        metrics?.ignored.inc({ connector: row.source, type: row.eventType ?? '', reason: outcome.kind ?? 'dropped' });
+      if (outcome.status === 'failed')
+        logger.warn('event dead-lettered', { eventId: row.id, source: row.source, stage: 'map', code: outcome.deadLetter.errorCode });
+    });
+  }
+
+  /**
+   * The external log's consumer: read a batch, set aside what is already landed (a batch read again
+   * after a crash or a rebalance), normalise and land the rest in one transaction, then commit the
+   * batch's offsets. A batch that cannot be landed now (the store is down) is retried until it is,
+   * without committing, so nothing read is ever skipped.
+   */
+  async #logLoop(log: ExternalLog): Promise<void> {
+    const { logger, metrics, settings } = this.deps;
+    while (this.#running) {
+      let batch: LogBatch;
+      try {
+        batch = await log.reader.read(log.batch, settings.pollMs);
+      } catch (e) {
+        logger.warn('event log read failed; trying again', { error: e instanceof Error ? e.message : String(e) });
+        await this.#idle();
+        continue;
+      }
+      if (batch.entries.length === 0 && batch.unreadable.length === 0) continue;
+      try {
+        for (const item of batch.unreadable) await log.unreadable(item);
+        let rows: InboxRow[] = batch.entries.map((e) => ({ ...e, attempts: 1 }));
+        const known = await log.landing.landed(rows);
+        for (const i of known) metrics?.duplicate.inc({ connector: rows[i]!.source });
+        rows = rows.filter((_, i) => !known.has(i));
+        if (rows.length) {
+          const { outcomes, applied } = await this.#normaliseBatch(rows, async (from, now, outcomes) => {
+            const results = await log.landing.landBatch(
+              rows.slice(from).map((entry, k) => ({ entry, outcome: outcomes[from + k]! })),
+              now,
+            );
+            results.forEach((r, k) => r === 'duplicate' && metrics?.duplicate.inc({ connector: rows[from + k]!.source }));
+            return results;
+          });
+          this.#count(rows, outcomes, applied);
+        }
+        await log.reader.commit(batch);
+        this.notify();
+      } catch (e) {
+        // Not committed: the batch is read again (by this member after it rejoins, or by another).
+        logStoreFailure(this.deps, 'land_batch', 'event log batch not landed', e);
         await this.#idle();
       }
     }
@@ -168,10 +262,10 @@ export class Pipeline {
    * events would overtake its earlier ones. When the pipeline stops meanwhile, the leases are
    * left to run out (or released when the embedded store's worker restarts).
    */
-  async #commitUntilStored(rows: InboxRow[], outcomes: InboxOutcome[]): Promise<boolean[]> {
+  async #commitUntilStored(rows: InboxRow[], outcomes: InboxOutcome[], write: BatchWriter): Promise<boolean[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#commit(rows, outcomes);
+        return await this.#commit(rows, outcomes, write);
       } catch (e) {
         if (!(e instanceof StoreUnavailableError) || !this.#running) throw e;
         logStoreFailure(this.deps, 'complete_inbox', 'batch not committed; retrying', e);
@@ -187,7 +281,7 @@ export class Pipeline {
    * until everything is in. Every round commits at least the conflicting entry's predecessors,
    * and a conflict means another writer made progress, so this ends.
    */
-  async #commit(rows: InboxRow[], outcomes: InboxOutcome[]): Promise<boolean[]> {
+  async #commit(rows: InboxRow[], outcomes: InboxOutcome[], write: BatchWriter): Promise<boolean[]> {
     const { store, domain, metrics } = this.deps;
     const applied = rows.map(() => false);
     for (let from = 0, round = 0; from < rows.length; round++) {
@@ -198,11 +292,14 @@ export class Pipeline {
           const o = outcomes[i]!;
           if (o.status === 'normalised') await units.handle(o.event, domain);
         }
-      const results = await store.completeInboxBatch(
-        rows.slice(from).map((claim, k) => ({ claim, outcome: outcomes[from + k]! })),
-        now,
-      );
+      const results = await write(from, now, outcomes);
       results.forEach((r, k) => (applied[from + k] = r === 'applied'));
+      // A duplicate (landed by another member meanwhile) is done; the entries after it are recomputed.
+      const duplicate = results.indexOf('duplicate');
+      if (duplicate >= 0) {
+        from += duplicate + 1;
+        continue;
+      }
       const conflict = results.indexOf('conflict');
       if (conflict < 0) break;
       metrics?.domainConflicts.inc();

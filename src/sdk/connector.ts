@@ -58,7 +58,16 @@ export interface ConnectorDefinition {
   readonly kind: ConnectorKind;
   readonly description: string;
   readonly optionsSchema?: Record<string, unknown>;
-  readonly webhook?: { scheme: WebhookScheme; mappingInput: 'body' | 'envelope' };
+  readonly webhook?: {
+    scheme: WebhookScheme;
+    mappingInput: 'body' | 'envelope';
+    /**
+     * The customer a webhook belongs to, from its parsed body and kept headers: with the Kafka
+     * event log it is the partition key, so one customer's events stay in one partition, in
+     * order. Undefined when the webhook names none (it is then keyed by its own id).
+     */
+    partitionKey?(body: unknown, headers: Readonly<Record<string, string>>): string | undefined;
+  };
   /** Checks beyond the schema (e.g. outbound URLs against the SSRF rules); pointers are relative to `options`. */
   checkOptions?(options: Record<string, unknown>): Array<{ pointer: string; message: string; hint?: string }>;
   createActions?(options: Record<string, unknown>, deps: ConnectorDeps): Record<string, Action>;

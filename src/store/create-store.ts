@@ -56,7 +56,12 @@ export async function createStore(config: Readonly<HubConfig>, env: NodeJS.Proce
         'config',
         'storage.kind "postgres" needs storage.postgres.url (a secret reference)',
       );
-    const store = new PgStore({ url: requireSecret(pg.url, env), poolSize: pg.poolSize ?? 10 });
+    const store = new PgStore({
+      url: requireSecret(pg.url, env),
+      poolSize: pg.poolSize ?? 10,
+      // Canonical events are queued for the stream only where the stream is on (eventLog.kafka.canonicalStream).
+      canonicalStream: config.eventLog?.kind === 'kafka' && config.eventLog.kafka?.canonicalStream?.enabled === true,
+    });
     // Unreachable at start: STORE_UNAVAILABLE (retryable), with the pool closed again.
     try {
       await store.init();

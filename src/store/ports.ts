@@ -181,6 +181,50 @@ export interface Inbox {
 
 export type BatchCompletion = 'applied' | 'stale' | 'conflict' | 'skipped';
 
+/** An entry read back from an external event log (Kafka), with the inbox id the receiving hub gave it. */
+export interface LoggedEntry extends InboxEntry {
+  id: string;
+}
+
+/**
+ * `duplicate`: the inbox already held the entry (landed by another normaliser meanwhile, e.g. one
+ * whose partitions were taken away but which finished its batch): nothing was written for it.
+ */
+export type LandingResult = 'applied' | 'duplicate' | 'conflict' | 'skipped';
+
+/** A canonical event leaving for the canonical stream: the key it is produced under (its entity) and the event (JSON). */
+export interface RelayRecord {
+  key: string;
+  value: string;
+}
+
+/**
+ * What an external event log (eventLog.kind "kafka") needs of the store. Its entries are landed in
+ * the inbox together with their outcome in one durable transaction, deduplicated by (source, source
+ * event id) and content key, so a message delivered again (after a crash or a rebalance, before its
+ * offset was committed) has no second effect. Derived events and the canonical stream leave through
+ * outboxes: rows are published, then deleted, so a crash in between publishes them again (consumers
+ * deduplicate by id), and nothing is ever written to the log and the database separately.
+ */
+export interface LogLanding {
+  /** The positions (in `entries`) of entries the inbox holds already, in any status. */
+  landed(entries: ReadonlyArray<InboxEntry>): Promise<Set<number>>;
+  /**
+   * Lands entries with their outcomes, in order, in one durable transaction. Stops at the first
+   * `conflict` (a domain unit moved since it was read) or `duplicate`: that entry and the later ones
+   * are not written (then `skipped`), so the caller recomputes them in order. Entries before it are
+   * committed.
+   */
+  landBatch(items: ReadonlyArray<{ entry: LoggedEntry; outcome: InboxOutcome }>, now: number): Promise<LandingResult[]>;
+  /**
+   * Hands up to `limit` derived events (oldest first) to `publish` and deletes them once it resolves;
+   * when it rejects they stay. One drain at a time across hubs (others return 0). Returns how many left.
+   */
+  drainOutbox(limit: number, publish: (entries: LoggedEntry[]) => Promise<void>): Promise<number>;
+  /** The same for the canonical event stream (written only with `canonicalStream` on), keyed by entity. */
+  drainStream(limit: number, publish: (records: RelayRecord[]) => Promise<void>): Promise<number>;
+}
+
 /** Deliveries to targets, applied in order per (target, entity). */
 export interface DeliveryQueue {
   /** Leases due deliveries; never one whose entity has an earlier delivery still open at that target. */
@@ -311,4 +355,36 @@ export interface StoreCounts {
   outboxPending: number;
   deliveriesPending: number;
   deadLettersOpen: number;
+}
+
+/**
+ * Where verified webhooks are written (eventLog.kind). The embedded and PostgreSQL stores are
+ * their own log (`Store.append`); the Kafka log produces to a topic and resolves only after the
+ * brokers acknowledged the write (acks=all). A log that cannot tell duplicates at write time
+ * answers `accepted`: they are found when the entry is landed (LogLanding).
+ */
+export interface EventLogWriter {
+  append(entry: InboxEntry): Promise<InboxInsertResult>;
+}
+
+/** Entries read from an external event log, and the positions to commit once they are landed. */
+export interface LogBatch {
+  entries: LoggedEntry[];
+  /** Messages that could not be read as entries (not ours, or corrupt): dead-lettered by the reader's user, then committed. */
+  unreadable: Array<{ position: string; payload: string; error: string }>;
+  /** Opaque to the pipeline: what `commit` needs. */
+  readonly positions: unknown;
+}
+
+/**
+ * The read side of an external event log: a member of the normalisers' consumer group. Entries
+ * come in log order per partition (per customer). `commit` is called only after the batch is
+ * landed; whatever was read and not committed when a member dies or loses partitions is read again
+ * by the member that gets them (at-least-once; landing deduplicates).
+ */
+export interface EventLogReader {
+  /** Up to `max` entries, waiting at most `waitMs` for the first; an empty batch when none came. */
+  read(max: number, waitMs: number): Promise<LogBatch>;
+  /** Commits the batch's positions. Partitions lost meanwhile are not committed (their new owner reads them again). */
+  commit(batch: LogBatch): Promise<void>;
 }

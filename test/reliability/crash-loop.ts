@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { startKafka, type KafkaBroker } from '../helpers/kafka';
+import { runCli } from '../helpers/cli-hub';
 import { startTarget, type ReceivedRequest } from '../helpers/target-server';
-import { postgresBacklog, postgresVerdict, sqliteVerdict, type StorageVerdict } from './crash-oracle';
+import { postgresBacklog, postgresLanded, postgresVerdict, sqliteVerdict, type StorageVerdict } from './crash-oracle';
 import { CRASH_PAYLOAD, effectOrder } from './effect-order';
 import { HubFleet } from './hub-fleet';
 import { subscriptionQueues } from './stripe-events';
@@ -25,11 +27,18 @@ export interface CrashLoopOptions {
   backend?: 'sqlite' | 'postgres';
   /** Hub processes sharing the store (default 1; sqlite allows only 1: its data folder is locked by its hub). */
   hubs?: number;
+  /** `kafka`: webhooks go through a private Kafka broker's inbox topic (6 partitions); needs backend postgres. */
+  log?: 'store' | 'kafka';
+  /** Kafka: one of the hubs joins only once a third of the events are acknowledged (a rebalance under load). */
+  joinMidRun?: boolean;
 }
 
 export interface CrashLoopReport {
   backend: 'sqlite' | 'postgres';
+  log: 'store' | 'kafka';
   hubs: number;
+  /** Hubs running at the end (one more than at the start when one joined mid-run). */
+  hubsAtEnd: number;
   sent: number;
   acknowledged: number;
   storedOnce: number;
@@ -69,6 +78,8 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
   if (backend === 'sqlite' && hubCount !== 1) throw new Error('one hub process per SQLite data folder: hubs must be 1 with sqlite');
   let fleet: HubFleet | undefined;
   let pg: PostgresServer | undefined;
+  let kafka: KafkaBroker | undefined;
+  const log = o.log ?? 'store';
   let sendingDone = false;
   const order = effectOrder('r0');
   let failedOnPurpose = 0;
@@ -111,7 +122,15 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
       usePostgres(configPath);
       env.DATABASE_URL = pg.url;
     }
-    fleet = await HubFleet.start(hubCount, configPath, env);
+    if (log === 'kafka') {
+      kafka = await startKafka({ partitions: KAFKA_PARTITIONS });
+      useKafka(configPath, kafka.brokers);
+      // The operator's step before the first hub starts: the topics, created with their partitions.
+      const check = await runCli(['kafka', 'check', '--create', '-c', configPath], env);
+      if (check.code !== 0) throw new Error(`subhub kafka check --create failed: ${check.stdout}${check.stderr}`);
+    }
+    const joining = o.joinMidRun ? 1 : 0;
+    fleet = await HubFleet.start(hubCount - joining, configPath, env);
 
     const queues = subscriptionQueues(o.events, o.subscriptions);
     const acked = new Set<string>();
@@ -134,11 +153,17 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
         if (hubs.restarting >= Math.max(1, hubCount - 1)) await restart;
       }
     })();
+    const joined = (async () => {
+      if (!joining) return;
+      while (acked.size < o.events / 3) await delay(20);
+      await hubs.join(configPath, env);
+    })();
     const progress = setInterval(
       () => debug('acked', acked.size, 'kills', hubs.kills, 'effects', target.effects.length, 'requests', target.requests.length),
       1000,
     );
     await Promise.all(senders);
+    await joined;
     clearInterval(progress);
     sendingDone = true;
     await killer;
@@ -148,7 +173,9 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
 
     const report: CrashLoopReport = {
       backend,
+      log,
       hubs: hubCount,
+      hubsAtEnd: hubs.hubs.length,
       sent: o.events,
       acknowledged: acked.size,
       storedOnce: 0,
@@ -172,7 +199,9 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
     // PostgreSQL's invariants are those of a drained run: let the hubs finish normalising and delivering.
     if (pg) {
       const until = Date.now() + 120_000;
-      while ((await postgresBacklog(pg.url)) > 0 && Date.now() < until) await delay(50);
+      // With Kafka, acknowledged webhooks may still wait in the topic: drained once all of them are landed too.
+      const unlanded = async () => (log === 'kafka' ? acked.size - (await postgresLanded(pg!.url)) : 0);
+      while (((await postgresBacklog(pg.url)) > 0 || (await unlanded()) > 0) && Date.now() < until) await delay(50);
     }
     await hubs.stop();
 
@@ -185,6 +214,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
     await fleet?.kill().catch(() => {});
     await target.close().catch(() => {});
     await pg?.stop().catch((e: unknown) => debug('stopping PostgreSQL:', e));
+    await kafka?.stop().catch((e: unknown) => debug('stopping Kafka:', e));
   }
 }
 
@@ -192,5 +222,17 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
 export function usePostgres(configPath: string, poolSize = 4): void {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as { storage?: Record<string, unknown> };
   config.storage = { ...config.storage, kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize } };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+}
+
+const KAFKA_PARTITIONS = 6;
+
+/** Points a hub.json at a Kafka event log on `brokers` (6 partitions, replication 1: one broker). */
+export function useKafka(configPath: string, brokers: string, extra: Record<string, unknown> = {}): void {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  config.eventLog = {
+    kind: 'kafka',
+    kafka: { brokers: [brokers], partitions: KAFKA_PARTITIONS, replicationFactor: 1, sessionTimeoutMs: 6000, ...extra },
+  };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 }

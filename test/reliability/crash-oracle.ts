@@ -91,6 +91,19 @@ export async function postgresVerdict(url: string, acked: ReadonlySet<string>, r
   }
 }
 
+/** Distinct Stripe events in the inbox (landed from the Kafka log, or appended). */
+export async function postgresLanded(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT COUNT(DISTINCT source_event_id) AS n FROM inbox WHERE source = 'stripe'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Inbox entries still to normalise plus deliveries still open: 0 once every hub has drained. */
 export async function postgresBacklog(url: string): Promise<number> {
   const client = new Client({ connectionString: url });

@@ -1,7 +1,7 @@
 import { runCrashLoop, type CrashLoopOptions } from './crash-loop';
 
 /** Where the hubs store and how many share it; `full` picks the plan's sizes (SUBHUB_RELIABILITY=full). */
-type Setup = Pick<CrashLoopOptions, 'backend' | 'hubs'> & { full: boolean; kills: number };
+type Setup = Pick<CrashLoopOptions, 'backend' | 'hubs' | 'log' | 'joinMidRun'> & { full: boolean; kills: number };
 
 /**
  * R1: every acknowledged webhook is stored exactly once across SIGKILLs, and the store is intact.
@@ -12,6 +12,8 @@ export async function expectR1(label: string, s: Setup): Promise<void> {
   const r = await runCrashLoop({
     backend: s.backend,
     hubs: s.hubs,
+    ...(s.log ? { log: s.log } : {}),
+    ...(s.joinMidRun ? { joinMidRun: true } : {}),
     events,
     subscriptions: events / 10,
     kills: s.kills,
@@ -38,6 +40,8 @@ export async function expectR23(label: string, s: Setup): Promise<void> {
   const r = await runCrashLoop({
     backend: s.backend,
     hubs: s.hubs,
+    ...(s.log ? { log: s.log } : {}),
+    ...(s.joinMidRun ? { joinMidRun: true } : {}),
     events,
     subscriptions: events / 10,
     kills: s.kills,
@@ -53,6 +57,7 @@ export async function expectR23(label: string, s: Setup): Promise<void> {
   expect(r.outOfOrder).toBe(0);
   expect(r.integrity).toBe('ok');
   expect(r.kills).toBeGreaterThanOrEqual(s.kills);
+  expect(r.hubsAtEnd).toBe(s.hubs);
   // Redeliveries are bounded: those answered 503 on purpose, plus at most one per in-flight call per kill.
   expect(r.extraRequests!).toBeLessThanOrEqual(Math.ceil(r.requestsFailedOnPurpose! + r.kills * 16 * 3));
 }

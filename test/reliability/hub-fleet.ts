@@ -41,6 +41,14 @@ export class HubFleet {
     return fleet;
   }
 
+  /** Starts one more hub on the same config (a hub joining the fleet mid-run); senders spread over it from then on. */
+  async join(configPath: string, env: Record<string, string>): Promise<HubProcess> {
+    const hub = new HubProcess(configPath, await freePort(), env);
+    await hub.start();
+    (this.hubs as HubProcess[]).push(hub);
+    return hub;
+  }
+
   /** SIGKILLs over all hubs so far. */
   get kills(): number {
     return this.hubs.reduce((n, h) => n + h.kills, 0);

@@ -25,7 +25,13 @@ export function subscriptionQueues(events: number, subscriptions: number, prefix
       const id = `evt_${prefix}_${k}_${s}`;
       q.push({
         id,
-        body: JSON.stringify({ ...FIXTURE, id, data: { ...FIXTURE.data, object: { ...FIXTURE.data.object, id: `sub_${prefix}_${k}` } } }),
+        // One customer per subscription: with the Kafka log each customer is a partition key, so the
+        // subscriptions spread over the partitions (and their normalisers) as real customers would.
+        body: JSON.stringify({
+          ...FIXTURE,
+          id,
+          data: { ...FIXTURE.data, object: { ...FIXTURE.data.object, id: `sub_${prefix}_${k}`, customer: `cus_${prefix}_${k}` } },
+        }),
       });
     }
     queues.push(q);

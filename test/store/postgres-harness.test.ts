@@ -99,6 +99,7 @@ describe('migrate', () => {
         'decisions',
         'domain_units',
         'dunning',
+        'event_stream',
         'events',
         'inbox',
         'outbox',

@@ -17,6 +17,10 @@ import type {
   InboxRow,
   InboxSettleResult,
   InboxSettlement,
+  LandingResult,
+  LoggedEntry,
+  LogLanding,
+  RelayRecord,
   PendingInboxEntry,
   Store,
   StoreCounts,
@@ -37,6 +41,8 @@ type Row = Record<string, unknown>;
 export const NORMALISER_LOCK = 'subhub:normaliser';
 /** The transaction advisory lock of the one relay of the outbox at a time (every hub relays). */
 export const RELAY_LOCK = 'subhub:outbox-relay';
+/** The transaction advisory lock of the one publisher of the canonical stream at a time. */
+export const STREAM_LOCK = 'subhub:event-stream';
 
 const INT8 = 20;
 
@@ -59,6 +65,8 @@ export interface PgStoreOptions {
    * claim; inbox leases of a lost holder are cleared when the lock is taken again.)
    */
   leaseRecoveryMs?: number;
+  /** Writes every canonical event to the stream outbox too (eventLog.kafka.canonicalStream). */
+  canonicalStream?: boolean;
 }
 
 /**
@@ -79,7 +87,7 @@ export interface PgStoreOptions {
  * long-lived lock and LISTEN clients all have 'error' handlers; calls made while the server is
  * unreachable reject with StoreUnavailableError and succeed again once it is back.
  */
-export class PgStore implements Store {
+export class PgStore implements Store, LogLanding {
   readonly domain: PgDomain;
   readonly privacy: PgPrivacy;
   readonly #options: PgStoreOptions;
@@ -304,16 +312,7 @@ export class PgStore implements Store {
       if (outcome.status === 'normalised' && outcome.event.domain && !outcome.event.unit)
         throw new Error('a normalised event with domain changes must name its domain unit');
     return inRedoableTransaction(this.#pool, async (tx) => {
-      // Every (target, entity) the batch may insert into, locked up front in one order: two batches
-      // (two normaliser workers) never wait on each other's locks crosswise (a deadlock).
-      const pairs = new Set<string>();
-      for (const { outcome } of items)
-        if (outcome.status === 'normalised')
-          for (const d of outcome.event.deliveries) pairs.add(JSON.stringify([d.target, outcome.event.entityKey]));
-      for (const pair of [...pairs].sort()) {
-        const [target, entityKey] = JSON.parse(pair) as [string, string];
-        await lockEntity(tx, target, entityKey);
-      }
+      await lockEntities(tx, items);
       const out: BatchCompletion[] = [];
       let wrote = false;
       for (const item of items) {
@@ -326,6 +325,105 @@ export class PgStore implements Store {
       }
       if (wrote) await notifyWork(tx);
       return out;
+    });
+  }
+
+  async landed(entries: ReadonlyArray<InboxEntry>): Promise<Set<number>> {
+    if (entries.length === 0) return new Set();
+    const rows = await query<{ n: number }>(
+      this.#pool,
+      `SELECT r.n FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(source, key, content, n)
+       WHERE EXISTS (SELECT 1 FROM inbox i WHERE i.source = r.source AND i.source_event_id = r.key)
+          OR (r.content IS NOT NULL AND EXISTS (SELECT 1 FROM inbox i WHERE i.source = r.source AND i.content_key = r.content))`,
+      [entries.map((e) => e.source), entries.map((e) => e.sourceEventId), entries.map((e) => e.contentKey ?? null)],
+    );
+    return new Set(rows.map((r) => Number(r.n) - 1));
+  }
+
+  /**
+   * Durable (synchronous_commit on): the event log's offsets are committed after this resolves, so
+   * a commit lost in a server crash would lose the entries for good.
+   */
+  async landBatch(items: ReadonlyArray<{ entry: LoggedEntry; outcome: InboxOutcome }>, now: number): Promise<LandingResult[]> {
+    return inTransaction(this.#pool, async (tx) => {
+      await lockEntities(tx, items);
+      const out: LandingResult[] = [];
+      let wrote = false;
+      for (const { entry: e, outcome } of items) {
+        if (out.length && out.at(-1) !== 'applied') {
+          out.push('skipped');
+          continue;
+        }
+        // The unit first: a conflict must leave no inbox row behind (the entry is landed on the next round).
+        const unit = outcome.status === 'normalised' ? outcome.event.unit : undefined;
+        if (unit && (await this.domain.lockUnit(tx, unit.customerId)) !== unit.version) {
+          out.push('conflict');
+          continue;
+        }
+        const inserted = await tx.sql(
+          `INSERT INTO inbox (id, source, source_event_id, event_type, received_at, headers, body, content_key, attempts, lease_until)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, NULL) ON CONFLICT DO NOTHING RETURNING id`,
+          [e.id, e.source, e.sourceEventId, e.eventType ?? null, e.receivedAt, JSON.stringify(e.headers), e.body, e.contentKey ?? null],
+        );
+        if (inserted.length === 0) {
+          out.push('duplicate');
+          continue;
+        }
+        const r = await this.#completeInbox(tx, { id: e.id, attempts: 1 }, outcome, now);
+        if (r !== 'applied') throw new Error(`landing ${e.id}: its completion was ${r}`);
+        wrote ||= outcome.status === 'normalised';
+        out.push('applied');
+      }
+      if (wrote) await notifyWork(tx);
+      return out;
+    });
+  }
+
+  async drainOutbox(limit: number, publish: (entries: LoggedEntry[]) => Promise<void>): Promise<number> {
+    return this.#drain(
+      RELAY_LOCK,
+      `WITH o AS (SELECT id FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+         DELETE FROM outbox x USING o WHERE x.id = o.id RETURNING x.seq, x.id, x.dedupe_key, x.event_type, x.event, x.created_at`,
+      limit,
+      (rows) =>
+        publish(
+          rows.map((r) => ({
+            id: ulid(r.created_at as number),
+            source: 'hub',
+            sourceEventId: r.dedupe_key as string,
+            eventType: r.event_type as string,
+            receivedAt: r.created_at as number,
+            headers: {},
+            body: r.event as string,
+          })),
+        ),
+    );
+  }
+
+  async drainStream(limit: number, publish: (records: RelayRecord[]) => Promise<void>): Promise<number> {
+    return this.#drain(
+      STREAM_LOCK,
+      `WITH o AS (SELECT seq FROM event_stream ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+         DELETE FROM event_stream x USING o WHERE x.seq = o.seq RETURNING x.seq, x.entity_key, x.body`,
+      limit,
+      (rows) => publish(rows.map((r) => ({ key: r.entity_key as string, value: r.body as string }))),
+    );
+  }
+
+  /**
+   * Deletes rows and publishes them before the commit: when publishing fails the transaction rolls
+   * back and the rows stay; when the commit fails after a publish they are published again later.
+   * One drain per lock at a time across hubs (a tried transaction lock), so rows leave in seq order.
+   */
+  async #drain(lock: string, take: string, limit: number, publish: (rows: Row[]) => Promise<void>): Promise<number> {
+    return inRedoableTransaction(this.#pool, async (tx) => {
+      const [held] = await tx.sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [lock]);
+      if (!held!.ok) return 0;
+      const rows = await tx.sql(take, [limit]);
+      if (rows.length === 0) return 0;
+      rows.sort((a, b) => (a.seq as number) - (b.seq as number));
+      await publish(rows);
+      return rows.length;
     });
   }
 
@@ -369,6 +467,8 @@ export class PgStore implements Store {
         e.body,
         now,
       ]);
+      if (this.#options.canonicalStream)
+        await tx.sql('INSERT INTO event_stream (event_id, entity_key, body) VALUES ($1, $2, $3)', [e.eventId, e.entityKey, e.body]);
       // Blocked or not is decided under the (target, entity) lock the batch took up front.
       for (const d of e.deliveries) {
         await tx.sql(
@@ -747,6 +847,21 @@ export class PgStore implements Store {
  * insert) or the next one is released (completion, dead, replay), so under READ COMMITTED two
  * transactions cannot both find "nothing open before me".
  */
+/**
+ * Every (target, entity) a batch may insert deliveries into, locked up front in one order: two
+ * batches (two normaliser workers) never wait on each other's locks crosswise (a deadlock).
+ */
+async function lockEntities(tx: Tx, items: ReadonlyArray<{ outcome: InboxOutcome }>): Promise<void> {
+  const pairs = new Set<string>();
+  for (const { outcome } of items)
+    if (outcome.status === 'normalised')
+      for (const d of outcome.event.deliveries) pairs.add(JSON.stringify([d.target, outcome.event.entityKey]));
+  for (const pair of [...pairs].sort()) {
+    const [target, entityKey] = JSON.parse(pair) as [string, string];
+    await lockEntity(tx, target, entityKey);
+  }
+}
+
 async function lockEntity(tx: Tx, target: string, entityKey: string): Promise<void> {
   // Length-prefixed, so ('a:b', 'c') and ('a', 'b:c') are different keys (text cannot hold chr(0)).
   await tx.sql(`SELECT pg_advisory_xact_lock(hashtextextended(length($1)::text || ':' || $1 || $2, 0))`, [target, entityKey]);

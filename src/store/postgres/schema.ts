@@ -293,4 +293,19 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       CREATE INDEX outbox_relay ON outbox (seq);
     `,
   },
+  {
+    version: 6,
+    name: 'the canonical event stream: events waiting to be published to Kafka',
+    sql: `
+      -- Written with each canonical event when the stream is on (eventLog.kafka.canonicalStream),
+      -- deleted once the broker acknowledged it: an outbox, so the topic and the database never
+      -- disagree by a dual write. Published in seq order (one relay at a time).
+      CREATE TABLE event_stream (
+        seq bigserial PRIMARY KEY,
+        event_id text NOT NULL,
+        entity_key text NOT NULL,
+        body text NOT NULL
+      );
+    `,
+  },
 ];

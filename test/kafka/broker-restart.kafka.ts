@@ -1,0 +1,134 @@
+/**
+ * R8 (issue 12): the Kafka broker stopped for 10 s under load and started again. Three real hub
+ * processes on Kafka + PostgreSQL, senders pushing webhooks through them. While the broker is down
+ * no hub may acknowledge anything (nothing could be written durably): every webhook sent and answered
+ * inside the outage gets 503 with Retry-After. Afterwards the same hub processes (never restarted)
+ * reconnect by themselves: every acknowledged webhook landed once, delivered once, in order per
+ * subscription.
+ */
+import { startKafka, type KafkaBroker } from '../helpers/kafka';
+import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { eventually, startTarget } from '../helpers/target-server';
+import { runCli, stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
+import { postgresBacklog, postgresLanded, postgresVerdict } from '../reliability/crash-oracle';
+import { useKafka, usePostgres } from '../reliability/crash-loop';
+import { CRASH_PAYLOAD, effectOrder } from '../reliability/effect-order';
+import { HubFleet, type SendAttempt } from '../reliability/hub-fleet';
+import { subscriptionQueues } from '../reliability/stripe-events';
+
+jest.setTimeout(240_000);
+
+const SECRET = 'whsec_kafka_restart';
+const EVENTS = 600;
+const SENDERS = 8;
+const OUTAGE_MS = 10_000;
+
+describe('the Kafka broker stopped for 10 s under three hubs', () => {
+  let kafka: KafkaBroker | undefined;
+  let pg: PostgresServer | undefined;
+  let fleet: HubFleet | undefined;
+  let target: Awaited<ReturnType<typeof startTarget>> | undefined;
+  afterEach(async () => {
+    for (const hub of fleet?.hubs ?? []) if (hub.running && !hub.alive) console.error(`hub ${hub.url} died:\n${hub.output}`);
+    await fleet?.kill();
+    await target?.close();
+    await kafka?.stop();
+    await pg?.stop();
+  });
+
+  it('answers 503 with Retry-After while it is down, never 2xx; loses nothing acknowledged; the same hubs recover', async () => {
+    const started = Date.now();
+    const order = effectOrder('r0');
+    target = await startTarget((req) => {
+      order.record(req, target!.effects.includes(String(req.headers['idempotency-key'])));
+      return { status: 200 };
+    });
+    const { configPath } = writeCliHubConfig(
+      target.url,
+      {
+        connectors: stripeToTargetConnectors(target.url, {
+          ratePerSec: 100_000,
+          burst: 100_000,
+          circuitFailureThreshold: 1000,
+          timeoutMs: 5000,
+        }),
+        routes: [{ name: 'r0', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'crash.payload' }],
+        retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 200, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
+        pipeline: { pollMs: 10, leaseMs: 2000 },
+      },
+      { 'crash.payload': CRASH_PAYLOAD },
+    );
+    [pg, kafka] = await Promise.all([startPostgres(), startKafka({ partitions: 6 })]);
+    const broker = kafka;
+    usePostgres(configPath);
+    useKafka(configPath, broker.brokers, { produceTimeoutMs: 2000 });
+    const env = { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: pg.url };
+    expect((await runCli(['kafka', 'check', '--create', '-c', configPath], env)).code).toBe(0);
+    fleet = await HubFleet.start(3, configPath, env);
+    const hubs = fleet;
+    const pids = hubs.hubs.map((h) => h.pid);
+
+    const attempts: SendAttempt[] = [];
+    const acked = new Set<string>();
+    const queues = subscriptionQueues(EVENTS, EVENTS / 10, 'kafkarestart');
+    const senders = Array.from({ length: SENDERS }, async (_, w) => {
+      for (let k = w; k < queues.length; k += SENDERS)
+        for (const e of queues[k]!) {
+          await hubs.send(e, SECRET, (a) => attempts.push(a));
+          acked.add(e.id);
+        }
+    });
+
+    // The outage starts once a third is acknowledged and lasts 10 s, and at least until the hubs have
+    // answered 20 webhooks sent after it began (enough to judge them).
+    await eventually(() => acked.size >= EVENTS / 3, 60_000);
+    await broker.halt();
+    const downAt = Date.now();
+    await eventually(
+      () => Date.now() - downAt >= OUTAGE_MS && attempts.filter((a) => a.sentAt > downAt && a.status !== 0).length >= 20,
+      60_000,
+    );
+    const upAt = Date.now();
+    await broker.restart();
+    await Promise.all(senders);
+
+    // Everything acknowledged is landed, normalised and delivered by the same processes.
+    await eventually(
+      async () => (await postgresLanded(pg!.url)) === EVENTS && (await postgresBacklog(pg!.url)) === 0 && target!.effects.length >= EVENTS,
+      90_000,
+    );
+    expect(hubs.hubs.map((h) => h.pid)).toEqual(pids);
+    expect(hubs.hubs.map((h) => [h.alive, h.starts, h.kills])).toEqual(hubs.hubs.map(() => [true, 1, 0]));
+
+    const during = attempts.filter((a) => a.sentAt > downAt && a.answeredAt < upAt);
+    await hubs.stop();
+    const verdict = await postgresVerdict(pg.url, acked, 1);
+    const report = {
+      test: 'R8-kafka-restart',
+      hubs: 3,
+      sent: EVENTS,
+      acknowledged: acked.size,
+      ...verdict,
+      effects: target.effects.length,
+      duplicateEffects: target.effects.length - new Set(target.effects).size,
+      outOfOrder: order.outOfOrder(),
+      outage: {
+        ms: upAt - downAt,
+        answered: during.length,
+        status503: during.filter((a) => a.status === 503).length,
+        status2xx: during.filter((a) => a.status >= 200 && a.status < 300).length,
+      },
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+    console.log(JSON.stringify(report));
+
+    expect(during.length).toBeGreaterThanOrEqual(20);
+    // No acknowledgement while the broker is down: each answer is a 503 telling the sender when to come back.
+    expect(during.filter((a) => a.status !== 503 || a.retryAfter === undefined)).toEqual([]);
+    expect(acked.size).toBe(EVENTS);
+    expect(verdict).toEqual({ storedOnce: EVENTS, missing: 0, duplicatesStored: 0, integrity: 'ok' });
+    expect(report.effects).toBe(EVENTS);
+    expect(report.duplicateEffects).toBe(0);
+    expect(report.outOfOrder).toBe(0);
+  });
+});

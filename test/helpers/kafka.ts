@@ -44,10 +44,12 @@ const LOG_TAIL_LINES = 40;
 const run = promisify(execFile);
 
 /**
- * The broker's JVM: a small fixed young heap start (-Xms) saves the first resizes, G1 as Kafka's own
- * scripts use. Tests never need more than 512 MB; ~330 MB resident when idle.
+ * The broker's JVM: a 128 MB initial heap saves the first resizes; G1 as Kafka's own scripts use
+ * (their 20 ms pause target changed nothing measurable here, so it is left out). Both compilers stay
+ * on: the client compiler alone starts ~35 % faster but would slow tests that push volume. Tests
+ * never need more than 512 MB; ~320-350 MB resident.
  */
-const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true'];
+const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true'];
 /**
  * Short-lived tools (storage format, topic creation) spend their life starting up: the client
  * compiler only and a serial collector start them faster; they do no sustained work.

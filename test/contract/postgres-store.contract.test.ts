@@ -7,12 +7,14 @@ import { PgStore } from '../../src/store/postgres/pg-store';
 import { testDatabase } from '../helpers/postgres';
 import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
+import { landingContract, type LandingFixture } from './landing.contract';
 import { storeContract, type StoreFixture } from './store.contract';
 import { twoWorkersContract, type TwoStoresFixture } from './two-workers.contract';
 
-async function pgFixture(): Promise<StoreFixture> {
+/** `canonicalStream`: the store of an external event log (eventLog.kind "kafka") with the stream on. */
+async function pgFixture(options: { canonicalStream?: boolean } = {}): Promise<StoreFixture & LandingFixture> {
   const db = await testDatabase();
-  const store = new PgStore({ url: db.url });
+  const store = new PgStore({ url: db.url, canonicalStream: options.canonicalStream === true });
   await store.init();
   return {
     store,
@@ -41,7 +43,8 @@ async function twoPgFixture(): Promise<TwoStoresFixture> {
 }
 
 forBackend('postgres', () => {
-  storeContract('postgres', pgFixture);
-  domainContract('postgres', pgFixture);
+  storeContract('postgres', () => pgFixture());
+  domainContract('postgres', () => pgFixture());
   twoWorkersContract('postgres', twoPgFixture);
+  landingContract('postgres', pgFixture);
 });

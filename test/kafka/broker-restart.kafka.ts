@@ -93,10 +93,24 @@ describe('the Kafka broker stopped for 10 s under three hubs', () => {
     await Promise.all(senders);
 
     // Everything acknowledged is landed, normalised and delivered by the same processes.
-    await eventually(
-      async () => (await postgresLanded(pg!.url)) === EVENTS && (await postgresBacklog(pg!.url)) === 0 && target!.effects.length >= EVENTS,
-      90_000,
-    );
+    const state = async () => ({
+      landed: await postgresLanded(pg!.url),
+      backlog: await postgresBacklog(pg!.url),
+      effects: target!.effects.length,
+    });
+    try {
+      await eventually(async () => {
+        const s = await state();
+        return s.landed === EVENTS && s.backlog === 0 && s.effects >= EVENTS;
+      }, 90_000);
+    } catch (e) {
+      throw new Error(
+        `not drained after the restart: ${JSON.stringify(await state())}\n${hubs.hubs.map((h) => h.output).join('\n---\n')}`,
+        {
+          cause: e,
+        },
+      );
+    }
     expect(hubs.hubs.map((h) => h.pid)).toEqual(pids);
     expect(hubs.hubs.map((h) => [h.alive, h.starts, h.kills])).toEqual(hubs.hubs.map(() => [true, 1, 0]));
 

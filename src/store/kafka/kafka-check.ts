@@ -72,7 +72,14 @@ export async function checkKafka(
       } finally {
         admin.disconnect();
       }
-      metadata = await metadataOf(producer, timeout);
+      // A created topic takes a moment to elect its partitions' leaders: wait for them (within the timeout).
+      const until = Date.now() + timeout;
+      for (;;) {
+        metadata = await metadataOf(producer, timeout);
+        const settled = missing.every((w) => metadata.topics.find((t) => t.name === w.name)?.partitions.every((p) => p.leader >= 0));
+        if (settled || Date.now() >= until) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
     for (const w of wanted) {
       const topic = metadata.topics.find((t) => t.name === w.name);

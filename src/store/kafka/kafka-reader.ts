@@ -42,6 +42,10 @@ export class KafkaReader implements EventLogReader {
         'session.timeout.ms': options.sessionTimeoutMs,
         'heartbeat.interval.ms': Math.max(100, Math.min(3000, Math.floor(options.sessionTimeoutMs / 4))),
         rebalance_cb: (err: RdError, assignment: RdTopicPartition[]) => this.#rebalance(err, assignment),
+        // Commits are asynchronous (see `commit`); a failed one is only reported.
+        offset_commit_cb: (err: RdError | null | undefined) => {
+          if (err) this.options.onEvent?.('commit_failed', err.message);
+        },
       },
       { 'auto.offset.reset': 'earliest' },
     );
@@ -103,11 +107,13 @@ export class KafkaReader implements EventLogReader {
       .filter(([partition]) => this.#owned.has(partition))
       .map(([partition, offset]) => ({ topic: this.options.topic, partition, offset }));
     if (offsets.length === 0) return;
+    // Asynchronous: a synchronous commit blocks the thread until the group coordinator answers, and
+    // with the brokers away that is the hub's HTTP thread too. A commit that fails (partitions
+    // taken away by a rebalance, brokers gone) leaves the batch to be read again, by this member or
+    // the partitions' new owner, which finds it landed: nothing is lost or doubled either way.
     try {
-      this.#consumer.commitSync(offsets);
+      this.#consumer.commit(offsets);
     } catch (e) {
-      // Partitions taken away meanwhile (a rebalance): their new owner reads the batch again and
-      // finds it landed. Nothing is lost either way.
       this.options.onEvent?.('commit_failed', (e as Error).message);
     }
   }

@@ -86,15 +86,30 @@ export class KafkaWriter implements EventLogWriter {
     await Promise.all(records.map((r) => this.#produce(topic, r.key, Buffer.from(r.value))));
   }
 
+  /**
+   * Resolves on the brokers' acknowledgement, rejects with EVENT_LOG_UNAVAILABLE on a failed
+   * delivery or after `timeoutMs`, whichever comes first. The timer is needed: when a broker dies
+   * with requests in flight, the idempotent producer holds the partition's later messages until it
+   * knows what became of those (librdkafka's drain), which can take up to socket.timeout.ms. A
+   * message refused that way may still be written once the broker is back: the sender was told to
+   * send again, and landing deduplicates the two copies.
+   */
   async #produce(topic: string, key: string, value: Buffer): Promise<void> {
     await this.connect();
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new EventLogUnavailableError(new Error(`no acknowledgement within ${this.options.timeoutMs} ms`))),
+        this.options.timeoutMs,
+      );
       try {
-        this.#producer.produce(topic, null, value, key, null, (err: RdError | null) =>
-          err ? reject(new EventLogUnavailableError(err)) : resolve(),
-        );
+        this.#producer.produce(topic, null, value, key, null, (err: RdError | null) => {
+          clearTimeout(timer);
+          if (err) reject(new EventLogUnavailableError(err));
+          else resolve();
+        });
       } catch (e) {
         // A full local queue (the brokers are away for long) refuses at once.
+        clearTimeout(timer);
         reject(new EventLogUnavailableError(e));
       }
     });

@@ -58,7 +58,8 @@ export interface RdConsumer extends RdClient {
   subscribe(topics: string[]): void;
   consume(max: number, cb: (err: RdError | null, messages: RdMessage[]) => void): void;
   setDefaultConsumeTimeout(ms: number): void;
-  commitSync(offsets: RdTopicPartition[]): void;
+  /** Asynchronous: returns at once; the outcome goes to offset_commit_cb. */
+  commit(offsets: RdTopicPartition[]): void;
   assignments(): RdTopicPartition[];
   assign(assignments: RdTopicPartition[]): void;
   unassign(): void;

@@ -6,6 +6,7 @@ import { startServer } from './processes';
 import { signedEventFactory } from './signed-events';
 import { round } from './measure';
 import { startBenchKafka } from './servers/kafka';
+import { processCpuMs } from './cpu-time';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -50,7 +51,11 @@ const ACK_ROUNDS = ['all', '1', '1', 'all'] as const;
  * topic answered after its delivery report. Kafka measures both producer settings, after a
  * warm-up load 4 rounds in the order all, 1, 1, all (each on a fresh topic and database):
  * ack_all_rps (acks=all with idempotence, the product's) against ack_one_rps (acks=1 without),
- * each the mean of its 2 rounds, and ack_ratio (all / one).
+ * each the mean of its 2 rounds, and ack_ratio (all / one); with the CPU per accepted webhook of
+ * the hub process and of the broker for each setting. The hub's CPU includes what it normalised
+ * meanwhile (its pipeline runs beside the webhooks, as in production). On this one-broker cluster
+ * (replication factor 1) acks=all waits for the same single replica as acks=1: what differs is
+ * idempotence (sequence numbers, at most 5 requests in flight), not replication.
  */
 export async function ingestBench(o: IngestOptions): Promise<Record<string, unknown>> {
   const log = o.log ?? 'store';
@@ -71,20 +76,29 @@ export async function ingestBench(o: IngestOptions): Promise<Record<string, unkn
       webhook_rps: Math.round(webhook.rps),
       webhook_p99_ms: webhook.p99,
       ratio: round(webhook.rps / hello.requests.average, 3),
+      ...(webhook.hubCpuMs !== undefined ? { hub_cpu_ms_per_webhook: round(webhook.hubCpuMs, 2) } : {}),
     };
   }
   const kafka = await startBenchKafka();
   try {
     // A fresh broker JVM serves its first seconds far slower (JIT, page cache): a warm-up load, not counted.
-    await webhookLoad(Math.min(o.seconds, 5), { backend, kafka, acks: 'all', variant: 'warm-up' });
-    const rounds: Array<{ acks: 'all' | '1'; rps: number; p99: number }> = [];
+    await webhookLoad(o.seconds, { backend, kafka, acks: 'all', variant: 'warm-up' });
+    const rounds: Array<{ acks: 'all' | '1'; rps: number; p99: number; hubCpuMs?: number; kafkaCpuMs?: number }> = [];
     for (const [i, acks] of ACK_ROUNDS.entries())
       rounds.push({
         acks,
         ...(await webhookLoad(o.seconds, { backend, kafka, acks, variant: `r${i}-acks-${acks === '1' ? 'one' : 'all'}` })),
       });
     const of = (acks: 'all' | '1') => rounds.filter((r) => r.acks === acks);
-    const mean = (acks: 'all' | '1') => of(acks).reduce((s, r) => s + r.rps, 0) / of(acks).length;
+    const mean = (acks: 'all' | '1', key: 'rps' | 'hubCpuMs' | 'kafkaCpuMs' = 'rps') =>
+      of(acks).reduce((s, r) => s + (r[key] ?? NaN), 0) / of(acks).length;
+    // CPU per accepted webhook, hub and broker: steadier than req/s on a shared machine (another
+    // tenant's load slows both settings' rounds, but adds no CPU to these processes).
+    const cpu = (acks: 'all' | '1') => {
+      const hub = mean(acks, 'hubCpuMs');
+      const broker = mean(acks, 'kafkaCpuMs');
+      return Number.isNaN(hub) || Number.isNaN(broker) ? {} : { hub: round(hub, 2), kafka: round(broker, 2) };
+    };
     const worstP99 = (acks: 'all' | '1') => Math.max(...of(acks).map((r) => r.p99));
     const all = mean('all');
     const one = mean('1');
@@ -99,6 +113,12 @@ export async function ingestBench(o: IngestOptions): Promise<Record<string, unkn
       ack_all_p99_ms: worstP99('all'),
       ack_one_p99_ms: worstP99('1'),
       ack_ratio: round(all / one, 3),
+      ...(cpu('all').hub !== undefined
+        ? {
+            ack_all_cpu_ms_per_webhook: cpu('all'),
+            ack_one_cpu_ms_per_webhook: cpu('1'),
+          }
+        : {}),
       // Each round in the order run: "acks:req/s".
       ack_rounds: rounds.map((r) => `${r.acks}:${Math.round(r.rps)}`),
     };
@@ -111,18 +131,31 @@ export async function ingestBench(o: IngestOptions): Promise<Record<string, unkn
 async function webhookLoad(
   seconds: number,
   o: { backend: 'sqlite' | 'postgres'; kafka?: KafkaBroker; acks?: 'all' | '1'; variant?: string },
-): Promise<{ rps: number; p99: number }> {
+): Promise<{ rps: number; p99: number; hubCpuMs?: number; kafkaCpuMs?: number }> {
   const run = await startBenchHubs({ count: 1, ...o });
+  const hubPid = run.hubs[0]!.child.pid;
   let webhook;
+  let cpu: { hub?: number; kafka?: number };
   try {
+    const before = { hub: processCpuMs(hubPid), kafka: processCpuMs(o.kafka?.pid()) };
     webhook = await load(`${run.hubs[0]!.url}/webhooks/stripe`, seconds, signedEventFactory(ROOT));
+    const delta = (after: number | undefined, b: number | undefined) =>
+      after === undefined || b === undefined || webhook!['2xx'] === 0 ? undefined : (after - b) / webhook!['2xx'];
+    cpu = { hub: delta(processCpuMs(hubPid), before.hub), kafka: delta(processCpuMs(o.kafka?.pid()), before.kafka) };
   } finally {
     await run.stop();
   }
   const what = o.kafka ? `produce, acks=${o.acks ?? 'all'}` : o.backend === 'postgres' ? 'PostgreSQL commit' : 'durable commit';
   console.log(
-    `webhook (verify + ${what}): ${Math.round(webhook.requests.average)} req/s, p99 ${webhook.latency.p99} ms, non-2xx ${webhook.non2xx}, errors ${webhook.errors}`,
+    `webhook (verify + ${what}): ${Math.round(webhook.requests.average)} req/s, p99 ${webhook.latency.p99} ms, non-2xx ${webhook.non2xx}, errors ${webhook.errors}` +
+      (cpu.hub !== undefined ? `; CPU per webhook: hub ${cpu.hub.toFixed(2)} ms` : '') +
+      (cpu.kafka !== undefined ? `, Kafka ${cpu.kafka.toFixed(2)} ms` : ''),
   );
   if (webhook.non2xx > 0 || webhook.errors > 0) throw new Error('the hub answered non-2xx or failed during the benchmark');
-  return { rps: webhook.requests.average, p99: webhook.latency.p99 };
+  return {
+    rps: webhook.requests.average,
+    p99: webhook.latency.p99,
+    ...(cpu.hub !== undefined ? { hubCpuMs: cpu.hub } : {}),
+    ...(cpu.kafka !== undefined ? { kafkaCpuMs: cpu.kafka } : {}),
+  };
 }

@@ -4,8 +4,21 @@ import { join } from 'node:path';
 
 export const BENCH_SECRET = 'whsec_bench';
 
+export interface BenchHubOptions {
+  /** An HTTP target and how many routes send every event to it (none: ingest only). */
+  target?: { url: string; routes: number };
+  /** Default sqlite. postgres: the database in DATABASE_URL, shared by every hub process of the run. */
+  backend?: 'sqlite' | 'postgres';
+  /**
+   * eventLog.kind "kafka" (needs backend postgres) on these brokers: the inbox topic and its
+   * normalisers' group, one pair per measured variant so that none reads another's messages.
+   */
+  kafka?: { brokers: string; topic: string; groupId: string; partitions: number };
+}
+
 /** Writes a temp hub config for benchmarks: a Stripe source and, with a target, `routes` routes to it. */
-export function benchHubConfig(root: string, target?: { url: string; routes: number }, backend: 'sqlite' | 'postgres' = 'sqlite'): string {
+export function benchHubConfig(root: string, o: BenchHubOptions = {}): string {
+  const { target, backend = 'sqlite', kafka } = o;
   const dir = mkdtempSync(join(tmpdir(), 'subhub-bench-'));
   writeFileSync(
     join(dir, 'bench.payload.json'),
@@ -15,11 +28,23 @@ export function benchHubConfig(root: string, target?: { url: string; routes: num
   );
   const config = {
     server: { host: '127.0.0.1', port: 0 },
-    // postgres: the database in DATABASE_URL, shared by every hub process of the run.
     storage:
       backend === 'postgres'
         ? { kind: 'postgres', postgres: { url: { env: 'DATABASE_URL' }, poolSize: 10 } }
         : { dataDir: join(dir, 'data') },
+    ...(kafka && {
+      eventLog: {
+        kind: 'kafka',
+        kafka: {
+          brokers: [kafka.brokers],
+          inboxTopic: kafka.topic,
+          groupId: kafka.groupId,
+          partitions: kafka.partitions,
+          // One broker: no other replica to wait for.
+          replicationFactor: 1,
+        },
+      },
+    }),
     log: { level: 'error' },
     mappings: { paths: [join(root, 'mappings'), join(dir, 'bench.payload.json')] },
     connectors: {

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../reliability/hub-process';
+import { freePort } from './free-port';
 
 /**
  * A real Apache Kafka broker for tests, no Docker, no mocks: `startKafka()` formats a private
@@ -35,6 +35,8 @@ export interface KafkaBroker {
   createTopic(name: string, partitions: number): Promise<void>;
   /** The last lines of the broker's log, for failure messages. */
   log(): string;
+  /** The JVM's process id while it runs (the benchmarks read its CPU time). */
+  pid(): number | undefined;
 }
 
 export const KAFKA_VERSION = '4.4.0';
@@ -124,6 +126,10 @@ class Broker {
     public port = 0,
     public controllerPort = 0,
   ) {}
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
   get logFile(): string {
     return join(this.dir, 'server.log');
@@ -384,5 +390,6 @@ export async function startKafka(opts: { partitions?: number } = {}): Promise<Ka
       ]);
     },
     log: () => broker.tail(),
+    pid: () => broker.pid,
   };
 }

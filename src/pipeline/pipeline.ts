@@ -218,7 +218,7 @@ export class Pipeline {
    * without committing, so nothing read is ever skipped.
    */
   async #logLoop(log: ExternalLog): Promise<void> {
-    const { logger, metrics, settings } = this.deps;
+    const { logger, settings } = this.deps;
     while (this.#running) {
       let batch: LogBatch;
       try {
@@ -229,31 +229,40 @@ export class Pipeline {
         continue;
       }
       if (batch.entries.length === 0 && batch.unreadable.length === 0) continue;
-      try {
-        for (const item of batch.unreadable) await log.unreadable(item);
-        let rows: InboxRow[] = batch.entries.map((e) => ({ ...e, attempts: 1 }));
-        const known = await log.landing.landed(rows);
-        for (const i of known) metrics?.duplicate.inc({ connector: rows[i]!.source });
-        rows = rows.filter((_, i) => !known.has(i));
-        if (rows.length) {
-          const { outcomes, applied } = await this.#normaliseBatch(rows, async (from, now, outcomes) => {
-            const results = await log.landing.landBatch(
-              rows.slice(from).map((entry, k) => ({ entry, outcome: outcomes[from + k]! })),
-              now,
-            );
-            results.forEach((r, k) => r === 'duplicate' && metrics?.duplicate.inc({ connector: rows[from + k]!.source }));
-            return results;
-          });
-          this.#count(rows, outcomes, applied);
+      // The same batch until it is landed: reading on would move past it, and the next batch's
+      // offset commit would then skip it for good. Stopping meanwhile leaves it uncommitted (read again).
+      for (let attempt = 0; this.#running; attempt++) {
+        try {
+          await this.#land(log, batch);
+          await log.reader.commit(batch);
+          this.notify();
+          break;
+        } catch (e) {
+          logStoreFailure(this.deps, 'land_batch', 'event log batch not landed; trying it again', e);
+          await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt)));
         }
-        await log.reader.commit(batch);
-        this.notify();
-      } catch (e) {
-        // Not committed: the batch is read again (by this member after it rejoins, or by another).
-        logStoreFailure(this.deps, 'land_batch', 'event log batch not landed', e);
-        await this.#idle();
       }
     }
+  }
+
+  /** Sets aside unreadable messages, skips entries landed already, normalises and lands the rest. */
+  async #land(log: ExternalLog, batch: LogBatch): Promise<void> {
+    const { metrics } = this.deps;
+    for (const item of batch.unreadable) await log.unreadable(item);
+    let rows: InboxRow[] = batch.entries.map((e) => ({ ...e, attempts: 1 }));
+    const known = await log.landing.landed(rows);
+    for (const i of known) metrics?.duplicate.inc({ connector: rows[i]!.source });
+    rows = rows.filter((_, i) => !known.has(i));
+    if (rows.length === 0) return;
+    const { outcomes, applied } = await this.#normaliseBatch(rows, async (from, now, outcomes) => {
+      const results = await log.landing.landBatch(
+        rows.slice(from).map((entry, k) => ({ entry, outcome: outcomes[from + k]! })),
+        now,
+      );
+      results.forEach((r, k) => r === 'duplicate' && metrics?.duplicate.inc({ connector: rows[from + k]!.source }));
+      return results;
+    });
+    this.#count(rows, outcomes, applied);
   }
 
   /**

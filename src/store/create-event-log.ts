@@ -27,7 +27,7 @@ export interface EventLogContext {
   store: Store;
   /** The partition key of an entry (composition/partition-key.ts). */
   keyOf(entry: InboxEntry): string;
-  /** This hub's port: with the host name, its default static-membership id. */
+  /** This hub's configured port: with the host name, its default static-membership id (none for port 0). */
   port: number;
   onEvent?(what: string, detail: string): void;
   /** For tests of KAFKA_CLIENT_MISSING. */
@@ -64,11 +64,14 @@ export async function openEventLog(config: Readonly<HubConfig>, env: NodeJS.Proc
     keyOf: ctx.keyOf,
     weakAcks: env.SUBHUB_KAFKA_BENCH_ACKS === '1',
   });
-  const instanceId = env.SUBHUB_KAFKA_INSTANCE_ID ?? k.instanceId ?? `${hostname()}:${ctx.port}`;
+  // Static membership by default: the same host and port name the same hub across restarts. Port 0
+  // (any free port) names nothing stable, and would give every such hub on the host one id (they
+  // would fence each other): dynamic membership then.
+  const instanceId = env.SUBHUB_KAFKA_INSTANCE_ID ?? k.instanceId ?? (ctx.port === 0 ? undefined : `${hostname()}:${ctx.port}`);
   const reader = new KafkaReader(kafka, {
     topic: topics.inbox,
     groupId: k.groupId ?? 'subhub-normalisers',
-    instanceId,
+    ...(instanceId ? { instanceId } : {}),
     sessionTimeoutMs: k.sessionTimeoutMs ?? 10_000,
     settings: clientSettings(k, env, 'normaliser'),
     ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),

@@ -8,13 +8,11 @@
  */
 import { startKafka, type KafkaBroker } from '../helpers/kafka';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
-import { eventually, startTarget } from '../helpers/target-server';
-import { runCli, stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
+import { eventually, type startTarget } from '../helpers/target-server';
 import { postgresBacklog, postgresLanded, postgresVerdict } from '../reliability/crash-oracle';
-import { useKafka, usePostgres } from '../reliability/crash-loop';
-import { CRASH_PAYLOAD, effectOrder } from '../reliability/effect-order';
-import { HubFleet, type SendAttempt } from '../reliability/hub-fleet';
-import { subscriptionQueues } from '../reliability/stripe-events';
+import type { HubFleet, SendAttempt } from '../reliability/hub-fleet';
+import { kafkaFleet } from './kafka-fleet';
+import { orderedTarget, outageConfig, sendAll, tearDown } from '../reliability/outage-setup';
 
 jest.setTimeout(240_000);
 
@@ -28,56 +26,23 @@ describe('the Kafka broker stopped for 10 s under three hubs', () => {
   let pg: PostgresServer | undefined;
   let fleet: HubFleet | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
-  afterEach(async () => {
-    for (const hub of fleet?.hubs ?? []) if (hub.running && !hub.alive) console.error(`hub ${hub.url} died:\n${hub.output}`);
-    await fleet?.kill();
-    await target?.close();
-    await kafka?.stop();
-    await pg?.stop();
-  });
+  afterEach(() => tearDown(fleet, target, kafka, pg));
 
   it('answers 503 with Retry-After while it is down, never 2xx; loses nothing acknowledged; the same hubs recover', async () => {
     const started = Date.now();
-    const order = effectOrder('r0');
-    target = await startTarget((req) => {
-      order.record(req, target!.effects.includes(String(req.headers['idempotency-key'])));
-      return { status: 200 };
-    });
-    const { configPath } = writeCliHubConfig(
-      target.url,
-      {
-        connectors: stripeToTargetConnectors(target.url, {
-          ratePerSec: 100_000,
-          burst: 100_000,
-          circuitFailureThreshold: 1000,
-          timeoutMs: 5000,
-        }),
-        routes: [{ name: 'r0', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'crash.payload' }],
-        retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 200, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
-        pipeline: { pollMs: 10, leaseMs: 2000 },
-      },
-      { 'crash.payload': CRASH_PAYLOAD },
-    );
+    const setup = await orderedTarget();
+    const { order } = setup;
+    target = setup.target;
+    const configPath = outageConfig(target.url, 2000);
     [pg, kafka] = await Promise.all([startPostgres(), startKafka({ partitions: 6 })]);
     const broker = kafka;
-    usePostgres(configPath);
-    useKafka(configPath, broker.brokers, { produceTimeoutMs: 2000 });
-    const env = { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: pg.url };
-    expect((await runCli(['kafka', 'check', '--create', '-c', configPath], env)).code).toBe(0);
-    fleet = await HubFleet.start(3, configPath, env);
+    ({ fleet } = await kafkaFleet(configPath, { pg, kafka }, { hubs: 3, secret: SECRET, kafka: { produceTimeoutMs: 2000 } }));
     const hubs = fleet;
     const pids = hubs.hubs.map((h) => h.pid);
 
     const attempts: SendAttempt[] = [];
     const acked = new Set<string>();
-    const queues = subscriptionQueues(EVENTS, EVENTS / 10, 'kafkarestart');
-    const senders = Array.from({ length: SENDERS }, async (_, w) => {
-      for (let k = w; k < queues.length; k += SENDERS)
-        for (const e of queues[k]!) {
-          await hubs.send(e, SECRET, (a) => attempts.push(a));
-          acked.add(e.id);
-        }
-    });
+    const senders = sendAll(hubs, { events: EVENTS, senders: SENDERS, prefix: 'kafkarestart', secret: SECRET }, attempts, acked);
 
     // The outage starts once a third is acknowledged and lasts 10 s, and at least until the hubs have
     // answered 20 webhooks sent after it began (enough to judge them).
@@ -90,7 +55,7 @@ describe('the Kafka broker stopped for 10 s under three hubs', () => {
     );
     const upAt = Date.now();
     await broker.restart();
-    await Promise.all(senders);
+    await senders;
 
     // Everything acknowledged is landed, normalised and delivered by the same processes.
     const state = async () => ({

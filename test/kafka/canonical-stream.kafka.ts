@@ -12,10 +12,11 @@ import { loadRdkafka, type RdMessage } from '../../src/store/kafka/rdkafka';
 import { startKafka, type KafkaBroker } from '../helpers/kafka';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { eventually, startTarget } from '../helpers/target-server';
-import { runCli, stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
+import { stripeToTargetConnectors, writeCliHubConfig } from '../helpers/cli-hub';
 import { postgresBacklog, postgresLanded } from '../reliability/crash-oracle';
-import { useKafka, usePostgres } from '../reliability/crash-loop';
-import { HubFleet } from '../reliability/hub-fleet';
+import type { HubFleet } from '../reliability/hub-fleet';
+import { tearDown } from '../reliability/outage-setup';
+import { kafkaFleet } from './kafka-fleet';
 import { subscriptionQueues } from '../reliability/stripe-events';
 
 jest.setTimeout(240_000);
@@ -30,12 +31,7 @@ describe('the canonical event stream subhub.events.v1', () => {
   let pg: PostgresServer | undefined;
   let fleet: HubFleet | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
-  afterEach(async () => {
-    await fleet?.kill();
-    await target?.close();
-    await kafka?.stop();
-    await pg?.stop();
-  });
+  afterEach(() => tearDown(fleet, target, kafka, pg));
 
   it('carries every canonical event exactly once per id, valid and in order per subscription, across a hub kill', async () => {
     target = await startTarget(() => ({ status: 200 }));
@@ -50,16 +46,14 @@ describe('the canonical event stream subhub.events.v1', () => {
       pipeline: { pollMs: 10, leaseMs: 2000 },
     });
     [pg, kafka] = await Promise.all([startPostgres(), startKafka({ partitions: 6 })]);
-    usePostgres(configPath);
-    useKafka(configPath, kafka.brokers, { canonicalStream: { enabled: true, topic: TOPIC, partitions: 3 } });
-    const env = { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: pg.url };
-    const check = await runCli(['kafka', 'check', '--create', '-c', configPath], env);
-    expect(check.stdout).toContain(`canonical stream topic ${TOPIC}: created with 3 partitions`);
-    expect({ code: check.code, out: check.stdout }).toEqual({
-      code: 0,
-      out: expect.stringContaining(`ok    canonical stream topic ${TOPIC}: 3 partitions`),
-    });
-    fleet = await HubFleet.start(2, configPath, env);
+    const started = await kafkaFleet(
+      configPath,
+      { pg, kafka },
+      { hubs: 2, secret: SECRET, kafka: { canonicalStream: { enabled: true, topic: TOPIC, partitions: 3 } } },
+    );
+    fleet = started.fleet;
+    expect(started.check.stdout).toContain(`canonical stream topic ${TOPIC}: created with 3 partitions`);
+    expect(started.check.stdout).toContain(`ok    canonical stream topic ${TOPIC}: 3 partitions`);
     const hubs = fleet;
 
     const queues = subscriptionQueues(EVENTS, SUBSCRIPTIONS, 'stream');

@@ -57,6 +57,8 @@ export interface CrashLoopReport {
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the hubs get to drain after the last webhook was acknowledged (10,000 × 3 effects on shared cores). */
+const DRAIN_LIMIT_MS = 300_000;
 const debug = (...a: unknown[]) => {
   if (process.env.CRASH_DEBUG) process.stderr.write(`${a.map(String).join(' ')}\n`);
 };
@@ -187,7 +189,8 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopReport
     };
     if (o.routes > 0) {
       const expected = o.events * o.routes;
-      const until = Date.now() + 120_000;
+      // A bound, not a figure: the backlog left when sending ends is delivered at the fleet's pace.
+      const until = Date.now() + DRAIN_LIMIT_MS;
       while (target.effects.length < expected && Date.now() < until) await delay(50);
       report.expectedEffects = expected;
       report.effects = target.effects.length;

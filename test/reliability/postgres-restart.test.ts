@@ -8,14 +8,12 @@
  * normalised and delivered once, in order per subscription, and /readyz answers 200 again.
  */
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
-import { eventually, startTarget } from '../helpers/target-server';
+import { eventually, type startTarget } from '../helpers/target-server';
 import { postgresBacklog, postgresVerdict } from './crash-oracle';
 import { usePostgres } from './crash-loop';
-import { CRASH_PAYLOAD, effectOrder } from './effect-order';
 import { HubFleet, type SendAttempt } from './hub-fleet';
 import type { HubProcess } from './hub-process';
-import { writeCliHubConfig, stripeToTargetConnectors } from '../helpers/cli-hub';
-import { subscriptionQueues } from './stripe-events';
+import { orderedTarget, outageConfig, sendAll } from './outage-setup';
 
 jest.setTimeout(180_000);
 
@@ -45,26 +43,10 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
 
   it('answers 503 with Retry-After while it is down, never 2xx; loses nothing acknowledged; the same hubs recover', async () => {
     const started = Date.now();
-    const order = effectOrder('r0');
-    target = await startTarget((req) => {
-      order.record(req, target!.effects.includes(String(req.headers['idempotency-key'])));
-      return { status: 200 };
-    });
-    const { configPath } = writeCliHubConfig(
-      target.url,
-      {
-        connectors: stripeToTargetConnectors(target.url, {
-          ratePerSec: 100_000,
-          burst: 100_000,
-          circuitFailureThreshold: 1000,
-          timeoutMs: 5000,
-        }),
-        routes: [{ name: 'r0', on: ['subscription.*'], to: 'target', action: 'notify', mapping: 'crash.payload' }],
-        retry: { initialDelayMs: 5, multiplier: 2, maxDelayMs: 200, jitter: 0.2, maxAttempts: 1000, maxAgeMs: 3_600_000 },
-        pipeline: { pollMs: 10, leaseMs: LEASE_MS },
-      },
-      { 'crash.payload': CRASH_PAYLOAD },
-    );
+    const setup = await orderedTarget();
+    const { order } = setup;
+    target = setup.target;
+    const configPath = outageConfig(target.url, LEASE_MS);
     usePostgres(configPath);
     pg = await startPostgres();
     const server = pg;
@@ -74,14 +56,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
 
     const attempts: SendAttempt[] = [];
     const acked = new Set<string>();
-    const queues = subscriptionQueues(EVENTS, EVENTS / 10, 'pgrestart');
-    const senders = Array.from({ length: SENDERS }, async (_, w) => {
-      for (let k = w; k < queues.length; k += SENDERS)
-        for (const e of queues[k]!) {
-          await hubs.send(e, SECRET, (a) => attempts.push(a));
-          acked.add(e.id);
-        }
-    });
+    const senders = sendAll(hubs, { events: EVENTS, senders: SENDERS, prefix: 'pgrestart', secret: SECRET }, attempts, acked);
 
     // Each outage lasts until every hub says it is not ready (store unavailable) and the hubs have
     // answered 30 webhooks sent after it began: long enough to judge them. The crash also outlasts
@@ -105,7 +80,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
     };
     await takeDown('halt', EVENTS / 4, 0);
     await takeDown('kill', EVENTS / 2, 6000);
-    await Promise.all(senders);
+    await senders;
 
     // Everything acknowledged is normalised and delivered by the same processes, which are ready again.
     await eventually(async () => (await postgresBacklog(server.url)) === 0 && target!.effects.length >= EVENTS, 60_000);

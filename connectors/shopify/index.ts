@@ -44,10 +44,11 @@ export const shopifyConnector = defineConnector({
   webhook: {
     scheme: 'shopify',
     mappingInput: 'envelope',
-    // The customer: the body itself on customers/* topics, else the order's (or checkout's) customer.
+    // The customer: the payload's customer (orders, customers/redact, customers/data_request), else
+    // the body itself on customers/* topics (customers/update). shop/redact names none.
     partitionKey: (body, headers) => {
       const b = body as { id?: unknown; customer?: { id?: unknown } | null };
-      const id = (headers['x-shopify-topic'] ?? '').startsWith('customers/') ? b.id : b.customer?.id;
+      const id = b.customer?.id ?? ((headers['x-shopify-topic'] ?? '').startsWith('customers/') ? b.id : undefined);
       return typeof id === 'string' || typeof id === 'number' ? `customer:${String(id)}` : undefined;
     },
   },

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRuntime } from '../runtime';
 import { partitionKeyOf } from './partition-key';
 
@@ -21,6 +23,32 @@ describe('Kafka partition keys: one customer, one partition', () => {
   it('keys Shopify webhooks by customer: the body on customers/* topics, else the order customer', () => {
     expect(keyOf(entry('shopify', { id: 7 }, { 'x-shopify-topic': 'customers/update' }))).toBe('shopify:customer:7');
     expect(keyOf(entry('shopify', { id: 99, customer: { id: 7 } }, { 'x-shopify-topic': 'orders/paid' }))).toBe('shopify:customer:7');
+  });
+
+  it("keys every shipped Shopify payload (Shopify's documented webhooks) of one customer alike, across topics", () => {
+    const dir = join(__dirname, '../../mappings/fixtures');
+    const keys = Object.fromEntries(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('shopify-'))
+        .map((f) => {
+          const { headers, body } = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { headers: Record<string, string>; body: unknown };
+          return [f, keyOf({ ...entry('shopify', body, headers), sourceEventId: f })];
+        }),
+    );
+    const customer = 'shopify:customer:7390592532522';
+    expect(keys).toEqual({
+      'shopify-customers-data-request.json': customer,
+      'shopify-customers-redact.json': customer,
+      'shopify-customers-update-address.json': customer,
+      'shopify-customers-update-blacklist.json': customer,
+      'shopify-customers-update-goodwill.json': customer,
+      'shopify-orders-create-renewal-legacy-source-pending.json': customer,
+      'shopify-orders-create-renewal.json': customer,
+      'shopify-orders-create-web.json': customer,
+      // Naming no customer: keyed by their own id.
+      'shopify-orders-create-renewal-without-customer.json': 'shopify:shopify-orders-create-renewal-without-customer.json',
+      'shopify-shop-redact.json': 'shopify:shopify-shop-redact.json',
+    });
   });
 
   it('keys derived hub events by their customer', () => {

@@ -172,3 +172,33 @@ describe("the simulator's objects have the field sets of Stripe's (stripe-mock)"
     });
   }
 });
+
+describe("the Kafka partition key finds the customer where Stripe's objects carry it (stripe-mock)", () => {
+  const keyOf = stripeConnector.webhook!.partitionKey!;
+  const asEvent = (object: object) => ({ object: 'event', type: 'test', data: { object } });
+
+  it('customer.*: the object itself; subscriptions, invoices, charges and payment intents: their customer, an id or expanded', async () => {
+    const customer = await accepted('customers.retrieve', () => mock.customers.retrieve('cus_123'));
+    const subscription = await accepted('subscriptions.retrieve', () => mock.subscriptions.retrieve('sub_123'));
+    const expanded = await accepted('subscriptions.retrieve expanded', () =>
+      mock.subscriptions.retrieve('sub_123', { expand: ['customer'] }),
+    );
+    const invoice = await accepted('invoices.retrieve', () => mock.invoices.retrieve('in_123'));
+    const charge = await accepted('charges.retrieve', () => mock.charges.retrieve('ch_123'));
+    const intent = await accepted('paymentIntents.retrieve', () => mock.paymentIntents.retrieve('pi_123'));
+    const idOf = (c: string | { id: string } | null) => (typeof c === 'string' ? c : c?.id);
+    expect(typeof expanded.customer).toBe('object');
+    expect([customer, subscription, expanded, invoice, charge, intent].map((o) => [o.object, keyOf(asEvent(o), {})])).toEqual([
+      ['customer', customer.id],
+      ['subscription', idOf(subscription.customer)],
+      ['subscription', idOf(expanded.customer)],
+      ['invoice', idOf(invoice.customer)],
+      ['charge', idOf(charge.customer)],
+      ['payment_intent', idOf(intent.customer)],
+    ]);
+    // Subscriptions and invoices always name their customer; stripe-mock's charge and payment intent name none
+    // (null: a guest payment), so theirs are keyed by the event's own id.
+    expect([subscription, invoice].map((o) => typeof keyOf(asEvent(o), {}))).toEqual(['string', 'string']);
+    expect([charge.customer, intent.customer]).toEqual([null, null]);
+  });
+});

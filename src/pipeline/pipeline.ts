@@ -3,17 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { logStoreFailure } from '../observability/store-failure';
 import { StoreUnavailableError } from '../store/store-error';
-import type {
-  BatchCompletion,
-  DeliveryRow,
-  EventLogReader,
-  InboxOutcome,
-  InboxRow,
-  LandingResult,
-  LogBatch,
-  LogLanding,
-  Store,
-} from '../store/ports';
+import type { BatchCompletion, DeliveryRow, ExternalLog, InboxOutcome, InboxRow, LandingResult, LogBatch, Store } from '../store/ports';
 import { BatchUnits, type DomainStep } from './domain-step';
 import { deliver, type DeliverDeps } from './deliver';
 import { normalise, type NormaliseDeps } from './normalise';
@@ -40,22 +30,6 @@ export interface PipelineDeps {
 
 /** Writes a batch's outcomes from position `from` on (completions or landings), in order. */
 type BatchWriter = (from: number, now: number, outcomes: InboxOutcome[]) => Promise<Array<BatchCompletion | LandingResult>>;
-
-/**
- * The pipeline's side of an external event log: batches are read from `reader`, normalised, landed
- * with their outcomes in one store transaction, and only then committed. Derived events leave the
- * outbox through `relay` (to the log, not the inbox table); `stream` publishes the canonical stream.
- */
-export interface ExternalLog {
-  reader: EventLogReader;
-  landing: LogLanding;
-  /** Messages per batch. */
-  batch: number;
-  relay(limit: number): Promise<number>;
-  stream?(limit: number): Promise<number>;
-  /** Sets aside a message that is not an inbox entry (a dead letter), so its offset can be committed. */
-  unreadable(item: LogBatch['unreadable'][number]): Promise<void>;
-}
 
 /**
  * The background half of the hub: one loop normalises the inbox in arrival order (so the

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { HubConfig } from '../config/config.types';
 import { HubError } from '../errors/hub-error';
-import type { EventLogReader, EventLogWriter, InboxEntry, LogBatch, LogLanding, Store } from './ports';
+import type { EventLogWriter, ExternalLog, InboxEntry, LogLanding, Store } from './ports';
 import { KafkaReader } from './kafka/kafka-reader';
 import { KafkaWriter } from './kafka/kafka-writer';
 import { loadRdkafka } from './kafka/rdkafka';
@@ -12,14 +12,7 @@ export interface OpenedEventLog {
   kind: 'store' | 'kafka';
   writer: EventLogWriter;
   /** Kafka only: what the pipeline reads, lands and relays (see ExternalLog). */
-  external?: {
-    reader: EventLogReader;
-    landing: LogLanding;
-    batch: number;
-    relay(limit: number): Promise<number>;
-    stream?(limit: number): Promise<number>;
-    unreadable(item: LogBatch['unreadable'][number]): Promise<void>;
-  };
+  external?: ExternalLog;
   close(): Promise<void>;
 }
 

@@ -377,6 +377,23 @@ export interface LogBatch {
 }
 
 /**
+ * What the pipeline gets of an external event log (eventLog.kind "kafka"): batches are read from
+ * `reader`, normalised, landed with their outcomes in one store transaction, and only then
+ * committed. Derived events leave the outbox through `relay` (to the log, not the inbox table);
+ * `stream` publishes the canonical stream.
+ */
+export interface ExternalLog {
+  reader: EventLogReader;
+  landing: LogLanding;
+  /** Messages per batch. */
+  batch: number;
+  relay(limit: number): Promise<number>;
+  stream?(limit: number): Promise<number>;
+  /** Sets aside a message that is not an inbox entry (a dead letter), so its offset can be committed. */
+  unreadable(item: LogBatch['unreadable'][number]): Promise<void>;
+}
+
+/**
  * The read side of an external event log: a member of the normalisers' consumer group. Entries
  * come in log order per partition (per customer). `commit` is called only after the batch is
  * landed; whatever was read and not committed when a member dies or loses partitions is read again

@@ -7,9 +7,8 @@
 import { buildPipeline } from '../../src/composition/build-pipeline';
 import { createLogger } from '../../src/observability/logger';
 import { HubMetrics } from '../../src/observability/metrics';
-import type { ExternalLog } from '../../src/pipeline/pipeline';
 import { loadRuntime } from '../../src/runtime';
-import type { LogBatch, LoggedEntry } from '../../src/store/ports';
+import type { ExternalLog, LogBatch, LoggedEntry } from '../../src/store/ports';
 import { StoreUnavailableError } from '../../src/store/store-error';
 import { tempSqliteStore } from '../helpers/store-faults';
 import { eventually } from '../helpers/target-server';

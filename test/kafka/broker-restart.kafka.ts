@@ -12,7 +12,7 @@ import { eventually, type startTarget } from '../helpers/target-server';
 import { postgresBacklog, postgresLanded, postgresVerdict } from '../reliability/crash-oracle';
 import type { HubFleet, SendAttempt } from '../reliability/hub-fleet';
 import { kafkaFleet } from './kafka-fleet';
-import { orderedTarget, outageConfig, sendAll, tearDown } from '../reliability/outage-setup';
+import { orderedTarget, outageAnswers, outageConfig, sendAll, tearDown } from '../reliability/outage-setup';
 
 jest.setTimeout(240_000);
 
@@ -79,7 +79,7 @@ describe('the Kafka broker stopped for 10 s under three hubs', () => {
     expect(hubs.hubs.map((h) => h.pid)).toEqual(pids);
     expect(hubs.hubs.map((h) => [h.alive, h.starts, h.kills])).toEqual(hubs.hubs.map(() => [true, 1, 0]));
 
-    const during = attempts.filter((a) => a.sentAt > downAt && a.answeredAt < upAt);
+    const { during, report: outage } = outageAnswers(attempts, downAt, upAt);
     await hubs.stop();
     const verdict = await postgresVerdict(pg.url, acked, 1);
     const report = {
@@ -91,12 +91,7 @@ describe('the Kafka broker stopped for 10 s under three hubs', () => {
       effects: target.effects.length,
       duplicateEffects: target.effects.length - new Set(target.effects).size,
       outOfOrder: order.outOfOrder(),
-      outage: {
-        ms: upAt - downAt,
-        answered: during.length,
-        status503: during.filter((a) => a.status === 503).length,
-        status2xx: during.filter((a) => a.status >= 200 && a.status < 300).length,
-      },
+      outage,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     console.log(JSON.stringify(report));

@@ -60,6 +60,20 @@ export async function sendAll(
   );
 }
 
+/** What the hubs answered to webhooks sent after `downAt` and answered before `upAt`. */
+export function outageAnswers(attempts: readonly SendAttempt[], downAt: number, upAt: number) {
+  const during = attempts.filter((a) => a.sentAt > downAt && a.answeredAt < upAt);
+  return {
+    during,
+    report: {
+      ms: upAt - downAt,
+      answered: during.length,
+      status503: during.filter((a) => a.status === 503).length,
+      status2xx: during.filter((a) => a.status >= 200 && a.status < 300).length,
+    },
+  };
+}
+
 /** After an outage test: what a hub that died by itself wrote last, then everything stopped, hubs first. */
 export async function tearDown(
   fleet: HubFleet | undefined,

@@ -13,7 +13,7 @@ import { postgresBacklog, postgresVerdict } from './crash-oracle';
 import { usePostgres } from './crash-loop';
 import { HubFleet, type SendAttempt } from './hub-fleet';
 import type { HubProcess } from './hub-process';
-import { orderedTarget, outageConfig, sendAll } from './outage-setup';
+import { orderedTarget, outageAnswers, outageConfig, sendAll } from './outage-setup';
 
 jest.setTimeout(180_000);
 
@@ -89,10 +89,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
     expect(hubs.hubs.map((h) => h.pid)).toEqual(pids);
     expect(hubs.hubs.map((h) => [h.alive, h.starts, h.kills])).toEqual(hubs.hubs.map(() => [true, 1, 0]));
 
-    const during = outages.map((o) => ({
-      ...o,
-      attempts: attempts.filter((a) => a.sentAt > o.downAt && a.answeredAt < o.upAt),
-    }));
+    const during = outages.map((o) => ({ ...o, ...outageAnswers(attempts, o.downAt, o.upAt) }));
     await hubs.stop();
     const verdict = await postgresVerdict(server.url, acked, 1);
     const report = {
@@ -106,10 +103,7 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
       outOfOrder: order.outOfOrder(),
       outages: during.map((o) => ({
         how: o.how,
-        ms: o.upAt - o.downAt,
-        answered: o.attempts.length,
-        status503: o.attempts.filter((a) => a.status === 503).length,
-        status2xx: o.attempts.filter((a) => a.status >= 200 && a.status < 300).length,
+        ...o.report,
       })),
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
@@ -123,9 +117,9 @@ describe('PostgreSQL stopped and killed under three hubs', () => {
         })),
       );
     for (const o of during) {
-      expect(o.attempts.length).toBeGreaterThanOrEqual(20);
+      expect(o.during.length).toBeGreaterThanOrEqual(20);
       // No acknowledgement while the database is down: each answer is a 503 telling the sender when to come back.
-      expect(o.attempts.filter((a) => a.status !== 503 || a.retryAfter === undefined)).toEqual([]);
+      expect(o.during.filter((a) => a.status !== 503 || a.retryAfter === undefined)).toEqual([]);
     }
     expect(acked.size).toBe(EVENTS);
     expect(verdict).toEqual({ storedOnce: EVENTS, missing: 0, duplicatesStored: 0, integrity: 'ok' });

@@ -84,9 +84,7 @@ export interface Rdkafka {
 /** librdkafka's error codes this adapter branches on. */
 export const RD = {
   ASSIGN_PARTITIONS: -175,
-  REVOKE_PARTITIONS: -174,
   TIMED_OUT: -185,
-  MSG_TIMED_OUT: -192,
   TOPIC_ALREADY_EXISTS: 36,
 } as const;
 

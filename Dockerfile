@@ -21,6 +21,7 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/package.json ./
 COPY --from=build /app/config ./config
 COPY --from=build /app/mappings ./mappings
+COPY --from=build /app/console ./console
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

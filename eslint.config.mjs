@@ -42,6 +42,29 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser modules (served as they are: no bundler).
+    files: ['console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        Intl: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+      },
+    },
+  },
+  {
     files: ['bin/**/*.js', 'examples/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable', URL: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -7,6 +7,11 @@ import { writeUnit } from './domain/unit-write';
 import { DomainService, type DomainSettings } from './domain/domain-service';
 import { domainSettings } from './domain/domain-settings';
 import { adminRouter } from './http/admin-router';
+import { consoleRouter } from './http/console/console-router';
+import { SessionKeys } from './http/console/session';
+import { stockView } from './http/stock-view';
+import { plannedLocations } from './domain/locations';
+import { runReconcile } from './composition/run-reconcile';
 import { createApp } from './http/app';
 import { webhookRouter } from './ingest/webhook-router';
 import type { MappingSet } from './mapping/mapping-set';
@@ -106,6 +111,10 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   let settings: DomainSettings | undefined;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');
+  const consoleConfig = config.admin?.console ?? {};
+  const sessions = adminToken && consoleConfig.enabled !== false ? new SessionKeys(adminToken) : undefined;
+  const stock = config.stock ?? {};
+  const warehouse = stock.warehouse ? connectors.get(stock.warehouse) : undefined;
   const app = createApp({
     logger,
     metrics,
@@ -127,6 +136,17 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           token: adminToken,
           ratePerMin: config.admin?.ratePerMin ?? 120,
           replayed: () => pipeline.notify(),
+          sessions,
+          clock: options.clock,
+          metricSamples: async () => metrics.samples(await pipeline.metrics()),
+          stock: stockView({
+            stock,
+            locations: plannedLocations(stock),
+            domain: store.domain,
+            stockLevels: warehouse?.pulls.stockLevels ? () => warehouse.pulls.stockLevels!() : undefined,
+          }),
+          reconcileDryRun: () =>
+            runReconcile({ runtime, store, now: (options.clock ?? Date.now)(), dryRun: true, locks: opened?.sharedLocks }),
           inboxSettled: (id) => pipeline.abandon(id).finally(() => pipeline.notify()),
           clearBlacklist: async (customerId, actor) => {
             const now = (options.clock ?? Date.now)();
@@ -140,6 +160,17 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           },
         })
       : undefined,
+    console:
+      adminToken && sessions
+        ? consoleRouter({
+            token: adminToken,
+            sessions,
+            now: Date.now,
+            sessionHours: consoleConfig.sessionHours ?? 12,
+            timeZone: consoleConfig.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+            locale: consoleConfig.locale,
+          })
+        : undefined,
     ready: async () => {
       let storeOk = true;
       try {

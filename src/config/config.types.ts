@@ -381,6 +381,28 @@ export interface AdminConfig {
    * Requests per minute per client address.
    */
   ratePerMin?: number;
+  console?: ConsoleConfig;
+}
+/**
+ * The operator console at /console (served with the admin API: only when SUBHUB_ADMIN_TOKEN is set).
+ */
+export interface ConsoleConfig {
+  /**
+   * Serve the console (the admin API stays on either way).
+   */
+  enabled?: boolean;
+  /**
+   * The business's IANA time zone, e.g. Europe/Amsterdam: the console shows times in it. Default: the hub machine's.
+   */
+  timeZone?: string;
+  /**
+   * A BCP 47 locale for numbers and dates, e.g. nl-NL. Default: each operator's browser locale.
+   */
+  locale?: string;
+  /**
+   * How long a console login lasts.
+   */
+  sessionHours?: number;
 }
 /**
  * Stock demand and reorders (docs/stock-demand.md): the bill of materials, reorder rules per SKU and where stock levels come from.

@@ -39,6 +39,14 @@ export const ERROR_CODES = {
 
   // CLI and local runs
   PORT_IN_USE: { kind: 'config', summary: 'A port to listen on is taken by another process; stop it or choose another port.' },
+  CONSOLE_OFF: {
+    kind: 'config',
+    summary: 'The console is off (404): set SUBHUB_ADMIN_TOKEN (and keep admin.console.enabled) to serve /console.',
+  },
+  CONSOLE_CSRF: {
+    kind: 'permanent',
+    summary: 'A console request changing state came from another site or without its CSRF token (403): nothing was changed.',
+  },
   ADMIN_API_OFF: { kind: 'config', summary: 'The admin API is off (404): start the hub with SUBHUB_ADMIN_TOKEN set to enable /admin/api.' },
 
   // Mapping compile time

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { inboxSettlement } from '../pipeline/normalise-quarantine';
+import { actorOf } from './admin-auth';
 import type { Store } from '../store/ports';
 
 export interface AdminInboxDeps {
@@ -25,7 +26,7 @@ export function adminInboxRoutes(router: Router, deps: AdminInboxDeps, now: () =
 
   for (const action of ['skip', 'dead-letter'] as const) {
     router.post(`/inbox/:id/${action}`, async (req, res) => {
-      const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
+      const actor = actorOf(res);
       const reason = (typeof req.query.reason === 'string' ? req.query.reason : '').slice(0, 500);
       const id = String(req.params.id);
       const r = await deps.store.settleInbox(id, inboxSettlement(action, actor, reason), actor, now());

@@ -1,16 +1,19 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { TokenBucket } from '../util/token-bucket';
+import { actorOf, adminAuth } from './admin-auth';
+import type { SessionKeys } from './console/session';
 import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
 import { adminInboxRoutes, type AdminInboxDeps } from './admin-inbox';
+import { adminViewRoutes, type AdminViewsDeps } from './admin-views';
 import { StoreUnavailableError } from '../store/store-error';
 
-export interface AdminDeps extends AdminInboxDeps {
+export interface AdminDeps extends AdminInboxDeps, AdminViewsDeps {
   store: Store;
   /** The bearer token (SUBHUB_ADMIN_TOKEN); the router is only mounted when one is set. */
   token: string;
   ratePerMin: number;
+  /** The console's session keys: its session cookie authenticates like the token (with CSRF checks on changes). */
+  sessions?: SessionKeys;
   now?: () => number;
   /** Called after a replay put work back in line (wakes the pipeline). */
   replayed?: () => void;
@@ -23,35 +26,15 @@ const STAGES = new Set(['verify', 'map', 'route', 'deliver']);
 const DECISION_KINDS = new Set(['demand', 'dunning', 'blacklist', 'reorder', 'projection', 'reconcile']);
 
 /**
- * /admin/api: bearer-token auth (constant-time compare of SHA-256 digests, so length leaks
- * nothing), a token bucket per client address, and JSON endpoints for events and dead letters.
- * Replays and discards are audited with the actor (X-Subhub-Actor, default "admin-api").
+ * /admin/api: the gate (adminAuth: rate limit, bearer token or console session with CSRF checks),
+ * then JSON endpoints for events, dead letters and the subscription domain. Replays, discards and
+ * other changes are audited with the actor (the console's operator, or X-Subhub-Actor, default "admin-api").
  */
 export function adminRouter(deps: AdminDeps): Router {
   const now = deps.now ?? Date.now;
-  const expected = createHash('sha256').update(deps.token).digest();
-  const buckets = new Map<string, TokenBucket>();
   const router = express.Router();
 
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    const key = req.ip ?? 'unknown';
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      if (buckets.size > 10_000) buckets.clear();
-      buckets.set(key, (bucket = new TokenBucket(deps.ratePerMin / 60, deps.ratePerMin, now())));
-    }
-    const wait = bucket.take(now());
-    if (wait > 0) {
-      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-      return void res.status(429).json({ error: { code: 'ADMIN_RATE_LIMITED', message: 'too many requests' } });
-    }
-    // The auth scheme name is case-insensitive (RFC 9110).
-    const given = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
-      return void res.status(401).json({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid bearer token is required' } });
-    }
-    next();
-  });
+  router.use(adminAuth({ token: deps.token, ratePerMin: deps.ratePerMin, now, sessions: deps.sessions }));
 
   router.get('/events', async (req, res) => {
     const source = typeof req.query.source === 'string' ? req.query.source : '';
@@ -152,7 +135,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   router.post('/customers/:id/clear-blacklist', async (req, res) => {
-    const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
+    const actor = actorOf(res);
     const id = String(req.params.id);
     if (!deps.clearBlacklist)
       return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the subscription domain is not available here' } });
@@ -164,10 +147,11 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   adminInboxRoutes(router, deps, now);
+  adminViewRoutes(router, deps, now);
 
   for (const action of ['replay', 'discard'] as const) {
     router.post(`/dead-letters/:id/${action}`, async (req, res) => {
-      const actor = String(req.headers['x-subhub-actor'] ?? 'admin-api').slice(0, 100);
+      const actor = actorOf(res);
       const id = String(req.params.id);
       const r =
         action === 'replay' ? await deps.store.replayDeadLetter(id, actor, now()) : await deps.store.discardDeadLetter(id, actor, now());

@@ -11,11 +11,13 @@ export interface AppDeps {
   ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   webhooks?: Router;
   admin?: Router;
+  /** The operator console (mounted at /console with the admin API). */
+  console?: Router;
 }
 
 /**
  * The hub's HTTP surface: webhooks, health (`/healthz`: the process answers), readiness
- * (`/readyz`: store reachable, workers running), Prometheus metrics and the admin API.
+ * (`/readyz`: store reachable, workers running), Prometheus metrics, the admin API and the console.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -43,6 +45,17 @@ export function createApp(deps: AppDeps): Express {
         error: {
           code: 'ADMIN_API_OFF',
           message: 'the admin API is off: start the hub with SUBHUB_ADMIN_TOKEN set (a bearer token) to enable /admin/api',
+        },
+      });
+    });
+  }
+  if (deps.console) app.use('/console', deps.console);
+  else {
+    app.use('/console', (_req: Request, res: Response) => {
+      res.status(404).json({
+        error: {
+          code: 'CONSOLE_OFF',
+          message: 'the console is off: start the hub with SUBHUB_ADMIN_TOKEN set (and admin.console.enabled not false) to serve /console',
         },
       });
     });

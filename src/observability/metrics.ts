@@ -3,6 +3,13 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefault
 /** Another thread's metrics, as its registry's `getMetricsAsJSON()` (plain data: it crosses postMessage). */
 export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
+/** One value of one metric family (a histogram gives one sample per bucket, sum and count). */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
 /**
  * The hub's Prometheus metrics, on a registry of its own (several hubs can run in one test
  * process). Served as text at GET /metrics, merged with the pipeline thread's registry (same
@@ -118,6 +125,20 @@ export class HubMetrics {
   }
 
   /** The Prometheus text of this registry merged with other threads' snapshots: one family per name, one sample per label set. */
+  /** Every sample, merged with other threads' like the exposition: what the console's overview shows. */
+  async samples(others: readonly MetricsSnapshot[] = []): Promise<MetricSample[]> {
+    const merged = others.length === 0 ? this.registry : AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
+    const out: MetricSample[] = [];
+    for (const family of await merged.getMetricsAsJSON()) {
+      for (const v of family.values) {
+        const labels: Record<string, string | number> = {};
+        for (const [k, x] of Object.entries(v.labels)) if (x !== undefined) labels[k] = x;
+        out.push({ name: (v as { metricName?: string }).metricName ?? family.name, labels, value: v.value });
+      }
+    }
+    return out;
+  }
+
   async exposition(others: readonly MetricsSnapshot[] = []): Promise<string> {
     if (others.length === 0) return this.registry.metrics();
     return AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]).metrics();

@@ -49,26 +49,8 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
   if (deps.purchaseOrders) await followPurchaseOrders(deps.domain, deps.purchaseOrders, now);
   const fallback = deps.stock.location ?? 'AMS1';
   const locations = deps.locations ?? [{ code: fallback }];
-  const locationOfWarehouse = new Map(locations.filter((l) => l.warehouse !== undefined).map((l) => [l.warehouse!, l.code]));
-  const open = new Set((await deps.domain.openProposals()).map((p) => key(p.sku, p.location)));
-  const levels = new Map<string, { onHand: number; reserved: number }>();
-  for await (const raw of deps.stockLevels()) {
-    const l = raw as Partial<Record<keyof StockLevel, unknown>>;
-    if (typeof l?.sku !== 'string') continue;
-    // A row belongs to the location whose warehouse it names; with one location and no warehouse codes, every row does.
-    const code =
-      locationOfWarehouse.size === 0
-        ? locations[0]!.code
-        : typeof l.warehouse === 'string'
-          ? locationOfWarehouse.get(l.warehouse)
-          : undefined;
-    if (code === undefined) continue;
-    // Units are counted as whole numbers; anything that is not a finite number counts as 0.
-    const units = (v: unknown) =>
-      typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0;
-    const t = levels.get(key(l.sku, code)) ?? { onHand: 0, reserved: 0 };
-    levels.set(key(l.sku, code), { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
-  }
+  const open = new Set((await deps.domain.openProposals()).map((p) => stockKey(p.sku, p.location)));
+  const levels = await sumStockLevels(deps.stockLevels(), locations);
   const today = isoDate(now);
   const hubReserved = sumBy(await deps.domain.reservedAfter(today), fallback);
   const incoming = sumBy(await deps.domain.incoming(today), fallback);
@@ -79,7 +61,7 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
   const made: ProposalRecord[] = [];
   for (const [sku, base] of rules) {
     for (const { code } of locations) {
-      const k = key(sku, code);
+      const k = stockKey(sku, code);
       if (open.has(k)) continue;
       const { locations: overrides, ...rule } = base;
       const p = await propose(
@@ -97,6 +79,35 @@ export async function planReorders(deps: PlannerDeps, skus: readonly string[] | 
     }
   }
   return made;
+}
+
+/**
+ * Warehouse stock level rows summed per (SKU, location): a row belongs to the location whose
+ * warehouse it names; with one location and no warehouse codes, every row does. Units are whole
+ * numbers; anything that is not a finite number counts as 0. Keyed by `stockKey(sku, location)`.
+ */
+export async function sumStockLevels(
+  rows: AsyncIterable<unknown>,
+  locations: readonly PlannedLocation[],
+): Promise<Map<string, { onHand: number; reserved: number }>> {
+  const locationOfWarehouse = new Map(locations.filter((l) => l.warehouse !== undefined).map((l) => [l.warehouse!, l.code]));
+  const levels = new Map<string, { onHand: number; reserved: number }>();
+  for await (const raw of rows) {
+    const l = raw as Partial<Record<keyof StockLevel, unknown>>;
+    if (typeof l?.sku !== 'string') continue;
+    const code =
+      locationOfWarehouse.size === 0
+        ? locations[0]!.code
+        : typeof l.warehouse === 'string'
+          ? locationOfWarehouse.get(l.warehouse)
+          : undefined;
+    if (code === undefined) continue;
+    const units = (v: unknown) =>
+      typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0;
+    const t = levels.get(stockKey(l.sku, code)) ?? { onHand: 0, reserved: 0 };
+    levels.set(stockKey(l.sku, code), { onHand: t.onHand + units(l.onHand), reserved: t.reserved + units(l.reserved) });
+  }
+  return levels;
 }
 
 async function propose(
@@ -182,14 +193,16 @@ async function propose(
   return { record, event };
 }
 
-function key(sku: string, location: string): string {
+/** The key of one (SKU, location) in the planner's maps. */
+export function stockKey(sku: string, location: string): string {
   return `${sku}\u0000${location}`;
 }
 
 /** Quantities per (SKU, location); rows recorded before locations count at the default one. */
 function sumBy(rows: LocatedQuantity[], fallback: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of rows) out.set(key(r.sku, r.location ?? fallback), (out.get(key(r.sku, r.location ?? fallback)) ?? 0) + r.quantity);
+  for (const r of rows)
+    out.set(stockKey(r.sku, r.location ?? fallback), (out.get(stockKey(r.sku, r.location ?? fallback)) ?? 0) + r.quantity);
   return out;
 }
 

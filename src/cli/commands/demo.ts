@@ -11,7 +11,8 @@ import type { CliIO } from '../io';
  * the nightly reconciliation on the result (dry run), which must find no drift. Exit 0 when it
  * finds none, 1 otherwise. With `keep`, the hub and simulators stay up until SIGINT/SIGTERM (for
  * `subhub reconcile --config <its hub.json>` from another terminal) and the admin API switched on
- * with a fresh random token, printed with a working example (a throwaway demo hub on loopback).
+ * with a fresh random token, printed with the console's address and a working example (a throwaway
+ * demo hub on loopback).
  */
 export async function demoCommand(options: { dataDir?: string; keep?: boolean }, io: CliIO): Promise<number> {
   const started = Date.now();
@@ -28,7 +29,9 @@ export async function demoCommand(options: { dataDir?: string; keep?: boolean },
     io.out(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; the hub's SQLite file stays in ${world.dataDir}`);
     const code = report.drift.total === 0 ? 0 : 1;
     if (options.keep) {
-      io.out(`the hub and simulators keep running (Ctrl-C stops them); try:`);
+      io.out(`the hub and simulators keep running (Ctrl-C stops them)`);
+      io.out(`the console: ${world.hub.url}/console/ (log in with your name and the admin token ${adminToken})`);
+      io.out(`or try:`);
       io.out(`  npx subhub reconcile --config ${world.configPath}`);
       io.out(`  curl -H 'Authorization: Bearer ${adminToken}' ${world.hub.url}/admin/api/decisions`);
       await new Promise<void>((resolve) => {

@@ -4,9 +4,10 @@ import { TokenBucket } from '../util/token-bucket';
 import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
 import { adminInboxRoutes, type AdminInboxDeps } from './admin-inbox';
+import { adminCustomerRoutes, type AdminCustomersDeps } from './admin-customers';
 import { StoreUnavailableError } from '../store/store-error';
 
-export interface AdminDeps extends AdminInboxDeps {
+export interface AdminDeps extends AdminInboxDeps, AdminCustomersDeps {
   store: Store;
   /** The bearer token (SUBHUB_ADMIN_TOKEN); the router is only mounted when one is set. */
   token: string;
@@ -164,6 +165,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   adminInboxRoutes(router, deps, now);
+  adminCustomerRoutes(router, deps);
 
   for (const action of ['replay', 'discard'] as const) {
     router.post(`/dead-letters/:id/${action}`, async (req, res) => {

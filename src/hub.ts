@@ -153,6 +153,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             pipeline.notify();
             return changes.customers.find((c) => c.id === customerId);
           },
+          mappings: { set: mappings, config, root: process.cwd() },
           configOverrides: (customerId) => {
             const byCustomer = config.dunning?.customers ?? {};
             return Object.hasOwn(byCustomer, customerId) ? byCustomer[customerId] : undefined;

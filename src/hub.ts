@@ -107,7 +107,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
         )
       : inlineRunner(buildPipeline(runtime, store, logger, metrics, options.clock, opened?.sharedLocks, eventLog.external));
   let accepting = true;
-  /** Read once, on the first blacklist clear (the BoM file is not read again per request). */
+  /** Read once, on the first operator write (the BoM file is not read again per request). */
   let settings: DomainSettings | undefined;
   const adminToken = env.SUBHUB_ADMIN_TOKEN;
   if (!adminToken) logger.info('admin API is off: set SUBHUB_ADMIN_TOKEN to enable /admin/api');
@@ -157,6 +157,26 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             if (!changes) return 'not_blacklisted';
             pipeline.notify();
             return 'cleared';
+          },
+          setOverrides: async (customerId, overrides, actor) => {
+            const now = (options.clock ?? Date.now)();
+            settings ??= domainSettings(config);
+            const service = new DomainService(settings);
+            // Like the blacklist clear: computed on the unit as committed, re-computed on a conflict.
+            const changes = await writeUnit(
+              store.domain,
+              customerId,
+              (view) => service.setOverrides(customerId, overrides, actor, view, now),
+              now,
+            );
+            if (!changes) return undefined;
+            pipeline.notify();
+            return changes.customers.find((c) => c.id === customerId);
+          },
+          mappings: { set: mappings, config, root: process.cwd() },
+          configOverrides: (customerId) => {
+            const byCustomer = config.dunning?.customers ?? {};
+            return Object.hasOwn(byCustomer, customerId) ? byCustomer[customerId] : undefined;
           },
         })
       : undefined,

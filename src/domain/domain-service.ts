@@ -162,7 +162,7 @@ export class DomainService {
    * A new stage is announced (stage_changed: notice, billing actions); a changed deliver flag
    * alone is recorded and moves the demand, without a notice.
    */
-  #redecide(before: DunningRecord, customer: CustomerRecord, now: number, why: string, c: DomainChanges): void {
+  #redecide(before: DunningRecord, customer: CustomerRecord, now: number, why: string, c: DomainChanges, causeKey?: string): void {
     const state = this.#subscription(before.subscriptionId);
     if (!state || TERMINAL.has(state.snapshot.status)) return;
     const at = new Date(now).toISOString();
@@ -190,11 +190,13 @@ export class DomainService {
       receivedAt: at,
       effectiveAt: at,
       actionType: 'effective',
+      // A review is once a day; an operator's change has a key of its own, so a second change on
+      // the same day is announced too (the derived event's dedupe key is built from this one).
       source: {
         provider: 'hub',
-        eventId: `review:${at.slice(0, 10)}`,
+        eventId: causeKey ?? `review:${at.slice(0, 10)}`,
         eventType: 'dunning_review',
-        dedupeKey: `review:${at.slice(0, 10)}`,
+        dedupeKey: causeKey ?? `review:${at.slice(0, 10)}`,
       },
       tenantId: 'default',
       customer: { hubCustomerId: customer.id, ...idsOf(customer) },
@@ -258,9 +260,63 @@ export class DomainService {
     return this.#routedOnly(c);
   }
 
+  /**
+   * An operator sets a customer's dunning overrides (goodwill, grace days): they replace the
+   * operator's earlier ones as a whole (a field left out falls back to config's
+   * `dunning.customers`; none at all removes them) and every open dunning cycle of the customer is
+   * decided again at `now`, so the board shows the effect at once. The decision trail and the
+   * audit name the actor. Undefined when the customer is unknown.
+   */
+  setOverrides(
+    customerId: string,
+    set: { goodwill?: boolean; graceDays?: number },
+    actor: string,
+    reader: DomainReader,
+    now: number,
+  ): DomainChanges | undefined {
+    this.#begin(reader);
+    const before = this.#pending.customers.get(customerId) ?? this.#reader.customer(customerId);
+    if (!before) return undefined;
+    const c = noChanges();
+    const at = new Date(now).toISOString();
+    const fields = {
+      ...(set.goodwill !== undefined ? { goodwill: set.goodwill } : {}),
+      ...(set.graceDays !== undefined ? { graceDays: set.graceDays } : {}),
+    };
+    const { overrides: _previous, ...rest } = before;
+    const updated: CustomerRecord = Object.keys(fields).length ? { ...rest, overrides: { ...fields, setBy: actor, setAt: at } } : rest;
+    this.#put(c, 'customers', customerId, updated);
+    const what = [
+      ...(set.goodwill !== undefined ? [`goodwill ${set.goodwill ? 'on' : 'off'}`] : []),
+      ...(set.graceDays !== undefined ? [`${set.graceDays} grace days`] : []),
+    ];
+    const rule = what.length
+      ? `operator ${actor} set ${what.join(' and ')} (over config's overrides)`
+      : `operator ${actor} removed the operator overrides (config's apply)`;
+    c.decisions.push({
+      at,
+      kind: 'dunning',
+      subject: `customer:${customerId}`,
+      outcome: what.length ? 'overrides set' : 'overrides removed',
+      rule,
+      detail: { before: before.overrides ?? null, after: updated.overrides ?? null },
+    });
+    c.audit = [{ actor, action: 'customer.overrides', subject: customerId, detail: { set: fields } }];
+    if (!this.settings.policy) return this.#routedOnly(c);
+    for (const s of this.#subscriptionsOfCustomer(customerId)) {
+      const open = this.#dunning(s.hubSubscriptionId);
+      if (open) this.#redecide(open, updated, now, rule, c, `overrides:${customerId}:${at}`);
+    }
+    return this.#routedOnly(c);
+  }
+
   // ——— dunning ———
 
-  /** The policy's decision on a cycle at `now`, with the customer's overrides and defaults. */
+  /**
+   * The policy's decision on a cycle at `now`, with the customer's overrides and defaults. The
+   * overrides merge field by field: config's `dunning.customers` first, then the operator's on
+   * the customer record, which win (an operator acts on today's situation; config is the standing rule).
+   */
   #decideCycle(
     unpaid: DunningRecord['unpaid'],
     payment: Pick<PaymentState, 'category' | 'method' | 'attempts'>,
@@ -271,7 +327,7 @@ export class DomainService {
     return decide(
       policy,
       { ...unpaidFacts(unpaid, now), ...payment, defaultsInWindow: defaultsInWindow(customer, now, policy) },
-      { ...this.settings.overrides[customer.id], blacklisted: customer.blacklisted },
+      { ...this.settings.overrides[customer.id], ...operatorOverrides(customer), blacklisted: customer.blacklisted },
     );
   }
 
@@ -698,6 +754,16 @@ export class DomainService {
       c.demand = [...c.demand.filter((d) => `${d.subscriptionId}|${d.period}` !== key), value as DemandRecord];
     }
   }
+}
+
+/** The fields an operator set on the customer record (setBy/setAt are not decision inputs). */
+function operatorOverrides(customer: CustomerRecord): CustomerOverrides {
+  const o = customer.overrides;
+  if (!o) return {};
+  return {
+    ...(o.goodwill !== undefined ? { goodwill: o.goodwill } : {}),
+    ...(o.graceDays !== undefined ? { graceDays: o.graceDays } : {}),
+  };
 }
 
 function isRecovery(event: Readonly<HubEvent>): boolean {

@@ -34,10 +34,26 @@ export interface CustomerRecord {
   blacklistedAt?: string;
   /** When an operator last cleared the blacklist: defaults before it no longer count. */
   clearedAt?: string;
+  /** Dunning overrides an operator set at run time (admin API); absent: only config's apply. */
+  overrides?: OperatorOverrides;
   email?: string;
   shopifyCustomerId?: string;
   erpCustomerId?: string;
   providerCustomerId?: string;
+}
+
+/**
+ * A customer's dunning overrides as an operator set them (`PUT /admin/api/customers/:id/overrides`).
+ * Field by field they win over config's `dunning.customers` (docs/dunning.md §4.5); a field left
+ * out here leaves config's value in force.
+ */
+export interface OperatorOverrides {
+  goodwill?: boolean;
+  /** Days added to every stage's day threshold (0..365). */
+  graceDays?: number;
+  /** The operator (X-Subhub-Actor) and when (ISO), for whoever wonders why a customer is treated differently. */
+  setBy: string;
+  setAt: string;
 }
 
 /** An open dunning cycle of one subscription. */
@@ -108,6 +124,16 @@ export interface DomainChanges {
   decisions: DecisionRecord[];
   /** Events the hub derives (source "hub"): queued in the outbox with the changes, then relayed to the event log, so they run the same pipeline. */
   derived: HubEvent[];
+  /** Operator actions behind the changes (absent for event handling): audit rows committed with them, dated at commit. */
+  audit?: DomainAudit[];
+}
+
+/** An audit row a domain write carries (the store's audit trail: `at` is the commit's time). */
+export interface DomainAudit {
+  actor: string;
+  action: string;
+  subject: string;
+  detail?: unknown;
 }
 
 export function noChanges(): DomainChanges {

@@ -5,9 +5,11 @@ import type { DecisionRecord } from '../domain/ports';
 import type { DeadLetterFilter, Store } from '../store/ports';
 import { adminInboxRoutes, type AdminInboxDeps } from './admin-inbox';
 import { adminViewRoutes, type AdminViewsDeps } from './admin-views';
+import { adminCustomerRoutes, type AdminCustomersDeps } from './admin-customers';
+import { adminMappingRoutes, type AdminMappingsDeps } from './admin-mappings';
 import { StoreUnavailableError } from '../store/store-error';
 
-export interface AdminDeps extends AdminInboxDeps, AdminViewsDeps {
+export interface AdminDeps extends AdminInboxDeps, AdminViewsDeps, AdminCustomersDeps, AdminMappingsDeps {
   store: Store;
   /** The bearer token (SUBHUB_ADMIN_TOKEN); the router is only mounted when one is set. */
   token: string;
@@ -148,6 +150,8 @@ export function adminRouter(deps: AdminDeps): Router {
 
   adminInboxRoutes(router, deps, now);
   adminViewRoutes(router, deps, now);
+  adminCustomerRoutes(router, deps);
+  adminMappingRoutes(router, deps);
 
   for (const action of ['replay', 'discard'] as const) {
     router.post(`/dead-letters/:id/${action}`, async (req, res) => {

@@ -1,4 +1,5 @@
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import { adminJsonBody, badBody } from './admin-body';
 import type { MetricSample } from '../observability/metrics';
 import type { DeadLetter, DeadLetterStage, Store } from '../store/ports';
 import type { DeadLetterQuery, EventSearchField, OperatorViews, PageRequest } from '../store/operator-ports';
@@ -87,7 +88,7 @@ export function adminViewRoutes(router: Router, deps: AdminViewsDeps, realNow: (
 
   // Replays or discards dead letters by id, or every open one matching a filter (at most BULK_MAX per
   // request; `remaining` says whether to ask again). Each is audited with the operator, like one by one.
-  router.post('/dead-letters/bulk', express.json({ limit: '64kb' }), async (req, res) => {
+  router.post('/dead-letters/bulk', adminJsonBody('64kb'), async (req, res) => {
     const v = views(res);
     if (!v) return;
     const body = (req.body ?? {}) as { action?: unknown; ids?: unknown; filter?: unknown };
@@ -263,8 +264,4 @@ function deadLetterFilter(
 
 function badQuery(res: Response, message: string): void {
   res.status(400).json({ error: { code: 'ADMIN_BAD_QUERY', message } });
-}
-
-function badBody(res: Response, message: string): void {
-  res.status(400).json({ error: { code: 'ADMIN_BAD_BODY', message } });
 }

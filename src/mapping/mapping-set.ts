@@ -43,6 +43,8 @@ export class MappingSet {
   readonly #failed = new Map<string, LocatedErrors>();
   readonly #compiling = new Set<string>();
   readonly #tableCache = new Map<string, LookupTable>();
+  /** Mappings compiled from a document in memory instead of their file (withDocument). */
+  readonly #documents = new Map<string, { doc: LocatedJson; baseDir: string }>();
 
   /**
    * Registers mapping files; a name given twice is an error naming both files, unless
@@ -71,6 +73,22 @@ export class MappingSet {
     return set;
   }
 
+  /**
+   * This set with `name` compiled from `doc` (an edited text, never written to disk) instead of
+   * its file; `name` need not have a file. A new set that compiles afresh, so mappings that
+   * `$use` it see the edit; loaded table files are shared. `baseDir` is where the document's
+   * table files are read from (default: its file's folder).
+   */
+  withDocument(name: string, doc: LocatedJson, baseDir?: string): MappingSet {
+    const set = new MappingSet();
+    for (const [n, f] of this.#files) set.#files.set(n, f);
+    for (const [n, d] of this.#documents) set.#documents.set(n, d);
+    for (const [k, t] of this.#tableCache) set.#tableCache.set(k, t);
+    const file = this.#files.get(name);
+    set.#documents.set(name, { doc, baseDir: baseDir ?? (file ? dirname(file) : process.cwd()) });
+    return set;
+  }
+
   names(): string[] {
     return [...this.#files.keys()];
   }
@@ -86,15 +104,16 @@ export class MappingSet {
     const failed = this.#failed.get(name);
     if (failed) throw failed;
     const file = this.#files.get(name);
-    if (!file)
+    const edited = this.#documents.get(name);
+    if (!file && !edited)
       throw new LocatedErrors([
         new LocatedError('MAPPING_UNKNOWN_MAPPING', kindOf('MAPPING_UNKNOWN_MAPPING'), `no mapping named "${name}"`, { pointer: '' }),
       ]);
     this.#compiling.add(name);
     try {
-      const doc = readLocated(file);
+      const doc = edited?.doc ?? readLocated(file!);
       const compiled = compileMapping(
-        { name, value: doc.value, doc, baseDir: dirname(file) },
+        { name, value: doc.value, doc, baseDir: edited?.baseDir ?? dirname(file!) },
         { tableCache: this.#tableCache, resolveMapping: (other) => this.#resolve(other) },
       );
       this.#compiled.set(name, compiled);
@@ -123,7 +142,7 @@ export class MappingSet {
 
   #resolve(name: string): CompiledMapping | undefined | 'cycle' | 'broken' {
     if (this.#compiling.has(name)) return 'cycle';
-    if (!this.#files.has(name)) return undefined;
+    if (!this.#files.has(name) && !this.#documents.has(name)) return undefined;
     try {
       return this.get(name);
     } catch (e) {

@@ -25,6 +25,8 @@ export interface TestHubOptions {
   mappings?: Record<string, unknown>;
   env?: Record<string, string>;
   store?: StartOptions['store'];
+  /** Business time for the domain (StartOptions.clock). */
+  clock?: StartOptions['clock'];
 }
 
 /**
@@ -77,6 +79,7 @@ export async function startTestHub(o: TestHubOptions): Promise<
     env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...o.env },
     silent: true,
     store: o.store,
+    clock: o.clock,
   });
   const postStripe = (event: object, opts: { secret?: string; timestamp?: number; body?: string } = {}) => {
     const payload = opts.body ?? JSON.stringify(event);

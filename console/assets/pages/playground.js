@@ -60,7 +60,7 @@ export function Page() {
   };
   const list = mappings.data?.mappings ?? [];
   const fixtureList = fixtures.data?.fixtures ?? [];
-  const caseRows = cases?.cases ?? cases?.results ?? [];
+  const caseRows = cases?.cases ?? [];
   return html` <p class="muted">Nothing typed here is saved: the hub evaluates the mapping in memory and forgets it.</p>
     <${ErrorBox} error=${mappings.error ?? failure} />
     <div class="filters">

@@ -159,7 +159,8 @@ function Customer({ id, session }) {
   const [form, setForm] = useState(null);
   if (!data) return html`<${ErrorBox} error=${error} /><${Loading} loading=${loading} />`;
   const c = data.customer;
-  const overrides = form ?? { goodwill: c.overrides?.goodwill ?? false, graceDays: String(c.overrides?.graceDays ?? 0) };
+  const effective = { ...(data.overrides?.config ?? {}), ...(data.overrides?.operator ?? {}) };
+  const overrides = form ?? { goodwill: effective.goodwill ?? false, graceDays: String(effective.graceDays ?? 0) };
   const clear = async () => {
     if (
       !(await confirm(
@@ -203,6 +204,8 @@ function Customer({ id, session }) {
     ${c.blacklisted && html`<div class="actions"><button type="button" class="danger" onClick=${clear}>Clear blacklist</button></div>`}
     <form class="card" onSubmit=${save} aria-labelledby="ov-title">
       <h3 id="ov-title">Dunning overrides</h3>
+      ${data.overrides?.operator?.setBy && html`<p class="muted">Last set by ${data.overrides.operator.setBy} at ${time(data.overrides.operator.setAt)}.</p>`}
+      ${data.overrides?.config && html`<p class="muted">The config sets ${JSON.stringify(data.overrides.config)}; what you save here wins.</p>`}
       <div class="check">
         <input
           id="goodwill"

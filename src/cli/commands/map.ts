@@ -2,22 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { LocatedError, LocatedErrors } from '../../errors/located-error';
 import { isHubError } from '../../errors/hub-error';
 import { kindOf } from '../../errors/codes';
-import { parseLocatedJson } from '../../json/located-json';
 import { MappingSet, mappingNameOf } from '../../mapping/mapping-set';
+import { parseInput } from '../../mapping/try-mapping';
 import type { CliIO } from '../io';
 import { DEFAULT_MAPPINGS } from '../workspace';
-
-/** Parses the input document; syntax problems are bad input (MAPPING_INPUT_INVALID), with positions. */
-function parseInput(text: string, source: string): unknown {
-  try {
-    return parseLocatedJson(text, source).value;
-  } catch (e) {
-    if (!(e instanceof LocatedErrors)) throw e;
-    throw new LocatedErrors(
-      e.errors.map((x) => new LocatedError('MAPPING_INPUT_INVALID', kindOf('MAPPING_INPUT_INVALID'), x.message, x.location)),
-    );
-  }
-}
 
 /** Reads the input file; an unreadable one is FILE_READ naming the file and why (no such file, a folder, no permission). */
 function readInput(file: string): string {

@@ -366,6 +366,14 @@ export class PgDomain implements DomainStore {
     for (const id of c.dunningCleared) await tx.sql('DELETE FROM dunning WHERE subscription_id = $1', [id]);
     for (const d of c.decisions) await this.decision(tx, d);
     for (const e of c.derived) await this.queueHubEvent(tx, e, now);
+    for (const a of c.audit ?? [])
+      await tx.sql('INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)', [
+        now,
+        a.actor,
+        a.action,
+        a.subject,
+        a.detail === undefined ? null : JSON.stringify(a.detail),
+      ]);
   }
 
   async #upsertSubscription(tx: Tx, s: SubscriptionState): Promise<void> {

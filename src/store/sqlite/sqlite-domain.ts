@@ -92,6 +92,7 @@ export class SqliteDomain implements DomainStore {
         )
         .pluck(),
       updateProposal: db.prepare(`UPDATE proposals SET status = ?, record = ? WHERE id = ?`),
+      insertAudit: db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)'),
       insertDecision: db.prepare(
         'INSERT INTO decisions (at, kind, subject, event_id, outcome, rule, detail) VALUES (@at, @kind, @subject, @eventId, @outcome, @rule, @detail)',
       ),
@@ -359,6 +360,8 @@ export class SqliteDomain implements DomainStore {
     for (const id of c.dunningCleared) this.#sql.clearDunning.run(id);
     for (const d of c.decisions) this.#decision(d);
     for (const e of c.derived) this.#queueHubEvent(e, now);
+    for (const a of c.audit ?? [])
+      this.#sql.insertAudit.run(now, a.actor, a.action, a.subject, a.detail === undefined ? null : JSON.stringify(a.detail));
   }
 
   #upsertSubscription(s: SubscriptionState): void {

@@ -15,7 +15,7 @@ export interface DemoResult {
  */
 export async function playMonth(
   print: (line: string) => void,
-  options: Pick<DemoWorldOptions, 'dataDir' | 'adminToken'> = {},
+  options: Pick<DemoWorldOptions, 'dataDir' | 'adminToken' | 'configure'> = {},
 ): Promise<DemoResult> {
   const world = await startDemoWorld(options);
   try {

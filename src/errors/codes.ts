@@ -102,6 +102,11 @@ export const ERROR_CODES = {
     kind: 'retryable',
     summary: 'Another connection held the database write lock past the busy timeout; retried, nothing lost.',
   },
+  VIEWS_BAD_CURSOR: {
+    kind: 'bad_input',
+    summary:
+      "An operator view's page request is malformed: a cursor this list did not make (edited, truncated, from another list) or a limit outside 1–500.",
+  },
   KAFKA_CLIENT_MISSING: {
     kind: 'config',
     summary:

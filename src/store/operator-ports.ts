@@ -102,12 +102,18 @@ export interface DeadLetterFacets {
 }
 
 export interface SubscriptionQuery extends PageRequest {
-  /** A prefix of the hub subscription id, the provider subscription id or the hub customer id. */
+  /**
+   * A prefix of the hub subscription id, the provider subscription id or the hub customer id. With
+   * `q` the list runs in three parts, each from an index: subscriptions whose hub id has the prefix
+   * (by hub id), then those whose provider id has it (by provider id, then hub id), then those whose
+   * customer id has it (by customer id, then hub id); each subscription is listed once, in the first
+   * part it matches. Text is ordered by bytes.
+   */
   q?: string;
   status?: string;
 }
 
-/** A subscription as listed, ordered by hub id. */
+/** A subscription as listed, ordered by hub id (with a search, see SubscriptionQuery.q). */
 export interface SubscriptionSummary {
   id: string;
   providerId: string;

@@ -10,6 +10,7 @@
 
 import type { DecisionRecord, DomainChanges, DomainStore } from '../domain/ports';
 import type { HubEvent } from '../events';
+import type { OperatorViews } from './operator-ports';
 import type { PrivacyRequest, PrivacyStore } from './privacy-ports';
 
 /** What a worker holds after a claim: the row and which attempt (lease) it is. */
@@ -325,6 +326,8 @@ export interface Store extends Inbox, DeliveryQueue, HubState {
   readonly domain: DomainStore;
   /** Privacy requests, redaction and raw-body retention. */
   readonly privacy: PrivacyStore;
+  /** The operator console's reads: paged searches and lists, each answered from an index. */
+  readonly views: OperatorViews;
   /**
    * Called when this process starts its pipeline worker, or replaces a worker that died: releases
    * the leases this store knows to be orphaned. The embedded store has one worker process (its

@@ -9,6 +9,7 @@ import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
 import { landingContract, type LandingFixture } from './landing.contract';
 import { storeContract, type StoreFixture } from './store.contract';
+import { viewsContract } from './views.contract';
 import { twoWorkersContract, type TwoStoresFixture } from './two-workers.contract';
 
 /** `canonicalStream`: the store of an external event log (eventLog.kind "kafka") with the stream on. */
@@ -45,6 +46,7 @@ async function twoPgFixture(): Promise<TwoStoresFixture> {
 forBackend('postgres', () => {
   storeContract('postgres', () => pgFixture());
   domainContract('postgres', () => pgFixture());
+  viewsContract('postgres', () => pgFixture());
   twoWorkersContract('postgres', twoPgFixture);
   landingContract('postgres', pgFixture);
 });

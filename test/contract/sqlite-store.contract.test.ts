@@ -11,6 +11,7 @@ import { tempSqliteFile } from '../helpers/temp-sqlite';
 import { forBackend } from './backends';
 import { domainContract } from './domain.contract';
 import { storeContract, type StoreFixture } from './store.contract';
+import { viewsContract } from './views.contract';
 import { twoWorkersContract } from './two-workers.contract';
 
 /** A fresh store on its own temp database file. */
@@ -30,6 +31,7 @@ async function sqliteFixture(): Promise<StoreFixture> {
 forBackend('sqlite', () => {
   storeContract('sqlite', sqliteFixture);
   domainContract('sqlite', sqliteFixture);
+  viewsContract('sqlite', sqliteFixture);
 
   // Two connections to one file, as two processes would hold: WAL lets them read while the other
   // writes, and every write transaction is IMMEDIATE (takes the lock before reading).

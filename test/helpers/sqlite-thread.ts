@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/ports';
  * better-sqlite3 runs each transaction synchronously.) The thread loads the adapter's TypeScript
  * source itself (transpiled on require), so it tests the code under test, not a stale build.
  *
- * Every Store member (and `domain.*`, `privacy.*`) becomes a message round trip; arguments and
+ * Every Store member (and `domain.*`, `privacy.*`, `views.*`) becomes a message round trip; arguments and
  * results are structured-cloned, and a rejection keeps its `code`, `kind`, `name` and message.
  */
 export interface SqliteThread {
@@ -94,9 +94,11 @@ export function sqliteThread(): SqliteThread {
       const handle = (await call(0, 'store', 'open', [file])) as number;
       const domain = remote(handle, 'domain');
       const privacy = remote(handle, 'privacy');
+      const views = remote(handle, 'views');
       const store = remote(handle, 'store');
+      const parts: Record<string | symbol, object> = { domain, privacy, views };
       return new Proxy(store, {
-        get: (target, prop, receiver) => (prop === 'domain' ? domain : prop === 'privacy' ? privacy : Reflect.get(target, prop, receiver)),
+        get: (target, prop, receiver) => parts[prop] ?? Reflect.get(target, prop, receiver),
       }) as Store;
     },
     async terminate() {

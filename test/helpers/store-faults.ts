@@ -47,6 +47,7 @@ export function failingAppendStore(inner: Store, failing: () => boolean): Store 
     close: inner.close.bind(inner),
     domain: inner.domain,
     privacy: inner.privacy,
+    views: inner.views,
   } satisfies Store & { appendCalls: number };
   return wrapper;
 }

@@ -96,6 +96,7 @@ describe('migrate', () => {
         'deliveries',
         'demand',
         'demand_lines',
+        'demand_totals',
         'decisions',
         'domain_units',
         'dunning',
@@ -106,6 +107,7 @@ describe('migrate', () => {
         'privacy_requests',
         'proposals',
         'schema_migrations',
+        'subscription_counts',
         'subscriptions',
       ].sort(),
     );

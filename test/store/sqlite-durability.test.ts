@@ -124,6 +124,7 @@ describe('migrations', () => {
       'deliveries',
       'demand',
       'demand_lines',
+      'demand_totals',
       'domain_units',
       'dunning',
       'events',
@@ -132,6 +133,7 @@ describe('migrations', () => {
       'privacy_requests',
       'proposals',
       'schema_migrations',
+      'subscription_counts',
       'subscriptions',
     ]);
     db.close();

@@ -20,6 +20,7 @@ import {
 } from '../../domain/ports';
 import type { SubscriptionState } from '../../domain/ports';
 import { ulid } from '../../util/ids';
+import { dunningRow } from '../dunning-columns';
 import { inTransaction, query, type Tx } from './pg-tx';
 
 type Row = Record<string, unknown>;
@@ -320,6 +321,11 @@ export class PgDomain implements DomainStore {
       `DELETE FROM demand_lines WHERE (subscription_id, period, sku) IN (SELECT subscription_id, period, sku FROM demand_lines WHERE period < $1 LIMIT $2)`,
       cutoffs.demandBefore,
     );
+    // Totals of pruned dates are zero by now (the lines' trigger took them out): drop their rows.
+    if (cutoffs.demandBefore !== undefined)
+      await inTransaction(this.pool, (tx) =>
+        tx.run('DELETE FROM demand_totals WHERE period < $1 AND quantity = 0', [cutoffs.demandBefore]),
+      );
     return {
       decisions: await drain(
         'DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE at < $1 LIMIT $2)',
@@ -358,11 +364,16 @@ export class PgDomain implements DomainStore {
         'INSERT INTO customers (id, blacklisted, record) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET blacklisted = excluded.blacklisted, record = excluded.record',
         [x.id, x.blacklisted, JSON.stringify(x)],
       );
-    for (const x of c.dunning)
+    // The board's columns are written with the record (src/store/dunning-columns.ts).
+    for (const x of c.dunning) {
+      const r = dunningRow(x);
       await tx.sql(
-        'INSERT INTO dunning (subscription_id, customer_id, record) VALUES ($1, $2, $3) ON CONFLICT (subscription_id) DO UPDATE SET record = excluded.record',
-        [x.subscriptionId, x.customerId, JSON.stringify(x)],
+        `INSERT INTO dunning (subscription_id, customer_id, record, stage, started_at, unpaid_minor) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (subscription_id) DO UPDATE SET record = excluded.record, stage = excluded.stage, started_at = excluded.started_at,
+           unpaid_minor = excluded.unpaid_minor`,
+        [r.subscriptionId, r.customerId, r.record, r.stage, r.startedAt, r.unpaidMinor],
       );
+    }
     for (const id of c.dunningCleared) await tx.sql('DELETE FROM dunning WHERE subscription_id = $1', [id]);
     for (const d of c.decisions) await this.decision(tx, d);
     for (const e of c.derived) await this.queueHubEvent(tx, e, now);

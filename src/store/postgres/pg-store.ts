@@ -33,6 +33,7 @@ import { migrate } from './migrate';
 import { notifyWork, PgDomain, WORK_CHANNEL } from './pg-domain';
 import { isConnectionBroken, storeError } from './pg-errors';
 import { PgPrivacy } from './pg-privacy';
+import { PgViews } from './pg-views';
 import { inRedoableTransaction, inTransaction, query, type Tx } from './pg-tx';
 
 type Row = Record<string, unknown>;
@@ -90,6 +91,7 @@ export interface PgStoreOptions {
 export class PgStore implements Store, LogLanding {
   readonly domain: PgDomain;
   readonly privacy: PgPrivacy;
+  readonly views: PgViews;
   readonly #options: PgStoreOptions;
   readonly #pool: Pool;
   readonly #listeners = new Set<() => void>();
@@ -114,6 +116,7 @@ export class PgStore implements Store, LogLanding {
     this.#pool.on('error', () => {});
     this.domain = new PgDomain(this.#pool);
     this.privacy = new PgPrivacy(this.#pool);
+    this.views = new PgViews(this.#pool);
   }
 
   #config(): ClientConfig {
@@ -459,14 +462,11 @@ export class PgStore implements Store, LogLanding {
     if (outcome.status === 'normalised') {
       const e = outcome.event;
       if (e.unit) await this.domain.commitLocked(tx, { ...e.unit, changes: e.domain ?? noChanges() }, now);
-      await tx.sql('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        e.eventId,
-        id,
-        e.type,
-        e.entityKey,
-        e.body,
-        now,
-      ]);
+      // received_at: the entry's, so event searches page events and inbox entries in one order.
+      await tx.sql(
+        'INSERT INTO events (id, inbox_id, type, entity_key, body, created_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [e.eventId, id, e.type, e.entityKey, e.body, now, fenced[0]!.received_at],
+      );
       if (this.#options.canonicalStream)
         await tx.sql('INSERT INTO event_stream (event_id, entity_key, body) VALUES ($1, $2, $3)', [e.eventId, e.entityKey, e.body]);
       // Blocked or not is decided under the (target, entity) lock the batch took up front.

@@ -308,4 +308,117 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'operator views: search and list indexes, kept subscription counts and demand totals, dunning board columns',
+    sql: `
+      -- Text parts of sort keys are compared in "C" (byte) order, whatever the database's
+      -- collation: cursors then agree with the adapters' merge order, and prefix ranges work.
+      -- events carry their inbox entry's received_at: event searches page events and inbox
+      -- entries in one order, (received_at, inbox id) newest first.
+      ALTER TABLE events ADD COLUMN received_at bigint;
+      UPDATE events e SET received_at = i.received_at FROM inbox i WHERE i.id = e.inbox_id;
+      CREATE INDEX events_type_received ON events (type, received_at, inbox_id COLLATE "C");
+      CREATE INDEX events_entity_received ON events (entity_key, received_at, inbox_id COLLATE "C");
+      CREATE INDEX inbox_source_event_received ON inbox (source_event_id, received_at, id COLLATE "C");
+      CREATE INDEX inbox_type_received ON inbox (event_type, received_at, id COLLATE "C");
+      CREATE INDEX inbox_received ON inbox (received_at, id COLLATE "C");
+
+      CREATE INDEX decisions_event ON decisions (event_id, seq) WHERE event_id IS NOT NULL;
+      CREATE INDEX decisions_kind_outcome ON decisions (kind, outcome, at);
+      CREATE INDEX audit_subject ON audit (subject, id);
+
+      CREATE INDEX dead_letters_status_created ON dead_letters (status, created_at, id COLLATE "C");
+      CREATE INDEX dead_letters_stage ON dead_letters (status, stage, created_at, id COLLATE "C");
+      CREATE INDEX dead_letters_by_source ON dead_letters (status, source, created_at, id COLLATE "C");
+      CREATE INDEX dead_letters_target ON dead_letters (status, target, created_at, id COLLATE "C");
+      CREATE INDEX dead_letters_error ON dead_letters (status, error_code, created_at, id COLLATE "C");
+
+      CREATE INDEX subscriptions_by_id ON subscriptions (id COLLATE "C");
+      CREATE INDEX subscriptions_status ON subscriptions (status, id COLLATE "C");
+      CREATE INDEX subscriptions_provider_prefix ON subscriptions (provider_id COLLATE "C", id COLLATE "C");
+      CREATE INDEX subscriptions_customer_prefix ON subscriptions (customer_id COLLATE "C", id COLLATE "C", provider_id COLLATE "C");
+
+      -- How many subscriptions per status, kept by a trigger in the transaction of every write.
+      CREATE TABLE subscription_counts (status text PRIMARY KEY, n bigint NOT NULL);
+      INSERT INTO subscription_counts (status, n) SELECT status, count(*) FROM subscriptions GROUP BY status;
+      CREATE FUNCTION subscriptions_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+          UPDATE subscription_counts SET n = n - 1 WHERE status = OLD.status;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          INSERT INTO subscription_counts (status, n) VALUES (NEW.status, 1) ON CONFLICT (status) DO UPDATE SET n = subscription_counts.n + 1;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER subscriptions_counted_insert AFTER INSERT OR DELETE ON subscriptions FOR EACH ROW EXECUTE FUNCTION subscriptions_counted();
+      CREATE TRIGGER subscriptions_counted_update AFTER UPDATE OF status ON subscriptions FOR EACH ROW
+        WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION subscriptions_counted();
+
+      CREATE INDEX customers_blacklisted_at ON customers ((COALESCE(record ->> 'blacklistedAt', '') COLLATE "C"), (id COLLATE "C")) WHERE blacklisted;
+
+      -- The dunning board's columns, written with the record by the adapter.
+      ALTER TABLE dunning ADD COLUMN stage text NOT NULL DEFAULT '';
+      ALTER TABLE dunning ADD COLUMN started_at text NOT NULL DEFAULT '';
+      ALTER TABLE dunning ADD COLUMN unpaid_minor bigint NOT NULL DEFAULT 0;
+      UPDATE dunning SET stage = record::jsonb ->> 'stage', started_at = record::jsonb ->> 'startedAt',
+        unpaid_minor = (SELECT COALESCE(sum((u.value ->> 'amountMinor')::bigint), 0) FROM jsonb_each(record::jsonb -> 'unpaid') u);
+      CREATE INDEX dunning_board ON dunning (stage, started_at COLLATE "C", subscription_id COLLATE "C") INCLUDE (unpaid_minor);
+      CREATE INDEX dunning_started ON dunning (started_at COLLATE "C", subscription_id COLLATE "C");
+
+      -- Reserved quantity per (SKU, location, delivery date), location '' the default (demand.location
+      -- NULL): always equal to summing demand_lines of reserved demand rows, kept by triggers in the
+      -- transaction of every write (event handling, seeds, prune).
+      CREATE TABLE demand_totals (
+        sku text NOT NULL,
+        location text NOT NULL,
+        period text NOT NULL,
+        quantity bigint NOT NULL,
+        PRIMARY KEY (sku, location, period)
+      );
+      INSERT INTO demand_totals (sku, location, period, quantity)
+        SELECT l.sku, COALESCE(d.location, ''), l.period, sum(l.quantity) FROM demand_lines l
+        JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
+        WHERE d.status = 'reserved' GROUP BY 1, 2, 3;
+      CREATE INDEX demand_totals_period ON demand_totals (period, sku, location);
+      CREATE FUNCTION demand_total_add(p_sku text, p_location text, p_period text, p_quantity bigint) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO demand_totals (sku, location, period, quantity) VALUES (p_sku, COALESCE(p_location, ''), p_period, p_quantity)
+        ON CONFLICT (sku, location, period) DO UPDATE SET quantity = demand_totals.quantity + excluded.quantity
+      $$;
+      -- A line counts while its demand row is reserved.
+      CREATE FUNCTION demand_line_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE d record;
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+          SELECT status, location INTO d FROM demand WHERE subscription_id = OLD.subscription_id AND period = OLD.period;
+          IF FOUND AND d.status = 'reserved' THEN PERFORM demand_total_add(OLD.sku, d.location, OLD.period, -OLD.quantity); END IF;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          SELECT status, location INTO d FROM demand WHERE subscription_id = NEW.subscription_id AND period = NEW.period;
+          IF FOUND AND d.status = 'reserved' THEN PERFORM demand_total_add(NEW.sku, d.location, NEW.period, NEW.quantity); END IF;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER demand_line_counted AFTER INSERT OR UPDATE OR DELETE ON demand_lines FOR EACH ROW EXECUTE FUNCTION demand_line_counted();
+      -- A demand row that changes status or location (or goes) moves its remaining lines along.
+      CREATE FUNCTION demand_row_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF OLD.status = 'reserved' THEN
+          PERFORM demand_total_add(l.sku, OLD.location, l.period, -l.quantity) FROM demand_lines l
+            WHERE l.subscription_id = OLD.subscription_id AND l.period = OLD.period;
+        END IF;
+        IF TG_OP = 'UPDATE' AND NEW.status = 'reserved' THEN
+          PERFORM demand_total_add(l.sku, NEW.location, l.period, l.quantity) FROM demand_lines l
+            WHERE l.subscription_id = NEW.subscription_id AND l.period = NEW.period;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER demand_row_changed AFTER UPDATE ON demand FOR EACH ROW
+        WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.location IS DISTINCT FROM NEW.location
+          OR OLD.subscription_id IS DISTINCT FROM NEW.subscription_id OR OLD.period IS DISTINCT FROM NEW.period)
+        EXECUTE FUNCTION demand_row_counted();
+      CREATE TRIGGER demand_row_removed AFTER DELETE ON demand FOR EACH ROW WHEN (OLD.status = 'reserved') EXECUTE FUNCTION demand_row_counted();
+    `,
+  },
 ];

@@ -254,4 +254,116 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // The operator views (src/store/operator-ports.ts): every list and count answered from an
+    // index or a table kept up to date with the rows, at millions of rows.
+    // - events carry their inbox entry's received_at, so searches by canonical type or entity
+    //   page in the same order as searches of the inbox.
+    // - subscription_counts, demand_totals: kept by triggers in the transaction of every write
+    //   (whatever path writes: event handling, seeds, prune). demand_totals holds the reserved
+    //   quantity per (SKU, location, delivery date), location '' the default (demand.location NULL):
+    //   always equal to summing demand_lines of reserved demand rows.
+    // - dunning's stage, start and unpaid sum as columns (written with the record) for the board.
+    version: 10,
+    sql: `
+      ALTER TABLE events ADD COLUMN received_at INTEGER;
+      UPDATE events SET received_at = (SELECT received_at FROM inbox WHERE inbox.id = events.inbox_id);
+      CREATE INDEX events_type_received ON events (type, received_at, inbox_id);
+      CREATE INDEX events_entity_received ON events (entity_key, received_at, inbox_id);
+      CREATE INDEX inbox_source_event_received ON inbox (source_event_id, received_at, id);
+      CREATE INDEX inbox_type_received ON inbox (event_type, received_at, id);
+      CREATE INDEX inbox_received ON inbox (received_at, id);
+
+      CREATE INDEX decisions_event ON decisions (event_id, seq) WHERE event_id IS NOT NULL;
+      CREATE INDEX decisions_kind_outcome ON decisions (kind, outcome, at);
+      CREATE INDEX audit_subject ON audit (subject, id);
+
+      CREATE INDEX dead_letters_status_created ON dead_letters (status, created_at, id);
+      CREATE INDEX dead_letters_stage ON dead_letters (status, stage, created_at, id);
+      CREATE INDEX dead_letters_by_source ON dead_letters (status, source, created_at, id);
+      CREATE INDEX dead_letters_target ON dead_letters (status, target, created_at, id);
+      CREATE INDEX dead_letters_error ON dead_letters (status, error_code, created_at, id);
+
+      DROP INDEX subscriptions_provider;
+      DROP INDEX subscriptions_customer;
+      CREATE INDEX subscriptions_provider ON subscriptions (provider_id, id);
+      CREATE INDEX subscriptions_customer ON subscriptions (customer_id, id, provider_id);
+      CREATE INDEX subscriptions_status ON subscriptions (status, id);
+      CREATE TABLE subscription_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO subscription_counts (status, n) SELECT status, COUNT(*) FROM subscriptions GROUP BY status;
+      CREATE TRIGGER subscriptions_counted_insert AFTER INSERT ON subscriptions BEGIN
+        INSERT INTO subscription_counts (status, n) VALUES (NEW.status, 1) ON CONFLICT (status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER subscriptions_counted_update AFTER UPDATE OF status ON subscriptions WHEN OLD.status IS NOT NEW.status BEGIN
+        UPDATE subscription_counts SET n = n - 1 WHERE status = OLD.status;
+        INSERT INTO subscription_counts (status, n) VALUES (NEW.status, 1) ON CONFLICT (status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER subscriptions_counted_delete AFTER DELETE ON subscriptions BEGIN
+        UPDATE subscription_counts SET n = n - 1 WHERE status = OLD.status;
+      END;
+
+      CREATE INDEX customers_blacklisted ON customers (COALESCE(json_extract(record, '$.blacklistedAt'), ''), id) WHERE blacklisted = 1;
+
+      ALTER TABLE dunning ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+      ALTER TABLE dunning ADD COLUMN started_at TEXT NOT NULL DEFAULT '';
+      ALTER TABLE dunning ADD COLUMN unpaid_minor INTEGER NOT NULL DEFAULT 0;
+      UPDATE dunning SET stage = json_extract(record, '$.stage'), started_at = json_extract(record, '$.startedAt'),
+        unpaid_minor = (SELECT COALESCE(SUM(json_extract(u.value, '$.amountMinor')), 0) FROM json_each(record, '$.unpaid') u);
+      CREATE INDEX dunning_board ON dunning (stage, started_at, subscription_id, unpaid_minor);
+      CREATE INDEX dunning_started ON dunning (started_at, subscription_id);
+
+      CREATE TABLE demand_totals (
+        sku TEXT NOT NULL,
+        location TEXT NOT NULL,
+        period TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (sku, location, period)
+      ) WITHOUT ROWID;
+      INSERT INTO demand_totals (sku, location, period, quantity)
+        SELECT l.sku, COALESCE(d.location, ''), l.period, SUM(l.quantity) FROM demand_lines l
+        JOIN demand d ON d.subscription_id = l.subscription_id AND d.period = l.period
+        WHERE d.status = 'reserved' GROUP BY l.sku, COALESCE(d.location, ''), l.period;
+      CREATE INDEX demand_totals_period ON demand_totals (period, sku, location);
+      -- A line counts while its demand row is reserved: lines come and go with it, and a row that
+      -- changes status or location moves its remaining lines' quantities along.
+      CREATE TRIGGER demand_line_added AFTER INSERT ON demand_lines BEGIN
+        INSERT INTO demand_totals (sku, location, period, quantity)
+          SELECT NEW.sku, COALESCE(d.location, ''), NEW.period, NEW.quantity FROM demand d
+          WHERE d.subscription_id = NEW.subscription_id AND d.period = NEW.period AND d.status = 'reserved'
+          ON CONFLICT (sku, location, period) DO UPDATE SET quantity = quantity + excluded.quantity;
+      END;
+      CREATE TRIGGER demand_line_removed AFTER DELETE ON demand_lines BEGIN
+        UPDATE demand_totals SET quantity = quantity - OLD.quantity
+          WHERE sku = OLD.sku AND period = OLD.period AND location = (SELECT COALESCE(d.location, '') FROM demand d
+            WHERE d.subscription_id = OLD.subscription_id AND d.period = OLD.period AND d.status = 'reserved');
+      END;
+      CREATE TRIGGER demand_line_changed AFTER UPDATE ON demand_lines BEGIN
+        UPDATE demand_totals SET quantity = quantity - OLD.quantity
+          WHERE sku = OLD.sku AND period = OLD.period AND location = (SELECT COALESCE(d.location, '') FROM demand d
+            WHERE d.subscription_id = OLD.subscription_id AND d.period = OLD.period AND d.status = 'reserved');
+        INSERT INTO demand_totals (sku, location, period, quantity)
+          SELECT NEW.sku, COALESCE(d.location, ''), NEW.period, NEW.quantity FROM demand d
+          WHERE d.subscription_id = NEW.subscription_id AND d.period = NEW.period AND d.status = 'reserved'
+          ON CONFLICT (sku, location, period) DO UPDATE SET quantity = quantity + excluded.quantity;
+      END;
+      CREATE TRIGGER demand_row_changed AFTER UPDATE OF status, location, subscription_id, period ON demand
+        WHEN OLD.status IS NOT NEW.status OR OLD.location IS NOT NEW.location OR OLD.subscription_id IS NOT NEW.subscription_id
+          OR OLD.period IS NOT NEW.period BEGIN
+        UPDATE demand_totals SET quantity = quantity - (SELECT l.quantity FROM demand_lines l
+            WHERE l.subscription_id = OLD.subscription_id AND l.period = OLD.period AND l.sku = demand_totals.sku)
+          WHERE OLD.status = 'reserved' AND location = COALESCE(OLD.location, '') AND period = OLD.period
+            AND sku IN (SELECT l.sku FROM demand_lines l WHERE l.subscription_id = OLD.subscription_id AND l.period = OLD.period);
+        INSERT INTO demand_totals (sku, location, period, quantity)
+          SELECT l.sku, COALESCE(NEW.location, ''), l.period, l.quantity FROM demand_lines l
+          WHERE NEW.status = 'reserved' AND l.subscription_id = NEW.subscription_id AND l.period = NEW.period
+          ON CONFLICT (sku, location, period) DO UPDATE SET quantity = quantity + excluded.quantity;
+      END;
+      CREATE TRIGGER demand_row_removed AFTER DELETE ON demand WHEN OLD.status = 'reserved' BEGIN
+        UPDATE demand_totals SET quantity = quantity - (SELECT l.quantity FROM demand_lines l
+            WHERE l.subscription_id = OLD.subscription_id AND l.period = OLD.period AND l.sku = demand_totals.sku)
+          WHERE location = COALESCE(OLD.location, '') AND period = OLD.period
+            AND sku IN (SELECT l.sku FROM demand_lines l WHERE l.subscription_id = OLD.subscription_id AND l.period = OLD.period);
+      END;
+    `,
+  },
 ];

@@ -20,6 +20,7 @@ import {
 } from '../../domain/ports';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database';
+import { dunningRow } from '../dunning-columns';
 
 type Row = Record<string, unknown>;
 
@@ -50,8 +51,12 @@ export class SqliteDomain implements DomainStore {
       ),
       dunning: db.prepare('SELECT record FROM dunning WHERE subscription_id = ?').pluck(),
       openDunning: db.prepare('SELECT record FROM dunning ORDER BY subscription_id').pluck(),
+      // The board's columns are written with the record (src/store/dunning-columns.ts).
       upsertDunning: db.prepare(
-        'INSERT INTO dunning (subscription_id, customer_id, record) VALUES (?, ?, ?) ON CONFLICT (subscription_id) DO UPDATE SET record = excluded.record',
+        `INSERT INTO dunning (subscription_id, customer_id, record, stage, started_at, unpaid_minor)
+         VALUES (@subscriptionId, @customerId, @record, @stage, @startedAt, @unpaidMinor)
+         ON CONFLICT (subscription_id) DO UPDATE SET record = excluded.record, stage = excluded.stage, started_at = excluded.started_at,
+           unpaid_minor = excluded.unpaid_minor`,
       ),
       clearDunning: db.prepare('DELETE FROM dunning WHERE subscription_id = ?'),
       demand: db.prepare('SELECT * FROM demand WHERE subscription_id = ? AND period = ?'),
@@ -111,6 +116,7 @@ export class SqliteDomain implements DomainStore {
       pruneDecisions: db.prepare('DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE at < ? LIMIT ?)'),
       pruneDemand: db.prepare('DELETE FROM demand WHERE rowid IN (SELECT rowid FROM demand WHERE period < ? LIMIT ?)'),
       pruneDemandLines: db.prepare('DELETE FROM demand_lines WHERE rowid IN (SELECT rowid FROM demand_lines WHERE period < ? LIMIT ?)'),
+      pruneTotals: db.prepare('DELETE FROM demand_totals WHERE period < ? AND quantity = 0'),
       pruneProposals: db.prepare(
         `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals WHERE status = 'closed' AND json_extract(record, '$.proposedAt') < ? LIMIT ?)`,
       ),
@@ -337,6 +343,8 @@ export class SqliteDomain implements DomainStore {
       return total;
     };
     drain(this.#sql.pruneDemandLines, cutoffs.demandBefore);
+    // Totals of pruned dates are zero by now (the lines' trigger took them out): drop their rows.
+    if (cutoffs.demandBefore !== undefined) this.#sql.pruneTotals.run(cutoffs.demandBefore);
     return {
       decisions: drain(this.#sql.pruneDecisions, cutoffs.decisionsBefore),
       demand: drain(this.#sql.pruneDemand, cutoffs.demandBefore),
@@ -356,7 +364,7 @@ export class SqliteDomain implements DomainStore {
       for (const l of d.lines) this.#sql.insertLine.run(d.subscriptionId, d.period, l.sku, l.quantity);
     }
     for (const x of c.customers) this.#sql.upsertCustomer.run(x.id, x.blacklisted ? 1 : 0, JSON.stringify(x));
-    for (const x of c.dunning) this.#sql.upsertDunning.run(x.subscriptionId, x.customerId, JSON.stringify(x));
+    for (const x of c.dunning) this.#sql.upsertDunning.run(dunningRow(x));
     for (const id of c.dunningCleared) this.#sql.clearDunning.run(id);
     for (const d of c.decisions) this.#decision(d);
     for (const e of c.derived) this.#queueHubEvent(e, now);

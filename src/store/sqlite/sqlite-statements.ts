@@ -26,7 +26,11 @@ export function prepareStatements(db: SqliteDatabase) {
       `UPDATE inbox SET next_attempt_at = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
     ),
     saveEnrichment: db.prepare('UPDATE inbox SET enrichment = ? WHERE id = ?'),
-    insertEvent: db.prepare('INSERT INTO events (id, inbox_id, type, entity_key, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    // received_at: the entry's, so event searches page events and inbox entries in one order.
+    insertEvent: db.prepare(
+      `INSERT INTO events (id, inbox_id, type, entity_key, body, created_at, received_at)
+       VALUES (@id, @inboxId, @type, @entityKey, @body, @now, (SELECT received_at FROM inbox WHERE id = @inboxId))`,
+    ),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, event_id, route, target, action, mapping, entity_key, idempotency_key, next_attempt_at, created_at, blocked)
        VALUES (@id, @eventId, @route, @target, @action, @mapping, @entityKey, @idempotencyKey, @now, @now,

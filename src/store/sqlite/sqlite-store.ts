@@ -27,6 +27,7 @@ import { prepareStatements, type SqliteStatements } from './sqlite-statements';
 import { SqliteDomain } from './sqlite-domain';
 import { noChanges } from '../../domain/ports';
 import { SqlitePrivacy } from './sqlite-privacy';
+import { SqliteViews } from './sqlite-views';
 
 /** Completions wait this long for company: fewer fsyncs for background work, invisible to senders. */
 const COMPLETION_WINDOW_MS = 3;
@@ -59,6 +60,7 @@ interface Opened {
   db: SqliteDatabase;
   domain: SqliteDomain;
   privacy: SqlitePrivacy;
+  views: SqliteViews;
   sql: SqliteStatements;
   appendBatch: (entries: InboxEntry[]) => InboxInsertResult[];
 }
@@ -139,6 +141,7 @@ export class SqliteStore implements Store {
       appendBatch: (entries) => appendTransaction.immediate(entries),
       domain: new SqliteDomain(db),
       privacy: new SqlitePrivacy(db, (fn) => this.#write(fn)),
+      views: new SqliteViews(db),
     };
   }
 
@@ -153,6 +156,10 @@ export class SqliteStore implements Store {
 
   get privacy(): SqlitePrivacy {
     return this.#open().privacy;
+  }
+
+  get views(): SqliteViews {
+    return this.#open().views;
   }
 
   get #sql(): SqliteStatements {
@@ -255,7 +262,7 @@ export class SqliteStore implements Store {
       const e = outcome.event;
       // Its version was checked above, before the fence wrote anything; this transaction is the only writer.
       if (e.unit) this.domain.commitInTransaction({ ...e.unit, changes: e.domain ?? noChanges() }, now);
-      this.#sql.insertEvent.run(e.eventId, id, e.type, e.entityKey, e.body, now);
+      this.#sql.insertEvent.run({ id: e.eventId, inboxId: id, type: e.type, entityKey: e.entityKey, body: e.body, now });
       for (const d of e.deliveries) {
         this.#sql.insertDelivery.run({
           id: ulid(now),

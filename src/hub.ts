@@ -137,12 +137,14 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
           ratePerMin: config.admin?.ratePerMin ?? 120,
           replayed: () => pipeline.notify(),
           sessions,
+          views: store.views,
           clock: options.clock,
           metricSamples: async () => metrics.samples(await pipeline.metrics()),
           stock: stockView({
             stock,
             locations: plannedLocations(stock),
             domain: store.domain,
+            views: store.views,
             stockLevels: warehouse?.pulls.stockLevels ? () => warehouse.pulls.stockLevels!() : undefined,
           }),
           reconcileDryRun: () =>

@@ -232,7 +232,8 @@ describe('an operator in the console', () => {
     });
     expect(delivered.target).toBe('odoo');
     // The timeline shows it delivered, with the operator's replay.
-    await page.goto(`${base}/console/events?inbox=${encodeURIComponent(deadLetter.inboxId!)}`);
+    await page.getByRole('link', { name: 'The event and its timeline' }).click();
+    await page.getByRole('link', { name: deadLetter.sourceEventId }).click();
     const deliveries = page.getByRole('table', { name: 'Deliveries of this event' });
     await expect(deliveries.textContent()).resolves.toContain('done');
     await expect(page.getByRole('table', { name: 'Audit' }).textContent()).resolves.toContain(OPERATOR);

@@ -6,12 +6,16 @@
  *
  *   npx jest --testMatch '**\/*.perf.ts' test/perf --runInBand
  *
+ * Then a hub on that store serves each console page: its HTML and the admin API requests the
+ * page's script makes when it opens, at once as the browser sends them, in under 300 ms each.
+ *
  * SUBHUB_SCALE_SUBSCRIPTIONS / SUBHUB_SCALE_DEAD_LETTERS change the sizes (defaults 1,000,000 and 100,000).
  */
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import type { OperatorViews } from '../../src/store/operator-ports';
 import { SCALE_LOCATIONS, SCALE_SKUS, SCALE_TODAY, seedConsoleScale } from '../helpers/console-scale';
 import { tempSqliteFile } from '../helpers/temp-sqlite';
+import { startTestHub } from '../helpers/test-hub';
 
 const SUBSCRIPTIONS = Number(process.env.SUBHUB_SCALE_SUBSCRIPTIONS ?? 1_000_000);
 const DEAD_LETTERS = Number(process.env.SUBHUB_SCALE_DEAD_LETTERS ?? 100_000);
@@ -123,7 +127,7 @@ describe(`operator views at scale (SQLite, ${SUBSCRIPTIONS} subscriptions, ${DEA
     console.log(
       `\n${'view'.padEnd(42)} ${'first page'.padStart(11)} ${'page 20'.padStart(9)}\n${table.map((r) => `${r.view.padEnd(42)} ${r.firstMs.padStart(8)} ms ${(r.page20Ms ?? '').padStart(6)}${r.page20Ms ? ' ms' : ''}`).join('\n')}`,
     );
-    await store.close();
+    await store.close().catch(() => undefined);
     tmp.remove();
   });
 
@@ -156,5 +160,87 @@ describe(`operator views at scale (SQLite, ${SUBSCRIPTIONS} subscriptions, ${DEA
     const ms = await median(async () => (rows = aggregate.all(sku, SCALE_TODAY, to, location)));
     table.push({ view: 'dailyDemand by aggregating rows (not used)', firstMs: ms.toFixed(1) });
     expect(await store.views.dailyDemand(sku, location, SCALE_TODAY, to)).toEqual(rows);
+  }, 600_000);
+
+  // Last: stopping the hub closes the store.
+  it('serves every console page (its HTML and the admin API requests it makes, at once) in under 300 ms (median of 5)', async () => {
+    const TOKEN = 'perf-token';
+    const hub = await startTestHub({
+      targetUrl: 'http://127.0.0.1:9',
+      store,
+      env: { SUBHUB_ADMIN_TOKEN: TOKEN },
+      config: { admin: { ratePerMin: 100_000 }, stock: { location: SCALE_LOCATIONS[0] } },
+      clock: () => Date.parse(`${SCALE_TODAY}T09:00:00Z`),
+    });
+    try {
+      const login = await fetch(`${hub.url}/console/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: hub.url },
+        body: new URLSearchParams({ name: 'perf', token: TOKEN }).toString(),
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const get = async (path: string) => {
+        const r = await fetch(`${hub.url}${path}`, { headers: { cookie } });
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+        return r.text();
+      };
+      const api = async (path: string) => JSON.parse(await get(`/admin/api${path}`)) as Record<string, unknown>;
+      const [{ next: dlPage2 }, { next: subPage2 }] = await Promise.all([
+        api('/dead-letter-page?status=open&limit=50'),
+        api('/subscription-page?limit=50'),
+      ]);
+      // What each page asks for when it opens (as console/assets/pages/*.js do), all at once like the browser.
+      const pages: Array<[string, string[]]> = [
+        ['overview', ['/console/', '/admin/api/overview']],
+        ['events', ['/console/events', '/admin/api/event-search?field=sourceEventId&limit=25']],
+        ['events: search by type', ['/console/events', '/admin/api/event-search?field=type&q=invoice.paid&limit=25']],
+        [
+          'events: a timeline',
+          [
+            '/console/events',
+            '/admin/api/event-search?field=customer&q=stripe:cus_00000037&limit=25',
+            '/admin/api/timeline/01SCALE00000120',
+          ],
+        ],
+        [
+          'dead letters',
+          ['/console/dead-letters', '/admin/api/dead-letter-page?status=open&limit=50', '/admin/api/dead-letter-facets?status=open'],
+        ],
+        [
+          'dead letters: page 2, filtered',
+          [
+            '/console/dead-letters',
+            `/admin/api/dead-letter-page?status=open&limit=50&cursor=${encodeURIComponent(String(dlPage2))}`,
+            '/admin/api/dead-letter-page?status=open&stage=deliver&target=mail&limit=50',
+            '/admin/api/dead-letter-facets?status=open',
+          ],
+        ],
+        ['subscriptions', ['/console/subscriptions', '/admin/api/subscription-counts', '/admin/api/subscription-page?limit=50']],
+        [
+          'subscriptions: page 2, search',
+          [
+            '/console/subscriptions',
+            '/admin/api/subscription-counts',
+            `/admin/api/subscription-page?limit=50&cursor=${encodeURIComponent(String(subPage2))}`,
+            '/admin/api/subscription-page?q=sub_00051&limit=50',
+          ],
+        ],
+        ['a subscription', ['/console/subscriptions', '/admin/api/subscriptions/stripe:sub_00000037']],
+        ['dunning board', ['/console/dunning', '/admin/api/dunning-board', '/admin/api/dunning-cycles?stage=HOLD&limit=25']],
+        ['stock', ['/console/stock', '/admin/api/stock', `/admin/api/stock/detail?sku=${SCALE_SKUS[7]}&location=${SCALE_LOCATIONS[1]}`]],
+        ['mapping playground', ['/console/playground', '/admin/api/mappings', '/admin/api/fixtures']],
+        ['reconciliation', ['/console/reconciliation', '/admin/api/decisions?kind=reconcile&limit=50']],
+      ];
+      const slow: string[] = [];
+      for (const [name, paths] of pages) {
+        const ms = await median(() => Promise.all(paths.map(get)));
+        table.push({ view: `page: ${name} (${paths.length} requests)`, firstMs: ms.toFixed(1) });
+        if (ms > 300) slow.push(`${name}: ${ms.toFixed(1)} ms`);
+      }
+      expect(slow).toEqual([]);
+    } finally {
+      await hub.stop();
+    }
   }, 600_000);
 });

@@ -202,7 +202,7 @@ function Detail({ id, onAct }) {
         <button type="button" class="danger" onClick=${() => onAct(d.id, 'discard')}>Discard</button>
       </div>`
     }
-    ${d.inboxId && html`<p><a href=${`/console/events?inbox=${encodeURIComponent(d.inboxId)}`}>The event's timeline</a></p>`}
+    <p><a href=${`/console/events?field=sourceEventId&q=${encodeURIComponent(d.sourceEventId)}`}>The event and its timeline</a></p>
     <h3>Payload at the failing stage</h3>
     <${Json} text=${d.payload} label="Payload" />
   </section>`;

@@ -134,7 +134,13 @@ export function Page() {
     ${
       cases &&
       html`<section aria-labelledby="cases-title">
-        <h2 id="cases-title">Cases</h2>
+        <h2 id="cases-title">Cases${cases.ok ? `: ${cases.passed} passed, ${cases.failed} failed` : ''}</h2>
+        ${
+          cases.ok === false &&
+          html`<ul class="errors" role="alert">
+            ${cases.errors.map((e) => html`<li><code>${e.code}</code> ${e.line ? `line ${e.line}, column ${e.column}: ` : ''}${e.message}</li>`)}
+          </ul>`
+        }
         <${Table}
           caption="The mapping's cases against the text above"
           rows=${caseRows}

@@ -20,10 +20,8 @@ export interface AdminMappingsDeps {
   mappings?: MappingWorkspace;
 }
 
-/** Largest fixture file whose text the fixtures list carries (larger ones are listed without it). */
+/** Largest fixture file whose text is served (the playground's input limit). */
 const FIXTURE_MAX_BYTES = 256 * 1024;
-/** The fixtures list carries at most this much text in all. */
-const FIXTURES_TOTAL_BYTES = 4 * 1024 * 1024;
 const TRY_FIELDS = new Set(['mapping', 'source', 'input', 'enrichment']);
 
 /** Where config uses a mapping: inbound (a connector's event type) or a route. */
@@ -33,7 +31,9 @@ type MappingUse = { kind: 'inbound'; connector: string; eventType: string } | { 
  * The mapping playground under /admin/api (behind the token check). Nothing is written to disk.
  * - `GET /mappings` → `{ mappings: [{ name, file, direction, usedBy, description, outputSchema, cases }] }`
  * - `GET /mappings/:name` → `{ name, file, source, cases }` (the file's text; cases as in its cases file)
- * - `GET /fixtures` → `{ fixtures: [{ name, mappings, bytes, text }] }`: the payload files cases use
+ * - `GET /fixtures` → `{ fixtures: [{ name, mappings, bytes }] }`: the payload files cases use (no text:
+ *   the list stays small however many there are)
+ * - `GET /fixtures/text?name=` → `{ name, text }`: one of those files (only a listed one, at most 256 KB)
  * - `POST /mappings/try` `{ mapping? | source?, input, enrichment? }` → `{ ok: true, output }`,
  *   `{ ok: true, dropped }` or `{ ok: false, errors: [{ code, message, line, column, where, … }] }`
  * - `POST /mappings/:name/cases` `{ source? }` → `{ ok: true, passed, failed, cases: [{ name, passed, problems }] }`
@@ -72,7 +72,23 @@ export function adminMappingRoutes(router: Router, deps: AdminMappingsDeps): voi
   router.get('/fixtures', (_req, res) => {
     const ws = deps.mappings;
     if (!ws) return off(res);
-    res.json({ fixtures: fixturesOf(ws) });
+    res.json({ fixtures: fixturesOf(ws).map(({ name, mappings, bytes }) => ({ name, mappings, bytes })) });
+  });
+
+  // Only a file the list names is read (looked up by name: no path from the request reaches the disk).
+  router.get('/fixtures/text', (req, res) => {
+    const ws = deps.mappings;
+    if (!ws) return off(res);
+    const f = fixturesOf(ws).find((x) => x.name === req.query.name);
+    if (!f) return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'no such fixture (see GET /fixtures)' } });
+    if (f.bytes > FIXTURE_MAX_BYTES)
+      return void res
+        .status(413)
+        .json({ error: { code: 'ADMIN_BODY_TOO_LARGE', message: `the fixture is larger than ${FIXTURE_MAX_BYTES} bytes` } });
+    const text = safe(() => readFileSync(f.abs, 'utf8'));
+    if (text === undefined)
+      return void res.status(404).json({ error: { code: 'ADMIN_NOT_FOUND', message: 'the fixture could not be read' } });
+    res.json({ name: f.name, text });
   });
 
   router.post('/mappings/try', adminJsonBody(), async (req: Request, res: Response) => {
@@ -180,8 +196,8 @@ function casesDetail(root: string, mappingFile: string): { file: string; cases: 
   }
 }
 
-/** The payload files (inputFile, enrichmentFile) the cases of the loaded mappings use, with their text when small enough. */
-function fixturesOf(ws: MappingWorkspace): Array<{ name: string; mappings: string[]; bytes: number; text: string | null }> {
+/** The payload files (inputFile, enrichmentFile) the cases of the loaded mappings use, by shown name. */
+function fixturesOf(ws: MappingWorkspace): Array<{ abs: string; name: string; mappings: string[]; bytes: number }> {
   const users = new Map<string, Set<string>>();
   for (const name of ws.set.names()) {
     const casesFile = casesPathOf(ws.set.fileOf(name)!);
@@ -195,18 +211,10 @@ function fixturesOf(ws: MappingWorkspace): Array<{ name: string; mappings: strin
       }
     }
   }
-  let budget = FIXTURES_TOTAL_BYTES;
   return [...users.entries()]
-    .map(([abs, names]) => ({ abs, name: shown(ws.root, abs), mappings: [...names].sort() }))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap(({ abs, name, mappings }) => {
-      const bytes = safe(() => statSync(abs).size);
-      if (bytes === undefined) return [];
-      const fits = bytes <= FIXTURE_MAX_BYTES && bytes <= budget;
-      const text = fits ? (safe(() => readFileSync(abs, 'utf8')) ?? null) : null;
-      if (text !== null) budget -= bytes;
-      return [{ name, mappings, bytes, text }];
-    });
+    .map(([abs, names]) => ({ abs, name: shown(ws.root, abs), mappings: [...names].sort(), bytes: safe(() => statSync(abs).size) }))
+    .filter((f): f is typeof f & { bytes: number } => f.bytes !== undefined)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Where a pasted mapping with no file reads its table files: the first mappings folder. */

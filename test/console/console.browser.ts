@@ -262,7 +262,16 @@ describe('an operator in the console', () => {
     await page.goto(`${base}/console/playground?mapping=${encodeURIComponent(withCases.name)}`);
     const source = page.getByLabel('Mapping (JSON)');
     await eventually('the mapping text loaded', async () => ((await source.inputValue()).includes('{') ? true : undefined));
-    await page.getByLabel('Input payload (JSON)').fill('{"id": "evt_1", "data": {"object": {}}}');
+    // A fixture its cases use, picked from the list: the output appears.
+    const fixture = page.getByLabel('Fixture payload');
+    await fixture.selectOption({ index: 1 });
+    await eventually('the fixture loaded', async () =>
+      (await page.getByLabel('Input payload (JSON)').inputValue()).includes('{') ? true : undefined,
+    );
+    await page
+      .getByLabel('Output')
+      .or(page.getByText(/^Dropped: /))
+      .waitFor();
     const text = await source.inputValue();
     // Break line 2: a stray character where a key should start.
     const lines = text.split('\n');

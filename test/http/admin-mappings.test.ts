@@ -89,11 +89,14 @@ describe('/admin/api mapping playground', () => {
     expectError(await api('/mappings/no.such.mapping'), 404, 'ADMIN_NOT_FOUND');
   });
 
-  it('GET /fixtures lists the payload files cases use, with their text', async () => {
-    const { fixtures } = (await api('/fixtures')).json<{ fixtures: Array<{ name: string; mappings: string[]; text: string | null }> }>();
+  it('GET /fixtures lists the payload files cases use; GET /fixtures/text serves a listed one only', async () => {
+    const { fixtures } = (await api('/fixtures')).json<{ fixtures: Array<{ name: string; mappings: string[]; bytes: number }> }>();
     const f = fixtures.find((x) => x.name === join('mappings', firstCase.inputFile!))!;
-    expect(f.text).toBe(FIRST_INPUT);
-    expect(f.mappings).toContain(NAME);
+    expect(f).toEqual({ name: f.name, mappings: expect.arrayContaining([NAME]), bytes: Buffer.byteLength(FIRST_INPUT) });
+    expect((await api(`/fixtures/text?name=${encodeURIComponent(f.name)}`)).json()).toEqual({ name: f.name, text: FIRST_INPUT });
+    for (const name of ['../package.json', 'config/hub.json', '/etc/passwd', join('mappings', '..', 'package.json')]) {
+      expectError(await api(`/fixtures/text?name=${encodeURIComponent(name)}`), 404, 'ADMIN_NOT_FOUND');
+    }
   });
 
   it('try by name: the output the case expects', async () => {

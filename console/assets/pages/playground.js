@@ -76,12 +76,16 @@ export function Page() {
         <select
           id="fixture"
           onChange=${(e) => {
-            const f = fixtureList.find((x) => x.name === e.currentTarget.value);
-            if (f) setInput(f.text);
+            const picked = e.currentTarget.value;
+            if (!picked) return;
+            api(`/fixtures/text?name=${encodeURIComponent(picked)}`).then((f) => setInput(f.text), setFailure);
           }}
         >
           <option value="">Pick a fixture…</option>
-          ${fixtureList.map((f) => html`<option value=${f.name}>${f.name}</option>`)}
+          ${name && html`<optgroup label="Used by this mapping's cases">${fixtureList.filter((f) => f.mappings.includes(name)).map((f) => html`<option value=${f.name}>${f.name}</option>`)}</optgroup>`}
+          <optgroup label=${name ? 'Other fixtures' : 'Fixtures'}>
+            ${fixtureList.filter((f) => !name || !f.mappings.includes(name)).map((f) => html`<option value=${f.name}>${f.name}</option>`)}
+          </optgroup>
         </select>
       </div>
       ${name && html`<button type="button" onClick=${runCases}>Run the mapping's cases</button>`}

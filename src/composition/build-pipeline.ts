@@ -14,6 +14,7 @@ import { DomainService } from '../domain/domain-service';
 import { domainSettings } from '../domain/domain-settings';
 import { scheduleNightly } from './nightly-job';
 import { reorderScheduler } from './reorder-scheduler';
+import { retryScheduler } from './retry-scheduler';
 
 /**
  * Builds the pipeline of a runtime over a store: per-target rate limits and circuit breakers from
@@ -64,6 +65,7 @@ export function buildPipeline(
     clock,
   );
   const nightly = scheduleNightly({ runtime, store, settings, logger, planner, clock, locks });
+  const retries = retryScheduler({ domain: store.domain, settings, logger, clock, locks, everyMs: config.dunning?.retryCheckMs ?? 60_000 });
   if (nightly) logger.info('nightly job scheduled', { schedule: nightly.expression, next: nightly.nextRun()?.toISOString() });
   return new Pipeline({
     store,
@@ -82,8 +84,10 @@ export function buildPipeline(
       handle: (event, view) => domain.handle(event, view, clock()),
       demandMoved: (skus) => skus.forEach((s) => moved.add(s)),
     },
-    background: planner,
-    onStop: () => nightly?.stop(),
+    // Waiting for background work also requests the payment retries due by now (business time), so
+    // a caller that moved the clock (the demo, tests) sees them without waiting for the next check.
+    background: { idle: async () => (await planner.idle(), void (await retries.check())) },
+    onStop: () => (retries.stop(), nightly?.stop()),
     afterBatch: () => planner.poke(),
     deliver: {
       connectors,

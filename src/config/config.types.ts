@@ -326,6 +326,12 @@ export interface RouteConfig {
    */
   mapping: string;
   enabled?: boolean;
+  /**
+   * Only events of these billing providers: the prefix of the event's subscription id (stripe:sub_…), else of its customer id, else its source. E.g. ["stripe"] on routes to the Stripe connector when Mollie runs beside it.
+   *
+   * @minItems 1
+   */
+  providers?: [string, ...string[]];
 }
 /**
  * Delivery retry schedule: exponential backoff with jitter, capped, until attempts or age run out.
@@ -508,6 +514,10 @@ export interface ReorderRuleOverride {
  * The dunning policy (docs/dunning.md §4) and per-customer overrides.
  */
 export interface DunningConfig {
+  /**
+   * How often the hub looks for its own payment retries that are due (providers without retries: dunning.policy.providerRetries).
+   */
+  retryCheckMs?: number;
   policy?: DunningPolicyConfig;
   /**
    * Per-customer overrides by hub customer id.
@@ -562,9 +572,13 @@ export interface DunningPolicyConfig {
     inventory?: number[];
   };
   /**
-   * The billing provider retries by itself (Stripe Smart Retries): the hub schedules none.
+   * Whether the billing provider retries failed payments by itself (Stripe Smart Retries: the hub schedules none), or per provider (the hub id's prefix, "*" for the rest), e.g. { "stripe": true, "mollie": false }: Mollie does not retry, so the hub charges again on the retry schedule (docs/dunning.md §4.8).
    */
-  providerRetries?: boolean;
+  providerRetries?:
+    | boolean
+    | {
+        [k: string]: boolean;
+      };
   /**
    * Blacklist a customer after this many defaults within the window.
    */

@@ -20,6 +20,8 @@ export interface DomainSettings {
   overrides: Readonly<Record<string, CustomerOverrides>>;
   /** Link template with {customer} and {subscription}. */
   paymentUpdateUrl?: string;
+  /** Per provider (the hub id's prefix, e.g. mollie): whether it retries failed payments by itself; absent providers follow `policy.providerRetries`. */
+  providerRetries?: Readonly<Record<string, boolean>>;
   /**
    * Whether some enabled route takes events of this type. Derived events nobody routes are not
    * emitted (the domain tables and the decision trail still record everything); default: all.
@@ -140,6 +142,70 @@ export class DomainService {
   }
 
   /**
+   * The hub's own payment retries (providers without retries, `dunning.providerRetries`): every open
+   * cycle whose scheduled retry is due at `now` and not yet requested gets a `payment.retry_requested`
+   * event (routed to the billing connector's charge action) and a decision. Idempotent: the record
+   * notes the request, and the event's dedupe key is (subscription, invoice, attempt), so a repeat
+   * (two hubs, a crash before the commit) queues nothing twice. A cycle that recovered meanwhile
+   * has no record, and its retry is gone with it.
+   */
+  retriesDue(open: readonly DunningRecord[], reader: DomainReader, now: number): DomainChanges {
+    this.#begin(reader);
+    const c = noChanges();
+    if (!this.settings.policy) return c;
+    const at = new Date(now).toISOString();
+    for (const before of open) {
+      const retry = before.retry;
+      if (!retry || retry.requestedAt || Date.parse(retry.at) > now) continue;
+      const state = this.#subscription(before.subscriptionId);
+      if (!state || TERMINAL.has(state.snapshot.status)) continue;
+      const customer = this.#pending.customers.get(before.customerId) ??
+        this.#reader.customer(before.customerId) ?? { id: before.customerId, defaults: [], blacklisted: false };
+      this.#put(c, 'dunning', before.subscriptionId, { ...before, retry: { ...retry, requestedAt: at } });
+      const key = `retry:${before.subscriptionId}:${retry.invoice}:${retry.attempt}`;
+      c.decisions.push({
+        at,
+        kind: 'dunning',
+        subject: before.subscriptionId,
+        outcome: 'retry requested',
+        rule: `hub-scheduled retry ${retry.attempt} of ${retry.invoice} (${retry.amountMinor} ${retry.currency}, due ${retry.at}): the provider does not retry by itself`,
+        detail: { retry },
+      });
+      const dedupeKey = `hub:${key}`;
+      c.derived.push({
+        id: ulid(now),
+        type: 'payment.retry_requested',
+        schemaVersion: 1,
+        occurredAt: at,
+        receivedAt: at,
+        effectiveAt: at,
+        actionType: 'effective',
+        source: { provider: 'hub', eventId: key, eventType: 'retry', dedupeKey },
+        tenantId: state.tenantId ?? 'default',
+        customer: { hubCustomerId: customer.id, ...idsOf(customer) },
+        subscription: state.snapshot,
+        retry: {
+          invoiceId: retry.invoice,
+          attempt: retry.attempt,
+          amountMinor: retry.amountMinor,
+          currency: retry.currency,
+          scheduledAt: retry.at,
+          ...(retry.mandateId ? { mandateId: retry.mandateId } : {}),
+        },
+      });
+    }
+    return this.#routedOnly(c);
+  }
+
+  /** The dunning policy for a subscription: whether its provider retries (`dunning.providerRetries`) depends on the provider (the hub id's prefix). */
+  #policyOf(subscriptionId: string): DunningPolicy {
+    const policy = this.settings.policy!;
+    const provider = subscriptionId.slice(0, subscriptionId.indexOf(':'));
+    const own = this.settings.providerRetries?.[provider];
+    return own === undefined ? policy : { ...policy, providerRetries: own };
+  }
+
+  /**
    * Time moves stages on without any event (14 days unpaid → SUSPENDED): re-decides every open
    * dunning cycle at `now` and returns the changes of the cycles whose stage moved (the nightly
    * job commits them per customer with `DomainStore.commitUnit`). Idempotent per day: the derived events are keyed
@@ -167,6 +233,7 @@ export class DomainService {
     if (!state || TERMINAL.has(state.snapshot.status)) return;
     const at = new Date(now).toISOString();
     const decision = this.#decideCycle(
+      before.subscriptionId,
       before.unpaid,
       { category: before.category as FailureCategory | undefined, method: before.method, attempts: before.attempts },
       customer,
@@ -318,12 +385,13 @@ export class DomainService {
    * the customer record, which win (an operator acts on today's situation; config is the standing rule).
    */
   #decideCycle(
+    subscriptionId: string,
     unpaid: DunningRecord['unpaid'],
     payment: Pick<PaymentState, 'category' | 'method' | 'attempts'>,
     customer: CustomerRecord,
     now: number,
   ): Decision {
-    const policy = this.settings.policy!;
+    const policy = this.#policyOf(subscriptionId);
     return decide(
       policy,
       { ...unpaidFacts(unpaid, now), ...payment, defaultsInWindow: defaultsInWindow(customer, now, policy) },
@@ -369,13 +437,40 @@ export class DomainService {
       event.invoice?.nextAttemptAt === null &&
       !(event.payment?.failure?.hard ?? false) &&
       !NOT_A_DEFAULT.has(category);
-    const isDefault = !before?.defaulted?.includes(invoiceId) && (WRITE_OFFS.has(event.type) || givenUp);
+    const attempts = (before?.attempts ?? 0) + (sameAttempt ? 0 : 1);
+    const first = this.#decideCycle(subId, unpaid, { category, method, attempts }, customer, Date.parse(at));
+    // The hub retries for providers that do not (Mollie): the charge is requested at `retry.at` by
+    // the retry scheduler (`retriesDue`). Its schedule run out after a soft failure of the
+    // customer's own is a default, like a provider that gave up.
+    const hubRetries = !this.#policyOf(subId).providerRetries;
+    const hubGaveUp =
+      hubRetries &&
+      event.type !== ACTION_REQUIRED &&
+      first.retryInDays === undefined &&
+      !(event.payment?.failure?.hard ?? false) &&
+      !NOT_A_DEFAULT.has(category) &&
+      category !== 'authentication_required' &&
+      category !== 'customer_refusal' &&
+      category !== 'fraud_suspected';
+    const currency = event.invoice?.currency ?? event.payment?.currency;
+    const retry: DunningRecord['retry'] =
+      hubRetries && first.retryInDays !== undefined && currency
+        ? {
+            at: new Date(Date.parse(at) + first.retryInDays * DAY).toISOString(),
+            attempt: attempts + 1,
+            invoice: invoiceId,
+            amountMinor: entry.amountMinor,
+            currency: currency.toUpperCase(),
+            ...(event.payment?.mandateId ? { mandateId: event.payment.mandateId } : {}),
+          }
+        : undefined;
+    const isDefault = !before?.defaulted?.includes(invoiceId) && (WRITE_OFFS.has(event.type) || givenUp || hubGaveUp);
     if (isDefault) {
       customer = { ...customer, defaults: [...customer.defaults, at] };
       this.#put(c, 'customers', customer.id, customer);
     }
-    const attempts = (before?.attempts ?? 0) + (sameAttempt ? 0 : 1);
-    const decision = this.#decideCycle(unpaid, { category, method, attempts }, customer, Date.parse(at));
+    // Counted after this failure: the blacklist may follow from it at once.
+    const decision = isDefault ? this.#decideCycle(subId, unpaid, { category, method, attempts }, customer, Date.parse(at)) : first;
     const record: DunningRecord = {
       subscriptionId: subId,
       customerId: customer.id,
@@ -389,6 +484,7 @@ export class DomainService {
       deliver: decision.deliver,
       billingPaused: before?.billingPaused === true || decision.pauseBilling,
       defaulted: [...(before?.defaulted ?? []), ...(isDefault ? [invoiceId] : [])],
+      ...(retry ? { retry } : {}),
       ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
     };
     this.#put(c, 'dunning', subId, record);
@@ -398,15 +494,17 @@ export class DomainService {
       subject: subId,
       eventId: event.id,
       outcome: `${decision.stage}${decision.deliver ? '' : ' (shipments held)'}`,
-      rule: decision.rule,
-      detail: { category, method, attempts, unpaid: Object.keys(unpaid).length },
+      rule: retry ? `${decision.rule}; the hub retries the charge at ${retry.at} (attempt ${retry.attempt})` : decision.rule,
+      detail: { category, method, attempts, unpaid: Object.keys(unpaid).length, ...(retry ? { retry } : {}) },
     });
     if (isDefault) {
       const why = WRITE_OFFS.has(event.type)
         ? event.type === 'payment.chargeback'
           ? 'charged back'
           : 'written off'
-        : 'the provider gave up retrying it';
+        : hubGaveUp
+          ? "the hub's retries ran out"
+          : 'the provider gave up retrying it';
       c.decisions.push({
         at,
         kind: 'dunning',

@@ -19,7 +19,8 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
       technical: p.retries?.technical ?? [0, 0, 1],
       inventory: p.retries?.inventory ?? [1, 2, 3, 4, 5],
     },
-    providerRetries: p.providerRetries ?? true,
+    // A map names providers; a boolean (or nothing: true) is every provider's.
+    providerRetries: typeof p.providerRetries === 'object' ? (p.providerRetries['*'] ?? true) : (p.providerRetries ?? true),
     blacklist: { defaults: p.blacklist?.defaults ?? 2, windowDays: p.blacklist?.windowDays ?? 365 },
   };
   return {
@@ -27,6 +28,7 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
     policy,
     overrides: config.dunning?.customers ?? {},
     paymentUpdateUrl: p?.paymentUpdateUrl,
+    providerRetries: typeof p?.providerRetries === 'object' ? p.providerRetries : undefined,
     routed: routedTypes(config),
     locationOf: tenantLocations(config.stock ?? {}, cwd),
   };

@@ -6,8 +6,7 @@ import { validateHubEvent, type HubEvent } from '../events';
 import type { DunningPolicy } from '../dunning/policy';
 import type { CustomerOverrides } from '../dunning/policy';
 import { DomainService } from './domain-service';
-import type { CustomerRecord, DemandRecord, DomainChanges, DomainReader, DunningRecord } from './ports';
-import type { SubscriptionState } from './subscription-projection';
+import { MemoryDomainState as Memory } from '../../test/helpers/domain-memory';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', name), 'utf8')) as HubEvent;
 const created = fixture('hub-subscription-created-coffee.json');
@@ -17,28 +16,6 @@ const customerId = created.customer!.hubCustomerId;
 const DAY = 86_400_000;
 const FAILED_AT = '2025-12-24T17:00:00.000Z';
 const daysAfterFailure = (n: number) => Date.parse(FAILED_AT) + n * DAY;
-
-/** Committed state in memory, applied as the adapters apply a commit. */
-class Memory implements DomainReader {
-  subs = new Map<string, SubscriptionState>();
-  customers = new Map<string, CustomerRecord>();
-  dunnings = new Map<string, DunningRecord>();
-  demands = new Map<string, DemandRecord>();
-  subscription = (id: string) => this.subs.get(id);
-  customer = (id: string) => this.customers.get(id);
-  dunning = (id: string) => this.dunnings.get(id);
-  demand = (id: string, period: string) => this.demands.get(`${id}|${period}`);
-  demandOfSubscription = (id: string) => [...this.demands.values()].filter((d) => d.subscriptionId === id);
-  subscriptionsOfCustomer = (id: string) => [...this.subs.values()].filter((s) => s.hubCustomerId === id);
-  commit(c: DomainChanges): DomainChanges {
-    c.subscriptions.forEach((s) => this.subs.set(s.hubSubscriptionId, s));
-    c.customers.forEach((x) => this.customers.set(x.id, x));
-    c.dunning.forEach((d) => this.dunnings.set(d.subscriptionId, d));
-    c.dunningCleared.forEach((id) => this.dunnings.delete(id));
-    c.demand.forEach((d) => this.demands.set(`${d.subscriptionId}|${d.period}`, d));
-    return c;
-  }
-}
 
 const policy: DunningPolicy = {
   id: 'test',

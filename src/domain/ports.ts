@@ -79,6 +79,19 @@ export interface DunningRecord {
   /** Invoices of this cycle already counted as defaults (written off, given up, charged back). */
   defaulted?: string[];
   payUrl?: string;
+  /**
+   * The hub's next retry of the unpaid invoice, for providers that do not retry (docs/dunning.md
+   * §4.8): requested at `at` by the retry scheduler (`requestedAt` once it was), attempt `attempt`.
+   */
+  retry?: {
+    at: string;
+    attempt: number;
+    invoice: string;
+    amountMinor: number;
+    currency: string;
+    mandateId?: string;
+    requestedAt?: string;
+  };
 }
 
 export interface DecisionRecord {

@@ -358,10 +358,15 @@ describe('hub stock events', () => {
 });
 
 describe('HUB_EVENT_TYPES', () => {
-  it("holds every event type of the reference, each once, then the hub's own stock events", () => {
+  it("holds every event type of the reference, each once, then the hub's own stock and retry events", () => {
     expect(HUB_EVENT_TYPES).toContain('subscription.renewed');
-    expect(HUB_EVENT_TYPES).toHaveLength(35);
-    expect(HUB_EVENT_TYPES).toEqual([...REFERENCE_EVENT_TYPES, 'stock.demand_changed', 'stock.reorder_proposed']);
+    expect(HUB_EVENT_TYPES).toHaveLength(36);
+    expect(HUB_EVENT_TYPES).toEqual([
+      ...REFERENCE_EVENT_TYPES,
+      'stock.demand_changed',
+      'stock.reorder_proposed',
+      'payment.retry_requested',
+    ]);
     expect(new Set(HUB_EVENT_TYPES).size).toBe(HUB_EVENT_TYPES.length);
   });
 

@@ -86,6 +86,10 @@ export type HubEvent = {
    * The customer's risk flags after the event (customer.risk_changed).
    */
   risk?: CustomerRisk;
+  /**
+   * A payment retry the hub requests itself (payment.retry_requested), for providers that do not retry (Mollie): charged through the billing connector.
+   */
+  retry?: PaymentRetry;
 };
 /**
  * All canonical event types.
@@ -125,7 +129,8 @@ export type HubEventType =
   | 'dunning.resolved'
   | 'customer.risk_changed'
   | 'stock.demand_changed'
-  | 'stock.reorder_proposed';
+  | 'stock.reorder_proposed'
+  | 'payment.retry_requested';
 /**
  * 'effective': the change has happened; 'scheduled': it will happen at effectiveAt.
  */
@@ -715,4 +720,33 @@ export interface CustomerRisk {
    * Defaults counted when the flag was set.
    */
   defaultsInWindow?: number;
+}
+/**
+ * One hub-scheduled retry of an unpaid invoice (docs/dunning.md §4.8): idempotent per (invoice, attempt).
+ */
+export interface PaymentRetry {
+  /**
+   * The unpaid invoice at the provider (for Mollie: the first failed payment's id).
+   */
+  invoiceId: string;
+  /**
+   * Which charge of the invoice this is (the failed one was 1).
+   */
+  attempt: number;
+  /**
+   * What is still unpaid, in minor units.
+   */
+  amountMinor: number;
+  /**
+   * ISO 4217.
+   */
+  currency: string;
+  /**
+   * When the dunning decision scheduled it (decision.retryAt).
+   */
+  scheduledAt: string;
+  /**
+   * The mandate to charge, when the provider names one.
+   */
+  mandateId?: string;
 }

@@ -128,7 +128,7 @@ function normaliseHubEvent(row: InboxRow, deps: NormaliseDeps, now: number): Inb
 /** The event with one delivery per matching route; the pipeline's domain step adds what it changes in the domain. */
 function routed(event: HubEvent, deps: NormaliseDeps): InboxOutcome {
   const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
-    .filter((r) => r.enabled !== false && routeMatches(r.on, event.type))
+    .filter((r) => r.enabled !== false && routeMatches(r.on, event.type) && (!r.providers || r.providers.includes(providerOf(event))))
     .map((r) => ({
       route: routeName(r),
       target: r.to,
@@ -164,6 +164,13 @@ export function deadLetter(
     lastAttemptAt: now,
     payload: row.body,
   };
+}
+
+/** The billing provider an event concerns (routes' `providers`): its subscription's id prefix, else its customer's, else its source. */
+export function providerOf(event: Readonly<HubEvent>): string {
+  const id = event.subscription?.hubSubscriptionId ?? event.customer?.hubCustomerId;
+  const i = id ? id.indexOf(':') : -1;
+  return i > 0 ? id!.slice(0, i) : event.source.provider;
 }
 
 /** Deliveries are ordered per (target, entity): a subscription, else a customer, else a SKU (reorders). */

@@ -4,31 +4,17 @@ import { validateHubEvent, type HubEvent } from '../events';
 import type { DunningPolicy } from '../dunning/policy';
 import { DomainService } from './domain-service';
 import { DomainView } from './domain-view';
-import type { CustomerRecord, DemandRecord, DomainChanges, DomainReader, DunningRecord } from './ports';
-import type { SubscriptionState } from './subscription-projection';
+import type { DomainChanges } from './ports';
+import { MemoryDomainState } from '../../test/helpers/domain-memory';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'mappings', 'fixtures', name), 'utf8')) as HubEvent;
 
-/** An in-memory store: applies committed changes like the SQLite adapter does. */
-class MemoryDomain implements DomainReader {
-  subs = new Map<string, SubscriptionState>();
-  customers = new Map<string, CustomerRecord>();
-  dunnings = new Map<string, DunningRecord>();
-  demands = new Map<string, DemandRecord>();
+/** An in-memory store that also keeps every derived event. */
+class MemoryDomain extends MemoryDomainState {
   derived: HubEvent[] = [];
-  subscription = (id: string) => this.subs.get(id);
-  customer = (id: string) => this.customers.get(id);
-  dunning = (id: string) => this.dunnings.get(id);
-  demand = (id: string, period: string) => this.demands.get(`${id}|${period}`);
-  demandOfSubscription = (id: string) => [...this.demands.values()].filter((d) => d.subscriptionId === id);
-  subscriptionsOfCustomer = (id: string) => [...this.subs.values()].filter((s) => s.hubCustomerId === id);
-  commit(c: DomainChanges): void {
-    c.subscriptions.forEach((s) => this.subs.set(s.hubSubscriptionId, s));
-    c.customers.forEach((x) => this.customers.set(x.id, x));
-    c.dunning.forEach((d) => this.dunnings.set(d.subscriptionId, d));
-    c.dunningCleared.forEach((id) => this.dunnings.delete(id));
-    c.demand.forEach((d) => this.demands.set(`${d.subscriptionId}|${d.period}`, d));
+  override commit(c: DomainChanges): DomainChanges {
     this.derived.push(...c.derived);
+    return super.commit(c);
   }
 }
 

@@ -94,7 +94,8 @@ export function mollieApi(o: MollieOptions, resolveSecret: (ref: SecretRef) => s
   return {
     get: (path, query, call) => request('GET', urlOf(path, query), undefined, call),
     post: (path, body, call) => request('POST', urlOf(path), body, call),
-    delete: (path, call) => request('DELETE', urlOf(path), undefined, call),
+    // An empty JSON object, as the official client sends: an empty body would go out as `""`.
+    delete: (path, call) => request('DELETE', urlOf(path), {}, call),
     page: async <T>(pathOrUrl: string, key: string, query: Record<string, string | number | undefined>, call: MollieCall) => {
       const page = await request<MolliePage<T>>('GET', urlOf(pathOrUrl, query), undefined, call);
       const items = page?._embedded?.[key];

@@ -317,15 +317,13 @@ export async function startMollieSimulator(port = 0, options: MollieSimulatorOpt
     if (b.method !== 'directdebit') return err(res, 422, 'Only directdebit mandates can be created through the API here.', 'method');
     if (typeof b.consumerName !== 'string' || typeof b.consumerAccount !== 'string')
       return err(res, 422, 'The consumerName and consumerAccount are required.', 'consumerAccount');
-    res
-      .status(201)
-      .json(
-        newMandate(req, c, 'directdebit', {
-          consumerName: b.consumerName,
-          consumerAccount: b.consumerAccount,
-          consumerBic: b.consumerBic ?? null,
-        }),
-      );
+    res.status(201).json(
+      newMandate(req, c, 'directdebit', {
+        consumerName: b.consumerName,
+        consumerAccount: b.consumerAccount,
+        consumerBic: b.consumerBic ?? null,
+      }),
+    );
   });
   app.get('/v2/customers/:customerId/mandates', (req, res) => {
     const c = customerOf(req, res);

@@ -1,4 +1,5 @@
 import { BUILT_IN_CONNECTORS } from '../../connectors';
+import { startMollieSimulator, type MollieSimulator } from '../../connectors/mollie/simulator';
 import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/simulator';
 import { startShopifySimulator, type ShopifySimulator } from '../../connectors/shopify/simulator';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
@@ -28,6 +29,29 @@ connectorContract(byType('stripe'), {
     cancel: { payload: {}, expectOk: false, expectCode: 'MAPPING_REQUIRED_MISSING' },
   },
   pulls: { subscriptions: { atLeast: 0 } },
+});
+
+let mollie: MollieSimulator;
+const mollieOptions = { apiKey: { env: 'MOLLIE_API_KEY' }, apiEndpoint: 'http://127.0.0.1:1/v2/', ...local };
+connectorContract(byType('mollie'), {
+  start: async () => {
+    mollie = await startMollieSimulator();
+    mollieOptions.apiEndpoint = mollie.apiEndpoint;
+    mollie.seedSubscriptions(2);
+  },
+  stop: () => mollie.close(),
+  options: mollieOptions,
+  deps: { resolveSecret: () => 'test_contractkit0000000000000000' },
+  actions: {
+    createPaymentLink: { payload: { amount: { currency: 'EUR', value: '24.90' }, description: 'Open amount' } },
+    cancelSubscription: {
+      payload: { customerId: 'cst_missing', subscriptionId: 'sub_missing' },
+      expectOk: false,
+      expectCode: 'DELIVERY_REJECTED',
+    },
+    chargeRecurring: { payload: { customerId: 'cst_x' }, expectOk: false, expectCode: 'MAPPING_REQUIRED_MISSING' },
+  },
+  pulls: { subscriptions: { atLeast: 2 }, mandates: { atLeast: 1 } },
 });
 
 let shopify: ShopifySimulator;
@@ -92,5 +116,5 @@ connectorContract(byType('http'), {
 });
 
 test('every built-in connector is covered by the contract kit above', () => {
-  expect(BUILT_IN_CONNECTORS.map((d) => d.type).sort()).toEqual(['http', 'odoo', 'shopify', 'stripe', 'warehouse']);
+  expect(BUILT_IN_CONNECTORS.map((d) => d.type).sort()).toEqual(['http', 'mollie', 'odoo', 'shopify', 'stripe', 'warehouse']);
 });

@@ -43,8 +43,9 @@ function contentType(input: VerifyInput): string {
 }
 
 /**
- * A signature header present → a next-gen event: it must verify against a configured secret (none
- * usable: `no_secret`, fail closed, whatever `allowUnsigned` says), then be a JSON object with a
+ * No usable secret and `allowUnsigned` off: `no_secret` before anything else. A signature header
+ * present → a next-gen event: it must verify against a configured secret (none usable: `no_secret`,
+ * fail closed, whatever `allowUnsigned` says), then be a JSON object with a
  * string `id` (its dedupe id) and `type`. No signature → a classic notification, accepted only when
  * the connector opted in (`allowUnsigned`), sent as a form, and exactly one valid `id`; otherwise
  * `missing_header` (not opted in, or not a form) or `malformed_body`. A classic success is
@@ -55,6 +56,12 @@ function contentType(input: VerifyInput): string {
  * [unverified] against Mollie's beta documentation.
  */
 function verify(input: VerifyInput): VerifyResult {
+  // Nothing could pass: no secret for signed events and classic ones not enabled.
+  if (input.allowUnsigned !== true && usableSecrets(input.secrets).length === 0)
+    return fail(
+      'no_secret',
+      'no Mollie webhook secret is configured and classic unsigned webhooks are not enabled; rejecting (fail closed)',
+    );
   const bodyProblem = rawBodyProblem(input.rawBody);
   if (bodyProblem) return bodyProblem;
   const present = input.headers[SIGNATURE_HEADER] !== undefined;

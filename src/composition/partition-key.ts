@@ -1,4 +1,5 @@
 import type { ConnectorRuntime } from '../connectors/registry';
+import { parseInboxBody } from '../ingest/inbox-body';
 import type { InboxEntry } from '../store/ports';
 
 /**
@@ -12,7 +13,7 @@ export function partitionKeyOf(connectors: ReadonlyMap<string, ConnectorRuntime>
   return (entry) => {
     let key: string | undefined;
     try {
-      const body: unknown = JSON.parse(entry.body);
+      const body: unknown = parseInboxBody(entry.body, entry.headers);
       if (entry.source === 'hub') {
         const e = body as { customer?: { hubCustomerId?: string }; subscription?: { hubSubscriptionId?: string } };
         key = e.customer?.hubCustomerId ?? e.subscription?.hubSubscriptionId;

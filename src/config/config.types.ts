@@ -242,6 +242,10 @@ export interface WebhookConfig {
    * Largest accepted age of a signed timestamp, in seconds.
    */
   toleranceSec?: number;
+  /**
+   * Connectors of the mollie scheme only (ignored by others): also accept Mollie's classic unsigned webhooks, a form body of exactly one id (id=tr_..., sub_, mdt_, pl_, ord_). Such a webhook is trusted for nothing: it only makes the connector's enricher fetch that object from Mollie. A request carrying X-Mollie-Signature must still verify against secrets.
+   */
+  allowUnsigned?: boolean;
 }
 /**
  * How provider events become canonical events.

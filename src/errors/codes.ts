@@ -78,7 +78,11 @@ export const ERROR_CODES = {
   WEBHOOK_UNSUPPORTED_MEDIA: { kind: 'bad_input', summary: 'Content type or encoding not accepted; send application/json (415).' },
   WEBHOOK_TOO_LARGE: { kind: 'bad_input', summary: 'The body, after decompression, exceeds server.maxBodyKb (413).' },
   WEBHOOK_SIGNATURE_INVALID: { kind: 'bad_input', summary: 'The signature is missing, malformed, wrong or outside the time window (401).' },
-  WEBHOOK_MALFORMED: { kind: 'bad_input', summary: 'A verified body is not JSON or lacks its event id (400); kept as a dead letter.' },
+  WEBHOOK_MALFORMED: {
+    kind: 'bad_input',
+    summary:
+      'A verified body is not JSON or lacks its event id, or a classic Mollie form is not one valid id (400); kept as a dead letter.',
+  },
   HUB_SHUTTING_DOWN: { kind: 'retryable', summary: 'The hub is stopping and accepts nothing new (503); send again.' },
 
   // Store and pipeline
@@ -131,6 +135,10 @@ export const ERROR_CODES = {
   PRIVACY_REQUEST_INVALID: {
     kind: 'bad_input',
     summary: 'A privacy request (Shopify compliance webhook) is not JSON or names no customer; nothing was redacted.',
+  },
+  ENRICHMENT_STATE_KEY_FAILED: {
+    kind: 'unexpected',
+    summary: "A connector's webhook.fetchedStateKey threw or returned no usable key for the fetched data; the entry is dead-lettered.",
   },
   DELIVERY_TIMEOUT: { kind: 'retryable', summary: 'The target did not answer in time.' },
   DELIVERY_NETWORK: { kind: 'retryable', summary: 'The target could not be reached (connection refused, reset, DNS).' },

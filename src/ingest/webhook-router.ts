@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { HubConfig } from '../config/config.types';
 import { resolveSecret } from '../config/secrets';
@@ -12,7 +12,7 @@ import type { EventLogWriter, Store } from '../store/ports';
 import { isHubError } from '../errors/hub-error';
 import { LocatedErrors } from '../errors/located-error';
 import { parseLocatedJson } from '../json/located-json';
-import { DEFAULT_TOLERANCE_SEC, verifiersByScheme, type WebhookVerifier } from './verifiers';
+import { CLASSIC_MAX_BYTES, DEFAULT_TOLERANCE_SEC, FORM_CONTENT_TYPE, verifiersByScheme, type WebhookVerifier } from './verifiers';
 
 export interface WebhookDeps {
   config: Readonly<HubConfig>;
@@ -49,6 +49,8 @@ interface Source {
   verifier: WebhookVerifier;
   secrets: string[];
   toleranceSec: number;
+  /** `webhook.allowUnsigned` (mollie scheme only): Mollie's classic unsigned `id=…` notifications are accepted. */
+  allowUnsigned: boolean;
 }
 
 /**
@@ -66,12 +68,26 @@ export function webhookRouter(deps: WebhookDeps): Router {
     const webhook = c.config.webhook;
     if (!scheme || !webhook) continue;
     const secrets = webhook.secrets.map((ref) => resolveSecret(ref, deps.env)).filter((s): s is string => s !== undefined);
+    const allowUnsigned = scheme === 'mollie' && webhook.allowUnsigned === true;
     if (secrets.length === 0)
-      deps.logger.warn('no webhook secret is set: every webhook to this connector is rejected (fail closed)', { connector: id });
-    sources.set(id, { id, verifier: verifiersByScheme[scheme], secrets, toleranceSec: webhook.toleranceSec ?? DEFAULT_TOLERANCE_SEC });
+      deps.logger.warn(
+        allowUnsigned
+          ? 'no webhook secret is set: signed webhooks to this connector are rejected (fail closed); classic unsigned ones are accepted'
+          : 'no webhook secret is set: every webhook to this connector is rejected (fail closed)',
+        { connector: id },
+      );
+    sources.set(id, {
+      id,
+      verifier: verifiersByScheme[scheme],
+      secrets,
+      toleranceSec: webhook.toleranceSec ?? DEFAULT_TOLERANCE_SEC,
+      allowUnsigned,
+    });
   }
   const limitKb = deps.config.server?.maxBodyKb ?? 1024;
   const raw = express.raw({ type: () => true, limit: `${limitKb}kb`, inflate: true });
+  // Mollie's classic form bodies are one short id: a small limit, whatever server.maxBodyKb says.
+  const rawForm = express.raw({ type: () => true, limit: CLASSIC_MAX_BYTES, inflate: true });
   const router = express.Router();
 
   router.post('/webhooks/:connectorId', (req: Request, res: Response, next: NextFunction) => {
@@ -84,6 +100,11 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!source)
       return reject(res, deps, 404, 'WEBHOOK_UNKNOWN_CONNECTOR', `no connector "${connector}" receives webhooks`, 'unknown_connector');
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    res.locals.source = source;
+    if (type === FORM_CONTENT_TYPE && source.verifier.scheme === 'mollie') {
+      res.locals.limitText = `${CLASSIC_MAX_BYTES} bytes (a classic Mollie webhook)`;
+      return rawForm(req, res, next);
+    }
     if (type !== 'application/json')
       return reject(
         res,
@@ -93,28 +114,41 @@ export function webhookRouter(deps: WebhookDeps): Router {
         `content type "${type || 'none'}" is not accepted; send application/json`,
         'media_type',
       );
-    res.locals.source = source;
     raw(req, res, next);
   });
 
   router.post('/webhooks/:connectorId', async (req: Request, res: Response) => {
     const source = res.locals.source as Source;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const receivedAt = now();
     const verdict = source.verifier.verify({
       rawBody: body,
       headers: req.headers,
       secrets: source.secrets,
-      nowSec: Math.floor(now() / 1000),
+      nowSec: Math.floor(receivedAt / 1000),
       toleranceSec: source.toleranceSec,
+      allowUnsigned: source.allowUnsigned,
     });
-    if (!verdict.ok) return reject(res, deps, 401, 'WEBHOOK_SIGNATURE_INVALID', verdict.message, verdict.reason);
-
     const text = body.toString('utf8');
-    const { dedupeId, eventType } = verdict;
     let problem: string | undefined;
-    // The Stripe verifier has parsed the event already (its id is the dedupe key); other schemes
-    // take their id from a header, so their body is checked here.
-    if (source.verifier.scheme !== 'stripe' || !dedupeId) {
+    if (!verdict.ok) {
+      if (verdict.reason !== 'malformed_body') return reject(res, deps, 401, 'WEBHOOK_SIGNATURE_INVALID', verdict.message, verdict.reason);
+      problem = verdict.message;
+    }
+    const eventType = verdict.ok ? verdict.eventType : undefined;
+    // A notification that only names an object (Mollie's classic `id=tr_…`) repeats that id for every
+    // change of the object, and may be re-sent: its id cannot be the inbox key, or a later status
+    // change would be dropped as a duplicate. Each request gets its own key (object id, receive time,
+    // random suffix); repeats of one fetched state are then told apart after enrichment
+    // (ConnectorDefinition.webhook.fetchedStateKey).
+    const dedupeId = !verdict.ok
+      ? undefined
+      : verdict.notifyOnly
+        ? `${verdict.dedupeId}#${receivedAt}-${randomBytes(6).toString('hex')}`
+        : verdict.dedupeId;
+    // The Stripe and Mollie verifiers have parsed the event already (its id is the dedupe key);
+    // other schemes take their id from a header, so their body is checked here.
+    if (verdict.ok && ((source.verifier.scheme !== 'stripe' && source.verifier.scheme !== 'mollie') || !dedupeId)) {
       try {
         JSON.parse(text);
         if (!dedupeId) problem = source.verifier.scheme === 'stripe' ? 'the event has no "id"' : 'the webhook carries no delivery id';
@@ -133,11 +167,11 @@ export function webhookRouter(deps: WebhookDeps): Router {
             errorCode: 'WEBHOOK_MALFORMED',
             errorMessage: message,
             attempts: 1,
-            firstAttemptAt: now(),
-            lastAttemptAt: now(),
+            firstAttemptAt: receivedAt,
+            lastAttemptAt: receivedAt,
             payload: text,
           },
-          now(),
+          receivedAt,
         );
       } catch (e) {
         if (e instanceof StoreUnavailableError)
@@ -166,7 +200,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         source: source.id,
         sourceEventId: dedupeId,
         eventType,
-        receivedAt: now(),
+        receivedAt,
         headers,
         body: text,
         contentKey,
@@ -197,8 +231,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
   // body-parser's own refusals, answered in the same shape.
   router.use('/webhooks', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large')
-      return reject(res, deps, 413, 'WEBHOOK_TOO_LARGE', `the body exceeds ${limitKb} KiB (after decompression)`, 'too_large');
+    if (type === 'entity.too.large') {
+      const limit = typeof res.locals.limitText === 'string' ? res.locals.limitText : `${limitKb} KiB`;
+      return reject(res, deps, 413, 'WEBHOOK_TOO_LARGE', `the body exceeds ${limit} (after decompression)`, 'too_large');
+    }
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       return reject(res, deps, 415, 'WEBHOOK_UNSUPPORTED_MEDIA', (err as Error).message, 'encoding');
     if (type === 'request.aborted' || type === 'request.size.invalid')

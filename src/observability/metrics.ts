@@ -62,7 +62,7 @@ export class HubMetrics {
   });
   readonly ignored = new Counter({
     name: 'subhub_events_ignored_total',
-    help: 'Inbox entries ignored, by source, provider event type and why (configured: inbound.ignore; unmapped: no inbound mapping; dropped: the mapping dropped it); see subhub ignored',
+    help: 'Inbox entries ignored, by source, provider event type and why (configured: inbound.ignore; unmapped: no inbound mapping; dropped: the mapping dropped it; duplicate: the same fetched state was normalised already); see subhub ignored',
     labelNames: ['connector', 'type', 'reason'],
     registers: [this.registry],
   });

@@ -8,6 +8,7 @@ import type { DeadLetterEntry, DeliveryEntry, InboxOutcome, InboxRow } from '../
 import { enrich, withEnrichment, type EnrichDeps } from './enrich';
 import { routeMatches, routeName } from '../config/routes';
 import { complianceRequest, isComplianceTopic } from './compliance-request';
+import { parseInboxBody } from '../ingest/inbox-body';
 
 export interface NormaliseDeps {
   config: Readonly<HubConfig>;
@@ -46,8 +47,9 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
 
   let event: HubEvent;
   let validated = false;
+  let stateKey: { fetchedStateKey: string } | undefined;
   try {
-    const body: unknown = JSON.parse(row.body);
+    const body: unknown = parseInboxBody(row.body, row.headers);
     let input: unknown = connector?.definition.webhook?.mappingInput === 'envelope' ? { headers: row.headers, body } : body;
     const enriched = deps.enrich ? await enrich(row, input, connector, deps.enrich, now) : undefined;
     if (enriched?.status === 'retry') return enriched;
@@ -56,6 +58,9 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
     if (enriched?.status === 'ok') {
       input = withEnrichment(input, enriched.value);
       if (enriched.fresh) fetched = { enrichment: JSON.stringify(enriched.value) };
+      const key = fetchedStateKey(connector, enriched.value);
+      if (typeof key === 'object') return dead('ENRICHMENT_STATE_KEY_FAILED', `${row.source} webhook.fetchedStateKey: ${key.problem}`);
+      if (key !== undefined) stateKey = { fetchedStateKey: key };
     }
     const mapping = deps.mappings.get(mappingName);
     // A mapping that declares outputSchema "hub-event" has validated its output already; the
@@ -81,7 +86,24 @@ export async function normalise(row: InboxRow, deps: NormaliseDeps, now: number)
       `mapping ${mappingName} produced an invalid event: ${check.errors.map((x) => `${x.pointer} ${x.message}`).join('; ')}`,
     );
   }
-  return { ...routed(event, deps), ...fetched };
+  return { ...routed(event, deps), ...fetched, ...stateKey };
+}
+
+/**
+ * The connector's key for what the enrichment step fetched (undefined: none), or the problem when
+ * its function threw or returned something other than a non-empty string (a connector bug: the
+ * entry is dead-lettered with its enrichment kept, so a fixed connector can replay it).
+ */
+function fetchedStateKey(connector: ConnectorRuntime | undefined, enrichment: unknown): string | undefined | { problem: string } {
+  const keyOf = connector?.definition.webhook?.fetchedStateKey;
+  if (!keyOf) return undefined;
+  try {
+    const key: unknown = keyOf(enrichment);
+    if (key === undefined || (typeof key === 'string' && key !== '')) return key;
+    return { problem: `returned ${key === '' ? 'an empty string' : typeof key}, not a non-empty string or undefined` };
+  } catch (e) {
+    return { problem: `threw: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 /** A privacy request is carried out by the store with the entry's completion; an unreadable one is a dead letter. */
@@ -126,7 +148,7 @@ function normaliseHubEvent(row: InboxRow, deps: NormaliseDeps, now: number): Inb
 }
 
 /** The event with one delivery per matching route; the pipeline's domain step adds what it changes in the domain. */
-function routed(event: HubEvent, deps: NormaliseDeps): InboxOutcome {
+function routed(event: HubEvent, deps: NormaliseDeps): Extract<InboxOutcome, { status: 'normalised' }> {
   const deliveries: DeliveryEntry[] = (deps.config.routes ?? [])
     .filter((r) => r.enabled !== false && routeMatches(r.on, event.type) && (!r.providers || r.providers.includes(providerOf(event))))
     .map((r) => ({

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
 import { logStoreFailure } from '../observability/store-failure';
 import { StoreUnavailableError } from '../store/store-error';
+import { DUPLICATE_STATE_REASON } from '../store/ports';
 import type { BatchCompletion, DeliveryRow, ExternalLog, InboxOutcome, InboxRow, LandingResult, LogBatch, Store } from '../store/ports';
 import { BatchUnits, type DomainStep } from './domain-step';
 import { deliver, type DeliverDeps } from './deliver';
@@ -276,7 +277,11 @@ export class Pipeline {
           if (o.status === 'normalised') await units.handle(o.event, domain);
         }
       const results = await write(from, now, outcomes);
-      results.forEach((r, k) => (applied[from + k] = r === 'applied'));
+      results.forEach((r, k) => {
+        applied[from + k] = r === 'applied' || r === 'same_state';
+        // Written as an ignored duplicate of an entry with the same fetched state: counted as that.
+        if (r === 'same_state') outcomes[from + k] = { status: 'ignored', kind: 'duplicate', reason: DUPLICATE_STATE_REASON };
+      });
       // A duplicate (landed by another member meanwhile) is done; the entries after it are recomputed.
       const duplicate = results.indexOf('duplicate');
       if (duplicate >= 0) {

@@ -5,7 +5,7 @@ import type { PullPolicy } from './pull-pacer';
 export type ConnectorKind = 'billing' | 'webshop' | 'erp' | 'warehouse' | 'generic';
 
 /** The signature scheme of a connector's inbound webhooks. */
-export type WebhookScheme = 'stripe' | 'shopify' | 'standard-webhooks';
+export type WebhookScheme = 'stripe' | 'shopify' | 'standard-webhooks' | 'mollie';
 
 export interface ActionContext {
   /** Stable per (event, route): send it where the target supports one (Idempotency-Key, external ref). */
@@ -67,6 +67,19 @@ export interface ConnectorDefinition {
      * order. Undefined when the webhook names none (it is then keyed by its own id).
      */
     partitionKey?(body: unknown, headers: Readonly<Record<string, string>>): string | undefined;
+    /**
+     * The identity of the state the enrichment step fetched (e.g. `tr_WDqYK6vllg:failed`), for
+     * providers that notify the same object id for every change and may repeat a notification
+     * (Mollie's classic webhooks): two entries of this connector whose fetched state has the same
+     * key have one effect. The first one normalised wins; a later one is settled as ignored (kind
+     * `duplicate`) with no canonical event and no deliveries. The store records the key with the
+     * normalised outcome in the same transaction, so concurrent normalisers agree. Receives what the
+     * enricher returned (also when it was stored earlier and reused); undefined: no deduplication
+     * for this entry. Must be a pure function of its input and include every field whose change
+     * matters downstream (a payment's status, and e.g. its refunded or charged-back amounts).
+     * Entries without enrichment are never deduplicated this way.
+     */
+    fetchedStateKey?(enrichment: unknown): string | undefined;
   };
   /** Checks beyond the schema (e.g. outbound URLs against the SSRF rules); pointers are relative to `options`. */
   checkOptions?(options: Record<string, unknown>): Array<{ pointer: string; message: string; hint?: string }>;

@@ -118,7 +118,18 @@ export interface DeadLetter extends DeadLetterEntry {
 }
 
 export type InboxOutcome = (
-  | { status: 'normalised'; event: NormalisedEvent }
+  | {
+      status: 'normalised';
+      event: NormalisedEvent;
+      /**
+       * The fetched state's key (the connector's `webhook.fetchedStateKey`, e.g. `tr_x:failed`): the
+       * store records it per source with this outcome, in the same transaction; when another entry
+       * of the source recorded the same key first, this entry is written as ignored (kind
+       * `duplicate`, reason DUPLICATE_STATE_REASON) instead, with no event, deliveries or domain
+       * changes, and its completion says `same_state`.
+       */
+      fetchedStateKey?: string;
+    }
   | { status: 'ignored'; reason: string; kind?: IgnoreKind }
   | { status: 'failed'; deadLetter: DeadLetterEntry }
   /** Not yet: the enrichment step failed retryably; the entry stays received and is claimed again from `nextAttemptAt`. */
@@ -130,8 +141,14 @@ export type InboxOutcome = (
   enrichment?: string;
 };
 
-/** Why an entry was ignored: listed in `inbound.ignore`, no mapping for its type, or the mapping dropped it. */
-export type IgnoreKind = 'configured' | 'unmapped' | 'dropped';
+/**
+ * Why an entry was ignored: listed in `inbound.ignore`, no mapping for its type, the mapping
+ * dropped it, or `duplicate`: its fetched state (`fetchedStateKey`) was normalised already.
+ */
+export type IgnoreKind = 'configured' | 'unmapped' | 'dropped' | 'duplicate';
+
+/** The reason stored with an entry settled as a fetched-state duplicate (one group in `subhub ignored`). */
+export const DUPLICATE_STATE_REASON = 'duplicate: an entry with the same fetched state was normalised already';
 
 /** Ignored inbox entries of one (source, event type, reason), for `subhub ignored` and the admin API. */
 export interface IgnoredSummary {
@@ -161,7 +178,8 @@ export interface Inbox {
   /**
    * Records the outcome of normalising an entry, atomically with its event, deliveries or dead
    * letter. Fenced by the claim: a worker whose lease ran out (the entry was claimed again)
-   * changes nothing, and `false` says so.
+   * changes nothing, and `false` says so. A normalised outcome whose `fetchedStateKey` another
+   * entry of the source recorded first is written as an ignored duplicate (`true`).
    */
   completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean>;
   /**
@@ -180,7 +198,11 @@ export interface Inbox {
   relayOutbox(limit: number): Promise<number>;
 }
 
-export type BatchCompletion = 'applied' | 'stale' | 'conflict' | 'skipped';
+/**
+ * `same_state`: written, but as an ignored fetched-state duplicate instead of the normalised
+ * outcome given (see `fetchedStateKey`); the batch goes on.
+ */
+export type BatchCompletion = 'applied' | 'same_state' | 'stale' | 'conflict' | 'skipped';
 
 /** An entry read back from an external event log (Kafka), with the inbox id the receiving hub gave it. */
 export interface LoggedEntry extends InboxEntry {
@@ -191,7 +213,7 @@ export interface LoggedEntry extends InboxEntry {
  * `duplicate`: the inbox already held the entry (landed by another normaliser meanwhile, e.g. one
  * whose partitions were taken away but which finished its batch): nothing was written for it.
  */
-export type LandingResult = 'applied' | 'duplicate' | 'conflict' | 'skipped';
+export type LandingResult = 'applied' | 'same_state' | 'duplicate' | 'conflict' | 'skipped';
 
 /** A canonical event leaving for the canonical stream: the key it is produced under (its entity) and the event (JSON). */
 export interface RelayRecord {

@@ -7,6 +7,7 @@
  */
 import { noChanges } from '../../src/domain/ports';
 import type { HubEvent } from '../../src/events';
+import { DUPLICATE_STATE_REASON } from '../../src/store/ports';
 import type { LoggedEntry, LogLanding, NormalisedEvent, RelayRecord, Store } from '../../src/store/ports';
 
 export interface LandingFixture {
@@ -70,6 +71,22 @@ export function landingContract(name: string, create: (options: { canonicalStrea
       expect(status?.event?.id).toBe('ev_2');
       expect(status?.deliveries.map((d) => d.route)).toEqual(['r0']);
       expect(await store.counts(T0)).toMatchObject({ inboxPending: 0, deliveriesPending: 3 });
+    });
+
+    it('lands a second entry whose fetched state has the same key as an ignored duplicate (same_state), and goes on', async () => {
+      const withKey = (n: number, key: string) => ({
+        entry: logged(n, { source: 'mollie' }),
+        outcome: { status: 'normalised' as const, event: normalised(n), fetchedStateKey: key },
+      });
+      expect(await store.landBatch([withKey(1, 'tr_1:failed'), withKey(2, 'tr_1:failed'), withKey(3, 'tr_1:paid')], T0)).toEqual([
+        'applied',
+        'same_state',
+        'applied',
+      ]);
+      expect(await store.landBatch([withKey(4, 'tr_1:paid')], T0)).toEqual(['same_state']);
+      expect((await store.findEvent('mollie', 'evt_2'))?.inbox).toMatchObject({ status: 'ignored', detail: DUPLICATE_STATE_REASON });
+      expect((await store.findEvent('mollie', 'evt_4'))?.event).toBeUndefined();
+      expect(await store.counts(T0)).toMatchObject({ inboxPending: 0, deliveriesPending: 2 });
     });
 
     it('says which entries are landed already, by (source, event id) or by content key, in any status', async () => {

@@ -6,6 +6,7 @@
  * Time is explicit: every method that takes `now` gets a fixed value, so leases and schedules
  * are driven without sleeping. Each test gets a fresh, empty store.
  */
+import { DUPLICATE_STATE_REASON } from '../../src/store/ports';
 import type { DeadLetter, DeadLetterEntry, DeliveryEntry, DeliveryRow, InboxEntry, NormalisedEvent, Store } from '../../src/store/ports';
 
 export interface StoreFixture {
@@ -291,6 +292,78 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
           deliveriesPending: 0,
           deadLettersOpen: 0,
         });
+      });
+    });
+
+    describe('fetched-state deduplication (InboxOutcome.fetchedStateKey)', () => {
+      /** Appends and claims one entry of `source` per id, in order; returns their claims. */
+      const claimed = async (source: string, ids: string[], at = T0) => {
+        for (const [i, id] of ids.entries()) await store.append(webhook(source, id, { receivedAt: at + i }));
+        const rows = await store.claimInbox(ids.length, LEASE, at + ids.length);
+        expect(rows.map((r) => r.sourceEventId)).toEqual(ids);
+        return rows;
+      };
+      const normalisedWith = (eventId: string, fetchedStateKey: string) =>
+        ({ status: 'normalised', event: canonical(eventId, `sub_${eventId}`, [route('erp-upsert', 'erp')]), fetchedStateKey }) as const;
+
+      it('a second entry whose fetched state has the same key is ignored as a duplicate: no event, no deliveries, the reason kept', async () => {
+        const [a, b] = await claimed('mollie', ['tr_1#1', 'tr_1#2']);
+        expect(await store.completeInbox(a!, normalisedWith('ev_a', 'tr_1:failed'), T0 + 10)).toBe(true);
+        expect(await store.completeInbox(b!, normalisedWith('ev_b', 'tr_1:failed'), T0 + 11)).toBe(true);
+
+        expect((await store.claimDeliveries(10, LEASE, T0 + 12)).map((d) => d.eventId)).toEqual(['ev_a']);
+        const second = await store.findEvent('mollie', 'tr_1#2');
+        expect(second).toMatchObject({ inbox: { status: 'ignored', detail: DUPLICATE_STATE_REASON }, deliveries: [], deadLetters: [] });
+        expect(second!.event).toBeUndefined();
+        expect((await store.findEvent('mollie', 'tr_1#1'))?.event?.id).toBe('ev_a');
+        expect(await store.listIgnored({})).toEqual([
+          expect.objectContaining({ source: 'mollie', reason: DUPLICATE_STATE_REASON, count: 1 }),
+        ]);
+        expect(await store.counts(T0 + 12)).toMatchObject({ inboxPending: 0, deliveriesPending: 1 });
+      });
+
+      it('another fetched state of the same object, or the same key at another source, is normalised', async () => {
+        const [a, b] = await claimed('mollie', ['tr_1#1', 'tr_1#2']);
+        const [c] = await claimed('mollie-b', ['tr_1#3'], T0 + 5);
+        expect(await store.completeInbox(a!, normalisedWith('ev_a', 'tr_1:failed'), T0 + 10)).toBe(true);
+        expect(await store.completeInbox(b!, normalisedWith('ev_b', 'tr_1:paid'), T0 + 11)).toBe(true);
+        expect(await store.completeInbox(c!, normalisedWith('ev_c', 'tr_1:failed'), T0 + 12)).toBe(true);
+        const events = (await store.claimDeliveries(10, LEASE, T0 + 13)).map((d) => d.eventId);
+        expect(sorted(events)).toEqual(['ev_a', 'ev_b', 'ev_c']);
+        expect(await store.listIgnored({})).toEqual([]);
+      });
+
+      it('in one batch: the first entry with a key is applied, a later one with the same key is same_state, and the batch goes on', async () => {
+        const [a, b, c] = await claimed('mollie', ['tr_1#1', 'tr_1#2', 'tr_2#1']);
+        const results = await store.completeInboxBatch(
+          [
+            { claim: a!, outcome: normalisedWith('ev_a', 'tr_1:failed') },
+            { claim: b!, outcome: normalisedWith('ev_b', 'tr_1:failed') },
+            { claim: c!, outcome: normalisedWith('ev_c', 'tr_2:paid') },
+          ],
+          T0 + 10,
+        );
+        expect(results).toEqual(['applied', 'same_state', 'applied']);
+        expect(sorted((await store.claimDeliveries(10, LEASE, T0 + 11)).map((d) => d.eventId))).toEqual(['ev_a', 'ev_c']);
+      });
+
+      it('concurrent completions of entries with the same fetched state: exactly one is normalised', async () => {
+        const ids = Array.from({ length: 8 }, (_, i) => `tr_1#${i}`);
+        const rows = await claimed('mollie', ids);
+        const done = await Promise.all(rows.map((r, i) => store.completeInbox(r, normalisedWith(`ev_${i}`, 'tr_1:failed'), T0 + 20)));
+        expect(done).toEqual(ids.map(() => true));
+        expect((await store.claimDeliveries(20, LEASE, T0 + 21)).map((d) => d.eventId)).toHaveLength(1);
+        const statuses = await Promise.all(ids.map(async (id) => (await store.findEvent('mollie', id))!.inbox.status));
+        expect(sorted(statuses)).toEqual([...ids.slice(1).map(() => 'ignored'), 'normalised']);
+      });
+
+      it('a stale completion records no key: a later entry with that key is still normalised', async () => {
+        await store.append(webhook('mollie', 'tr_1#1', { receivedAt: T0 }));
+        const [first] = await store.claimInbox(10, 1000, T0);
+        const [again] = await store.claimInbox(10, 1000, T0 + 1001);
+        expect(await store.completeInbox(first!, normalisedWith('ev_stale', 'tr_1:failed'), T0 + 1002)).toBe(false);
+        expect(await store.completeInbox(again!, normalisedWith('ev_1', 'tr_1:failed'), T0 + 1003)).toBe(true);
+        expect((await store.findEvent('mollie', 'tr_1#1'))?.event?.id).toBe('ev_1');
       });
     });
 

@@ -12,7 +12,8 @@ export interface IgnoredOptions {
 /**
  * `subhub ignored`: what the hub accepted and dropped, grouped by (source, event type, reason),
  * newest first: types listed in `inbound.ignore` (with the reason written there), types with no
- * inbound mapping, and events a mapping dropped. `subhub_events_ignored_total` counts the same
+ * inbound mapping, events a mapping dropped, and duplicates of a fetched state normalised already
+ * (ConnectorDefinition.webhook.fetchedStateKey). `subhub_events_ignored_total` counts the same
  * since the process started; this listing reads the store, so it survives restarts.
  */
 export async function ignoredCommand(o: IgnoredOptions, io: CliIO): Promise<number> {

@@ -25,6 +25,7 @@ import type {
   Store,
   StoreCounts,
 } from '../ports';
+import { DUPLICATE_STATE_REASON } from '../ports';
 import { deadLetterFromRow, type DeadLetterRecord } from '../sqlite/rows';
 import { StoreUnavailableError } from '../store-error';
 import { PgLocks } from './pg-locks';
@@ -307,7 +308,8 @@ export class PgStore implements Store, LogLanding {
   }
 
   async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
-    return (await this.completeInboxBatch([{ claim, outcome }], now))[0] === 'applied';
+    const [r] = await this.completeInboxBatch([{ claim, outcome }], now);
+    return r === 'applied' || r === 'same_state';
   }
 
   async completeInboxBatch(items: ReadonlyArray<{ claim: Claim; outcome: InboxOutcome }>, now: number): Promise<BatchCompletion[]> {
@@ -353,7 +355,7 @@ export class PgStore implements Store, LogLanding {
       const out: LandingResult[] = [];
       let wrote = false;
       for (const { entry: e, outcome } of items) {
-        if (out.length && out.at(-1) !== 'applied') {
+        if (out.length && out.at(-1) !== 'applied' && out.at(-1) !== 'same_state') {
           out.push('skipped');
           continue;
         }
@@ -373,9 +375,9 @@ export class PgStore implements Store, LogLanding {
           continue;
         }
         const r = await this.#completeInbox(tx, { id: e.id, attempts: 1 }, outcome, now);
-        if (r !== 'applied') throw new Error(`landing ${e.id}: its completion was ${r}`);
-        wrote ||= outcome.status === 'normalised';
-        out.push('applied');
+        if (r !== 'applied' && r !== 'same_state') throw new Error(`landing ${e.id}: its completion was ${r}`);
+        wrote ||= r === 'applied' && outcome.status === 'normalised';
+        out.push(r);
       }
       if (wrote) await notifyWork(tx);
       return out;
@@ -459,6 +461,19 @@ export class PgStore implements Store, LogLanding {
           );
     if (fenced.length === 0) return 'stale';
     if (outcome.enrichment !== undefined) await tx.sql('UPDATE inbox SET enrichment = $1 WHERE id = $2', [outcome.enrichment, id]);
+    // The fetched state after the fence (a stale claim records nothing). The primary key decides:
+    // a concurrent owner's insert makes this one wait for its commit, then insert nothing.
+    if (outcome.status === 'normalised' && outcome.fetchedStateKey !== undefined) {
+      const owned = await tx.run(
+        `INSERT INTO inbox_fetched_states (source, state_key, inbox_id) SELECT source, $1, id FROM inbox WHERE id = $2
+         ON CONFLICT (source, state_key) DO NOTHING`,
+        [outcome.fetchedStateKey, id],
+      );
+      if (owned === 0) {
+        await tx.sql(`UPDATE inbox SET status = 'ignored', detail = $1 WHERE id = $2`, [DUPLICATE_STATE_REASON, id]);
+        return 'same_state';
+      }
+    }
     if (outcome.status === 'normalised') {
       const e = outcome.event;
       if (e.unit) await this.domain.commitLocked(tx, { ...e.unit, changes: e.domain ?? noChanges() }, now);

@@ -421,4 +421,19 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       CREATE TRIGGER demand_row_removed AFTER DELETE ON demand FOR EACH ROW WHEN (OLD.status = 'reserved') EXECUTE FUNCTION demand_row_counted();
     `,
   },
+  {
+    version: 8,
+    name: 'fetched-state keys: one normalised entry per (source, fetched state)',
+    sql: `
+      -- ConnectorDefinition.webhook.fetchedStateKey (e.g. Mollie's tr_x:failed): the first entry of a
+      -- source normalised with a key owns it. A concurrent writer of the same key waits for the
+      -- owner's commit, then inserts nothing (ON CONFLICT DO NOTHING) and writes an ignored duplicate.
+      CREATE TABLE inbox_fetched_states (
+        source text NOT NULL,
+        state_key text NOT NULL,
+        inbox_id text NOT NULL,
+        PRIMARY KEY (source, state_key)
+      );
+    `,
+  },
 ];

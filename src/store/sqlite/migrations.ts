@@ -366,4 +366,18 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       END;
     `,
   },
+  {
+    // Fetched-state keys (ConnectorDefinition.webhook.fetchedStateKey, e.g. Mollie's `tr_x:failed`):
+    // the first entry of a source normalised with a key owns it; the primary key makes a second
+    // one an ignored duplicate, decided in the transaction that writes the outcome.
+    version: 11,
+    sql: `
+      CREATE TABLE inbox_fetched_states (
+        source TEXT NOT NULL,
+        state_key TEXT NOT NULL,
+        inbox_id TEXT NOT NULL,
+        PRIMARY KEY (source, state_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -26,6 +26,12 @@ export function prepareStatements(db: SqliteDatabase) {
       `UPDATE inbox SET next_attempt_at = ?, detail = ?, lease_until = NULL WHERE id = ? AND status = 'received' AND attempts = ?`,
     ),
     saveEnrichment: db.prepare('UPDATE inbox SET enrichment = ? WHERE id = ?'),
+    /** Records the entry's fetched state under its source; no change when another entry has it (a duplicate). */
+    claimFetchedState: db.prepare(
+      `INSERT INTO inbox_fetched_states (source, state_key, inbox_id) SELECT source, ?, id FROM inbox WHERE id = ?
+       ON CONFLICT (source, state_key) DO NOTHING`,
+    ),
+    sameStateInbox: db.prepare(`UPDATE inbox SET status = 'ignored', detail = ? WHERE id = ?`),
     // received_at: the entry's, so event searches page events and inbox entries in one order.
     insertEvent: db.prepare(
       `INSERT INTO events (id, inbox_id, type, entity_key, body, created_at, received_at)

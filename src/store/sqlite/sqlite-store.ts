@@ -20,6 +20,7 @@ import type {
   StoreCounts,
   Store,
 } from '../ports';
+import { DUPLICATE_STATE_REASON } from '../ports';
 import { StoreBusyError, StoreNotInitialisedError, StoreUnavailableError } from '../store-error';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
@@ -201,7 +202,8 @@ export class SqliteStore implements Store {
 
   async completeInbox(claim: Claim, outcome: InboxOutcome, now: number): Promise<boolean> {
     this.#open();
-    return (await this.#inboxCompletions.submit({ claim, outcome, now })) === 'applied';
+    const r = await this.#inboxCompletions.submit({ claim, outcome, now });
+    return r === 'applied' || r === 'same_state';
   }
 
   async completeInboxBatch(items: ReadonlyArray<{ claim: Claim; outcome: InboxOutcome }>, now: number): Promise<BatchCompletion[]> {
@@ -258,6 +260,13 @@ export class SqliteStore implements Store {
         : this.#sql.finishInbox.run(status, detail, id, attempts);
     if (fenced.changes === 0) return 'stale';
     if (outcome.enrichment !== undefined) this.#sql.saveEnrichment.run(outcome.enrichment, id);
+    // The fetched state after the fence (a stale claim records nothing); this transaction is the only writer.
+    if (outcome.status === 'normalised' && outcome.fetchedStateKey !== undefined) {
+      if (this.#sql.claimFetchedState.run(outcome.fetchedStateKey, id).changes === 0) {
+        this.#sql.sameStateInbox.run(DUPLICATE_STATE_REASON, id);
+        return 'same_state';
+      }
+    }
     if (outcome.status === 'normalised') {
       const e = outcome.event;
       // Its version was checked above, before the fence wrote anything; this transaction is the only writer.

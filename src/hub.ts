@@ -10,6 +10,7 @@ import { adminRouter } from './http/admin-router';
 import { consoleRouter } from './http/console/console-router';
 import { SessionKeys } from './http/console/session';
 import { stockView } from './http/stock-view';
+import { paymentUpdateLinks } from './http/payment-update-links';
 import { plannedLocations } from './domain/locations';
 import { runReconcile } from './composition/run-reconcile';
 import { createApp } from './http/app';
@@ -115,9 +116,18 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   const sessions = adminToken && consoleConfig.enabled !== false ? new SessionKeys(adminToken) : undefined;
   const stock = config.stock ?? {};
   const warehouse = stock.warehouse ? connectors.get(stock.warehouse) : undefined;
+  // The connector action behind each provider's payment-details link (dunning.paymentUpdateLinks).
+  const linkActions = new Map(
+    Object.entries(config.dunning?.paymentUpdateLinks ?? {}).flatMap(([provider, l]) => {
+      const action = connectors.get(l.connector)?.actions[l.action ?? 'createFirstPayment'];
+      if (!action) logger.warn('dunning.paymentUpdateLinks: no such connector action; the links answer 410', { provider, ...l });
+      return action ? [[provider, action] as const] : [];
+    }),
+  );
   const app = createApp({
     logger,
     metrics,
+    links: linkActions.size > 0 ? paymentUpdateLinks({ domain: store.domain, actions: linkActions, logger }) : undefined,
     moreMetrics: () => pipeline.metrics(),
     webhooks: webhookRouter({
       config,

@@ -19,10 +19,10 @@ describe('loadConfig', () => {
       catalog: {
         mappingNames: set.names(),
         eventTypes: HUB_EVENT_TYPES,
-        connectorTypes: ['stripe', 'shopify', 'odoo', 'warehouse', 'http'],
+        connectorTypes: ['stripe', 'mollie', 'shopify', 'odoo', 'warehouse', 'http'],
       },
     });
-    expect(Object.keys(config.connectors ?? {})).toEqual(['stripe', 'shopify', 'odoo', 'warehouse', 'mailer']);
+    expect(Object.keys(config.connectors ?? {})).toEqual(['stripe', 'mollie', 'shopify', 'odoo', 'warehouse', 'mailer']);
     expect(config.routes?.length).toBeGreaterThan(0);
   });
 

@@ -36,10 +36,11 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 /** The shipped config/hub.json with its simulator ports moved to `p`, plus the `mailer` connector the lead adds. */
-function shippedConfigAt(p: { stripe: number; shopify: number; odoo: number; warehouse: number; mailer: number }) {
+function shippedConfigAt(p: { stripe: number; mollie: number; shopify: number; odoo: number; warehouse: number; mailer: number }) {
   const config = structuredClone(SHIPPED);
   const c = config.connectors;
   c.stripe!.options.api = { ...(c.stripe!.options.api as object), port: p.stripe };
+  c.mollie!.options.apiEndpoint = `http://127.0.0.1:${p.mollie}/v2/`;
   c.shopify!.options.endpoint = `http://127.0.0.1:${p.shopify}`;
   c.odoo!.options.baseUrl = `http://127.0.0.1:${p.odoo}`;
   c.warehouse!.options.baseUrl = `http://127.0.0.1:${p.warehouse}`;
@@ -55,8 +56,8 @@ function shippedConfigAt(p: { stripe: number; shopify: number; odoo: number; war
 }
 
 async function portsMap() {
-  const [stripe, shopify, odoo, warehouse, mailer] = (await freePorts(5)) as [number, number, number, number, number];
-  return { stripe, shopify, odoo, warehouse, mailer };
+  const [stripe, mollie, shopify, odoo, warehouse, mailer] = (await freePorts(6)) as [number, number, number, number, number, number];
+  return { stripe, mollie, shopify, odoo, warehouse, mailer };
 }
 
 const odooCall = (url: string, service: string, method: string, args: unknown[]) =>
@@ -78,6 +79,7 @@ describe('startSimulators', () => {
     sims = await startSimulators(shippedConfigAt(p), { env: { STRIPE_API_KEY: 'sk_test_mine' } });
     expect(sims.urls).toEqual({
       stripe: `http://127.0.0.1:${p.stripe}`,
+      mollie: `http://127.0.0.1:${p.mollie}`,
       shopify: `http://127.0.0.1:${p.shopify}`,
       odoo: `http://127.0.0.1:${p.odoo}`,
       warehouse: `http://127.0.0.1:${p.warehouse}`,
@@ -176,9 +178,9 @@ describe('startSimulators', () => {
   });
 
   it('fills only unset simulator credentials, and says which', () => {
-    const config = shippedConfigAt({ stripe: 1, shopify: 2, odoo: 3, warehouse: 4, mailer: 5 });
+    const config = shippedConfigAt({ stripe: 1, mollie: 6, shopify: 2, odoo: 3, warehouse: 4, mailer: 5 });
     const { env, defaulted } = withSimulatorCredentials(config, { STRIPE_API_KEY: 'sk_test_mine', SHOPIFY_ADMIN_TOKEN: '' });
-    expect(defaulted).toEqual(['SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY']);
+    expect(defaulted).toEqual(['MOLLIE_API_KEY', 'SHOPIFY_ADMIN_TOKEN', 'ODOO_API_KEY']);
     expect(env).toMatchObject({ STRIPE_API_KEY: 'sk_test_mine', SHOPIFY_ADMIN_TOKEN: 'shpat_simulator', ODOO_API_KEY: 'odoo-api-key' });
   });
 
@@ -196,7 +198,7 @@ describe('startSimulators', () => {
     }
     // Every other port is free again: nothing was left listening.
     sims = await startSimulators(shippedConfigAt(p));
-    expect(Object.keys(sims.urls)).toHaveLength(5);
+    expect(Object.keys(sims.urls)).toHaveLength(6);
   });
 });
 
@@ -279,7 +281,7 @@ describe('subhub start --with-simulators (the real bin, compiled)', () => {
       expect(stderr).toContain(`warehouse simulator  http://127.0.0.1:${p.warehouse}`);
       expect(stderr).toContain(`mailer    simulator  http://127.0.0.1:${p.mailer}`);
       expect(stderr).toContain(`subhub listening on ${hubUrl}`);
-      expect(stderr).toContain('STRIPE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY');
+      expect(stderr).toContain('STRIPE_API_KEY, MOLLIE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY');
       expect(stderr).not.toContain('sk_test_simulator');
       expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(true);
       expect(stderr).not.toContain(devSecrets(dataDir).STRIPE_WEBHOOK_SECRET);

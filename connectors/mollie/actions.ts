@@ -15,9 +15,25 @@ function invalid(message: string): never {
   throw new DeliveryError('DELIVERY_INPUT_INVALID', message);
 }
 
+/** Currencies without minor units (ISO 4217 exponent 0); every other currency Mollie takes has 2. */
+const NO_DECIMALS = new Set(['JPY', 'ISK', 'HUF']);
+
+/**
+ * The payload's amount as Mollie writes it: `amount {currency, value: "10.00"}`, or integer
+ * `amountMinor` with `currency` (the hub's canonical amounts), turned into Mollie's decimal string here.
+ */
 function checkedAmount(payload: unknown): { currency: string; value: string } {
-  const amount = (payload as { amount?: unknown } | null)?.amount;
-  if (amount === undefined) throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "amount"');
+  const p = payload as { amount?: unknown; amountMinor?: unknown; currency?: unknown } | null;
+  if (p?.amount === undefined && p?.amountMinor !== undefined) {
+    if (!Number.isSafeInteger(p.amountMinor) || (p.amountMinor as number) <= 0) invalid('amountMinor must be a positive integer');
+    if (typeof p.currency !== 'string' || !/^[A-Z]{3}$/.test(p.currency)) invalid('currency must be an ISO 4217 code in capitals (EUR)');
+    const minor = p.amountMinor as number;
+    const value = NO_DECIMALS.has(p.currency) ? String(minor) : `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
+    return { currency: p.currency, value };
+  }
+  const amount = p?.amount;
+  if (amount === undefined)
+    throw new DeliveryError('MAPPING_REQUIRED_MISSING', 'the payload needs "amount" (or "amountMinor" and "currency")');
   const problem = amountProblem(amount);
   if (problem) invalid(problem);
   const a = amount as { currency: string; value: string };

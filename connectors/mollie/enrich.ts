@@ -1,6 +1,6 @@
 import { DeliveryError, type ActionContext } from '../../src/sdk';
 import type { MollieApi } from './api';
-import type { MollieEnrichment, MollieMandate, MolliePayment, MollieSubscription } from './types';
+import type { MollieCustomer, MollieEnrichment, MollieMandate, MolliePayment, MollieSubscription } from './types';
 
 /** The id a webhook names: classic `id=tr_…`, or a next-gen event's `entityId`; a subscription or mandate also needs its customer. */
 function referenceOf(input: unknown): { id?: string; customerId?: string } {
@@ -11,9 +11,9 @@ function referenceOf(input: unknown): { id?: string; customerId?: string } {
 
 /**
  * Fetch on notify: a Mollie webhook carries nothing but an id, so the mapping works on the
- * object as Mollie holds it now. `tr_…` → {payment, subscription?, mandate?}: the subscription
+ * object as Mollie holds it now. `tr_…` → {payment, subscription?, mandate?, customer?}: the subscription
  * is the payment's own (`subscriptionId`), else the one a hub retry names in
- * `metadata.subscriptionId`; the mandate is the payment's. `sub_…` (with `customerId`) →
+ * `metadata.subscriptionId`; the mandate and the customer (its e-mail: dunning notices) are the payment's. `sub_…` (with `customerId`) →
  * {subscription, mandate?}; `mdt_…` (with `customerId`) → {mandate}. Any other id (a payment
  * link's `pl_…`) has nothing to fetch: undefined. Each read has the call's timeout; the
  * subscription and the mandate are read side by side.
@@ -36,11 +36,12 @@ export async function enrichMollie(api: MollieApi, input: unknown, ctx: ActionCo
     const cid = payment.customerId;
     const meta = (payment.metadata ?? {}) as { subscriptionId?: unknown };
     const sid = payment.subscriptionId ?? (typeof meta.subscriptionId === 'string' ? meta.subscriptionId : undefined);
-    const [subscription, mandate] = await Promise.all([
+    const [subscription, mandate, customer] = await Promise.all([
       cid && sid ? subscriptionOf(cid, sid) : undefined,
       cid && payment.mandateId ? mandateOf(cid, payment.mandateId) : undefined,
+      cid ? api.get<MollieCustomer>(`customers/${encodeURIComponent(cid)}`, {}, call) : undefined,
     ]);
-    return { payment, ...(subscription ? { subscription } : {}), ...(mandate ? { mandate } : {}) };
+    return { payment, ...(subscription ? { subscription } : {}), ...(mandate ? { mandate } : {}), ...(customer ? { customer } : {}) };
   }
   if (id.startsWith('sub_')) {
     const cid = needCustomer();

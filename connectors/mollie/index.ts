@@ -1,7 +1,7 @@
 import { defineConnector, outboundUrlCheck, PullPacer, SECRET_REF_SCHEMA } from '../../src/sdk';
 import { mollieActions } from './actions';
 import { mollieApi, type MollieOptions } from './api';
-import { enrichMollie } from './enrich';
+import { enrichMollie, mollieFetchedKey } from './enrich';
 import { molliePulls } from './pulls';
 
 export { mollieFetchedKey } from './enrich';
@@ -23,8 +23,9 @@ export const mollieConnector = defineConnector({
   type: 'mollie',
   kind: 'billing',
   description: 'Mollie: recurring payments, subscriptions, mandates and payment links.',
-  // TODO(mollie-core): scheme 'mollie' (classic unsigned `id=tr_…` form posts, next-gen X-Mollie-Signature) + webhook.fetchedKey = mollieFetchedKey
-  webhook: { scheme: 'standard-webhooks', mappingInput: 'body' },
+  // Classic webhooks post only `id=tr_…` (unsigned: the enricher fetches the truth); next-gen ones are
+  // signed (X-Mollie-Signature). The same id arrives for every status change: one effect per (id, fetched status).
+  webhook: { scheme: 'mollie', mappingInput: 'body', fetchedStateKey: mollieFetchedKey },
   optionsSchema: {
     type: 'object',
     properties: {

@@ -100,8 +100,20 @@ export interface MolliePage<T> {
  * subscription (its own `subscriptionId`, else `metadata.subscriptionId` of a hub retry) and its
  * mandate when it has a customer; a subscription with its mandate.
  */
+/** A Mollie customer (the fields the mappings read: where dunning mail goes). */
+export interface MollieCustomer {
+  resource: 'customer';
+  id: string;
+  name?: string | null;
+  email?: string | null;
+  locale?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
 export interface MollieEnrichment {
   payment?: MolliePayment;
+  /** The payment's customer: its e-mail address is where the hub's dunning notices go. */
+  customer?: MollieCustomer;
   subscription?: MollieSubscription;
   mandate?: MollieMandate;
 }

@@ -519,6 +519,25 @@ export interface ReorderRuleOverride {
  */
 export interface DunningConfig {
   /**
+   * Per billing provider (the hub id's prefix, e.g. mollie): the hub's own payment-details link, sent in dunning notices instead of policy.paymentUpdateUrl. <baseUrl>/links/payment-update/<token> (a random token, valid while the cycle is open) asks the connector's action (a first payment, for Mollie) and sends the customer to its checkout.
+   */
+  paymentUpdateLinks?: {
+    [k: string]: {
+      /**
+       * Where customers reach this hub, e.g. https://hub.coffee-club.example.
+       */
+      baseUrl: string;
+      /**
+       * The billing connector whose action makes the link's payment.
+       */
+      connector: string;
+      /**
+       * The action: it gets {customerId, description, metadata} and returns the checkout URL.
+       */
+      action?: string;
+    };
+  };
+  /**
    * How often the hub looks for its own payment retries that are due (providers without retries: dunning.policy.providerRetries).
    */
   retryCheckMs?: number;

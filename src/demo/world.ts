@@ -1,9 +1,11 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailboxSimulator, type MailboxSimulator } from '../../connectors/http/simulator';
 import { startOdooSimulator, type OdooSimulator } from '../../connectors/odoo/simulator';
 import { startShopifySimulator, type ShopifySimulator } from '../../connectors/shopify/simulator';
+import { startMollieSimulator, type MollieSimulator } from '../../connectors/mollie/simulator';
 import { startStripeSimulator, type StripeSimulator } from '../../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../../connectors/warehouse/simulator';
 import type { HubConfig } from '../config/config.types';
@@ -38,10 +40,13 @@ export interface DemoWorld {
   odoo: OdooSimulator;
   warehouse: WarehouseSimulator;
   mailbox: MailboxSimulator;
+  mollie: MollieSimulator;
   dataDir: string;
   configPath: string;
   /** Secrets the hub was started with (the simulators' credentials; random webhook secret). */
   env: Record<string, string>;
+  /** Stops the hub (gracefully) and starts it again on the same data folder and port. */
+  restart(): Promise<void>;
   /** Waits until every webhook is delivered, the inbox and delivery queue are empty and the planner is idle. */
   settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -116,12 +121,21 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     started.push(warehouse);
     const mailbox = await startMailboxSimulator(0);
     started.push(mailbox);
+    // Mollie posts classic webhooks (`id=tr_…`) to a payment's webhookUrl, else to the simulator's (the hub's, set once it listens).
+    const mollieOptions: { apiKeys: string[]; now: () => number; retryDelaysMs: number[]; webhookUrl?: string } = {
+      apiKeys: ['test_demo'],
+      now: clock.now,
+      retryDelaysMs: [50, 200, 1000],
+    };
+    const mollie = await startMollieSimulator(0, mollieOptions);
+    started.push(mollie);
     seed(stripe, odoo, warehouse, options.stock ?? OPENING_STOCK, options.secondStock ?? SECOND_STOCK);
 
     const secrets = {
       STRIPE_WEBHOOK_SECRET: secret,
       SHOPIFY_API_SECRET: `shpss_demo_${Date.now().toString(36)}`,
       STRIPE_API_KEY: 'sk_test_simulator',
+      MOLLIE_API_KEY: 'test_demo',
       SHOPIFY_ADMIN_TOKEN: 'shpat_simulator',
       ODOO_API_KEY: 'odoo-api-key',
     };
@@ -134,10 +148,19 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     optionsOf('odoo').baseUrl = odoo.url;
     optionsOf('warehouse').baseUrl = warehouse.url;
     optionsOf('mailer').baseUrl = mailbox.url;
+    optionsOf('mollie').apiEndpoint = mollie.apiEndpoint;
+    // The hub's port is not known yet: the simulator reports to it instead (mollieOptions.webhookUrl).
+    delete optionsOf('mollie').webhookUrl;
+    // A port chosen up front: the payment-details links in dunning mail point at this hub.
+    const hubPort = await freePort();
     const config: HubConfig = {
       ...shipped,
       $schema: undefined,
-      server: { host: '127.0.0.1', port: 0 },
+      server: { host: '127.0.0.1', port: hubPort },
+      dunning: {
+        ...shipped.dunning,
+        paymentUpdateLinks: { mollie: { baseUrl: `http://127.0.0.1:${hubPort}`, connector: 'mollie', action: 'createFirstPayment' } },
+      },
       storage: { kind: 'sqlite', dataDir: join(dataDir, 'data') },
       log: { level: 'error' },
       mappings: { paths: [join(PACKAGE_ROOT, 'mappings')] },
@@ -165,19 +188,21 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     optionsOf('stripe').apiKey = fileRef('STRIPE_API_KEY');
     optionsOf('shopify').accessToken = fileRef('SHOPIFY_ADMIN_TOKEN');
     optionsOf('odoo').apiKey = fileRef('ODOO_API_KEY');
+    optionsOf('mollie').apiKey = fileRef('MOLLIE_API_KEY');
     config.connectors!.stripe!.webhook = { ...config.connectors!.stripe!.webhook, secrets: [fileRef('STRIPE_WEBHOOK_SECRET')] };
     config.connectors!.shopify!.webhook = { ...config.connectors!.shopify!.webhook, secrets: [fileRef('SHOPIFY_API_SECRET')] };
     const configPath = join(dataDir, 'hub.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const hub = await startHub({
-      path: configPath,
-      localPath: false,
-      env,
-      silent: options.silent ?? true,
-      pipeline: 'inline',
-      clock: clock.now,
-    });
+    const start = () =>
+      startHub({ path: configPath, localPath: false, env, silent: options.silent ?? true, pipeline: 'inline', clock: clock.now });
+    let hub = await start();
     webhook.url = `${hub.url}/webhooks/stripe`;
+    mollieOptions.webhookUrl = `${hub.url}/webhooks/mollie`;
+    // A restart keeps the port (the simulators and the links point at it).
+    const restart = async () => {
+      await hub.stop();
+      hub = await start();
+    };
 
     const settle = async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
@@ -185,6 +210,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
         if (Date.now() > deadline)
           throw new Error(`the hub did not settle within ${timeoutMs} ms: ${JSON.stringify(await hub.store.counts())}`);
         await stripe.settled();
+        await mollie.settled();
         await hub.pipeline.backgroundIdle?.();
         const n = await hub.store.counts();
         // Deliveries waiting for a later attempt (a stock-out retried tomorrow) do not keep the world busy.
@@ -198,12 +224,16 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     };
     return {
       clock,
-      hub,
+      get hub() {
+        return hub;
+      },
+      restart,
       stripe,
       shopify,
       odoo,
       warehouse,
       mailbox,
+      mollie,
       dataDir,
       configPath,
       env,
@@ -217,6 +247,18 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     for (const s of started.reverse()) await s.close();
     throw e;
   }
+}
+
+/** A loopback port free right now (the hub binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function dueDeliveries(hub: RunningHub): number {

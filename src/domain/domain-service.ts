@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DemandLine, DunningSnapshot, HubEvent, SubscriptionSnapshot } from '../events';
 import {
   decide,
@@ -20,6 +21,12 @@ export interface DomainSettings {
   overrides: Readonly<Record<string, CustomerOverrides>>;
   /** Link template with {customer} and {subscription}. */
   paymentUpdateUrl?: string;
+  /**
+   * Per provider (the hub id's prefix): the base URL of the hub's own payment-details link
+   * (`<base>/<token>`, GET /links/payment-update/<token>), used instead of `paymentUpdateUrl` for
+   * that provider's subscriptions (Mollie: the link creates a first payment, which yields a new mandate).
+   */
+  paymentUpdateLinks?: Readonly<Record<string, string>>;
   /** Per provider (the hub id's prefix, e.g. mollie): whether it retries failed payments by itself; absent providers follow `policy.providerRetries`. */
   providerRetries?: Readonly<Record<string, boolean>>;
   /**
@@ -195,6 +202,11 @@ export class DomainService {
       });
     }
     return this.#routedOnly(c);
+  }
+
+  /** The base of the hub's own payment-details link for a subscription's provider, if it has one. */
+  #linkBaseOf(subscriptionId: string): string | undefined {
+    return this.settings.paymentUpdateLinks?.[subscriptionId.slice(0, subscriptionId.indexOf(':'))];
   }
 
   /** The dunning policy for a subscription: whether its provider retries (`dunning.providerRetries`) depends on the provider (the hub id's prefix). */
@@ -485,6 +497,11 @@ export class DomainService {
       billingPaused: before?.billingPaused === true || decision.pauseBilling,
       defaulted: [...(before?.defaulted ?? []), ...(isDefault ? [invoiceId] : [])],
       ...(retry ? { retry } : {}),
+      ...(this.#linkBaseOf(subId) && decision.sendPaymentUpdateLink
+        ? { updateToken: before?.updateToken ?? randomBytes(24).toString('base64url') }
+        : before?.updateToken
+          ? { updateToken: before.updateToken }
+          : {}),
       ...(event.invoice?.payUrl ? { payUrl: event.invoice.payUrl } : before?.payUrl ? { payUrl: before.payUrl } : {}),
     };
     this.#put(c, 'dunning', subId, record);
@@ -641,9 +658,11 @@ export class DomainService {
         ...(decision.notify ? { notify: decision.notify } : {}),
         sendPaymentUpdateLink: decision.sendPaymentUpdateLink,
         sendPayLink: decision.sendPayLink,
-        ...(decision.sendPaymentUpdateLink && this.settings.paymentUpdateUrl
-          ? { paymentUpdateUrl: fill(this.settings.paymentUpdateUrl) }
-          : {}),
+        ...(decision.sendPaymentUpdateLink && this.#linkBaseOf(state.hubSubscriptionId) && d.updateToken
+          ? { paymentUpdateUrl: `${this.#linkBaseOf(state.hubSubscriptionId)!.replace(/\/$/, '')}/${d.updateToken}` }
+          : decision.sendPaymentUpdateLink && this.settings.paymentUpdateUrl
+            ? { paymentUpdateUrl: fill(this.settings.paymentUpdateUrl) }
+            : {}),
         ...(decision.sendPayLink && d.payUrl ? { payUrl: d.payUrl } : {}),
         ...(retryDays !== undefined ? { retryAt: new Date(Date.parse(cause.occurredAt) + retryDays * DAY).toISOString() } : {}),
         blacklisted: customer.blacklisted || decision.blacklist,

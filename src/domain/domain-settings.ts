@@ -29,6 +29,12 @@ export function domainSettings(config: Readonly<HubConfig>, cwd = process.cwd())
     overrides: config.dunning?.customers ?? {},
     paymentUpdateUrl: p?.paymentUpdateUrl,
     providerRetries: typeof p?.providerRetries === 'object' ? p.providerRetries : undefined,
+    paymentUpdateLinks: Object.fromEntries(
+      Object.entries(config.dunning?.paymentUpdateLinks ?? {}).map(([provider, l]) => [
+        provider,
+        `${l.baseUrl.replace(/\/$/, '')}/links/payment-update`,
+      ]),
+    ),
     routed: routedTypes(config),
     locationOf: tenantLocations(config.stock ?? {}, cwd),
   };

@@ -83,6 +83,11 @@ export interface DunningRecord {
    * The hub's next retry of the unpaid invoice, for providers that do not retry (docs/dunning.md
    * §4.8): requested at `at` by the retry scheduler (`requestedAt` once it was), attempt `attempt`.
    */
+  /**
+   * The capability in the hub's own payment-details link (`dunning.paymentUpdateLinks`): a random
+   * token, valid while the cycle is open; the link creates a first payment at the provider.
+   */
+  updateToken?: string;
   retry?: {
     at: string;
     attempt: number;

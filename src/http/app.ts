@@ -10,6 +10,8 @@ export interface AppDeps {
   /** Readiness facts shown by /readyz. */
   ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   webhooks?: Router;
+  /** Customer-facing links (payment-details updates), public: each carries its own capability token. */
+  links?: Router;
   admin?: Router;
   /** The operator console (mounted at /console with the admin API). */
   console?: Router;
@@ -25,6 +27,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('etag');
   app.set('trust proxy', false);
   if (deps.webhooks) app.use(deps.webhooks);
+  if (deps.links) app.use(deps.links);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

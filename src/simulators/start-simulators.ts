@@ -5,6 +5,7 @@ import { startMailboxSimulator } from '../../connectors/http/simulator';
 import { startOdooSimulator } from '../../connectors/odoo/simulator';
 import { startShopifySimulator } from '../../connectors/shopify/simulator';
 import { startStripeSimulator } from '../../connectors/stripe/simulator';
+import { startMollieSimulator } from '../../connectors/mollie/simulator';
 import { startWarehouseSimulator } from '../../connectors/warehouse/simulator';
 import type { HubConfig } from '../config/config.types';
 import { resolveSecret, type SecretRef } from '../config/secrets';
@@ -38,7 +39,7 @@ export interface RunningSimulators {
   close(): Promise<void>;
 }
 
-type Kind = 'stripe' | 'shopify' | 'odoo' | 'warehouse' | 'mailbox';
+type Kind = 'stripe' | 'mollie' | 'shopify' | 'odoo' | 'warehouse' | 'mailbox';
 
 /** One simulator to run: for which connector, where, and that connector's options. */
 export interface SimulatorTarget {
@@ -55,6 +56,7 @@ export const MAILBOX_CONNECTOR = 'mailer';
 /** The credential each simulator accepts by default, and the connector option that references it. */
 const CREDENTIALS: Partial<Record<Kind, { option: string; value: string }>> = {
   stripe: { option: 'apiKey', value: 'sk_test_simulator' },
+  mollie: { option: 'apiKey', value: 'test_simulator' },
   shopify: { option: 'accessToken', value: 'shpat_simulator' },
   odoo: { option: 'apiKey', value: 'odoo-api-key' },
 };
@@ -71,9 +73,9 @@ export function simulatorTargets(config: Pick<HubConfig, 'connectors'>): Simulat
         ? id === MAILBOX_CONNECTOR
           ? 'mailbox'
           : undefined
-        : (['stripe', 'shopify', 'odoo', 'warehouse'] as const).find((k) => k === c.type);
+        : (['stripe', 'mollie', 'shopify', 'odoo', 'warehouse'] as const).find((k) => k === c.type);
     if (!kind) continue;
-    const url = kind === 'stripe' ? stripeApiUrl(o.api) : kind === 'shopify' ? o.endpoint : o.baseUrl;
+    const url = kind === 'stripe' ? stripeApiUrl(o.api) : kind === 'shopify' ? o.endpoint : kind === 'mollie' ? o.apiEndpoint : o.baseUrl;
     const port = typeof url === 'string' ? localHttpPort(url) : undefined;
     if (port !== undefined) targets.push({ connector: id, kind, port, options: o, webhookSecrets: c.webhook?.secrets ?? [] });
   }
@@ -82,7 +84,7 @@ export function simulatorTargets(config: Pick<HubConfig, 'connectors'>): Simulat
 
 /**
  * The env the hub should run with next to the simulators: every simulator credential variable
- * the connectors reference (STRIPE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY in the shipped
+ * the connectors reference (STRIPE_API_KEY, MOLLIE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY in the shipped
  * config) that is unset gets the simulator's value. Returns the names it filled, never values.
  */
 export function withSimulatorCredentials(
@@ -154,6 +156,12 @@ async function startOne(
       seedStripe(sim, tables);
       return sim;
     }
+    case 'mollie':
+      // Classic webhooks go where each payment says (the connector's webhookUrl), else to the hub.
+      return startMollieSimulator(t.port, {
+        apiKeys: [credential('apiKey')],
+        webhookUrl: hubUrl ? `${hubUrl}/webhooks/${t.connector}` : undefined,
+      });
     case 'shopify': {
       const sim = await startShopifySimulator(t.port, { accessToken: credential('accessToken') });
       seedShopify(sim, tables, onHand);

@@ -26,6 +26,7 @@ async function shippedOnFreePorts(): Promise<{ config: HubConfig; path: string }
   const c = config.connectors as Record<string, { options: Record<string, unknown> }>;
   (c.stripe!.options.api as { port: number }).port = await freePort();
   c.shopify!.options.endpoint = `http://127.0.0.1:${await freePort()}`;
+  c.mollie!.options.apiEndpoint = `http://127.0.0.1:${await freePort()}/v2/`;
   for (const id of ['odoo', 'warehouse', 'mailer']) c[id]!.options.baseUrl = `http://127.0.0.1:${await freePort()}`;
   config.mappings = { paths: [join(ROOT, 'mappings')] };
   const dir = tempFiles({});
@@ -46,7 +47,9 @@ describe('subhub reconcile next to npm start', () => {
       expect(io.stderr()).not.toContain('[RECONCILE_');
       expect(io.stderr()).not.toContain('CONFIG_');
       expect(code).toBe(0);
-      expect(io.stderr()).toContain("using the simulators' credentials for STRIPE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY");
+      expect(io.stderr()).toContain(
+        "using the simulators' credentials for STRIPE_API_KEY, MOLLIE_API_KEY, SHOPIFY_ADMIN_TOKEN, ODOO_API_KEY",
+      );
     } finally {
       await sims.close();
     }

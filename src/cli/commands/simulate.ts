@@ -1,4 +1,5 @@
 import { startMailboxSimulator } from '../../../connectors/http/simulator';
+import { startMollieSimulator } from '../../../connectors/mollie/simulator';
 import { startOdooSimulator } from '../../../connectors/odoo/simulator';
 import { startShopifySimulator } from '../../../connectors/shopify/simulator';
 import { startStripeSimulator } from '../../../connectors/stripe/simulator';
@@ -19,6 +20,8 @@ const SIMULATORS: Record<string, (port: number) => Promise<{ url: string; close(
         : undefined,
     }),
   mailbox: (port) => startMailboxSimulator(port),
+  // Any test_/live_ key; classic webhooks of payments without a webhookUrl go to SUBHUB_SIM_WEBHOOK_URL.
+  mollie: (port) => startMollieSimulator(port, { webhookUrl: process.env.SUBHUB_SIM_WEBHOOK_URL }),
 };
 
 /** `subhub simulate <name> --port N`: runs a system's simulator until SIGTERM/SIGINT. */

@@ -54,14 +54,20 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
       // Provider ids are only unique per provider: a state of another provider is not this one's.
       const found = hub.get(id);
       const state = found?.hubSubscriptionId.startsWith(plan.source.hubIdPrefix) ? found : undefined;
+      const hubOwn = state && plan.source.hubOwnStatus?.(truth.snapshot, state.snapshot);
       const diff: { kind: DriftKind; detail: string } | undefined = state
-        ? compareSnapshots(truth.snapshot, state.snapshot)
+        ? compareSnapshots(truth.snapshot, hubOwn ? { ...state.snapshot, status: truth.snapshot.status } : state.snapshot)
         : {
             kind: 'billing_missing_in_hub',
             detail: `${truth.snapshot.status}, ${truth.snapshot.items.map((x) => `${x.quantity}×${x.sku}`).join(', ')}`,
           };
       if (!diff) continue;
       const drift: Drift = { kind: diff.kind, subject: id, detail: diff.detail };
+      const unrepairable = plan.source.sameStatusUnrepairable;
+      if (unrepairable && state && state.snapshot.providerStatus === truth.snapshot.providerStatus) {
+        ctx.tally.add({ ...drift, detail: `${diff.detail}; ${unrepairable}` }, false);
+        continue;
+      }
       if (ctx.dryRun) {
         ctx.tally.add(drift, false);
         continue;

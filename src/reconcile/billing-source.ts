@@ -1,4 +1,5 @@
 import type { HubConfig } from '../config/config.types';
+import type { SubscriptionSnapshot } from '../events';
 import { HubError } from '../errors/hub-error';
 
 /**
@@ -23,6 +24,14 @@ export interface BillingSource {
   readonly types: { readonly updated: string; readonly created: string; readonly ended: string };
   /** Whether a pulled subscription has ended (a repair then sends the `ended` type). */
   ended(raw: unknown): boolean;
+  /**
+   * Why a repair cannot take effect while the hub already has the provider's status, when that is
+   * so: the provider's events are keyed by (subscription, status), and the hub applies a key once.
+   * Such drift is reported unrepaired instead of appending a replay the pipeline would ignore.
+   */
+  readonly sameStatusUnrepairable?: string;
+  /** Whether the hub's status differs from the truth's only because the hub sets it itself (its own dunning): not drift. */
+  hubOwnStatus?(truth: SubscriptionSnapshot, hub: SubscriptionSnapshot): boolean;
 }
 
 const idOf = (raw: unknown): string | undefined => {
@@ -73,6 +82,13 @@ const mollie: BillingSource = {
   repair: (raw) => ({ body: JSON.stringify(mollieReference(raw)), headers: { 'content-type': 'application/json' } }),
   types: { updated: 'subscription', created: 'subscription', ended: 'subscription' },
   ended: (raw) => statusOf(raw) === 'canceled' || statusOf(raw) === 'completed',
+  // mollie.event-source keys an event `mollie:<id>:<status>` (the inbox's fetched-state key is the
+  // same): a replay of a status the hub holds is "already applied". Mollie sends no webhook for
+  // other changes (metadata, amount, next payment date) either.
+  // Mollie keeps a subscription active while its payments fail; past_due is the hub's dunning (mollie.payment.to.hub-event).
+  hubOwnStatus: (truth, hub) => truth.status === 'active' && hub.status === 'past_due' && hub.providerStatus === 'active',
+  sameStatusUnrepairable:
+    'not repaired: the hub holds this Mollie status already, and a replay of an unchanged (subscription, status) is ignored as applied; an operator corrects it',
 };
 
 const SOURCES: Readonly<Record<string, BillingSource>> = { stripe, mollie };

@@ -79,11 +79,17 @@ export function checkConfigReferences(config: HubConfig, catalog: ReferenceCatal
   const named: Array<[string, string | undefined]> = [
     ['/stock/warehouse', config.stock?.warehouse],
     ['/stock/erp', config.stock?.erp],
-    ['/reconcile/billing', config.reconcile?.billing],
+    ...billingRefs(config.reconcile?.billing),
     ['/reconcile/warehouse', config.reconcile?.warehouse],
     ['/reconcile/erp', config.reconcile?.erp],
   ];
   for (const [pointer, id] of named)
     if (id !== undefined && !connectorIds.includes(id)) report(pointer, 'connector', id, connectorIds, 'declare it under "connectors"');
   return problems;
+}
+
+/** `reconcile.billing`: one connector id, or several (each located at its own index). */
+function billingRefs(billing: string | readonly string[] | undefined): Array<[string, string | undefined]> {
+  if (typeof billing !== 'string' && billing !== undefined) return billing.map((id, i) => [`/reconcile/billing/${i}`, id]);
+  return [['/reconcile/billing', billing]];
 }

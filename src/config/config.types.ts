@@ -696,9 +696,9 @@ export interface ReconcileConfig {
    */
   enabled?: boolean;
   /**
-   * Connector whose `subscriptions` pull is the billing truth.
+   * Connector(s) whose `subscriptions` pull is the billing truth: one id, or several when billing providers run side by side (e.g. ["stripe", "mollie"]); each provider's subscriptions are compared only with the hub subscriptions of its own id prefix.
    */
-  billing?: string;
+  billing?: string | [string, ...string[]];
   /**
    * Connector whose `reservations` pull is compared with the recorded demand.
    */

@@ -28,9 +28,10 @@ export interface BillingPlan {
  * connector's inbound mapping (the truth, in canonical form) and compares it with the hub's
  * projection; remembers each provider id as a 53-bit hash (8 bytes, see FingerprintTable), then
  * pages through the hub's subscriptions of this provider to find those the provider does not
- * list. A repair appends the pulled subscription to the inbox as the provider's own webhook
- * event, so the normal mapping and domain handle it; its id carries the date and a hash of the
- * truth, so a second run the same day appends nothing new.
+ * list. A repair appends the provider's own webhook for the subscription to the inbox
+ * (BillingSource.repair), so the normal enrichment, mapping and domain handle it; its id carries
+ * the date and a hash of the truth, so a second run the same day appends nothing new. Several
+ * billing connectors run one pass each, every pass seeing only the hub subscriptions of its prefix.
  */
 export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<{ billing: number; hub: number }> {
   const seen = new FingerprintTable(1 << 16);
@@ -44,7 +45,7 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
       const id = ids[i];
       if (id === undefined) continue;
       seen.set(hash53(id));
-      const input = plan.source.event(raw, plan.source.types.updated, 'reconcile', ctx.now);
+      const input = plan.source.mappingInput(raw, ctx.now);
       const truth = plan.mapping.isAsync ? await mapTruthAsync(plan, input) : mapTruth(plan, () => plan.mapping.runSync(input));
       if ('error' in truth) {
         ctx.tally.add({ kind: 'billing_unmappable', subject: id, detail: truth.error }, false);
@@ -53,14 +54,20 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
       // Provider ids are only unique per provider: a state of another provider is not this one's.
       const found = hub.get(id);
       const state = found?.hubSubscriptionId.startsWith(plan.source.hubIdPrefix) ? found : undefined;
+      const hubOwn = state && plan.source.hubOwnStatus?.(truth.snapshot, state.snapshot);
       const diff: { kind: DriftKind; detail: string } | undefined = state
-        ? compareSnapshots(truth.snapshot, state.snapshot)
+        ? compareSnapshots(truth.snapshot, hubOwn ? { ...state.snapshot, status: truth.snapshot.status } : state.snapshot)
         : {
             kind: 'billing_missing_in_hub',
             detail: `${truth.snapshot.status}, ${truth.snapshot.items.map((x) => `${x.quantity}×${x.sku}`).join(', ')}`,
           };
       if (!diff) continue;
       const drift: Drift = { kind: diff.kind, subject: id, detail: diff.detail };
+      const unrepairable = plan.source.sameStatusUnrepairable;
+      if (unrepairable && state && state.snapshot.providerStatus === truth.snapshot.providerStatus) {
+        ctx.tally.add({ ...drift, detail: `${diff.detail}; ${unrepairable}` }, false);
+        continue;
+      }
       if (ctx.dryRun) {
         ctx.tally.add(drift, false);
         continue;
@@ -68,9 +75,9 @@ export async function billingPass(ctx: PassContext, plan: BillingPlan): Promise<
       const type = repairType(plan, raw, state === undefined);
       const eventId = `reconcile:${id}:${ctx.today}:${hash53(snapshotFingerprint(truth.snapshot)).toString(36)}`;
       drift.repair = eventId;
-      const body = JSON.stringify(plan.source.event(raw, type, eventId, ctx.now));
+      const { body, headers } = plan.source.repair(raw, type, eventId, ctx.now);
       repairs.push({
-        entry: { source: plan.connectorId, sourceEventId: eventId, eventType: type, receivedAt: ctx.now, headers: {}, body },
+        entry: { source: plan.connectorId, sourceEventId: eventId, eventType: type, receivedAt: ctx.now, headers, body },
         drift,
       });
     }

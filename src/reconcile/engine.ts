@@ -4,12 +4,12 @@ import type { DomainStore } from '../domain/ports';
 import { HubError } from '../errors/hub-error';
 import type { MappingSet } from '../mapping/mapping-set';
 import type { Inbox } from '../store/ports';
-import { billingPass } from './billing-pass';
+import { billingPass, type BillingPlan } from './billing-pass';
 import { billingSourceFor, inboundMapping } from './billing-source';
 import { DRIFT_KINDS, DriftTally, type DriftCount, type DriftKind } from './drift';
 import { erpPass } from './erp-pass';
 import type { PassContext, ReconcilePhase, ReconcileProgress } from './pass-context';
-import { resolveSystems, type SystemRole } from './systems';
+import { resolveSystems, type ResolvedSystem, type SystemRole } from './systems';
 import { warehousePass } from './warehouse-pass';
 
 export type { ReconcileProgress } from './pass-context';
@@ -35,8 +35,8 @@ export interface ReconcileReport {
   finishedAt: string;
   seconds: number;
   dryRun: boolean;
-  /** The connector compared in each role, or null when the role was skipped. */
-  systems: Record<SystemRole, string | null>;
+  /** The connector compared in each role, or null when the role was skipped; billing: every billing connector compared (none: skipped). */
+  systems: { billing: string[]; warehouse: string | null; erp: string | null };
   skipped: string[];
   checked: {
     billingSubscriptions: number;
@@ -73,7 +73,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     today: new Date(deps.now).toISOString().slice(0, 10),
     dryRun: deps.dryRun === true,
     tally,
-    tenantId: (systems.billing && deps.config.connectors?.[systems.billing.connectorId]?.tenantId) ?? 'default',
+    // The first billing connector's tenant (the hub events re-emitted carry no provider of their own).
+    tenantId: (systems.billing[0] && deps.config.connectors?.[systems.billing[0].connectorId]?.tenantId) ?? 'default',
     emitted: { inbox: 0, hubEvents: 0 },
     progress: (phase, processed, done = false) => {
       if (!deps.onProgress) return;
@@ -91,16 +92,16 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     draftPurchaseOrders: 0,
   };
 
-  const billing = systems.billing && billingPlan(deps, systems.billing.connectorId, systems.billing);
+  const billing = billingPlans(deps, systems.billing);
   if (systems.warehouse) {
     const r = await warehousePass(ctx, systems.warehouse.pulls.reservations!, deps.config.reconcile?.lookbackDays);
     checked.demandRecords = r.demand;
     checked.reservations = r.reservations;
   }
-  if (billing) {
-    const r = await billingPass(ctx, billing);
-    checked.billingSubscriptions = r.billing;
-    checked.hubSubscriptions = r.hub;
+  for (const plan of billing) {
+    const r = await billingPass(ctx, plan);
+    checked.billingSubscriptions += r.billing;
+    checked.hubSubscriptions += r.hub;
   }
   if (systems.erp) {
     const r = await erpPass(ctx, systems.erp.pulls.draftPurchaseOrders!);
@@ -115,7 +116,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     seconds: (finished - started) / 1000,
     dryRun: ctx.dryRun,
     systems: {
-      billing: systems.billing?.connectorId ?? null,
+      billing: systems.billing.map((s) => s.connectorId),
       warehouse: systems.warehouse?.connectorId ?? null,
       erp: systems.erp?.connectorId ?? null,
     },
@@ -128,11 +129,25 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   return report;
 }
 
-function billingPlan(
-  deps: ReconcileDeps,
-  connectorId: string,
-  system: NonNullable<ReturnType<typeof resolveSystems>['systems']['billing']>,
-) {
+/**
+ * One plan per billing connector. Two connectors whose mappings give hub ids of the same prefix
+ * (two accounts of one provider) cannot be told apart in the hub: a config error.
+ */
+function billingPlans(deps: ReconcileDeps, systems: readonly ResolvedSystem[]): BillingPlan[] {
+  const plans = systems.map((s) => billingPlan(deps, s.connectorId, s));
+  plans.forEach((p, i) => {
+    const other = plans.slice(0, i).find((q) => q.source.hubIdPrefix === p.source.hubIdPrefix);
+    if (other)
+      throw new HubError(
+        'CONFIG_UNKNOWN_REF',
+        'config',
+        `reconcile.billing: connectors "${other.connectorId}" and "${p.connectorId}" both give hub subscription ids "${p.source.hubIdPrefix}…"; the reconciliation cannot tell their subscriptions apart`,
+      );
+  });
+  return plans;
+}
+
+function billingPlan(deps: ReconcileDeps, connectorId: string, system: ResolvedSystem): BillingPlan {
   const source = billingSourceFor(connectorId, system.connector.definition.type);
   const name = inboundMapping(deps.config, connectorId, source.types.updated);
   if (!name) {
@@ -148,9 +163,8 @@ function billingPlan(
 
 function decisionOf(r: ReconcileReport) {
   const kinds = Object.entries(r.drift.byKind).map(([k, c]) => `${k} ${c.found}`);
-  const compared = Object.entries(r.systems)
-    .filter(([, id]) => id)
-    .map(([role, id]) => `${role} ${id}`)
+  const compared = systemsCompared(r.systems)
+    .map(([role, ids]) => `${role} ${ids.join(' + ')}`)
     .join(', ');
   return {
     at: r.finishedAt,
@@ -168,3 +182,13 @@ function decisionOf(r: ReconcileReport) {
 
 /** Every drift kind with what its repair does (for `--help` and docs). */
 export const DRIFT_KIND_NAMES = Object.keys(DRIFT_KINDS) as DriftKind[];
+
+/** The roles compared, each with its connector(s), in report order; skipped roles left out. */
+function systemsCompared(systems: ReconcileReport['systems']): Array<[SystemRole, string[]]> {
+  const all: Array<[SystemRole, string[]]> = [
+    ['billing', systems.billing],
+    ['warehouse', systems.warehouse ? [systems.warehouse] : []],
+    ['erp', systems.erp ? [systems.erp] : []],
+  ];
+  return all.filter(([, ids]) => ids.length > 0);
+}

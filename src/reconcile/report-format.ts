@@ -12,7 +12,13 @@ const PHASES: Record<ReconcileProgress['phase'], string> = {
 /** The human summary: what was compared, a table of drift by kind, the first examples. */
 export function formatReport(r: ReconcileReport, examples = 3): string {
   const lines: string[] = [];
-  const compared = (Object.entries(r.systems) as Array<[string, string | null]>)
+  const compared = (
+    [
+      ['billing', r.systems.billing.length > 0 ? r.systems.billing.join(' + ') : null],
+      ['warehouse', r.systems.warehouse],
+      ['erp', r.systems.erp],
+    ] as const
+  )
     .map(([role, id]) => `${role} ${id ?? '(skipped)'}`)
     .join(', ');
   lines.push(`reconcile ${r.startedAt}${r.dryRun ? ' (dry run: nothing emitted)' : ''}: ${compared}; ${r.seconds.toFixed(1)} s`);

@@ -22,45 +22,59 @@ export interface ResolvedSystem {
   pulls: Record<string, Pull>;
 }
 
+/** The connectors one run compares: every billing connector named (or the single one found), the warehouse, the ERP. */
+export interface ResolvedSystems {
+  /** Empty when the billing role is skipped. */
+  billing: ResolvedSystem[];
+  warehouse?: ResolvedSystem;
+  erp?: ResolvedSystem;
+}
+
 /**
  * The connectors the reconciliation compares: `reconcile.billing|warehouse|erp` when set (an
- * unknown or disabled connector, or one without the needed pull, is a config error), else the
- * single enabled connector of that kind with that pull. A role with none (or several
+ * unknown or disabled connector, or one without the needed pull, is a config error;
+ * `reconcile.billing` may name several billing connectors, compared one after the other), else
+ * the single enabled connector of that kind with that pull. A role with none (or several
  * candidates) is skipped and said so in the report.
  */
 export function resolveSystems(
   config: Readonly<HubConfig>,
   connectors: ReadonlyMap<string, ConnectorRuntime>,
-): { systems: Partial<Record<SystemRole, ResolvedSystem>>; skipped: string[] } {
-  const systems: Partial<Record<SystemRole, ResolvedSystem>> = {};
+): { systems: ResolvedSystems; skipped: string[] } {
+  const found: Partial<Record<SystemRole, ResolvedSystem[]>> = {};
   const skipped: string[] = [];
   for (const role of Object.keys(ROLES) as SystemRole[]) {
     const { kind, pull } = ROLES[role];
-    const named = config.reconcile?.[role];
-    if (named !== undefined) {
-      const c = connectors.get(named);
-      if (!c)
-        throw new HubError(
-          'CONFIG_UNKNOWN_REF',
-          'config',
-          `reconcile.${role} names connector "${named}", which is not configured or is disabled`,
-        );
-      if (!hasPull(c, pull))
-        throw new HubError(
-          'CONFIG_UNKNOWN_REF',
-          'config',
-          `reconcile.${role}: connector "${named}" (type ${c.definition.type}) has no "${pull}" pull`,
-        );
-      systems[role] = { connectorId: named, connector: c, pulls: pullsOf(c) };
+    const setting = config.reconcile?.[role];
+    if (setting !== undefined) {
+      found[role] = (typeof setting === 'string' ? [setting] : setting).map((named) => {
+        const c = connectors.get(named);
+        if (!c)
+          throw new HubError(
+            'CONFIG_UNKNOWN_REF',
+            'config',
+            `reconcile.${role} names connector "${named}", which is not configured or is disabled`,
+          );
+        if (!hasPull(c, pull))
+          throw new HubError(
+            'CONFIG_UNKNOWN_REF',
+            'config',
+            `reconcile.${role}: connector "${named}" (type ${c.definition.type}) has no "${pull}" pull`,
+          );
+        return { connectorId: named, connector: c, pulls: pullsOf(c) };
+      });
       continue;
     }
     const candidates = [...connectors.values()].filter((c) => c.definition.kind === kind && hasPull(c, pull));
     if (candidates.length === 1)
-      systems[role] = { connectorId: candidates[0]!.id, connector: candidates[0]!, pulls: pullsOf(candidates[0]!) };
+      found[role] = [{ connectorId: candidates[0]!.id, connector: candidates[0]!, pulls: pullsOf(candidates[0]!) }];
     else if (candidates.length === 0) skipped.push(`${role}: no ${kind} connector with a "${pull}" pull is configured`);
-    else skipped.push(`${role}: several ${kind} connectors (${candidates.map((c) => c.id).join(', ')}); name one in reconcile.${role}`);
+    else
+      skipped.push(
+        `${role}: several ${kind} connectors (${candidates.map((c) => c.id).join(', ')}); ${role === 'billing' ? 'name them' : 'name one'} in reconcile.${role}`,
+      );
   }
-  return { systems, skipped };
+  return { systems: { billing: found.billing ?? [], warehouse: found.warehouse?.[0], erp: found.erp?.[0] }, skipped };
 }
 
 function hasPull(c: ConnectorRuntime, pull: string): boolean {

@@ -1,4 +1,13 @@
 import Stripe from 'stripe';
+import {
+  followPaymentDetailsLink,
+  mollieBounce,
+  mollieCollect,
+  mollieSignUp,
+  payHubRetry,
+  type MollieAccount,
+  type MollieName,
+} from './mollie';
 import type { DemoWorld } from './world';
 
 /** The demo business's customers: Stripe customer ids of tables/customer-xref.csv. */
@@ -24,6 +33,8 @@ export interface MonthContext {
   subs: Partial<Record<CustomerName, string>>;
   /** The open (unpaid) invoice per customer. */
   openInvoice: Partial<Record<CustomerName, string>>;
+  /** The Mollie customers' ids (src/demo/mollie.ts). */
+  mollie: Partial<Record<MollieName, MollieAccount>>;
 }
 
 export interface DemoStep {
@@ -62,6 +73,11 @@ const signUp = async (
   const s = await ctx.stripe.subscriptions.create({ customer: CUSTOMERS[who], items: [{ price, quantity }], ...extra });
   ctx.subs[who] = s.id;
 };
+const mollieOf = (ctx: MonthContext, who: MollieName): MollieAccount => {
+  const account = ctx.mollie[who];
+  if (!account) throw new Error(`${who} has not signed up at Mollie`);
+  return account;
+};
 const renew = (world: DemoWorld, ctx: MonthContext, who: CustomerName) => sim(world, `/_sim/subscriptions/${ctx.subs[who]}/renew`);
 const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, failure: Record<string, unknown>) => {
   const inv = await sim(world, `/_sim/subscriptions/${ctx.subs[who]}/fail_payment`, {
@@ -76,8 +92,11 @@ const fail = async (world: DemoWorld, ctx: MonthContext, who: CustomerName, fail
  * renewals, a pause, a card decline that recovers after a payment-details update, a SEPA debit
  * that keeps bouncing until the customer is blacklisted, a big order that takes Amsterdam's filter
  * roast below its reorder point, and a German-shop order that takes Düsseldorf's espresso below its
- * own (two locations, planned apart). Every step only acts on Stripe (the simulator sends the
- * signed webhooks); everything else is the hub's doing.
+ * own (two locations, planned apart). Two Dutch-shop customers pay through Mollie by SEPA direct
+ * debit: Sanne's debit bounces for lack of funds and the hub retries it itself five days later
+ * (Mollie does not retry); Bram in Ghent's bounces because his account is closed, and he gives a
+ * new mandate through the link in the hub's mail. Every step only acts on Stripe or Mollie (the
+ * simulators send the webhooks) or follows a mailed link; everything else is the hub's doing.
  */
 export const MONTH: readonly DemoStep[] = [
   {
@@ -90,6 +109,34 @@ export const MONTH: readonly DemoStep[] = [
       await signUp(ctx, 'cleo', PRICE.filter250EveryTwoWeeks, 2);
       await signUp(ctx, 'dirk', PRICE.filter250EveryTwoWeeks, 1);
       await signUp(ctx, 'eva', PRICE.filter250EveryTwoWeeks, 1);
+    },
+  },
+  {
+    day: 3,
+    title:
+      'Sanne in Utrecht subscribes through Mollie to 2 × espresso 250 g every two weeks, by SEPA direct debit (mandate, subscription, first debit paid)',
+    run: async (w, ctx) => {
+      ctx.mollie.sanne = await mollieSignUp(w, 'sanne', {
+        sku: 'COF-ESP-250',
+        quantity: 2,
+        amount: '19.80',
+        interval: '2 weeks',
+        description: 'Espresso Blend 250 g × 2, every two weeks',
+      });
+    },
+  },
+  {
+    day: 4,
+    title:
+      'Bram in Ghent (Belgium) subscribes through Mollie to the single origin of the month every two weeks, by SEPA direct debit from his Belgian account',
+    run: async (w, ctx) => {
+      ctx.mollie['bram-ghent'] = await mollieSignUp(w, 'bram-ghent', {
+        sku: 'COF-ORIGIN-250',
+        quantity: 1,
+        amount: '12.50',
+        interval: '2 weeks',
+        description: 'Single Origin of the Month 250 g, every two weeks',
+      });
     },
   },
   {
@@ -131,6 +178,22 @@ export const MONTH: readonly DemoStep[] = [
     },
   },
   {
+    day: 17,
+    title:
+      "Sanne's next direct debit bounces (AM04, insufficient funds): Mollie does not retry, so the hub schedules its own retry in 5 days",
+    run: async (w, ctx) => void (await mollieBounce(w, mollieOf(ctx, 'sanne'), 'AM04')),
+  },
+  {
+    day: 18,
+    title: "Bram in Ghent's next direct debit bounces (AC04, account closed): no retry; the hub mails him a payment-details link",
+    run: async (w, ctx) => void (await mollieBounce(w, mollieOf(ctx, 'bram-ghent'), 'AC04')),
+  },
+  {
+    day: 19,
+    title: 'Bram in Ghent follows the link: the hub opens a €0.01 iDEAL payment at Mollie, he pays it, and Mollie has a new mandate',
+    run: async (w, ctx) => void (await followPaymentDetailsLink(w, 'bram-ghent', mollieOf(ctx, 'bram-ghent'))),
+  },
+  {
     day: 20,
     title:
       "Eva's direct debit is retried and bounces again; SEPA retries are capped, so Stripe gives up on that invoice (her first default)",
@@ -145,8 +208,13 @@ export const MONTH: readonly DemoStep[] = [
   },
   {
     day: 22,
-    title: 'Café Finn renews',
-    run: async (w, ctx) => void (await renew(w, ctx, 'finn')),
+    title: "Café Finn renews; Sanne's retry is due: the hub charges her again through Mollie, and the debit goes through",
+    run: async (w, ctx) => {
+      await renew(w, ctx, 'finn');
+      // The hub requests the retry when its clock passes the scheduled time; the bank then collects it.
+      await w.settle();
+      await payHubRetry(w, mollieOf(ctx, 'sanne'));
+    },
   },
   {
     day: 24,
@@ -163,10 +231,11 @@ export const MONTH: readonly DemoStep[] = [
   },
   {
     day: 31,
-    title: 'Anna and Bram renew (monthly plans)',
+    title: "Anna and Bram renew (monthly plans); Sanne's direct debit through Mollie goes through",
     run: async (w, ctx) => {
       await renew(w, ctx, 'anna');
       await renew(w, ctx, 'bram');
+      await mollieCollect(w, mollieOf(ctx, 'sanne'));
     },
   },
 ];
@@ -180,5 +249,5 @@ export function monthContext(world: DemoWorld): MonthContext {
     maxNetworkRetries: 0,
     telemetry: false,
   });
-  return { stripe, subs: {}, openInvoice: {} };
+  return { stripe, subs: {}, openInvoice: {}, mollie: {} };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DecisionRecord } from '../domain/ports';
 import { plannedLocations } from '../domain/locations';
 import { CUSTOMERS, type MonthContext } from './month';
+import { hubRetries } from './mollie';
 import { PACKAGE_ROOT, type DemoWorld } from './world';
 
 /** Counters of what each system has seen, to tell a step's effects apart. */
@@ -14,6 +15,9 @@ export interface SystemMarks {
   stripeWebhooks: number;
   /** Billing state per subscription id (status, collection paused, cancel at period end). */
   billing: Map<string, string>;
+  mollieWebhooks: number;
+  /** Status of every Mollie payment, mandate and subscription by id. */
+  mollie: Map<string, string>;
 }
 
 function billingState(o: Record<string, unknown> | undefined): string {
@@ -31,13 +35,44 @@ export async function marks(w: DemoWorld, ctx?: MonthContext): Promise<SystemMar
     odooCalls: w.odoo.calls.length,
     shopifyApplied: w.shopify.applied,
     mails: w.mailbox.messages().length,
+    mollieWebhooks: w.mollie.deliveries.length,
+    mollie: new Map(mollieTracked(w).map((o) => [o.id, String(o.status)])),
   };
 }
 
-/** Names a hub subject (stripe:sub_… or customer:stripe:cus_…) after the demo's customer. */
+/** The Mollie objects a step's narration follows: payments, mandates and subscriptions. */
+function mollieTracked(w: DemoWorld): Array<Record<string, unknown> & { id: string }> {
+  return [...w.mollie.objects.values()].filter((o) => ['payment', 'mandate', 'subscription'].includes(o.resource));
+}
+
+/** A Mollie object in a line: `payment tr_… (recurring, directdebit, EUR 19.80)` and who created it when the hub did. */
+function mollieObject(o: Record<string, unknown>): string {
+  if (o.resource === 'payment') {
+    const amount = o.amount as { currency: string; value: string };
+    const meta = o.metadata as Record<string, unknown> | null;
+    const byHub = meta?.subhubInvoice ? `, created by the hub: retry ${String(meta.subhubAttempt)} of ${String(meta.subhubInvoice)}` : '';
+    return `payment ${String(o.id)} (${String(o.sequenceType)}, ${String(o.method)}, ${amount.currency} ${amount.value}${byHub})`;
+  }
+  if (o.resource === 'mandate') return `mandate ${String(o.id)} (${String(o.method)})`;
+  return `subscription ${String(o.id)} (${String(o.interval)})`;
+}
+
+function mollieStatus(o: Record<string, unknown>): string {
+  const reason = (o.details as { bankReasonCode?: string } | null)?.bankReasonCode;
+  return `${String(o.status)}${o.status === 'failed' && reason ? ` (${reason})` : ''}`;
+}
+
+/** Names a hub subject (stripe:sub_…, mollie:sub_…, customer:stripe:cus_…, customer:mollie:cst_…) after the demo's customer. */
 export function namer(ctx: MonthContext): (subject: string) => string {
-  const bySub = new Map(Object.entries(ctx.subs).map(([name, id]) => [`stripe:${id}`, name]));
-  const byCustomer = new Map(Object.entries(CUSTOMERS).map(([name, id]) => [`stripe:${id}`, name]));
+  const mollie = Object.entries(ctx.mollie);
+  const bySub = new Map([
+    ...Object.entries(ctx.subs).map(([name, id]): [string, string] => [`stripe:${id}`, name]),
+    ...mollie.map(([name, a]): [string, string] => [a.hubId, name]),
+  ]);
+  const byCustomer = new Map([
+    ...Object.entries(CUSTOMERS).map(([name, id]): [string, string] => [`stripe:${id}`, name]),
+    ...mollie.map(([name, a]): [string, string] => [`mollie:${a.customer}`, name]),
+  ]);
   return (subject) => bySub.get(subject) ?? byCustomer.get(subject.replace(/^customer:/, '')) ?? subject;
 }
 
@@ -53,6 +88,15 @@ export async function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: s
   for (const [id, was] of before.billing) {
     const now = billingState(w.stripe.subscription(id));
     if (now !== was) lines.push(`  stripe     ${name(`stripe:${id}`)}: ${now}`);
+  }
+  const mollieHooks = w.mollie.deliveries.length - before.mollieWebhooks;
+  if (mollieHooks) lines.push(`  mollie     webhooks (classic, id only) ×${mollieHooks}`);
+  for (const o of mollieTracked(w)) {
+    const was = before.mollie.get(o.id);
+    const now = mollieStatus(o);
+    if (was === String(o.status)) continue;
+    const who = name(`customer:mollie:${String(o.customerId ?? customerOfMandate(o))}`);
+    lines.push(`  mollie     ${who}: ${mollieObject(o)} ${was === undefined ? 'created, ' : `${was} → `}${now}`);
   }
   const decisions = (await w.hub.store.domain.decisions({ limit: 1_000_000 })).slice(before.decisions);
   for (const d of decisions.filter((x) => x.kind !== 'projection')) lines.push(`  hub        ${describe(d, name)}`);
@@ -72,6 +116,11 @@ export async function stepEffects(w: DemoWorld, before: SystemMarks, name: (s: s
     lines.push(`  mail       → ${m.to}: ${m.template}${link}${v.deliveriesOnHold ? ' (deliveries on hold)' : ''}`);
   }
   return lines.length ? lines : ['  (nothing changed)'];
+}
+
+/** A mandate names its customer only in its links. */
+function customerOfMandate(o: Record<string, unknown>): string {
+  return /customers\/([^/]+)/.exec((o._links as { customer?: { href: string } }).customer?.href ?? '')?.[1] ?? '?';
 }
 
 function describe(d: DecisionRecord, name: (s: string) => string): string {
@@ -117,6 +166,8 @@ export interface MonthSummary {
   reservedAtWarehouse: Record<string, number>;
   /** Each customer's subscription at Stripe. */
   billing: Record<string, string>;
+  /** Each Mollie customer's subscription at Mollie: status, next debit, payments (and how many the hub made). */
+  mollieBilling: Record<string, string>;
 }
 
 /** The end state of every system, as the summary table shows it and the end-to-end test asserts it. */
@@ -187,6 +238,20 @@ export async function summarise(w: DemoWorld, ctx: MonthContext): Promise<MonthS
         .map(([who, id]) => [who, billingState(w.stripe.subscription(id!))])
         .sort(([a], [b]) => a!.localeCompare(b!)),
     ),
+    mollieBilling: Object.fromEntries(
+      Object.entries(ctx.mollie)
+        .map(([who, account]) => {
+          const sub = w.mollie.objects.get(account.subscription);
+          const payments = [...w.mollie.objects.values()].filter((o) => o.resource === 'payment' && o.customerId === account.customer);
+          const count = (status: string) => payments.filter((p) => p.status === status).length;
+          const retries = hubRetries(w, account).length;
+          return [
+            who,
+            `${String(sub?.status ?? 'missing')}, next debit ${String(sub?.nextPaymentDate ?? 'none')}; payments: ${count('paid')} paid, ${count('failed')} failed${retries ? ` (hub retries: ${retries})` : ''}`,
+          ];
+        })
+        .sort(([a], [b]) => a!.localeCompare(b!)),
+    ),
   };
 }
 
@@ -219,8 +284,9 @@ export function summaryTable(s: MonthSummary): string[] {
       `    ${p.sku.padEnd(18)} ${p.location} ${String(p.quantity).padStart(5)} units  ${p.status}/${p.odooState ?? 'not in Odoo'} (receipt type ${p.pickingTypeId ?? '?'})  driven by ${p.subscriptions.join(', ')}`,
     );
   }
-  out.push('', '  Billing (Stripe)');
-  for (const [who, state] of Object.entries(s.billing)) out.push(`    ${who.padEnd(18)} ${state}`);
+  out.push('', `${'  Billing'.padEnd(23)}provider  subscription`);
+  for (const [who, state] of Object.entries(s.billing)) out.push(`    ${who.padEnd(18)} stripe    ${state}`);
+  for (const [who, state] of Object.entries(s.mollieBilling)) out.push(`    ${who.padEnd(18)} mollie    ${state}`);
   out.push('', '  Dunning stages');
   if (Object.keys(s.dunning).length === 0) out.push('    none');
   for (const [who, stage] of Object.entries(s.dunning)) out.push(`    ${who.padEnd(18)} ${stage}`);

@@ -14,6 +14,11 @@ it('subhub demo tells the month, prints the summary and exits 0 because the end 
   expect(out).toMatch(/DUS1 COF-FLT-250 +120 +0/);
   expect(out).toContain('eva: released for 2026-12-29 (was 1×COF-FLT-250)');
   expect(out).toContain('Blacklisted customers: eva');
+  // The Mollie customers: the hub's own retry for Sanne, the payment-details link for Bram in Ghent, both in the billing table.
+  expect(out).toContain('sanne: dunning retry requested');
+  expect(out).toMatch(/bram-ghent: payment tr_\w+ \(first, ideal, EUR 0\.01\) created, paid/);
+  expect(out).toMatch(/^ {4}sanne +mollie +active, next debit 2027-01-14/m);
+  expect(out).toMatch(/^ {4}bram-ghent +mollie +active, next debit 2027-01-01/m);
   expect(out).toMatch(/Nightly reconciliation of the demo state \(dry run\):[\s\S]*no drift/);
 });
 

@@ -9,6 +9,7 @@ import { DomainService } from '../../src/domain/domain-service';
 import { domainSettings } from '../../src/domain/domain-settings';
 import { runReconcile } from '../../src/composition/run-reconcile';
 import { loadRuntime } from '../../src/runtime';
+import { hubRetries, MOLLIE_CUSTOMERS } from '../../src/demo/mollie';
 
 jest.setTimeout(60_000);
 const ADMIN = 'adm_month_test_0123456789abcdef';
@@ -22,7 +23,8 @@ describe('a month of a subscription business, end to end', () => {
   afterAll(() => result?.world.close());
 
   it('records the stock demand of every next delivery per SKU, and the warehouse holds exactly that', () => {
-    const expected = { 'COF-ESP-1KG': 6, 'COF-ESP-250': 1, 'COF-FLT-250': 14, 'COF-ORIGIN-250': 1 };
+    // Sanne's 2 × espresso 250 g and Bram in Ghent's single origin (Mollie) are Amsterdam's too.
+    const expected = { 'COF-ESP-1KG': 6, 'COF-ESP-250': 3, 'COF-FLT-250': 14, 'COF-ORIGIN-250': 2 };
     expect(result.summary.demand).toEqual(expected);
     expect(result.summary.reservedAtWarehouse).toEqual(expected);
   });
@@ -81,9 +83,9 @@ describe('a month of a subscription business, end to end', () => {
     // Every other subscription ships from Amsterdam.
     expect(result.summary.demandByLocation).toEqual({
       'AMS1 COF-ESP-1KG': 2,
-      'AMS1 COF-ESP-250': 1,
+      'AMS1 COF-ESP-250': 3,
       'AMS1 COF-FLT-250': 14,
-      'AMS1 COF-ORIGIN-250': 1,
+      'AMS1 COF-ORIGIN-250': 2,
       'DUS1 COF-ESP-1KG': 4,
     });
     expect(result.summary.reservedByLocation).toEqual(result.summary.demandByLocation);
@@ -127,6 +129,70 @@ describe('a month of a subscription business, end to end', () => {
     expect(result.summary.odooFlagged).toEqual(['eva@example.com']);
   });
 
+  it('Sanne (Mollie, AM04): the hub retries 5 days after the bounce, charges once through Mollie with its metadata, and the paid retry resolves the cycle', async () => {
+    const { world, ctx } = result;
+    const sanne = ctx.mollie.sanne!;
+    const failed = [...world.mollie.objects.values()].filter(
+      (o) => o.resource === 'payment' && o.customerId === sanne.customer && o.status === 'failed',
+    );
+    expect(failed).toEqual([
+      expect.objectContaining({ subscriptionId: sanne.subscription, details: expect.objectContaining({ bankReasonCode: 'AM04' }) }),
+    ]);
+    const retries = hubRetries(world, sanne);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatchObject({
+      status: 'paid',
+      sequenceType: 'recurring',
+      amount: { currency: 'EUR', value: '19.80' },
+      metadata: { subhubInvoice: failed[0]!.id, subscriptionId: sanne.subscription, subhubAttempt: 2 },
+    });
+    // Requested when the business clock passed the bounce + 5 days (sepaSoft [5, 12]), then resolved.
+    const trail = await world.hub.store.domain.decisions({ subject: sanne.hubId });
+    const requested = trail.find((d) => d.outcome === 'retry requested');
+    expect(requested?.at).toBe(new Date(Date.parse(String(failed[0]!.createdAt)) + 5 * 86_400_000).toISOString());
+    expect(trail.findIndex((d) => d.outcome === 'retry requested')).toBeLessThan(trail.findIndex((d) => d.outcome === 'CLEAR'));
+    expect(await world.hub.store.domain.dunning(sanne.hubId)).toBeUndefined();
+    expect(lines.some((l) => l.includes(`created by the hub: retry 2 of ${failed[0]!.id}) created, paid`))).toBe(true);
+    expect(lines.some((l) => l.includes('sanne: dunning retry requested'))).toBe(true);
+  });
+
+  it('Bram in Ghent (Mollie, AC04): no retry; the mailed link makes a €0.01 iDEAL first payment; paid, a new mandate, the cycle resolved', async () => {
+    const { world, ctx } = result;
+    const bram = ctx.mollie['bram-ghent']!;
+    expect(hubRetries(world, bram)).toEqual([]);
+    const trail = (await world.hub.store.domain.decisions({ subject: bram.hubId })).map((d) => d.outcome);
+    expect(trail).not.toContain('retry requested');
+    expect(trail).toContain('CLEAR');
+    expect(await world.hub.store.domain.dunning(bram.hubId)).toBeUndefined();
+    const mail = world.mailbox.messages().find((m) => m.to === MOLLIE_CUSTOMERS['bram-ghent'].email && m.template === 'payment_failed');
+    const link = mail?.variables?.paymentUpdateUrl as string;
+    expect(link).toMatch(new RegExp(`^${world.hub.url}/links/payment-update/[A-Za-z0-9_-]{32}$`));
+    const first = [...world.mollie.objects.values()].filter(
+      (o) => o.resource === 'payment' && o.customerId === bram.customer && o.sequenceType === 'first',
+    );
+    expect(first).toEqual([expect.objectContaining({ status: 'paid', method: 'ideal', amount: { currency: 'EUR', value: '0.01' } })]);
+    const mandates = [...world.mollie.objects.values()].filter((o) => o.resource === 'mandate' && o.id === first[0]!.mandateId);
+    expect(mandates).toEqual([expect.objectContaining({ status: 'valid' })]);
+    // The link is spent.
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(410);
+  });
+
+  it("ends with the Mollie customers' subscriptions as Mollie has them: active, next debit where the hub expects it", async () => {
+    const { world, ctx } = result;
+    expect(result.summary.mollieBilling).toEqual({
+      'bram-ghent': 'active, next debit 2027-01-01; payments: 2 paid, 1 failed',
+      sanne: 'active, next debit 2027-01-14; payments: 3 paid, 1 failed (hub retries: 1)',
+    });
+    for (const account of Object.values(ctx.mollie)) {
+      const atMollie = world.mollie.objects.get(account.subscription)!;
+      const hub = (await world.hub.store.domain.loadUnit(`mollie:${account.customer}`)).subscriptions[0]!;
+      expect(hub).toMatchObject({ hubSubscriptionId: account.hubId });
+      expect(hub.snapshot.status).toBe(atMollie.status);
+      expect(hub.snapshot.nextRenewalAt?.slice(0, 10)).toBe(atMollie.nextPaymentDate);
+    }
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {4}sanne +mollie +active, next debit 2027-01-14/)]));
+  });
+
   it('sends the dunning notices with the right links, and one sale order per paid period', () => {
     // In order per customer (deliveries are ordered per subscription, not across them).
     const to = (who: string) =>
@@ -134,7 +200,7 @@ describe('a month of a subscription business, end to end', () => {
         .messages()
         .filter((m) => m.to === who)
         .map((m) => [m.template, Boolean(m.variables?.paymentUpdateUrl), Boolean(m.variables?.deliveriesOnHold)]);
-    expect(result.summary.mails).toBe(5);
+    expect(result.summary.mails).toBe(9);
     expect(to('dirk@example.com')).toEqual([
       ['payment_failed', true, false],
       ['payment_recovered', false, false],
@@ -144,8 +210,18 @@ describe('a month of a subscription business, end to end', () => {
       ['dunning_warning', false, false],
       ['dunning_suspended', false, true],
     ]);
+    // Mollie: Sanne's soft bounce is retried by the hub (no link); Bram in Ghent's closed account needs new details.
+    expect(to(MOLLIE_CUSTOMERS.sanne.email)).toEqual([
+      ['payment_failed', false, false],
+      ['payment_recovered', false, false],
+    ]);
+    expect(to(MOLLIE_CUSTOMERS['bram-ghent'].email)).toEqual([
+      ['payment_failed', true, false],
+      ['payment_recovered', false, false],
+    ]);
     // 7 sign-ups (Greta's trial invoice bills 0, its box is an order all the same), Dirk's paid retry, Finn's renewal,
-    // Greta's first paid month, Dirk's renewal, Anna's and Bram's renewals.
+    // Greta's first paid month, Dirk's renewal, Anna's and Bram's renewals. The Mollie customers have no Odoo
+    // partner: the demo routes Stripe renewals only to the ERP (src/demo/world.ts says why).
     expect(result.summary.saleOrders).toBe(13);
   });
 
@@ -177,7 +253,7 @@ describe('a month of a subscription business, end to end', () => {
   });
 
   it('prints the story step by step and the same summary', () => {
-    expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(11);
+    expect(lines.filter((l) => /^Day +\d+/.test(l))).toHaveLength(16);
     expect(lines).toContain('  Blacklisted customers: eva');
     expect(lines.some((l) => l.includes('COF-FLT-250: reorder proposed 48 for AMS1'))).toBe(true);
     expect(lines.some((l) => l.includes('COF-ESP-1KG: reorder proposed 24 for DUS1'))).toBe(true);

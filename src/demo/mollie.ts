@@ -7,8 +7,8 @@ import type { DemoWorld } from './world';
  * Stripe customer of the same first name.
  */
 export const MOLLIE_CUSTOMERS = {
-  sanne: { name: 'Sanne Jansen', email: 'sanne@example.nl', iban: 'NL91ABNA0417164300', city: 'Utrecht' },
-  'bram-ghent': { name: 'Bram Peeters', email: 'bram.peeters@example.be', iban: 'BE68539007547034', city: 'Ghent' },
+  sanne: { name: 'Sanne Jansen', email: 'sanne@example.nl', iban: 'NL91ABNA0417164300', city: 'Utrecht', odooPartnerId: 21 },
+  'bram-ghent': { name: 'Bram Peeters', email: 'bram.peeters@example.be', iban: 'BE68539007547034', city: 'Ghent', odooPartnerId: 22 },
 } as const;
 export type MollieName = keyof typeof MOLLIE_CUSTOMERS;
 
@@ -55,7 +55,11 @@ export async function mollieSignUp(
   plan: { sku: string; quantity: number; amount: string; interval: string; description: string },
 ): Promise<MollieAccount> {
   const c = MOLLIE_CUSTOMERS[who];
-  const customer = (await mollieApi(w, 'POST', 'customers', { name: c.name, email: c.email, locale: 'nl_NL' })).id as string;
+  // The business keeps its cross-references in the Mollie customer's metadata: the Odoo partner its sale orders go to.
+  w.odoo.models.get('res.partner')!.set(c.odooPartnerId, { id: c.odooPartnerId, name: c.name, email: c.email, customer_rank: 1 });
+  const customer = (
+    await mollieApi(w, 'POST', 'customers', { name: c.name, email: c.email, locale: 'nl_NL', metadata: { odooPartnerId: c.odooPartnerId } })
+  ).id as string;
   await mollieApi(w, 'POST', `customers/${customer}/mandates`, { method: 'directdebit', consumerName: c.name, consumerAccount: c.iban });
   const sub = await mollieApi(w, 'POST', `customers/${customer}/subscriptions`, {
     amount: { currency: 'EUR', value: plan.amount },

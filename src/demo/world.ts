@@ -174,12 +174,6 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       pipeline: { pollMs: 10 },
       retry: { ...shipped.retry, initialDelayMs: 100, maxDelayMs: 2000 },
       reconcile: { ...shipped.reconcile, enabled: false },
-      routes: shipped.routes?.map((r) =>
-        // Demo only: Mollie customers have no Odoo partner (mollie.customer-ref has no cross-reference
-        // table yet) and a Mollie snapshot carries no period start, so a Mollie payment cannot become a
-        // sale order and would be dead-lettered; the demo's ERP gets the Stripe renewals only.
-        r.name === 'renewal-sale-order' ? { ...r, providers: ['stripe'] } : r,
-      ),
     };
     options.configure?.(config);
     // The demo's secrets live in files beside its config (mode 0600), so a second process

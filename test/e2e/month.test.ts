@@ -220,9 +220,10 @@ describe('a month of a subscription business, end to end', () => {
       ['payment_recovered', false, false],
     ]);
     // 7 sign-ups (Greta's trial invoice bills 0, its box is an order all the same), Dirk's paid retry, Finn's renewal,
-    // Greta's first paid month, Dirk's renewal, Anna's and Bram's renewals. The Mollie customers have no Odoo
-    // partner: the demo routes Stripe renewals only to the ERP (src/demo/world.ts says why).
-    expect(result.summary.saleOrders).toBe(13);
+    // Greta's first paid month, Dirk's renewal, Anna's and Bram's renewals; on Mollie, Sanne's first debit and her
+    // renewal on day 31 and the Belgian Bram's first debit (each Mollie customer names its Odoo partner in its
+    // metadata). Sanne's paid retry settles an invoice: no second order for that period.
+    expect(result.summary.saleOrders).toBe(16);
   });
 
   it('keeps an audit trail with the rule behind every decision, and nothing dead-lettered', async () => {
@@ -244,7 +245,8 @@ describe('a month of a subscription business, end to end', () => {
     const runtime = loadRuntime({ path: world.configPath, localPath: false, env: world.env });
     const report = await runReconcile({ runtime, store: world.hub.store, now: world.clock.now(), dryRun: true });
     expect(report.drift).toMatchObject({ total: 0 });
-    expect(report.checked).toMatchObject({ billingSubscriptions: 7, hubSubscriptions: 7, openProposals: 2, draftPurchaseOrders: 2 });
+    // Stripe's 7 and Mollie's 2, each compared with the hub's subscriptions of its own provider.
+    expect(report.checked).toMatchObject({ billingSubscriptions: 9, hubSubscriptions: 9, openProposals: 2, draftPurchaseOrders: 2 });
     const service = new DomainService(domainSettings(runtime.config));
     for (const open of await world.hub.store.domain.openDunning()) {
       const view = new DomainView(await world.hub.store.domain.loadUnit(open.customerId));

@@ -115,7 +115,7 @@ describe('subhub validate: the effective config', () => {
     const { hub, local } = withOverlay({ routes: [extraRoute], $remove: { routes: ['dunning-cancel'] } });
     const io = captureIO();
     expect(await main(['validate', hub], io)).toBe(0);
-    expect(io.stderr()).toMatch(new RegExp(`${hub} \\+ ${local}: 14 routes, \\d+ mappings, 5 connectors active`));
+    expect(io.stderr()).toMatch(new RegExp(`${hub} \\+ ${local}: 15 routes, \\d+ mappings, 6 connectors active`));
   });
 
   it('--overlay checks any file as an overlay on the base config (-c)', async () => {
@@ -132,7 +132,7 @@ describe('subhub validate: the effective config', () => {
     const { local } = withOverlay({ routes: [extraRoute] });
     const io = captureIO();
     expect(await main(['validate', local], io)).toBe(0);
-    expect(io.stderr()).toMatch(/local\.json: 15 routes/);
+    expect(io.stderr()).toMatch(/local\.json: 16 routes/);
   });
 });
 
@@ -142,7 +142,7 @@ describe('subhub config print', () => {
     const io = { ...captureIO(), env: { STRIPE_WEBHOOK_SECRET: 'whsec_do_not_print', STRIPE_API_KEY: 'sk_do_not_print', PORT: '9191' } };
     expect(await main(['config', 'print', '-c', hub], io)).toBe(0);
     const printed = JSON.parse(io.stdout()) as HubConfig;
-    expect(printed.routes).toHaveLength(15);
+    expect(printed.routes).toHaveLength(16);
     expect(printed.server!.port).toBe(9191);
     expect(printed.connectors!.stripe!.webhook!.secrets).toEqual([{ env: 'STRIPE_WEBHOOK_SECRET' }]);
     expect(io.stdout()).not.toContain('do_not_print');
@@ -153,7 +153,7 @@ describe('subhub config print', () => {
     const { hub } = withOverlay({ routes: [extraRoute] });
     const io = captureIO();
     expect(await main(['config', 'print', '-c', hub, '--no-local'], io)).toBe(0);
-    expect((JSON.parse(io.stdout()) as HubConfig).routes).toHaveLength(14);
+    expect((JSON.parse(io.stdout()) as HubConfig).routes).toHaveLength(15);
     expect(await main(['config', 'show', '-c', hub], captureIO())).toBe(2);
   });
 });
@@ -178,8 +178,8 @@ describe('start-up log', () => {
         child.once('exit', (code) => reject(new Error(`hub exited ${code}`)));
       });
       const entry = JSON.parse(line) as Record<string, unknown>;
-      expect(entry.message).toMatch(/^subhub started: 13 routes, \d+ mappings, 5 connectors active$/);
-      expect(entry).toMatchObject({ routes: 13, connectors: 5, config: [hub, join(dir, 'local.json')] });
+      expect(entry.message).toMatch(/^subhub started: 14 routes, \d+ mappings, 6 connectors active$/);
+      expect(entry).toMatchObject({ routes: 14, connectors: 6, config: [hub, join(dir, 'local.json')] });
     } finally {
       child.kill('SIGTERM');
       await exited;

@@ -103,6 +103,7 @@ describe('migrate', () => {
         'event_stream',
         'events',
         'inbox',
+        'inbox_fetched_states',
         'outbox',
         'privacy_requests',
         'proposals',

@@ -129,6 +129,7 @@ describe('migrations', () => {
       'dunning',
       'events',
       'inbox',
+      'inbox_fetched_states',
       'outbox',
       'privacy_requests',
       'proposals',

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
+import { simulatorKit, WebhookOutbox, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 import { amountProblem } from './api';
 import { addInterval, intervalProblem, links, mollieDate, mollieId, mollieTime, paymentDetails, type Obj } from './simulator-objects';
 
@@ -81,7 +81,7 @@ export async function startMollieSimulator(port = 0, options: MollieSimulatorOpt
   };
   const replies = new Map<string, { fingerprint: string; status: number; body: unknown }>();
   const deliveries: MollieSimulator['deliveries'] = [];
-  const inFlight = new Set<Promise<void>>();
+  const outbox = new WebhookOutbox();
   let base = '';
 
   const err = (res: Response, status: number, detail: string, field?: string) =>
@@ -129,23 +129,13 @@ export async function startMollieSimulator(port = 0, options: MollieSimulatorOpt
   const send = (kind: 'classic' | 'next-gen', url: string, body: string, headers: Record<string, string>) => {
     const record = { kind, url, body, attempts: 0, status: 0 };
     deliveries.push(record);
-    const delays = options.retryDelaysMs ?? [50, 200, 1000];
-    const run = async () => {
-      for (let i = 0; i <= delays.length; i++) {
-        record.attempts++;
-        try {
-          const r = await fetch(url, { method: 'POST', headers: { 'user-agent': 'Mollie.com Webhook Call', ...headers }, body });
-          record.status = r.status;
-          await r.arrayBuffer();
-          if (r.ok) return;
-        } catch {
-          record.status = 0;
-        }
-        if (i < delays.length) await new Promise((r) => setTimeout(r, delays[i]));
-      }
-    };
-    const p: Promise<void> = run().finally(() => inFlight.delete(p));
-    inFlight.add(p);
+    outbox.post(
+      url,
+      body,
+      () => ({ 'user-agent': 'Mollie.com Webhook Call', ...headers }),
+      options.retryDelaysMs ?? [50, 200, 1000],
+      record,
+    );
   };
   /** A payment's status changed: the classic webhook (and the next-gen event, when configured). */
   const notify = (payment: Obj) => {
@@ -596,9 +586,7 @@ export async function startMollieSimulator(port = 0, options: MollieSimulatorOpt
     },
     deliveries,
     limiter: kit.limiter,
-    settled: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
+    settled: () => outbox.settled(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -25,7 +25,8 @@ export interface MolliePayment {
   amount: MollieAmount;
   amountChargedBack?: MollieAmount;
   description: string;
-  method: string | null;
+  /** Absent until the customer picked one at checkout (the official client's types say so). */
+  method?: string | null;
   metadata: unknown;
   customerId?: string;
   mandateId?: string;
@@ -107,7 +108,8 @@ export interface MollieCustomer {
   name?: string | null;
   email?: string | null;
   locale?: string | null;
-  metadata?: Record<string, unknown> | null;
+  /** Whatever the business stored (any JSON, per the official client's types); the mappings read odooPartnerId and shopifyCustomerId. */
+  metadata?: unknown;
 }
 
 export interface MollieEnrichment {

@@ -18,7 +18,7 @@ import {
   type PriceInput,
 } from './simulator-objects';
 import { checkParams, PARAMS } from './simulator-params';
-import { simulatorKit, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
+import { simulatorKit, WebhookOutbox, type SimulatorLimiter, type SimulatorRateLimit } from '../../src/sdk';
 
 /**
  * A stateful subset of the Stripe API for tests and demos, spoken like Stripe at the API version
@@ -122,7 +122,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
   const objects = new Map<string, Obj>();
   const replies = new Map<string, { params: string; status: number; body: unknown }>();
   const deliveries: StripeSimulator['deliveries'] = [];
-  const inFlight = new Set<Promise<void>>();
+  const outbox = new WebhookOutbox();
   // Subscriptions in list order (creation order), with their positions and compact seeds.
   const subOrder: string[] = [];
   const subPosition = new Map<string, number>();
@@ -173,34 +173,23 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     const record = { eventId: event.id, type, attempts: 0, status: 0 };
     deliveries.push(record);
     const payload = JSON.stringify(event);
-    const send = async (): Promise<void> => {
-      for (let i = 0; i <= retryDelaysMs.length; i++) {
-        record.attempts++;
+    outbox.post(
+      url,
+      payload,
+      () => {
         // The signature is dated when it is sent (wall clock, checked against the receiver's
         // tolerance); `created` is business time, which a simulated clock may move.
         const t = Math.floor(Date.now() / 1000);
         const sig = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
-        try {
-          const r = await fetch(url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              'stripe-signature': `t=${t},v1=${sig}`,
-              'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-            },
-            body: payload,
-          });
-          record.status = r.status;
-          await r.arrayBuffer();
-          if (r.ok) return;
-        } catch {
-          record.status = 0;
-        }
-        if (i < retryDelaysMs.length) await new Promise((res) => setTimeout(res, retryDelaysMs[i]));
-      }
-    };
-    const p: Promise<void> = send().finally(() => inFlight.delete(p));
-    inFlight.add(p);
+        return {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': `t=${t},v1=${sig}`,
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        };
+      },
+      retryDelaysMs,
+      record,
+    );
   };
 
   const recurringOf = (sub: Obj) =>
@@ -675,9 +664,7 @@ export async function startStripeSimulator(port = 0, options: StripeSimulatorOpt
     },
     deliveries,
     limiter: kit.limiter,
-    settled: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
+    settled: () => outbox.settled(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

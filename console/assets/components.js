@@ -1,7 +1,7 @@
 // Small shared views: tables, pagers, JSON, charts (uPlot), confirmations, errors.
 import { html, useEffect, useRef, useState } from '/console/vendor/preact.js';
 import uPlot from '/console/vendor/uplot.js';
-import { num } from './format.js';
+import { num, time } from './format.js';
 
 export function ErrorBox({ error }) {
   if (!error) return null;
@@ -147,4 +147,20 @@ export function Stat({ label, value, href }) {
     <div class="stat-label">${label}</div>
     <div class="stat-value">${href ? html`<a href=${href}>${shown}</a>` : shown}</div>
   </div>`;
+}
+
+/** Decisions of the domain with the rule that fired (a subscription's trail, an event's decisions). */
+export function DecisionTable({ caption, rows, empty = 'No decision.' }) {
+  return html`<${Table}
+    caption=${caption}
+    rows=${rows}
+    empty=${empty}
+    columns=${[
+      { label: 'At', value: (d) => time(d.at) },
+      { label: 'Kind', value: (d) => d.kind },
+      { label: 'Subject', value: (d) => d.subject },
+      { label: 'Outcome', value: (d) => d.outcome },
+      { label: 'Rule that fired', value: (d) => d.rule },
+    ]}
+  />`;
 }

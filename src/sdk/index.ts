@@ -9,4 +9,11 @@ export { outboundUrlCheck } from './http/outbound-check';
 export { fillPath } from './http/path-template';
 export { targetAgents } from './http/agents';
 export { PullPacer, DEFAULT_PULL_POLICY, type PullPolicy, type PullPacerClock } from './pull-pacer';
-export { simulatorKit, restTooMany, type SimulatorRateLimit, type SimulatorLimiter, type SimulatorIdentity } from './simulator-kit';
+export {
+  simulatorKit,
+  restTooMany,
+  WebhookOutbox,
+  type SimulatorRateLimit,
+  type SimulatorLimiter,
+  type SimulatorIdentity,
+} from './simulator-kit';

@@ -76,3 +76,42 @@ export function restTooMany(res: Response, retryAfterSec: number): void {
     .set('retry-after', String(retryAfterSec))
     .json({ error: { code: 'rate_limited', message: `too many requests; retry after ${retryAfterSec} s` } });
 }
+
+/**
+ * The webhooks a simulator posts, sent as a provider sends them: a POST retried after each of
+ * `delaysMs` on a non-2xx answer or a network error, counted on `record` (attempts, last status;
+ * 0: no answer). `headers` is called per attempt (a signature dated when it is sent). `settled()`
+ * waits until none is in flight, also the ones posted meanwhile.
+ */
+export class WebhookOutbox {
+  readonly #inFlight = new Set<Promise<void>>();
+
+  post(
+    url: string,
+    body: string,
+    headers: () => Record<string, string>,
+    delaysMs: readonly number[],
+    record: { attempts: number; status: number },
+  ): void {
+    const run = async (): Promise<void> => {
+      for (let i = 0; i <= delaysMs.length; i++) {
+        record.attempts++;
+        try {
+          const r = await fetch(url, { method: 'POST', headers: headers(), body });
+          record.status = r.status;
+          await r.arrayBuffer();
+          if (r.ok) return;
+        } catch {
+          record.status = 0;
+        }
+        if (i < delaysMs.length) await new Promise((resolve) => setTimeout(resolve, delaysMs[i]));
+      }
+    };
+    const p: Promise<void> = run().finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+  }
+
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+}

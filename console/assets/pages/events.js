@@ -1,7 +1,7 @@
 // Events: search by provider event id, subscription, customer or type, then one event's timeline.
 import { html, useState } from '/console/vendor/preact.js';
 import { qs, useApi, useQueryState } from '../api.js';
-import { ErrorBox, Json, Loading, Pager, Select, Table } from '../components.js';
+import { DecisionTable, ErrorBox, Json, Loading, Pager, Select, Table } from '../components.js';
 import { num, time } from '../format.js';
 
 export const title = 'Events';
@@ -99,18 +99,7 @@ function Timeline({ inboxId }) {
       </li>
       <li>
         <h3>Domain decisions</h3>
-        <${Table}
-          caption="Decisions taken on this event"
-          rows=${data.decisions}
-          empty="No decision."
-          columns=${[
-            { label: 'At', value: (d) => time(d.at) },
-            { label: 'Kind', value: (d) => d.kind },
-            { label: 'Subject', value: (d) => d.subject },
-            { label: 'Outcome', value: (d) => d.outcome },
-            { label: 'Rule', value: (d) => d.rule },
-          ]}
-        />
+        <${DecisionTable} caption="Decisions taken on this event" rows=${data.decisions} />
       </li>
       <li>
         <h3>Deliveries</h3>

@@ -2,7 +2,7 @@
 // and stage, the decision trail with the rule that fired; clear a blacklist, set goodwill or grace days.
 import { html, useState } from '/console/vendor/preact.js';
 import { api, qs, useApi, useQueryState } from '../api.js';
-import { ErrorBox, Json, Loading, Pager, Stat, Table, useConfirm } from '../components.js';
+import { DecisionTable, ErrorBox, Json, Loading, Pager, Stat, Table, useConfirm } from '../components.js';
 import { day, money, num, time } from '../format.js';
 
 export const title = 'Subscriptions and customers';
@@ -136,18 +136,7 @@ function Subscription({ id }) {
 function Decisions({ rows }) {
   return html`<section aria-labelledby="trail">
     <h3 id="trail">Decision trail</h3>
-    <${Table}
-      caption="Decisions, newest first"
-      rows=${rows}
-      empty="No decision yet."
-      columns=${[
-        { label: 'At', value: (d) => time(d.at) },
-        { label: 'Kind', value: (d) => d.kind },
-        { label: 'Subject', value: (d) => d.subject },
-        { label: 'Outcome', value: (d) => d.outcome },
-        { label: 'Rule that fired', value: (d) => d.rule },
-      ]}
-    />
+    <${DecisionTable} caption="Decisions, newest first" rows=${rows} empty="No decision yet." />
   </section>`;
 }
 

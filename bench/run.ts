@@ -5,6 +5,7 @@ import { ingestBench } from './ingest.bench';
 import { mappingBench } from './mapping.bench';
 import { round } from './measure';
 import { reconcileBench } from './reconcile.bench';
+import { renewalDayBench } from './renewal-day.bench';
 
 /**
  * `npm run bench -- <name...>` runs the named benchmarks (all when none is named). Each prints
@@ -12,7 +13,8 @@ import { reconcileBench } from './reconcile.bench';
  * mapping measurement round (default 2000 ms), SUBHUB_BENCH_SECONDS each HTTP load (default 10 s);
  * CI shortens both, as it only checks that the benchmarks run. SUBHUB_BENCH_SUBSCRIPTIONS sizes
  * the reconciliation (default 1,000,000; 10,000 when CI is set and it is not) and the domain's simulated year
- * (`domain-year`: default 100,000; 5,000 under CI).
+ * (`domain-year`: default 100,000; 5,000 under CI) and the renewal day (`renewal-day`: default 20,000;
+ * 1,000 under CI; SUBHUB_BENCH_HUB_CPU_PROF=<dir> writes a CPU profile of its hub there).
  *
  * `--backend postgres` (ingest, e2e) needs DATABASE_URL; `--log kafka` (ingest, e2e) implies it and
  * starts a private Apache Kafka broker for the run (Kafka's jars in SUBHUB_KAFKA_LIBS, Java 17,
@@ -38,6 +40,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Record<string, unknow
   e2e: e2eBench,
   reconcile: reconcileBench,
   'domain-year': domainYearBench,
+  'renewal-day': renewalDayBench,
 };
 
 async function main(args: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -293,20 +293,16 @@ async function renewEverything(
   fails: (i: number) => boolean,
 ): Promise<ProviderEvent[]> {
   const events: ProviderEvent[] = [];
-  const batch = 200;
+  const batch = 50;
   for (let from = 0; from < n; from += batch) {
     const calls = [];
     for (let i = from; i < Math.min(n, from + batch); i++)
       calls.push(
-        fetch(`${stripe.url}/_sim/subscriptions/sub_rd_${i}/${fails(i) ? 'fail_payment' : 'renew'}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: fails(i)
-            ? JSON.stringify({ code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' })
-            : '{}',
-        }).then(async (r) => {
-          if (!r.ok) throw new Error(`the Stripe simulator refused renewing sub_rd_${i}: ${r.status} ${await r.text()}`);
-        }),
+        postOnce(`${stripe.url}/_sim/subscriptions/sub_rd_${i}/${fails(i) ? 'fail_payment' : 'renew'}`, fails(i) ? DECLINE : '{}').then(
+          ({ status, body }) => {
+            if (status !== 200) throw new Error(`the Stripe simulator refused renewing sub_rd_${i}: ${status} ${body}`);
+          },
+        ),
       );
     await Promise.all(calls);
   }
@@ -367,6 +363,26 @@ interface StripeEventJson {
 /** JSON edited by path (the shipped config): every step may be absent until the hub validates it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a config document edited in place, validated by the hub at start-up
 type Loose = any;
+
+/** A card declined for want of funds, as Stripe reports the renewal's failed attempt. */
+const DECLINE = JSON.stringify({ code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' });
+
+/**
+ * One POST on a fresh connection: a renewal is not idempotent, so it is never retried, and a
+ * reused keep-alive socket the server closed meanwhile would fail it with ECONNRESET.
+ */
+function postOnce(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 interface Capture {
   url: string;

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMailboxSimulator, type MailboxSimulator } from '../connectors/http/simulator';
@@ -18,7 +18,8 @@ import { round } from './measure';
 import { startServer } from './processes';
 import { quantile, sendLikeProvider, shuffleWithinWindow, type ProviderEvent } from './renewal-sender';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository: this file runs compiled (dist/bench) or, in the jest test, from source (bench). */
+const ROOT = existsSync(join(__dirname, '..', 'package.json')) ? join(__dirname, '..') : join(__dirname, '..', '..');
 const DAY_S = 86_400;
 /** Monthly Stripe prices of stocked coffee (tables/stripe-price-sku.csv): what the subscriptions hold. */
 const PRICES = [

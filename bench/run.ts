@@ -14,7 +14,8 @@ import { renewalDayBench } from './renewal-day.bench';
  * CI shortens both, as it only checks that the benchmarks run. SUBHUB_BENCH_SUBSCRIPTIONS sizes
  * the reconciliation (default 1,000,000; 10,000 when CI is set and it is not) and the domain's simulated year
  * (`domain-year`: default 100,000; 5,000 under CI) and the renewal day (`renewal-day`: default 20,000;
- * 1,000 under CI; SUBHUB_BENCH_HUB_CPU_PROF=<dir> writes a CPU profile of its hub there).
+ * 1,000 under CI). SUBHUB_BENCH_CPU_PROF=<dir> makes every hub a benchmark starts write a CPU profile
+ * of each of its threads there (`node dist/bench/profile-summary.js <dir>` says where the time went).
  *
  * `--backend postgres` (ingest, e2e) needs DATABASE_URL; `--log kafka` (ingest, e2e) implies it and
  * starts a private Apache Kafka broker for the run (Kafka's jars in SUBHUB_KAFKA_LIBS, Java 17,

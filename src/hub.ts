@@ -24,7 +24,7 @@ import { PIPELINE_DEFAULTS, stallReason } from './pipeline/normalise-progress';
 import { normaliseWatchdog } from './pipeline/normalise-quarantine';
 import { activeCounts, loadRuntime } from './runtime';
 import type { Store } from './store/ports';
-import { createStore, type OpenedStore } from './store/create-store';
+import { createStore, writeGateMemory, type OpenedStore } from './store/create-store';
 import { openEventLog, type OpenedEventLog } from './store/create-event-log';
 import { partitionKeyOf } from './composition/partition-key';
 import { acquireProcessLock } from './store/sqlite/process-lock';
@@ -66,9 +66,13 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   // The embedded store has one hub process per data folder; a shared store (PostgreSQL) has many.
   const embedded = !options.store && (config.storage?.kind ?? 'sqlite') === 'sqlite';
   const unlock = embedded ? acquireProcessLock(join(resolve(dataDir), 'subhub.pid')) : () => undefined;
+  // The embedded store's threads take turns at its write lock through shared memory, webhooks first.
+  const writeGate = embedded ? writeGateMemory() : undefined;
   let opened: OpenedStore | undefined;
   try {
-    opened = options.store ? undefined : await createStore(config, env);
+    opened = options.store
+      ? undefined
+      : await createStore(config, env, writeGate ? { writeGate: { memory: writeGate, role: 'ingest' }, appendThread: true } : {});
   } catch (e) {
     unlock();
     throw e;
@@ -102,6 +106,7 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
             localPath: options.localPath,
             env: { ...env },
             silent: options.silent === true,
+            ...(writeGate ? { writeGate } : {}),
           },
           logger,
           normaliseWatchdog(store, config.pipeline?.normaliseBudgetMs ?? PIPELINE_DEFAULTS.normaliseBudgetMs),

@@ -34,7 +34,11 @@ void openStore().then((opened) => {
 async function openStore(): Promise<OpenedStore> {
   for (let wait = 100; ; wait = Math.min(5000, wait * 2)) {
     try {
-      return await createStore(runtime.config, start.env);
+      return await createStore(
+        runtime.config,
+        start.env,
+        start.writeGate ? { writeGate: { memory: start.writeGate, role: 'background' } } : {},
+      );
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
       logger.warn('pipeline thread: the store cannot be reached; trying again', { error: e.message, retryInMs: wait });

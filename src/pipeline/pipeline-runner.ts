@@ -32,6 +32,8 @@ export interface ThreadStart {
   localPath?: string | false;
   env: Record<string, string | undefined>;
   silent: boolean;
+  /** The embedded store's write gate, shared with the main thread (which has priority). */
+  writeGate?: SharedArrayBuffer;
 }
 export type ThreadRequest = { type: 'notify' } | { type: 'metrics'; id: number } | { type: 'stop'; deadline: number };
 export type ThreadReply =

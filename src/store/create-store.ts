@@ -4,6 +4,7 @@ import type { Locks } from './locks';
 import type { Store } from './ports';
 import { FileLocks } from './sqlite/file-locks';
 import { openSqliteStore } from './sqlite/sqlite-store';
+import { WriteGate, type GateRole } from './sqlite/write-gate';
 import { PgStore } from './postgres/pg-store';
 import { requireSecret } from '../config/secrets';
 import { join, resolve } from 'node:path';
@@ -29,14 +30,34 @@ export function databaseFile(dataDir: string): string {
 }
 
 /**
+ * Shared memory through which one process's threads take turns at the embedded store's write
+ * lock, webhooks first (WriteGate); pass it to each thread's `createStore` with its role.
+ */
+export function writeGateMemory(): SharedArrayBuffer {
+  return WriteGate.buffer();
+}
+
+export interface CreateStoreOptions {
+  /** The embedded store only: this thread's turn-taking at the write lock (ignored by PostgreSQL). */
+  writeGate?: { memory: SharedArrayBuffer; role: GateRole };
+  /** The embedded store only: commit webhook appends in a thread of their own (SqliteStoreOptions.appendThread). */
+  appendThread?: boolean;
+}
+
+/**
  * The one place that knows the storage adapters: opens the backend `storage.kind` names, or
  * fails with a coded one-line error (never a silent fallback to another backend).
  */
-export async function createStore(config: Readonly<HubConfig>, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
+export async function createStore(
+  config: Readonly<HubConfig>,
+  env: NodeJS.ProcessEnv = process.env,
+  options: CreateStoreOptions = {},
+): Promise<OpenedStore> {
   const kind = config.storage?.kind ?? 'sqlite';
   if (kind === 'sqlite') {
     const dataDir = config.storage?.dataDir ?? './data';
-    const store = await openSqliteStore(databaseFile(dataDir));
+    const gate = options.writeGate ? new WriteGate(options.writeGate.memory, options.writeGate.role) : undefined;
+    const store = await openSqliteStore(databaseFile(dataDir), { ...(gate ? { gate } : {}), appendThread: options.appendThread === true });
     const locks = new FileLocks(resolve(dataDir));
     return {
       store,

@@ -22,8 +22,13 @@ import type {
 } from '../ports';
 import { DUPLICATE_STATE_REASON } from '../ports';
 import { StoreBusyError, StoreNotInitialisedError, StoreUnavailableError } from '../store-error';
+import type { Statement } from 'better-sqlite3';
 import { openDatabase, type SqliteDatabase } from './open-database';
 import { deadLetterFromRow, type DeadLetterRecord } from './rows';
+import type { WriteGate } from './write-gate';
+import { appendTransaction } from './sqlite-append';
+import { AppendClient } from './append-client';
+import { join } from 'node:path';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements';
 import { SqliteDomain } from './sqlite-domain';
 import { noChanges } from '../../domain/ports';
@@ -32,6 +37,8 @@ import { SqliteViews } from './sqlite-views';
 
 /** Completions wait this long for company: fewer fsyncs for background work, invisible to senders. */
 const COMPLETION_WINDOW_MS = 3;
+/** WAL pages before the webhook thread's own commit checkpoints (SQLite's default is 1,000). */
+const INGEST_CHECKPOINT_PAGES = 10_000;
 
 /** SQLite result codes that mean "cannot write now" (disk, locks, I/O), not "this write is wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM|CORRUPT|NOTADB|PERM|INTERRUPT)/;
@@ -64,6 +71,9 @@ interface Opened {
   views: SqliteViews;
   sql: SqliteStatements;
   appendBatch: (entries: InboxEntry[]) => InboxInsertResult[];
+  /** `PRAGMA synchronous` NORMAL and FULL, prepared once (db.pragma() compiles its statement at every call). */
+  syncNormal: Statement;
+  syncFull: Statement;
 }
 
 /**
@@ -77,18 +87,19 @@ interface Opened {
  */
 export class SqliteStore implements Store {
   readonly #file: string;
-  readonly #options: { busyTimeoutMs?: number };
+  readonly #options: SqliteStoreOptions;
   #opened: Opened | undefined;
   readonly #appends: GroupCommit<InboxEntry, InboxInsertResult>;
   readonly #inboxCompletions: GroupCommit<{ claim: Claim; outcome: InboxOutcome; now: number }, BatchCompletion>;
   readonly #deliveryCompletions: GroupCommit<{ claim: Claim; outcome: DeliveryOutcome }, boolean>;
+  #appendThread: AppendClient | undefined;
 
-  /** `busyTimeoutMs`: how long a write waits for another connection's lock before StoreBusyError (default 5000). No I/O: `init()` opens. */
-  constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
+  /** No I/O: `init()` opens. */
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#file = file;
     this.#options = { ...options };
     this.#inboxCompletions = new GroupCommit(
-      (items) => this.#relaxed(() => items.map((item) => this.#completeInbox(item))),
+      (items) => this.#relaxedItems(items, (item) => this.#completeInbox(item)),
       500,
       COMPLETION_WINDOW_MS,
     );
@@ -110,40 +121,37 @@ export class SqliteStore implements Store {
   async init(): Promise<void> {
     if (this.#opened) return;
     const db = openDatabase(this.#file, this.#options);
+    // The webhook thread leaves WAL checkpoints to the pipeline thread, which writes most of the
+    // pages: a checkpoint (copying the WAL into the database and syncing it) would otherwise land
+    // on whichever commit crosses the threshold, often a webhook's. A backstop of ten times the
+    // default still bounds the WAL if the pipeline thread stops committing.
+    if (this.#options.gate?.role === 'ingest') db.pragma(`wal_autocheckpoint = ${INGEST_CHECKPOINT_PAGES}`);
     const sql = prepareStatements(db);
-    const appendTransaction = db.transaction((entries: InboxEntry[]): InboxInsertResult[] =>
-      entries.map((e) => {
-        const id = ulid(e.receivedAt);
-        if (e.contentKey !== undefined) {
-          const same = sql.inboxIdOfContent.get(e.source, e.contentKey) as string | undefined;
-          if (same !== undefined) return { status: 'duplicate', id: same };
-        }
-        const r = sql.insertInbox.run(
-          id,
-          e.source,
-          e.sourceEventId,
-          e.eventType ?? null,
-          e.receivedAt,
-          JSON.stringify(e.headers),
-          e.body,
-          e.contentKey ?? null,
-        );
-        return r.changes === 1
-          ? { status: 'accepted', id }
-          : { status: 'duplicate', id: sql.inboxIdOf.get(e.source, e.sourceEventId) as string };
-      }),
-    );
+    const append = appendTransaction(db, sql);
     this.#opened = {
       db,
       sql,
-      // IMMEDIATE, like every other write: a batch whose first entry has a content key reads
-      // before it writes, and a deferred transaction cannot upgrade once another connection has
-      // committed (SQLITE_BUSY at once, no busy wait): the webhook would be refused for nothing.
-      appendBatch: (entries) => appendTransaction.immediate(entries),
+      appendBatch: (entries) => this.#gated(() => append(entries)),
       domain: new SqliteDomain(db),
       privacy: new SqlitePrivacy(db, (fn) => this.#write(fn)),
       views: new SqliteViews(db),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
+    if (this.#options.appendThread && __filename.endsWith('.js')) {
+      const client = new AppendClient(
+        join(__dirname, 'append-thread.js'),
+        {
+          file: this.#file,
+          checkpointPages: INGEST_CHECKPOINT_PAGES,
+          ...(this.#options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: this.#options.busyTimeoutMs }),
+          ...(this.#options.gate ? { gate: this.#options.gate.buffer } : {}),
+        },
+        (e) => unavailable(Object.assign(new Error(e.message), e.code === undefined ? {} : { code: e.code })),
+      );
+      await client.open();
+      this.#appendThread = client;
+    }
   }
 
   /** The open connection (for tests and the demo's inspection); throws STORE_NOT_INITIALISED before `init()`. */
@@ -174,12 +182,12 @@ export class SqliteStore implements Store {
 
   /** Completions that arrive together share one transaction (one fsync), like appends. */
   #grouped<T>(apply: (item: T) => boolean): GroupCommit<T, boolean> {
-    return new GroupCommit((items) => this.#relaxed(() => items.map(apply)), 500, COMPLETION_WINDOW_MS);
+    return new GroupCommit((items) => this.#relaxedItems(items, apply), 500, COMPLETION_WINDOW_MS);
   }
 
   async append(entry: InboxEntry): Promise<InboxInsertResult> {
     this.#open();
-    return this.#appends.submit(entry);
+    return this.#appendThread ? this.#appendThread.submit(entry) : this.#appends.submit(entry);
   }
 
   async claimInbox(limit: number, leaseMs: number, now: number): Promise<InboxRow[]> {
@@ -207,13 +215,12 @@ export class SqliteStore implements Store {
   }
 
   async completeInboxBatch(items: ReadonlyArray<{ claim: Claim; outcome: InboxOutcome }>, now: number): Promise<BatchCompletion[]> {
-    return this.#relaxed(() => {
-      const out: BatchCompletion[] = [];
-      for (const { claim, outcome } of items) {
-        if (out.at(-1) === 'conflict' || out.at(-1) === 'skipped') out.push('skipped');
-        else out.push(this.#completeInbox({ claim, outcome, now }));
-      }
-      return out;
+    let stop = false;
+    return this.#relaxedItems(items, ({ claim, outcome }): BatchCompletion => {
+      if (stop) return 'skipped';
+      const r = this.#completeInbox({ claim, outcome, now });
+      stop = r === 'conflict';
+      return r;
     });
   }
 
@@ -532,6 +539,7 @@ export class SqliteStore implements Store {
 
   /** Closes the connection; before `init()` there is nothing to close. */
   async close(): Promise<void> {
+    await this.#appendThread?.close();
     if (this.#opened?.db.open) this.#opened.db.close();
   }
 
@@ -561,22 +569,46 @@ export class SqliteStore implements Store {
    * written this way: appends always commit with synchronous=FULL.
    */
   #relaxed<T>(fn: () => T): T {
-    return this.#read(() => {
-      this.db.pragma('synchronous = NORMAL');
-      try {
-        // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before the first read. A
-        // deferred transaction that reads first cannot upgrade once another connection committed
-        // (SQLITE_BUSY_SNAPSHOT, no waiting), which would fail a batch for nothing.
-        return this.db.transaction(fn).immediate();
-      } finally {
-        this.db.pragma('synchronous = FULL');
-      }
-    });
+    return this.#read(() =>
+      this.#gated(() => {
+        this.#open().syncNormal.run();
+        try {
+          // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before the first read. A
+          // deferred transaction that reads first cannot upgrade once another connection committed
+          // (SQLITE_BUSY_SNAPSHOT, no waiting), which would fail a batch for nothing.
+          return this.db.transaction(fn).immediate();
+        } finally {
+          this.#open().syncFull.run();
+        }
+      }),
+    );
+  }
+
+  /**
+   * `apply` to each item in order, in relaxed transactions: one, unless a webhook write waits for
+   * the write lock meanwhile (the write gate says so); then what is applied so far commits, the
+   * webhook goes first, and the rest follows in a new transaction. Each item's writes stay in one
+   * transaction, and items commit in order, so a crash between two leaves a prefix done and the
+   * rest claimed (handed out again when its lease runs out).
+   */
+  #relaxedItems<T, R>(items: readonly T[], apply: (item: T) => R): R[] {
+    const out: R[] = [];
+    while (out.length < items.length)
+      this.#relaxed(() => {
+        do out.push(apply(items[out.length]!));
+        while (out.length < items.length && !this.#options.gate?.contended());
+      });
+    return out;
   }
 
   /** Runs `fn` in one transaction; an unavailable database becomes StoreUnavailableError. */
   #write<T>(fn: () => T): T {
-    return this.#read(() => this.db.transaction(fn).immediate());
+    return this.#read(() => this.#gated(() => this.db.transaction(fn).immediate()));
+  }
+
+  /** Runs a write transaction through the threads' write gate (ingest first), where there is one. */
+  #gated<T>(fn: () => T): T {
+    return this.#options.gate ? this.#options.gate.run(fn) : fn();
   }
 
   /** Runs `fn`; an unavailable database becomes StoreUnavailableError, anything else (a bug) passes. */
@@ -590,8 +622,21 @@ export class SqliteStore implements Store {
   }
 }
 
+export interface SqliteStoreOptions {
+  /** How long a write waits for another connection's lock before StoreBusyError (default 5000). */
+  busyTimeoutMs?: number;
+  /** The hub's two threads take turns at the write lock through it, webhooks first (see WriteGate). */
+  gate?: WriteGate;
+  /**
+   * Commit webhook appends in a thread of their own (append-thread.ts), so the calling thread
+   * keeps serving requests during each commit's fsync. Compiled builds only (a worker runs the
+   * .js file); elsewhere appends commit in the calling thread.
+   */
+  appendThread?: boolean;
+}
+
 /** A SqliteStore on `file`, opened (`init()` done): the short form for callers that need it at once. */
-export async function openSqliteStore(file: string, options: { busyTimeoutMs?: number } = {}): Promise<SqliteStore> {
+export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const store = new SqliteStore(file, options);
   await store.init();
   return store;

@@ -188,6 +188,7 @@ export async function renewalDay(o: RenewalDayOptions): Promise<RenewalDayResult
     // Late duplicates would show after the last expected one: let the pipeline settle a moment before checking.
     await new Promise((r) => setTimeout(r, 1_000));
     state = progress({ odoo, warehouse, shopify, mailbox }, before);
+    const ignored = ignoredCounts(await (await fetch(`${hub.url}/metrics`)).text());
     const peakRssMb = peakRss(hub.child.pid!);
     hubStopped = true;
     await hub.stop();
@@ -196,6 +197,7 @@ export async function renewalDay(o: RenewalDayOptions): Promise<RenewalDayResult
     const problems = [
       ...(sent.gaveUp.length > 0 ? [`${sent.gaveUp.length} webhooks never acknowledged (first ${sent.gaveUp[0]})`] : []),
       ...checkEndState(targets, n, fails, beforeState, tables.catalog),
+      ...checkIgnored(ignored, n, fails),
     ];
     log(`drained after ${drainedS.toFixed(1)} s: ${JSON.stringify(state)}`);
     const deliveries = state.saleOrders + state.reservations + state.shopifyMoves + state.mails;
@@ -453,6 +455,36 @@ function progress(t: Targets, before: Snapshot): Progress {
     shopifyMoves: now.shopifyMoves - before.shopifyMoves,
     mails: now.mails - before.mails,
   };
+}
+
+/** subhub_events_ignored_total from the hub's /metrics, by "type reason" (Stripe's). */
+function ignoredCounts(exposition: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of exposition.matchAll(/^subhub_events_ignored_total\{([^}]*)\} (\d+)$/gm)) {
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (labels.connector === 'stripe') counts.set(`${labels.type} ${labels.reason}`, Number(m[2]));
+  }
+  return counts;
+}
+
+/**
+ * Nothing dropped silently: the webhooks the hub acts on through others (the draft and the
+ * finalised invoice, invoice.payment_succeeded beside invoice.paid) are ignored by config and
+ * counted, one each, and no renewal webhook is ignored otherwise.
+ */
+function checkIgnored(ignored: Map<string, number>, n: number, fails: (i: number) => boolean): string[] {
+  let paid = 0;
+  for (let i = 0; i < n; i++) if (!fails(i)) paid++;
+  const want = new Map([
+    ['invoice.created configured', n],
+    ['invoice.finalized configured', n],
+    ['invoice.payment_succeeded configured', paid],
+  ]);
+  const problems: string[] = [];
+  for (const key of new Set([...want.keys(), ...ignored.keys()]))
+    if ((ignored.get(key) ?? 0) !== (want.get(key) ?? 0))
+      problems.push(`ignored ${key}: ${ignored.get(key) ?? 0} counted, ${want.get(key) ?? 0} expected`);
+  return problems;
 }
 
 /** The hub's peak resident set (VmHWM), MB; 0 where /proc is missing. */

@@ -7,8 +7,7 @@ import { renewalDay } from '../../bench/renewal-day.bench';
  * simulators: every webhook acknowledged, and the end state right (one sale order per paid
  * renewal, reservations and Shopify moves adding up to the renewals' demand per SKU, a dunning
  * mail per failed payment). Runs `dist/` (the hub is started from bin/subhub.js): build first.
- * Not part of `npm test` (its suffix is .bench-test.ts):
- * `npx jest --testMatch '**\/test/bench/*.bench-test.ts' --runInBand --forceExit test/bench`.
+ * Not part of `npm test` (its suffix is .bench-test.ts): `npm run test:renewal-day` (.ci/run runs it).
  */
 beforeAll(() => {
   execFileSync(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
@@ -18,7 +17,7 @@ beforeAll(() => {
 
 test('a renewal day of 1,000 subscriptions ends in the right state', async () => {
   const lines: string[] = [];
-  const { figures, problems } = await renewalDay({ subscriptions: 1_000, log: (l) => lines.push(l) });
+  const { figures, problems } = await renewalDay({ subscriptions: 1_000, drainTimeoutMs: 180_000, log: (l) => lines.push(l) });
   expect(problems).toEqual([]);
   expect(figures).toMatchObject({ bench: 'renewal-day', subscriptions: 1_000, ok: true });
   // 950 paid renewals × 5 webhooks + 50 failed × 4.

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMailboxSimulator, type MailboxSimulator } from '../connectors/http/simulator';
 import { startOdooSimulator, type OdooSimulator } from '../connectors/odoo/simulator';
@@ -14,6 +14,7 @@ import { databaseFile, loadRuntime } from '../src/runtime';
 import { loadSeedTables, seedOdoo, seedShopify, seedStripe, seedWarehouse } from '../src/simulators/seed';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store';
 import { BENCH_SECRET } from './hub-config';
+import { processCpuMs } from './cpu-time';
 import { round } from './measure';
 import { startServer } from './processes';
 import { quantile, sendLikeProvider, shuffleWithinWindow, type ProviderEvent } from './renewal-sender';
@@ -157,6 +158,7 @@ export async function renewalDay(o: RenewalDayOptions): Promise<RenewalDayResult
       if (!hubStopped) await hub.stop();
     });
     const started = Date.now();
+    const cpuBefore = { hub: processCpuMs(hub.child.pid), here: process.cpuUsage() };
     const sent = await sendLikeProvider(webhooks, {
       url: `${hub.url}/webhooks/stripe`,
       secret: BENCH_SECRET,
@@ -189,6 +191,11 @@ export async function renewalDay(o: RenewalDayOptions): Promise<RenewalDayResult
     await new Promise((r) => setTimeout(r, 1_000));
     state = progress({ odoo, warehouse, shopify, mailbox }, before);
     const ignored = ignoredCounts(await (await fetch(`${hub.url}/metrics`)).text());
+    // Where the CPU went from the first webhook until drained: the hub's threads, and this process
+    // (the sender and the simulators); against the wall time × cores, how busy the machine was.
+    const hubCpuS = ((processCpuMs(hub.child.pid) ?? NaN) - (cpuBefore.hub ?? NaN)) / 1000;
+    const here = process.cpuUsage(cpuBefore.here);
+    const benchCpuS = (here.user + here.system) / 1e6;
     const peakRssMb = peakRss(hub.child.pid!);
     hubStopped = true;
     await hub.stop();
@@ -213,6 +220,9 @@ export async function renewalDay(o: RenewalDayOptions): Promise<RenewalDayResult
         drained_s: round(drainedS),
         deliveries,
         peak_rss_mb: peakRssMb,
+        hub_cpu_s: round(hubCpuS),
+        sender_and_simulators_cpu_s: round(benchCpuS),
+        machine_busy: round((hubCpuS + benchCpuS) / (drainedS * availableParallelism()), 2),
         sqlite_mb: round(dbBytes / 1e6),
         refused: sent.refused,
         timed_out: sent.timedOut,

@@ -371,6 +371,10 @@ export interface PipelineConfig {
    */
   deliveryConcurrency?: number;
   /**
+   * Ingest priority: the OS scheduling niceness of the pipeline thread (on Linux it applies to that thread alone). When the cores are busy, acknowledging webhooks goes first and the pipeline catches up when the burst ends; an idle machine runs the pipeline at full speed. 0 shares the CPU equally.
+   */
+  niceness?: number;
+  /**
    * How long a claimed item stays claimed; after a crash it is handed out again.
    */
   leaseMs?: number;

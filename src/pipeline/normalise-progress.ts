@@ -5,6 +5,7 @@ export const PIPELINE_DEFAULTS: Required<PipelineConfig> = {
   pollMs: 50,
   inboxBatch: 100,
   deliveryConcurrency: 32,
+  niceness: 10,
   leaseMs: 60_000,
   normaliseBudgetMs: 30_000,
   stallAfterMs: 60_000,

@@ -7,8 +7,8 @@ import type { DriftKind } from '../src/reconcile/drift';
 import { runReconcile } from '../src/composition/run-reconcile';
 import { ALL_INJECTED, billingSeeds, hubSide, injectedCounts, type PopulationOptions } from '../src/reconcile/synthetic-population';
 import { databaseFile, loadRuntime } from '../src/runtime';
-import type { SubscriptionState } from '../src/domain/subscription-projection';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store';
+import { seedSubscriptionsInBatches } from './seed-store';
 import { startServer } from './processes';
 
 const ROOT = join(__dirname, '..', '..');
@@ -98,21 +98,10 @@ export async function reconcileBench(): Promise<Record<string, unknown>> {
 async function seedStore(configPath: string, p: PopulationOptions): Promise<void> {
   const runtime = loadRuntime({ path: configPath, localPath: false, env: { STRIPE_WEBHOOK_SECRET: 'whsec_bench' } });
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
-  const store = await openSqliteStore(databaseFile(runtime.config.storage!.dataDir!));
-  try {
-    let batch: SubscriptionState[] = [];
-    for (let i = 0; i < p.size; i++) {
-      const s = hubSide(p, i, mapping).state;
-      if (s) batch.push(s);
-      if (batch.length === 10_000) {
-        await store.domain.seedSubscriptions(batch);
-        batch = [];
-      }
-    }
-    await store.domain.seedSubscriptions(batch);
-  } finally {
-    void store.close();
-  }
+  const states = function* () {
+    for (let i = 0; i < p.size; i++) yield hubSide(p, i, mapping).state;
+  };
+  await seedSubscriptionsInBatches(databaseFile(runtime.config.storage!.dataDir!), states());
 }
 
 interface ChildResult {

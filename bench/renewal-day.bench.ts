@@ -8,14 +8,14 @@ import { startOdooSimulator, type OdooSimulator } from '../connectors/odoo/simul
 import { startShopifySimulator, type ShopifySimulator } from '../connectors/shopify/simulator';
 import { renderSeedSubscription, startStripeSimulator, type SeedSubscription, type StripeSimulator } from '../connectors/stripe/simulator';
 import { startWarehouseSimulator, type WarehouseSimulator } from '../connectors/warehouse/simulator';
-import { applyEvent, type SubscriptionState } from '../src/domain/subscription-projection';
+import { applyEvent } from '../src/domain/subscription-projection';
 import type { HubEvent } from '../src/events';
 import { databaseFile, loadRuntime } from '../src/runtime';
 import { loadSeedTables, seedOdoo, seedShopify, seedStripe, seedWarehouse } from '../src/simulators/seed';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store';
 import { BENCH_SECRET } from './hub-config';
 import { processCpuMs } from './cpu-time';
 import { round } from './measure';
+import { seedSubscriptionsInBatches } from './seed-store';
 import { startServer } from './processes';
 import { quantile, sendLikeProvider, shuffleWithinWindow, type ProviderEvent } from './renewal-sender';
 
@@ -281,9 +281,7 @@ function writeHubConfig(dir: string, mappings: string, t: Targets & { stripe: St
 async function seedHubStore(configPath: string, seeds: SeedSubscription[], env: Record<string, string>): Promise<void> {
   const runtime = loadRuntime({ path: configPath, localPath: false, env });
   const mapping = runtime.mappings.get('stripe.customer-subscription.to.hub-event');
-  const store = await openSqliteStore(databaseFile(runtime.config.storage!.dataDir!));
-  try {
-    let batch: SubscriptionState[] = [];
+  const states = function* () {
     for (const s of seeds) {
       const mapped = mapping.runSync({
         id: `evt_seed_${s.id}`,
@@ -293,16 +291,12 @@ async function seedHubStore(configPath: string, seeds: SeedSubscription[], env: 
         data: { object: renderSeedSubscription(s) },
       });
       if (mapped.dropped) throw new Error(`seed: the mapping dropped ${s.id}: ${mapped.reason}`);
-      batch.push(applyEvent(undefined, mapped.output as HubEvent).state!);
-      if (batch.length === 10_000) {
-        await store.domain.seedSubscriptions(batch);
-        batch = [];
-      }
+      const state = applyEvent(undefined, mapped.output as HubEvent).state;
+      if (!state) throw new Error(`seed: ${s.id} has no subscription state`);
+      yield state;
     }
-    await store.domain.seedSubscriptions(batch);
-  } finally {
-    await store.close();
-  }
+  };
+  await seedSubscriptionsInBatches(databaseFile(runtime.config.storage!.dataDir!), states());
 }
 
 /**

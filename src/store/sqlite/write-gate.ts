@@ -48,8 +48,7 @@ export class WriteGate {
 
   /** Runs `fn` (one write transaction) holding the gate; nested calls in this thread just run. */
   run<T>(fn: () => T): T {
-    if (this.#depth > 0) return this.#nested(fn);
-    const held = this.role === 'ingest' ? this.#enterIngest() : this.#enterBackground();
+    const held = this.#depth === 0 && (this.role === 'ingest' ? this.#enterIngest() : this.#enterBackground());
     this.#depth++;
     try {
       return fn();
@@ -59,15 +58,6 @@ export class WriteGate {
         Atomics.store(this.#cells, HOLDER, FREE);
         Atomics.notify(this.#cells, HOLDER);
       }
-    }
-  }
-
-  #nested<T>(fn: () => T): T {
-    this.#depth++;
-    try {
-      return fn();
-    } finally {
-      this.#depth--;
     }
   }
 
